@@ -1,0 +1,119 @@
+# Bulwark: the two commands a newcomer needs are `make demo` and `make test`; both set up
+# everything themselves (.venv with maturin, the wheel, the C library and bulwark.pc).
+#
+#   make demo    build everything, run examples/quickstart.c and examples/quickstart.py
+#   make test    fmt, clippy, Rust tests, header freshness, C tests under ASan/UBSan, pytest,
+#                stubtest — with a throw-away redis-server on loopback
+#   make bench   criterion benches + bench/compare.py side by side with the peer libraries;
+#                writes BENCHMARKS.md
+#   make header  regenerate include/bulwark.h from ffi/ (commit the result)
+#   make lib     build dist/{lib,include} and dist/lib/pkgconfig/bulwark.pc
+#   make wheel   build the abi3 wheel and install it into .venv
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+CARGO ?= cargo
+CC := cc
+CXX := c++
+VENV := .venv
+PY := $(VENV)/bin/python
+DIST := $(CURDIR)/dist
+BUILD := $(CURDIR)/build
+# Native libraries the Rust static library needs (`cargo rustc -- --print native-static-libs`).
+NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+
+export PKG_CONFIG_PATH := $(DIST)/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+CWARN := -std=c99 -Wall -Wextra -Wpedantic -Werror
+SANITIZE := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+
+.PHONY: help demo test check check-rust check-header check-c check-python bench header lib wheel venv clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+# ---------------------------------------------------------------------------- set-up
+$(VENV)/.stamp: python/requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r python/requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+wheel: venv
+	rm -rf target/wheels
+	$(VENV)/bin/maturin build --release --locked -m python/Cargo.toml -i $(PY) -o target/wheels
+	$(PY) -m pip install --quiet --force-reinstall --no-deps target/wheels/bulwark-*.whl
+
+lib:
+	$(CARGO) build --release --locked -p bulwark-ffi
+	mkdir -p $(DIST)/lib/pkgconfig $(DIST)/include
+	cp target/release/libbulwark_ffi.so $(DIST)/lib/libbulwark.so
+	cp target/release/libbulwark_ffi.a $(DIST)/lib/libbulwark.a
+	cp include/bulwark.h $(DIST)/include/bulwark.h
+	sed -e 's|@PREFIX@|$(DIST)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|' ffi/bulwark.pc.in > $(DIST)/lib/pkgconfig/bulwark.pc
+	@echo "C library in $(DIST); use: PKG_CONFIG_PATH=$(DIST)/lib/pkgconfig pkg-config --cflags --libs bulwark"
+
+header:
+	BULWARK_UPDATE_HEADER=1 $(CARGO) test --release --locked -p bulwark-ffi --test header
+
+# ---------------------------------------------------------------------------- demo
+demo: wheel lib
+	mkdir -p $(BUILD)
+	$(CC) $(CWARN) examples/quickstart.c -o $(BUILD)/quickstart $$(pkg-config --cflags --libs bulwark)
+	@echo "== examples/quickstart.c"
+	$(BUILD)/quickstart
+	@echo "== examples/quickstart.py"
+	$(PY) examples/quickstart.py
+
+# ---------------------------------------------------------------------------- test
+test: wheel lib
+	tests/with-redis.sh $(MAKE) --no-print-directory check
+
+check: check-rust check-header check-c check-python
+	@echo "make test: all checks passed"
+
+check-rust:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
+	$(CARGO) test --release --locked --workspace --exclude bulwark-python
+
+# The header must stand alone as C99 (pedantic) and as C++; freshness is a cargo test above.
+check-header:
+	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c include/bulwark.h
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c++ include/bulwark.h
+
+check-c:
+	mkdir -p $(BUILD)/c
+	for t in tests/c/test_*.c; do \
+	  exe=$(BUILD)/c/$$(basename $$t .c); \
+	  $(CC) $(CWARN) $(SANITIZE) $$t -o $$exe $$(pkg-config --cflags --libs bulwark); \
+	  echo "== $$t (shared library, ASan+UBSan)"; $$exe; \
+	done
+	# The static library links on its own too (what pkg-config --static describes).
+	$(CC) $(CWARN) $(SANITIZE) tests/c/test_foundation.c -o $(BUILD)/c/test_foundation_static \
+	  $$(pkg-config --cflags bulwark) $(DIST)/lib/libbulwark.a $$(pkg-config --libs-only-l --static bulwark | sed 's/-lbulwark//')
+	echo "== tests/c/test_foundation.c (static library)"; $(BUILD)/c/test_foundation_static
+	$(CC) $(CWARN) $(SANITIZE) examples/quickstart.c -o $(BUILD)/c/quickstart $$(pkg-config --cflags --libs bulwark)
+	$(BUILD)/c/quickstart >/dev/null
+
+check-python:
+	$(VENV)/bin/pytest -q tests/python
+	$(PY) -m mypy.stubtest bulwark._native
+	$(PY) examples/quickstart.py >/dev/null
+
+# ---------------------------------------------------------------------------- bench
+bench: wheel
+	$(CARGO) bench --locked -p bulwark --bench core
+	$(PY) bench/compare.py --write BENCHMARKS.md
+
+clean:
+	rm -rf $(VENV) $(DIST) $(BUILD) target/wheels
+	$(CARGO) clean

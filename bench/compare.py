@@ -1,0 +1,167 @@
+"""Bulwark beside the peer libraries it stands in for, in one process (`make bench`).
+
+Each row times the same operation on the same input through Bulwark and through the peer, in
+alternating runs, and reports the median time per call of each and the ratio Bulwark / peer
+(below 1.0: Bulwark is faster). With --write FILE it also collects the criterion results of the
+Rust benches (target/criterion) and rewrites FILE with both tables, the date and the machine.
+
+Later issues add rows to ROWS: (name, bulwark callable, peer callable, peer label).
+"""
+
+import argparse
+import datetime
+import hmac
+import json
+import os
+import platform
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import bulwark
+
+RUNS = 7  # alternating runs per side; the median is reported
+RUN_SECONDS = 0.2  # target duration of one run
+
+_a32, _b32 = secrets.token_bytes(32), None
+_b32 = bytes(_a32)
+_a1k = secrets.token_bytes(1024)
+_b1k = bytes(_a1k)
+
+ROWS = [
+    ("compare_digest, 32 B equal", lambda: bulwark.compare_digest(_a32, _b32),
+     lambda: hmac.compare_digest(_a32, _b32), "hmac.compare_digest"),
+    ("compare_digest, 1 KiB equal", lambda: bulwark.compare_digest(_a1k, _b1k),
+     lambda: hmac.compare_digest(_a1k, _b1k), "hmac.compare_digest"),
+    ("token_urlsafe(32)", lambda: bulwark.token_urlsafe(32),
+     lambda: secrets.token_urlsafe(32), "secrets.token_urlsafe"),
+    ("token_hex(32)", lambda: bulwark.token_hex(32),
+     lambda: secrets.token_hex(32), "secrets.token_hex"),
+    ("token_bytes(32)", lambda: bulwark.token_bytes(32),
+     lambda: secrets.token_bytes(32), "secrets.token_bytes"),
+]
+
+
+def _calibrate(fn):
+    """Number of calls that takes about RUN_SECONDS, after a warm-up that absorbs one-time costs
+    (imports, the crypto library's start-up) so they do not skew the count."""
+    for _ in range(100):
+        fn()
+    n = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= RUN_SECONDS / 10 or n >= 1 << 24:
+            return max(1, int(n * RUN_SECONDS / max(dt, 1e-9)))
+        n *= 4
+
+
+def _run(fn, n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def measure(ours, theirs):
+    """Median seconds per call of each side, runs alternating so drift hits both alike."""
+    n_ours, n_theirs = _calibrate(ours), _calibrate(theirs)
+    a, b = [], []
+    for _ in range(RUNS):
+        a.append(_run(ours, n_ours))
+        b.append(_run(theirs, n_theirs))
+    return statistics.median(a), statistics.median(b)
+
+
+def _fmt_time(seconds):
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def python_table(rows):
+    lines = [
+        "| operation | Bulwark | peer | peer time | ratio (Bulwark / peer) |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for name, ours, theirs, label in rows:
+        t_ours, t_theirs = measure(ours, theirs)
+        ratio = t_ours / t_theirs
+        print(f"{name:40s} bulwark {_fmt_time(t_ours):>10s}  {label} {_fmt_time(t_theirs):>10s}  ratio {ratio:.2f}")
+        lines.append(f"| {name} | {_fmt_time(t_ours)} | `{label}` | {_fmt_time(t_theirs)} | {ratio:.2f}× |")
+    return lines
+
+
+def criterion_table(root):
+    """Median point estimates from target/criterion/<group>/<bench>/new/estimates.json."""
+    lines = ["| benchmark | median time |", "|---|---:|"]
+    found = False
+    for est in sorted(Path(root).glob("**/new/estimates.json")):
+        bench = est.parent.parent.relative_to(root).as_posix()
+        if bench.startswith("report"):
+            continue
+        data = json.loads(est.read_text())
+        lines.append(f"| `{bench}` | {_fmt_time(data['median']['point_estimate'] * 1e-9)} |")
+        found = True
+    return lines if found else ["(no criterion results: run `cargo bench -p bulwark` first)"]
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", metavar="FILE", help="rewrite FILE (BENCHMARKS.md) with the results")
+    parser.add_argument("--criterion", default="target/criterion", help="criterion output folder")
+    args = parser.parse_args()
+
+    py_lines = python_table(ROWS)
+    if not args.write:
+        return
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = "\n".join([
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (criterion for Rust, `bench/compare.py` for Python). Numbers are",
+        "from one machine on one day: compare ratios, not absolute times, across machines.",
+        "",
+        f"- Date: {now}",
+        f"- CPU: {cpu_model()} ({os.cpu_count()} logical cores)",
+        f"- Python: {platform.python_version()} ({sys.implementation.name}); Bulwark {bulwark.__version__}",
+        f"- OS: {platform.system()} {platform.release()}",
+        "",
+        "## Python: Bulwark beside the peer library, same process, same inputs",
+        "",
+        f"Median of {RUNS} alternating runs of about {RUN_SECONDS}s each; ratio below 1.0 means Bulwark is faster.",
+        "",
+        *py_lines,
+        "",
+        "Notes: the foundation rows cross the Python/Rust boundary once per call, so at these tiny",
+        "sizes they measure call overhead as much as the primitive. `secrets` draws from `os.urandom`",
+        "(a getrandom syscall per call); Bulwark draws from AWS-LC's CSPRNG, seeded by the OS. The first",
+        "random call in a process pays AWS-LC's one-time start-up (about 60 ms here); new threads do not.",
+        "",
+        "## Rust: criterion (core crate)",
+        "",
+        *criterion_table(args.criterion),
+        "",
+    ])
+    Path(args.write).write_text(text, encoding="utf-8")
+    print(f"wrote {args.write}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+//! One error type for the whole SDK.
+//!
+//! Every fallible function returns [`Result<T>`]. An [`Error`] carries an [`ErrorKind`], which the
+//! C door maps to a `bw_result` code and the Python door to an exception class, and a message that
+//! says what exactly was wrong. Messages never contain secrets (keys, passwords, tokens).
+
+use std::fmt;
+
+/// What went wrong, independent of the message. Each kind maps 1:1 to a C result code and a
+/// Python exception (see the README's error table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An argument is malformed, out of range or otherwise unusable (bad length, bad encoding,
+    /// unknown algorithm, parameters out of bounds).
+    InvalidInput,
+    /// A MAC, tag or signature did not verify. Carries no detail about which check failed.
+    VerificationFailed,
+    /// A token or code is past its validity period.
+    Expired,
+    /// A token or code is not valid yet.
+    NotYetValid,
+    /// A rate limit denied the request.
+    RateLimited,
+    /// An external backend (Redis, the OS random source, …) failed or was unreachable.
+    Backend,
+    /// A bug: an invariant the library relies on did not hold (also used for caught panics).
+    Internal,
+}
+
+impl ErrorKind {
+    /// A stable, lower-case name for the kind, used in messages and logs.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "invalid input",
+            Self::VerificationFailed => "verification failed",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not yet valid",
+            Self::RateLimited => "rate limited",
+            Self::Backend => "backend error",
+            Self::Internal => "internal error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The SDK's error: a kind plus a human-readable message that names the offending input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+/// Shorthand for `std::result::Result<T, bulwark::Error>`.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Makes an error of `kind` with a message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// An [`ErrorKind::InvalidInput`] error.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// An [`ErrorKind::VerificationFailed`] error.
+    pub fn verification_failed(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::VerificationFailed, message)
+    }
+
+    /// An [`ErrorKind::Backend`] error.
+    pub fn backend(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Backend, message)
+    }
+
+    /// An [`ErrorKind::Internal`] error.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+
+    /// What went wrong, for matching.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The detail message (never contains secret material).
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_kind_and_message() {
+        let e = Error::invalid_input("nbytes is too large");
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert_eq!(e.message(), "nbytes is too large");
+        assert_eq!(e.to_string(), "invalid input: nbytes is too large");
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_name() {
+        let kinds = [
+            ErrorKind::InvalidInput,
+            ErrorKind::VerificationFailed,
+            ErrorKind::Expired,
+            ErrorKind::NotYetValid,
+            ErrorKind::RateLimited,
+            ErrorKind::Backend,
+            ErrorKind::Internal,
+        ];
+        let names: std::collections::HashSet<_> = kinds.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), kinds.len());
+    }
+}

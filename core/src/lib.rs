@@ -1,0 +1,25 @@
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+#![doc = include_str!("../../README.md")]
+
+pub mod ct;
+pub mod encoding;
+pub mod error;
+pub mod random;
+
+pub use error::{Error, ErrorKind, Result};
+
+/// The SDK's version (the workspace version, shared by the C library and the Python wheel).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

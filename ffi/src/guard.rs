@@ -1,0 +1,148 @@
+//! The panic boundary and the pointer helpers every entry point uses.
+//!
+//! Every `extern "C"` body is `ffi_guard!({ ... })`: the body returns `Result<(), Failure>`,
+//! a failure becomes its code plus a thread-local message, and a panic becomes `BW_ERR_PANIC`
+//! instead of unwinding into C (undefined behaviour). A test checks that no entry point lacks it.
+
+use crate::result::{bw_result, set_last_error, Failure};
+use std::ffi::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Wraps an entry point's body: `ffi_guard!({ ...; Ok(()) })`.
+macro_rules! ffi_guard {
+    ($body:block) => {
+        $crate::guard::run(|| -> ::core::result::Result<(), $crate::result::Failure> { $body })
+    };
+}
+pub(crate) use ffi_guard;
+
+/// Runs `body`, converting its failure or panic into a result code (and the detail message).
+pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> bw_result {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => bw_result::BW_OK,
+        Ok(Err(failure)) => {
+            set_last_error(&failure.message);
+            failure.code
+        }
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic payload".to_owned());
+            set_last_error(&format!(
+                "internal error: panic caught at the C boundary: {what}"
+            ));
+            bw_result::BW_ERR_PANIC
+        }
+    }
+}
+
+/// Borrows `(ptr, len)` as a byte slice. NULL with length 0 is the empty slice.
+///
+/// # Safety
+/// Unless NULL, `ptr` must be valid for reads of `len` bytes for `'a`.
+pub(crate) unsafe fn slice<'a>(
+    ptr: *const u8,
+    len: usize,
+    name: &str,
+) -> Result<&'a [u8], Failure> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(Failure::null(name));
+    }
+    check_len(len, name)?;
+    // SAFETY: non-NULL, and the caller guarantees `len` readable bytes that outlive 'a.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Borrows `(ptr, len)` as a writable byte slice. NULL with length 0 is the empty slice.
+///
+/// # Safety
+/// Unless NULL, `ptr` must be valid for writes of `len` bytes for `'a`, not aliased.
+pub(crate) unsafe fn slice_mut<'a>(
+    ptr: *mut u8,
+    len: usize,
+    name: &str,
+) -> Result<&'a mut [u8], Failure> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    if ptr.is_null() {
+        return Err(Failure::null(name));
+    }
+    check_len(len, name)?;
+    // SAFETY: non-NULL, and the caller guarantees `len` writable, unaliased bytes for 'a.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+}
+
+/// Borrows an out-parameter.
+///
+/// # Safety
+/// Unless NULL, `ptr` must be valid for writes of a `T` for `'a`.
+pub(crate) unsafe fn out<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Failure> {
+    // SAFETY: the caller guarantees `ptr` is NULL or valid and aligned for a write of T.
+    unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null(name))
+}
+
+/// Writes `text` plus a NUL into the caller's `(buf, cap)`.
+///
+/// On success `*out_len` is the text's length (without the NUL). When `cap` is too small
+/// (`buf` may then be NULL), nothing is written to `buf`, `*out_len` is the capacity needed
+/// (length + 1) and the result is `BW_ERR_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+/// `buf` must be NULL or valid for writes of `cap` bytes; `out_len` NULL or valid for a write.
+pub(crate) unsafe fn write_text(
+    text: &str,
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let out_len = unsafe { out(out_len, "out_len") }?;
+    check_out_buffer(buf, cap)?;
+    let needed = text.len() + 1;
+    if cap < needed {
+        *out_len = needed;
+        return Err(too_small(cap, needed));
+    }
+    // SAFETY: forwarded caller guarantee on (buf, cap); cap >= needed > 0 so NULL is an error.
+    let dest = unsafe { slice_mut(buf.cast::<u8>(), cap, "buf") }?;
+    let (body, rest) = dest.split_at_mut(text.len());
+    body.copy_from_slice(text.as_bytes());
+    if let Some(nul) = rest.first_mut() {
+        *nul = 0;
+    }
+    *out_len = text.len();
+    Ok(())
+}
+
+/// An output buffer may be NULL only with capacity 0 (a size query); NULL with a capacity is a
+/// caller bug, reported before any size check.
+pub(crate) fn check_out_buffer(buf: *mut c_char, cap: usize) -> Result<(), Failure> {
+    if buf.is_null() && cap > 0 {
+        return Err(Failure::null("buf"));
+    }
+    Ok(())
+}
+
+/// The failure for an output buffer of `cap` bytes when `needed` are required.
+pub(crate) fn too_small(cap: usize, needed: usize) -> Failure {
+    Failure::new(
+        bw_result::BW_ERR_BUFFER_TOO_SMALL,
+        format!("output buffer holds {cap} bytes; {needed} are needed"),
+    )
+}
+
+fn check_len(len: usize, name: &str) -> Result<(), Failure> {
+    if len > isize::MAX as usize {
+        return Err(Failure::new(
+            bw_result::BW_ERR_INVALID_INPUT,
+            format!("{name}: length {len} is larger than any object can be"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! `bw_result`: the one result type of the C ABI, and the thread-local detail message.
+//!
+//! Codes come in numbered blocks and are never renumbered; a retired code stays as a comment.
+//! - 0: success
+//! - 1xx: arguments (NULL, invalid, buffer too small, invalid UTF-8)
+//! - 2xx: passwords
+//! - 3xx: encryption and verification (AEAD, Fernet, MACs)
+//! - 4xx: tokens (JWT) and validity periods
+//! - 5xx: one-time passwords
+//! - 6xx: rate limiting
+//! - 9xx: failures not caused by the input (backend, internal, caught panic)
+
+use std::cell::RefCell;
+use std::ffi::c_char;
+
+/// Result code returned by every `bw_` function; `BW_OK` (0) means success.
+///
+/// Treat unknown values as errors: later versions add codes, and `bw_result_str` names any value.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum bw_result {
+    /// Success.
+    BW_OK = 0,
+    /// A required pointer argument was NULL (a NULL pointer with length 0 is an empty input).
+    BW_ERR_NULL_PARAMETER = 100,
+    /// An argument is malformed or out of range; `bw_last_error_message` says which and why.
+    BW_ERR_INVALID_INPUT = 101,
+    /// The output buffer is too small; `*out_len` holds the size needed.
+    BW_ERR_BUFFER_TOO_SMALL = 102,
+    /// A text argument is not valid UTF-8.
+    BW_ERR_INVALID_UTF8 = 103,
+    /// A MAC, tag, signature or token did not verify (no detail is given, on purpose).
+    BW_ERR_VERIFICATION_FAILED = 300,
+    /// A token or code has expired.
+    BW_ERR_EXPIRED = 400,
+    /// A token or code is not valid yet.
+    BW_ERR_NOT_YET_VALID = 401,
+    /// A rate limit denied the request.
+    BW_ERR_RATE_LIMITED = 600,
+    /// A bug inside the library: an invariant did not hold.
+    BW_ERR_INTERNAL = 900,
+    /// A panic inside the library was caught at the boundary (a bug; please report it).
+    BW_ERR_PANIC = 901,
+    /// An external backend failed (the OS random source, Redis, …).
+    BW_ERR_BACKEND = 902,
+}
+
+impl bw_result {
+    /// Every code, for tests and for `bw_result_str`.
+    pub(crate) const ALL: [bw_result; 12] = [
+        Self::BW_OK,
+        Self::BW_ERR_NULL_PARAMETER,
+        Self::BW_ERR_INVALID_INPUT,
+        Self::BW_ERR_BUFFER_TOO_SMALL,
+        Self::BW_ERR_INVALID_UTF8,
+        Self::BW_ERR_VERIFICATION_FAILED,
+        Self::BW_ERR_EXPIRED,
+        Self::BW_ERR_NOT_YET_VALID,
+        Self::BW_ERR_RATE_LIMITED,
+        Self::BW_ERR_INTERNAL,
+        Self::BW_ERR_PANIC,
+        Self::BW_ERR_BACKEND,
+    ];
+
+    /// A static, NUL-terminated description of the code.
+    pub(crate) const fn description(self) -> &'static str {
+        match self {
+            Self::BW_OK => "success\0",
+            Self::BW_ERR_NULL_PARAMETER => "a required pointer argument was NULL\0",
+            Self::BW_ERR_INVALID_INPUT => "invalid input\0",
+            Self::BW_ERR_BUFFER_TOO_SMALL => "output buffer too small\0",
+            Self::BW_ERR_INVALID_UTF8 => "text argument is not valid UTF-8\0",
+            Self::BW_ERR_VERIFICATION_FAILED => "verification failed\0",
+            Self::BW_ERR_EXPIRED => "expired\0",
+            Self::BW_ERR_NOT_YET_VALID => "not yet valid\0",
+            Self::BW_ERR_RATE_LIMITED => "rate limited\0",
+            Self::BW_ERR_INTERNAL => "internal error\0",
+            Self::BW_ERR_PANIC => "internal error: panic caught at the C boundary\0",
+            Self::BW_ERR_BACKEND => "backend error\0",
+        }
+    }
+
+    /// The code for a core error kind (the README's error table).
+    pub(crate) fn from_kind(kind: bulwark::ErrorKind) -> Self {
+        use bulwark::ErrorKind as K;
+        match kind {
+            K::InvalidInput => Self::BW_ERR_INVALID_INPUT,
+            K::VerificationFailed => Self::BW_ERR_VERIFICATION_FAILED,
+            K::Expired => Self::BW_ERR_EXPIRED,
+            K::NotYetValid => Self::BW_ERR_NOT_YET_VALID,
+            K::RateLimited => Self::BW_ERR_RATE_LIMITED,
+            K::Backend => Self::BW_ERR_BACKEND,
+            _ => Self::BW_ERR_INTERNAL,
+        }
+    }
+}
+
+/// Description for an integer that may not be a known code.
+pub(crate) fn describe(code: u32) -> *const c_char {
+    bw_result::ALL
+        .iter()
+        .find(|r| **r as u32 == code)
+        .map_or("unknown bw_result code\0", |r| r.description())
+        .as_ptr()
+        .cast()
+}
+
+/// A failed call: the code to return and the detail message to keep for the thread.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) code: bw_result,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(code: bw_result, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn null(name: &str) -> Self {
+        Self::new(bw_result::BW_ERR_NULL_PARAMETER, format!("{name} is NULL"))
+    }
+}
+
+impl From<bulwark::Error> for Failure {
+    fn from(e: bulwark::Error) -> Self {
+        Self::new(bw_result::from_kind(e.kind()), e.message())
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Records the detail message of the latest failure on this thread.
+pub(crate) fn set_last_error(message: &str) {
+    // A NUL inside would cut the C string short; no message of ours has one, but be safe.
+    let clean = message.replace('\0', "?");
+    LAST_ERROR.with(|m| *m.borrow_mut() = clean);
+}
+
+/// The detail message of the latest failure on this thread ("" when none).
+pub(crate) fn last_error() -> String {
+    LAST_ERROR.with(|m| m.borrow().clone())
+}

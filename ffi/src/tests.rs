@@ -1,0 +1,148 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+//! Rust-side tests of the C ABI's mechanics (the C programs in tests/c test the same from C).
+
+use super::*;
+use std::ffi::CStr;
+
+fn last_message() -> String {
+    let mut buf = [0 as c_char; 512];
+    let mut len = 0usize;
+    // SAFETY: buf and len are valid for the sizes given.
+    let rc = unsafe { bw_last_error_message(buf.as_mut_ptr(), buf.len(), &mut len) };
+    assert_eq!(rc, bw_result::BW_OK);
+    // SAFETY: the function NUL-terminates on success.
+    unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn every_extern_fn_is_guarded() {
+    // No entry point may forget the panic boundary: each `extern "C" fn` body starts with
+    // `ffi_guard!`, except the ones listed that cannot fail or panic.
+    let never_fail = ["bw_version", "bw_result_str", "bw_last_error_message"];
+    let src = include_str!("lib.rs");
+    let mut seen = 0;
+    for (i, _) in src.match_indices("extern \"C\" fn ") {
+        let rest = &src[i + "extern \"C\" fn ".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let body = &rest[rest.find('{').unwrap() + 1..];
+        let first = body
+            .trim_start()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        seen += 1;
+        if never_fail.contains(&name.as_str()) {
+            continue;
+        }
+        assert!(
+            first.starts_with("ffi_guard!"),
+            "{name} does not start with ffi_guard!: {first}"
+        );
+    }
+    assert!(seen >= 8, "found only {seen} entry points");
+}
+
+#[test]
+fn panics_become_a_code_and_a_message() {
+    let rc = ffi_guard!({
+        let v: Vec<u8> = Vec::new();
+        if v.is_empty() {
+            panic!("boom from a test");
+        }
+        Ok(())
+    });
+    assert_eq!(rc, bw_result::BW_ERR_PANIC);
+    assert!(last_message().contains("boom from a test"));
+}
+
+#[test]
+fn result_strings_cover_known_and_unknown_codes() {
+    for code in bw_result::ALL {
+        // SAFETY: bw_result_str returns a static NUL-terminated string.
+        let s = unsafe { CStr::from_ptr(bw_result_str(code as u32)) }
+            .to_str()
+            .unwrap();
+        assert!(!s.is_empty());
+        assert_ne!(s, "unknown bw_result code");
+    }
+    for code in [1u32, 99, 104, 999, u32::MAX] {
+        // SAFETY: as above.
+        let s = unsafe { CStr::from_ptr(bw_result_str(code)) }
+            .to_str()
+            .unwrap();
+        assert_eq!(s, "unknown bw_result code");
+    }
+}
+
+#[test]
+fn codes_are_stable() {
+    // Never renumber: C programs compiled against older headers depend on these values.
+    let expected = [0u32, 100, 101, 102, 103, 300, 400, 401, 600, 900, 901, 902];
+    let actual: Vec<u32> = bw_result::ALL.iter().map(|c| *c as u32).collect();
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn token_buffer_contract() {
+    let mut len = 0usize;
+    // SAFETY: NULL buffer with cap 0 is a size query; len is valid.
+    let rc = unsafe { bw_token_urlsafe(32, std::ptr::null_mut(), 0, &mut len) };
+    assert_eq!(rc, bw_result::BW_ERR_BUFFER_TOO_SMALL);
+    assert_eq!(len, 44);
+    let mut buf = vec![0 as c_char; len];
+    // SAFETY: buf holds len bytes.
+    let rc = unsafe { bw_token_urlsafe(32, buf.as_mut_ptr(), buf.len(), &mut len) };
+    assert_eq!(rc, bw_result::BW_OK);
+    assert_eq!(len, 43);
+    // SAFETY: NUL-terminated on success.
+    let token = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap();
+    assert_eq!(bulwark::encoding::b64url_decode(token).unwrap().len(), 32);
+}
+
+#[test]
+fn invalid_size_wins_over_small_buffer() {
+    let mut len = 7usize;
+    // SAFETY: NULL buffer with cap 0; len valid.
+    let rc = unsafe { bw_random_base32(10, std::ptr::null_mut(), 0, &mut len) };
+    assert_eq!(rc, bw_result::BW_ERR_INVALID_INPUT);
+    assert_eq!(len, 7, "out_len must not be written on an input error");
+    assert!(last_message().contains("at least 32"));
+    // SAFETY: as above.
+    let rc = unsafe { bw_token_hex(usize::MAX, std::ptr::null_mut(), 0, &mut len) };
+    assert_eq!(rc, bw_result::BW_ERR_INVALID_INPUT);
+}
+
+#[test]
+fn last_error_survives_a_too_small_read() {
+    let mut len = 0usize;
+    // SAFETY: out_equal NULL on purpose.
+    let rc = unsafe {
+        bw_constant_time_eq(
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(rc, bw_result::BW_ERR_NULL_PARAMETER);
+    let mut tiny = [0 as c_char; 2];
+    // SAFETY: tiny holds 2 bytes.
+    let rc = unsafe { bw_last_error_message(tiny.as_mut_ptr(), tiny.len(), &mut len) };
+    assert_eq!(rc, bw_result::BW_ERR_BUFFER_TOO_SMALL);
+    assert_eq!(len, "out_equal is NULL".len() + 1);
+    assert_eq!(last_message(), "out_equal is NULL");
+}

@@ -1,0 +1,44 @@
+"""The exception hierarchy of Bulwark. Every exception it raises derives from BulwarkError.
+
+Core error kinds map one-to-one onto these classes (the README has the table); the submodules add
+the names users know from the libraries they stand in for (PyJWT, cryptography, argon2-cffi, ...)
+as subclasses of these.
+"""
+
+__all__ = [
+    "BulwarkError",
+    "InvalidInputError",
+    "VerificationError",
+    "ExpiredError",
+    "NotYetValidError",
+    "RateLimitExceeded",
+    "BackendError",
+]
+
+
+class BulwarkError(Exception):
+    """Base class of every exception Bulwark raises (also used for internal errors)."""
+
+
+class InvalidInputError(BulwarkError, ValueError):
+    """An argument is malformed or out of range; the message says which and why."""
+
+
+class VerificationError(BulwarkError):
+    """A MAC, tag, signature or token did not verify. Carries no detail on purpose."""
+
+
+class ExpiredError(VerificationError):
+    """A token or code is past its validity period."""
+
+
+class NotYetValidError(VerificationError):
+    """A token or code is not valid yet."""
+
+
+class RateLimitExceeded(BulwarkError):
+    """A rate limit denied the request."""
+
+
+class BackendError(BulwarkError):
+    """An external backend (Redis, the OS random source, ...) failed or was unreachable."""
