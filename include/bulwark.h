@@ -27,6 +27,56 @@
 #include <stdint.h>
 
 /**
+ * A buffer of this many bytes holds any hash string the library produces, NUL included.
+ */
+#define BW_PASSWORD_HASH_MAX_LEN 256
+
+/**
+ * Length of a bcrypt hash string (without the NUL).
+ */
+#define BW_BCRYPT_HASH_LEN 60
+
+/**
+ * Longest bcrypt password in bytes; longer ones are `BW_ERR_INVALID_INPUT`, never truncated.
+ */
+#define BW_BCRYPT_MAX_PASSWORD_LEN 72
+
+/**
+ * Policy violation flag: shorter than `min_len` characters.
+ */
+#define BW_POLICY_TOO_SHORT 1
+
+/**
+ * Policy violation flag: longer than `max_len` characters.
+ */
+#define BW_POLICY_TOO_LONG (1 << 1)
+
+/**
+ * Policy violation flag: no lower-case letter (when required).
+ */
+#define BW_POLICY_MISSING_LOWERCASE (1 << 2)
+
+/**
+ * Policy violation flag: no upper-case letter (when required).
+ */
+#define BW_POLICY_MISSING_UPPERCASE (1 << 3)
+
+/**
+ * Policy violation flag: no digit (when required).
+ */
+#define BW_POLICY_MISSING_DIGIT (1 << 4)
+
+/**
+ * Policy violation flag: no symbol (when required).
+ */
+#define BW_POLICY_MISSING_SYMBOL (1 << 5)
+
+/**
+ * Policy violation flag: on the bundled list of common passwords.
+ */
+#define BW_POLICY_COMMON (1 << 6)
+
+/**
  * Result code returned by every `bw_` function; `BW_OK` (0) means success.
  *
  * Treat unknown values as errors: later versions add codes, and `bw_result_str` names any value.
@@ -92,6 +142,68 @@ typedef enum bw_result bw_result;
 typedef uint32_t bw_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * Argon2 parameters: passes, memory in KiB, lanes, hash length and salt length in bytes.
+ * Fill it with `bw_argon2_params_default` and change what you need.
+ */
+typedef struct {
+  /**
+   * Passes over memory (1..=1024). Default 3.
+   */
+  uint32_t t_cost;
+  /**
+   * Memory in KiB (8 per lane ..= 2 GiB). Default 65536 (64 MiB).
+   */
+  uint32_t m_cost;
+  /**
+   * Lanes, computed in parallel (1..=255). Default 4.
+   */
+  uint32_t parallelism;
+  /**
+   * Hash length in bytes (10..=64). Default 32.
+   */
+  uint32_t hash_len;
+  /**
+   * Salt length in bytes (8..=48). Default 16.
+   */
+  uint32_t salt_len;
+} bw_argon2_params;
+
+/**
+ * A password policy. Fill it with `bw_password_policy_default` (8..=128 characters, common
+ * passwords refused, no composition rules) and change what you need.
+ */
+typedef struct {
+  /**
+   * Fewest characters (Unicode scalar values). Default 8.
+   */
+  size_t min_len;
+  /**
+   * Most characters. Default 128.
+   */
+  size_t max_len;
+  /**
+   * Require a lower-case letter. Default false.
+   */
+  bool require_lowercase;
+  /**
+   * Require an upper-case letter. Default false.
+   */
+  bool require_uppercase;
+  /**
+   * Require a digit. Default false.
+   */
+  bool require_digit;
+  /**
+   * Require a symbol. Default false.
+   */
+  bool require_symbol;
+  /**
+   * Refuse passwords on the bundled list of the 30,000 most common ones. Default true.
+   */
+  bool reject_common;
+} bw_password_policy;
 
 #ifdef __cplusplus
 extern "C" {
@@ -168,6 +280,129 @@ bw_result bw_constant_time_eq(const uint8_t *a,
                               const uint8_t *b,
                               size_t b_len,
                               bool *out_equal);
+
+/**
+ * Returns `BW_PASSWORD_HASH_MAX_LEN`, for callers that cannot read C macros (ctypes, cffi).
+ */
+size_t bw_password_hash_max_len(void);
+
+/**
+ * Writes the default Argon2id parameters (RFC 9106 low-memory profile, as argon2-cffi:
+ * t=3, m=65536 KiB, p=4, 32-byte hash, 16-byte salt) into `*out`. `out` must not be NULL.
+ */
+bw_result bw_argon2_params_default(bw_argon2_params *out_params);
+
+/**
+ * Writes the default password policy into `*out`. `out` must not be NULL.
+ */
+bw_result bw_password_policy_default(bw_password_policy *out_policy);
+
+/**
+ * Hashes `password[0..password_len]` with the preferred scheme (Argon2id, default parameters,
+ * fresh salt) into `out` as a NUL-terminated PHC string (`$argon2id$v=19$m=65536,t=3,p=4$…`).
+ *
+ * A buffer of `BW_PASSWORD_HASH_MAX_LEN` bytes always suffices; a smaller one that cannot hold
+ * the result gives `BW_ERR_BUFFER_TOO_SMALL` with the capacity needed in `*out_len`, before any
+ * hashing. `password` may be NULL only with length 0. Slow on purpose (tens to hundreds of ms);
+ * thread-safe.
+ */
+bw_result bw_password_hash(const uint8_t *password,
+                           size_t password_len,
+                           char *out_hash,
+                           size_t cap,
+                           size_t *out_len);
+
+/**
+ * Hashes with Argon2id and explicit parameters (`params` NULL means the defaults). Output and
+ * buffer contract as `bw_password_hash`. Out-of-range parameters are `BW_ERR_INVALID_INPUT`
+ * naming the parameter. Thread-safe.
+ */
+bw_result bw_argon2_hash(const uint8_t *password,
+                         size_t password_len,
+                         const bw_argon2_params *params,
+                         char *out_hash,
+                         size_t cap,
+                         size_t *out_len);
+
+/**
+ * Hashes with bcrypt (`$2b$`, cost 4..=31, fresh salt) into `out`: 60 characters plus NUL.
+ *
+ * A password over 72 bytes or containing a NUL byte is `BW_ERR_INVALID_INPUT` (never
+ * truncated). Buffer contract as `bw_password_hash` (61 bytes suffice). Thread-safe.
+ */
+bw_result bw_bcrypt_hash(const uint8_t *password,
+                         size_t password_len,
+                         uint32_t cost,
+                         char *out_hash,
+                         size_t cap,
+                         size_t *out_len);
+
+/**
+ * Checks `password` against a stored hash of any supported scheme (`$argon2id$`, `$argon2i$`,
+ * `$argon2d$`, `$2a$`, `$2b$`, `$2y$`), in constant time.
+ *
+ * A wrong password is `BW_OK` with `*out_valid = false`. A malformed or unknown hash is
+ * `BW_ERR_INVALID_INPUT` (`bw_last_error_message` says what is wrong); `hash` that is not UTF-8
+ * is `BW_ERR_INVALID_UTF8`. `out_valid` must not be NULL. Thread-safe.
+ */
+bw_result bw_password_verify(const uint8_t *password,
+                             size_t password_len,
+                             const char *hash,
+                             size_t hash_len,
+                             bool *out_valid);
+
+/**
+ * Sets `*out_needs_rehash` when a stored hash falls short of the preferred scheme: bcrypt or
+ * another Argon2 variant, or Argon2id with less memory, fewer passes, or a shorter salt or hash
+ * than the defaults. Cheap (no hashing). Malformed hash: `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+bw_result bw_password_needs_rehash(const char *hash, size_t hash_len, bool *out_needs_rehash);
+
+/**
+ * Verifies, and when the password is right but the hash needs a rehash (for example an old
+ * bcrypt hash), also writes a new Argon2id hash to store in place of the old one.
+ *
+ * `*out_valid` tells whether the password is right. `*out_new_len` is the new hash's length, or
+ * 0 (with `new_hash[0] = '\0'` when `cap > 0`) when there is nothing to replace. When a rehash is
+ * due and `cap` is too small, returns `BW_ERR_BUFFER_TOO_SMALL` with the capacity needed in
+ * `*out_new_len` before verifying; `BW_PASSWORD_HASH_MAX_LEN` bytes always suffice. `new_hash`
+ * may be NULL with `cap` 0. Thread-safe.
+ */
+bw_result bw_password_verify_and_update(const uint8_t *password,
+                                        size_t password_len,
+                                        const char *hash,
+                                        size_t hash_len,
+                                        bool *out_valid,
+                                        char *new_hash,
+                                        size_t cap,
+                                        size_t *out_new_len);
+
+/**
+ * Picks Argon2id parameters that take about `target_ms` milliseconds per hash on this machine
+ * (memory first, up to `max_m_cost` KiB, then passes; never below OWASP's 19 MiB / t=2 floor)
+ * and writes them to `*out_params`. Takes several hashes' time. `target_ms` must be 1..=60000
+ * and `max_m_cost` 19456..=2097152, else `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+bw_result bw_password_calibrate(uint32_t target_ms,
+                                uint32_t max_m_cost,
+                                bw_argon2_params *out_params);
+
+/**
+ * Checks `password[0..password_len]` (UTF-8) against a policy (`policy` NULL means the
+ * default) and sets `*out_violations` to the OR of every `BW_POLICY_*` flag it breaks (0 when it
+ * passes). A policy with `min_len` 0 or above `max_len` is `BW_ERR_INVALID_INPUT`; a password
+ * that is not UTF-8 is `BW_ERR_INVALID_UTF8`. Thread-safe.
+ */
+bw_result bw_password_policy_check(const bw_password_policy *policy,
+                                   const char *password,
+                                   size_t password_len,
+                                   uint32_t *out_violations);
+
+/**
+ * Returns the stable code of one `BW_POLICY_*` flag (`"too_short"`, `"common"`, …) as a static
+ * string, or `"unknown"` for anything else. Never NULL; do not free it.
+ */
+const char *bw_password_violation_str(uint32_t flag);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -17,9 +17,13 @@
 pub mod ct;
 pub mod encoding;
 pub mod error;
+pub mod password;
 pub mod random;
 
 pub use error::{Error, ErrorKind, Result};
+
+#[cfg(test)]
+mod testutil;
 
 /// The SDK's version (the workspace version, shared by the C library and the Python wheel).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -87,6 +87,30 @@ pub(crate) unsafe fn out<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Fa
     unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null(name))
 }
 
+/// Checks, before any expensive work, that `(buf, cap)` can take a text of `text_len` bytes
+/// plus its NUL. When it cannot, sets `*out_len` to the capacity needed and fails with
+/// `BW_ERR_BUFFER_TOO_SMALL`; NULL `out_len`, or NULL `buf` with a capacity, is
+/// `BW_ERR_NULL_PARAMETER`.
+///
+/// # Safety
+/// `out_len` must be NULL or valid for a write.
+pub(crate) unsafe fn reserve_text(
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+    text_len: usize,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let out_len = unsafe { out(out_len, "out_len") }?;
+    check_out_buffer(buf, cap)?;
+    let needed = text_len.saturating_add(1);
+    if cap < needed {
+        *out_len = needed;
+        return Err(too_small(cap, needed));
+    }
+    Ok(())
+}
+
 /// Writes `text` plus a NUL into the caller's `(buf, cap)`.
 ///
 /// On success `*out_len` is the text's length (without the NUL). When `cap` is too small
@@ -102,22 +126,48 @@ pub(crate) unsafe fn write_text(
     out_len: *mut usize,
 ) -> Result<(), Failure> {
     // SAFETY: forwarded caller guarantee.
-    let out_len = unsafe { out(out_len, "out_len") }?;
-    check_out_buffer(buf, cap)?;
-    let needed = text.len() + 1;
-    if cap < needed {
-        *out_len = needed;
-        return Err(too_small(cap, needed));
-    }
-    // SAFETY: forwarded caller guarantee on (buf, cap); cap >= needed > 0 so NULL is an error.
+    unsafe { reserve_text(buf, cap, out_len, text.len()) }?;
+    // SAFETY: forwarded caller guarantee on (buf, cap); cap > text.len() so buf is not NULL.
     let dest = unsafe { slice_mut(buf.cast::<u8>(), cap, "buf") }?;
     let (body, rest) = dest.split_at_mut(text.len());
     body.copy_from_slice(text.as_bytes());
     if let Some(nul) = rest.first_mut() {
         *nul = 0;
     }
-    *out_len = text.len();
+    // SAFETY: checked non-NULL by reserve_text.
+    unsafe { *out_len = text.len() };
     Ok(())
+}
+
+/// Borrows `(ptr, len)` as UTF-8 text. NULL with length 0 is "".
+///
+/// # Safety
+/// As [`slice`].
+pub(crate) unsafe fn text<'a>(
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<&'a str, Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let bytes = unsafe { slice(ptr.cast::<u8>(), len, name) }?;
+    std::str::from_utf8(bytes).map_err(|e| {
+        Failure::new(
+            bw_result::BW_ERR_INVALID_UTF8,
+            format!(
+                "{name} is not valid UTF-8 (first bad byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })
+}
+
+/// Borrows an optional input struct: NULL means "use the defaults".
+///
+/// # Safety
+/// `ptr` must be NULL or valid for reads of a `T`.
+pub(crate) unsafe fn opt_ref<'a, T>(ptr: *const T) -> Option<&'a T> {
+    // SAFETY: forwarded caller guarantee.
+    unsafe { ptr.as_ref() }
 }
 
 /// An output buffer may be NULL only with capacity 0 (a size query); NULL with a capacity is a

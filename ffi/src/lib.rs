@@ -9,10 +9,12 @@
 #![allow(clippy::missing_safety_doc)] // each extern fn's doc states its pointer contract instead
 
 mod guard;
+mod password;
 mod result;
 
 use bulwark::random;
-use guard::{check_out_buffer, ffi_guard, out, slice, slice_mut, too_small, write_text};
+use guard::{check_out_buffer, ffi_guard, out, reserve_text, slice, slice_mut, write_text};
+pub use password::*;
 pub use result::bw_result;
 use result::{describe, last_error, set_last_error, Failure};
 use std::ffi::c_char;
@@ -193,16 +195,13 @@ unsafe fn token_out(
     cap: usize,
     out_len: *mut usize,
 ) -> Result<(), Failure> {
-    // SAFETY: the caller guarantees out_len is NULL or valid for a write.
-    let out_len_ref = unsafe { out(out_len, "out_len") }?;
+    if out_len.is_null() {
+        return Err(Failure::null("out_len"));
+    }
     check_out_buffer(buf, cap)?;
     validate(n)?;
-    // Cannot overflow: validate() bounds n by MAX_TOKEN_BYTES.
-    let needed = len_of(n) + 1;
-    if cap < needed {
-        *out_len_ref = needed;
-        return Err(too_small(cap, needed));
-    }
+    // SAFETY: the caller guarantees out_len is valid for a write (checked non-NULL above).
+    unsafe { reserve_text(buf, cap, out_len, len_of(n)) }?;
     let text = Zeroizing::new(make(n)?);
     // SAFETY: forwarded caller guarantee.
     unsafe { write_text(&text, buf, cap, out_len) }

@@ -26,33 +26,41 @@ fn last_message() -> String {
 fn every_extern_fn_is_guarded() {
     // No entry point may forget the panic boundary: each `extern "C" fn` body starts with
     // `ffi_guard!`, except the ones listed that cannot fail or panic.
-    let never_fail = ["bw_version", "bw_result_str", "bw_last_error_message"];
-    let src = include_str!("lib.rs");
+    let never_fail = [
+        "bw_version",
+        "bw_result_str",
+        "bw_last_error_message",
+        "bw_password_hash_max_len",
+        "bw_password_violation_str",
+    ];
+    let sources = [include_str!("lib.rs"), include_str!("password.rs")];
     let mut seen = 0;
-    for (i, _) in src.match_indices("extern \"C\" fn ") {
-        let rest = &src[i + "extern \"C\" fn ".len()..];
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        let body = &rest[rest.find('{').unwrap() + 1..];
-        let first = body
-            .trim_start()
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_owned();
-        seen += 1;
-        if never_fail.contains(&name.as_str()) {
-            continue;
+    for src in sources {
+        for (i, _) in src.match_indices("extern \"C\" fn ") {
+            let rest = &src[i + "extern \"C\" fn ".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let body = &rest[rest.find('{').unwrap() + 1..];
+            let first = body
+                .trim_start()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_owned();
+            seen += 1;
+            if never_fail.contains(&name.as_str()) {
+                continue;
+            }
+            assert!(
+                first.starts_with("ffi_guard!"),
+                "{name} does not start with ffi_guard!: {first}"
+            );
         }
-        assert!(
-            first.starts_with("ffi_guard!"),
-            "{name} does not start with ffi_guard!: {first}"
-        );
     }
-    assert!(seen >= 8, "found only {seen} entry points");
+    assert!(seen >= 20, "found only {seen} entry points");
 }
 
 #[test]
@@ -145,4 +153,30 @@ fn last_error_survives_a_too_small_read() {
     assert_eq!(rc, bw_result::BW_ERR_BUFFER_TOO_SMALL);
     assert_eq!(len, "out_equal is NULL".len() + 1);
     assert_eq!(last_message(), "out_equal is NULL");
+}
+
+#[test]
+fn policy_flags_match_core() {
+    use bulwark::password::Violation as V;
+    let pairs = [
+        (V::TooShort { min: 0, actual: 0 }, BW_POLICY_TOO_SHORT),
+        (V::TooLong { max: 0, actual: 0 }, BW_POLICY_TOO_LONG),
+        (V::MissingLowercase, BW_POLICY_MISSING_LOWERCASE),
+        (V::MissingUppercase, BW_POLICY_MISSING_UPPERCASE),
+        (V::MissingDigit, BW_POLICY_MISSING_DIGIT),
+        (V::MissingSymbol, BW_POLICY_MISSING_SYMBOL),
+        (V::Common, BW_POLICY_COMMON),
+    ];
+    for (v, flag) in pairs {
+        assert_eq!(v.flag(), flag);
+        // SAFETY: static NUL-terminated string.
+        let code = unsafe { CStr::from_ptr(bw_password_violation_str(flag)) }
+            .to_str()
+            .unwrap();
+        assert_eq!(code, v.code());
+    }
+    assert_eq!(bw_password_hash_max_len(), BW_PASSWORD_HASH_MAX_LEN);
+    // Every hash string the library can make fits the advertised maximum.
+    let max = bulwark::password::Argon2Params::new(1024, 2 * 1024 * 1024, 255, 64, 48).unwrap();
+    assert!(max.encoded_len(bulwark::password::Argon2Variant::Argon2id) < BW_PASSWORD_HASH_MAX_LEN);
 }

@@ -1,0 +1,408 @@
+//! C ABI for password hashing (Argon2id, bcrypt), migration and password policy.
+
+use crate::guard::{
+    check_out_buffer, ffi_guard, opt_ref, out, reserve_text, slice, text, write_text,
+};
+use crate::result::{bw_result, Failure};
+use bulwark::password::{self, Argon2Params, Hasher, Policy, Scheme};
+use std::ffi::c_char;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// A buffer of this many bytes holds any hash string the library produces, NUL included.
+pub const BW_PASSWORD_HASH_MAX_LEN: usize = 256;
+/// Length of a bcrypt hash string (without the NUL).
+pub const BW_BCRYPT_HASH_LEN: usize = 60;
+/// Longest bcrypt password in bytes; longer ones are `BW_ERR_INVALID_INPUT`, never truncated.
+pub const BW_BCRYPT_MAX_PASSWORD_LEN: usize = 72;
+
+/// Policy violation flag: shorter than `min_len` characters.
+pub const BW_POLICY_TOO_SHORT: u32 = 1;
+/// Policy violation flag: longer than `max_len` characters.
+pub const BW_POLICY_TOO_LONG: u32 = 1 << 1;
+/// Policy violation flag: no lower-case letter (when required).
+pub const BW_POLICY_MISSING_LOWERCASE: u32 = 1 << 2;
+/// Policy violation flag: no upper-case letter (when required).
+pub const BW_POLICY_MISSING_UPPERCASE: u32 = 1 << 3;
+/// Policy violation flag: no digit (when required).
+pub const BW_POLICY_MISSING_DIGIT: u32 = 1 << 4;
+/// Policy violation flag: no symbol (when required).
+pub const BW_POLICY_MISSING_SYMBOL: u32 = 1 << 5;
+/// Policy violation flag: on the bundled list of common passwords.
+pub const BW_POLICY_COMMON: u32 = 1 << 6;
+
+/// Argon2 parameters: passes, memory in KiB, lanes, hash length and salt length in bytes.
+/// Fill it with `bw_argon2_params_default` and change what you need.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct bw_argon2_params {
+    /// Passes over memory (1..=1024). Default 3.
+    pub t_cost: u32,
+    /// Memory in KiB (8 per lane ..= 2 GiB). Default 65536 (64 MiB).
+    pub m_cost: u32,
+    /// Lanes, computed in parallel (1..=255). Default 4.
+    pub parallelism: u32,
+    /// Hash length in bytes (10..=64). Default 32.
+    pub hash_len: u32,
+    /// Salt length in bytes (8..=48). Default 16.
+    pub salt_len: u32,
+}
+
+impl From<Argon2Params> for bw_argon2_params {
+    fn from(p: Argon2Params) -> Self {
+        Self {
+            t_cost: p.t_cost(),
+            m_cost: p.m_cost(),
+            parallelism: p.parallelism(),
+            hash_len: p.hash_len(),
+            salt_len: p.salt_len(),
+        }
+    }
+}
+
+impl bw_argon2_params {
+    fn to_core(self) -> Result<Argon2Params, Failure> {
+        Ok(Argon2Params::new(
+            self.t_cost,
+            self.m_cost,
+            self.parallelism,
+            self.hash_len,
+            self.salt_len,
+        )?)
+    }
+}
+
+/// A password policy. Fill it with `bw_password_policy_default` (8..=128 characters, common
+/// passwords refused, no composition rules) and change what you need.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct bw_password_policy {
+    /// Fewest characters (Unicode scalar values). Default 8.
+    pub min_len: usize,
+    /// Most characters. Default 128.
+    pub max_len: usize,
+    /// Require a lower-case letter. Default false.
+    pub require_lowercase: bool,
+    /// Require an upper-case letter. Default false.
+    pub require_uppercase: bool,
+    /// Require a digit. Default false.
+    pub require_digit: bool,
+    /// Require a symbol. Default false.
+    pub require_symbol: bool,
+    /// Refuse passwords on the bundled list of the 30,000 most common ones. Default true.
+    pub reject_common: bool,
+}
+
+impl From<&bw_password_policy> for Policy {
+    fn from(p: &bw_password_policy) -> Self {
+        Policy {
+            min_len: p.min_len,
+            max_len: p.max_len,
+            require_lowercase: p.require_lowercase,
+            require_uppercase: p.require_uppercase,
+            require_digit: p.require_digit,
+            require_symbol: p.require_symbol,
+            reject_common: p.reject_common,
+        }
+    }
+}
+
+/// Returns `BW_PASSWORD_HASH_MAX_LEN`, for callers that cannot read C macros (ctypes, cffi).
+#[no_mangle]
+pub extern "C" fn bw_password_hash_max_len() -> usize {
+    BW_PASSWORD_HASH_MAX_LEN
+}
+
+/// Writes the default Argon2id parameters (RFC 9106 low-memory profile, as argon2-cffi:
+/// t=3, m=65536 KiB, p=4, 32-byte hash, 16-byte salt) into `*out`. `out` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn bw_argon2_params_default(out_params: *mut bw_argon2_params) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees out_params is NULL or valid for a write.
+        *unsafe { out(out_params, "out_params") }? = Argon2Params::DEFAULT.into();
+        Ok(())
+    })
+}
+
+/// Writes the default password policy into `*out`. `out` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn bw_password_policy_default(
+    out_policy: *mut bw_password_policy,
+) -> bw_result {
+    ffi_guard!({
+        let d = Policy::default();
+        // SAFETY: the caller guarantees out_policy is NULL or valid for a write.
+        *unsafe { out(out_policy, "out_policy") }? = bw_password_policy {
+            min_len: d.min_len,
+            max_len: d.max_len,
+            require_lowercase: d.require_lowercase,
+            require_uppercase: d.require_uppercase,
+            require_digit: d.require_digit,
+            require_symbol: d.require_symbol,
+            reject_common: d.reject_common,
+        };
+        Ok(())
+    })
+}
+
+/// Hashes `password[0..password_len]` with the preferred scheme (Argon2id, default parameters,
+/// fresh salt) into `out` as a NUL-terminated PHC string (`$argon2id$v=19$m=65536,t=3,p=4$…`).
+///
+/// A buffer of `BW_PASSWORD_HASH_MAX_LEN` bytes always suffices; a smaller one that cannot hold
+/// the result gives `BW_ERR_BUFFER_TOO_SMALL` with the capacity needed in `*out_len`, before any
+/// hashing. `password` may be NULL only with length 0. Slow on purpose (tens to hundreds of ms);
+/// thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_password_hash(
+    password: *const u8,
+    password_len: usize,
+    out_hash: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees the pointer contracts documented above.
+        unsafe {
+            hash_into(
+                &Hasher::default(),
+                password,
+                password_len,
+                out_hash,
+                cap,
+                out_len,
+            )
+        }
+    })
+}
+
+/// Hashes with Argon2id and explicit parameters (`params` NULL means the defaults). Output and
+/// buffer contract as `bw_password_hash`. Out-of-range parameters are `BW_ERR_INVALID_INPUT`
+/// naming the parameter. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_argon2_hash(
+    password: *const u8,
+    password_len: usize,
+    params: *const bw_argon2_params,
+    out_hash: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees params is NULL or valid for a read.
+        let params = match unsafe { opt_ref(params) } {
+            Some(p) => p.to_core()?,
+            None => Argon2Params::DEFAULT,
+        };
+        let hasher = Hasher::new(Scheme::Argon2id(params))?;
+        // SAFETY: the caller guarantees the pointer contracts documented above.
+        unsafe { hash_into(&hasher, password, password_len, out_hash, cap, out_len) }
+    })
+}
+
+/// Hashes with bcrypt (`$2b$`, cost 4..=31, fresh salt) into `out`: 60 characters plus NUL.
+///
+/// A password over 72 bytes or containing a NUL byte is `BW_ERR_INVALID_INPUT` (never
+/// truncated). Buffer contract as `bw_password_hash` (61 bytes suffice). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_bcrypt_hash(
+    password: *const u8,
+    password_len: usize,
+    cost: u32,
+    out_hash: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        let hasher = Hasher::new(Scheme::Bcrypt { cost })?;
+        // SAFETY: the caller guarantees the pointer contracts documented above.
+        unsafe { hash_into(&hasher, password, password_len, out_hash, cap, out_len) }
+    })
+}
+
+/// Checks `password` against a stored hash of any supported scheme (`$argon2id$`, `$argon2i$`,
+/// `$argon2d$`, `$2a$`, `$2b$`, `$2y$`), in constant time.
+///
+/// A wrong password is `BW_OK` with `*out_valid = false`. A malformed or unknown hash is
+/// `BW_ERR_INVALID_INPUT` (`bw_last_error_message` says what is wrong); `hash` that is not UTF-8
+/// is `BW_ERR_INVALID_UTF8`. `out_valid` must not be NULL. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_password_verify(
+    password: *const u8,
+    password_len: usize,
+    hash: *const c_char,
+    hash_len: usize,
+    out_valid: *mut bool,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let password = unsafe { slice(password, password_len, "password") }?;
+        // SAFETY: as above.
+        let hash = unsafe { text(hash, hash_len, "hash") }?;
+        // SAFETY: the caller guarantees out_valid is NULL or valid for a write.
+        let out_valid = unsafe { out(out_valid, "out_valid") }?;
+        *out_valid = password::verify(password, hash)?;
+        Ok(())
+    })
+}
+
+/// Sets `*out_needs_rehash` when a stored hash falls short of the preferred scheme: bcrypt or
+/// another Argon2 variant, or Argon2id with less memory, fewer passes, or a shorter salt or hash
+/// than the defaults. Cheap (no hashing). Malformed hash: `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_password_needs_rehash(
+    hash: *const c_char,
+    hash_len: usize,
+    out_needs_rehash: *mut bool,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees hash is valid for hash_len bytes (or NULL with 0).
+        let hash = unsafe { text(hash, hash_len, "hash") }?;
+        // SAFETY: the caller guarantees out_needs_rehash is NULL or valid for a write.
+        let out_needs = unsafe { out(out_needs_rehash, "out_needs_rehash") }?;
+        *out_needs = password::needs_rehash(hash)?;
+        Ok(())
+    })
+}
+
+/// Verifies, and when the password is right but the hash needs a rehash (for example an old
+/// bcrypt hash), also writes a new Argon2id hash to store in place of the old one.
+///
+/// `*out_valid` tells whether the password is right. `*out_new_len` is the new hash's length, or
+/// 0 (with `new_hash[0] = '\0'` when `cap > 0`) when there is nothing to replace. When a rehash is
+/// due and `cap` is too small, returns `BW_ERR_BUFFER_TOO_SMALL` with the capacity needed in
+/// `*out_new_len` before verifying; `BW_PASSWORD_HASH_MAX_LEN` bytes always suffice. `new_hash`
+/// may be NULL with `cap` 0. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_password_verify_and_update(
+    password: *const u8,
+    password_len: usize,
+    hash: *const c_char,
+    hash_len: usize,
+    out_valid: *mut bool,
+    new_hash: *mut c_char,
+    cap: usize,
+    out_new_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let password = unsafe { slice(password, password_len, "password") }?;
+        // SAFETY: as above.
+        let hash = unsafe { text(hash, hash_len, "hash") }?;
+        if out_valid.is_null() {
+            return Err(Failure::null("out_valid"));
+        }
+        if out_new_len.is_null() {
+            return Err(Failure::null("out_new_len"));
+        }
+        check_out_buffer(new_hash, cap)?;
+        let hasher = Hasher::default();
+        if hasher.needs_rehash(hash)? {
+            // Room for the new hash is checked before the (slow) verification.
+            // SAFETY: the caller guarantees new_hash/cap and out_new_len as documented.
+            unsafe { reserve_text(new_hash, cap, out_new_len, hasher.hash_len()) }?;
+        }
+        let (valid, replacement) = hasher.verify_and_update(password, hash)?;
+        let replacement = Zeroizing::new(replacement.unwrap_or_default());
+        if replacement.is_empty() {
+            if cap > 0 {
+                // SAFETY: cap > 0, so check_out_buffer ensured new_hash is not NULL.
+                unsafe { *new_hash = 0 };
+            }
+            // SAFETY: checked non-NULL above; the caller guarantees it is valid for a write.
+            unsafe { *out_new_len = 0 };
+        } else {
+            // SAFETY: the caller guarantees new_hash/cap and out_new_len as documented.
+            unsafe { write_text(&replacement, new_hash, cap, out_new_len) }?;
+        }
+        // SAFETY: checked non-NULL above; the caller guarantees it is valid for a write.
+        unsafe { *out_valid = valid };
+        Ok(())
+    })
+}
+
+/// Picks Argon2id parameters that take about `target_ms` milliseconds per hash on this machine
+/// (memory first, up to `max_m_cost` KiB, then passes; never below OWASP's 19 MiB / t=2 floor)
+/// and writes them to `*out_params`. Takes several hashes' time. `target_ms` must be 1..=60000
+/// and `max_m_cost` 19456..=2097152, else `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_password_calibrate(
+    target_ms: u32,
+    max_m_cost: u32,
+    out_params: *mut bw_argon2_params,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees out_params is NULL or valid for a write.
+        let out_params = unsafe { out(out_params, "out_params") }?;
+        *out_params =
+            password::calibrate(Duration::from_millis(u64::from(target_ms)), max_m_cost)?.into();
+        Ok(())
+    })
+}
+
+/// Checks `password[0..password_len]` (UTF-8) against a policy (`policy` NULL means the
+/// default) and sets `*out_violations` to the OR of every `BW_POLICY_*` flag it breaks (0 when it
+/// passes). A policy with `min_len` 0 or above `max_len` is `BW_ERR_INVALID_INPUT`; a password
+/// that is not UTF-8 is `BW_ERR_INVALID_UTF8`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_password_policy_check(
+    policy: *const bw_password_policy,
+    password: *const c_char,
+    password_len: usize,
+    out_violations: *mut u32,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees policy is NULL or valid for a read.
+        let policy = unsafe { opt_ref(policy) }
+            .map(Policy::from)
+            .unwrap_or_default();
+        policy.validate()?;
+        // SAFETY: the caller guarantees password is valid for password_len bytes (or NULL with 0).
+        let password = unsafe { text(password, password_len, "password") }?;
+        // SAFETY: the caller guarantees out_violations is NULL or valid for a write.
+        let out_violations = unsafe { out(out_violations, "out_violations") }?;
+        *out_violations = policy
+            .check(password)
+            .iter()
+            .fold(0, |acc, v| acc | v.flag());
+        Ok(())
+    })
+}
+
+/// Returns the stable code of one `BW_POLICY_*` flag (`"too_short"`, `"common"`, …) as a static
+/// string, or `"unknown"` for anything else. Never NULL; do not free it.
+#[no_mangle]
+pub extern "C" fn bw_password_violation_str(flag: u32) -> *const c_char {
+    let s: &'static str = match flag {
+        BW_POLICY_TOO_SHORT => "too_short\0",
+        BW_POLICY_TOO_LONG => "too_long\0",
+        BW_POLICY_MISSING_LOWERCASE => "missing_lowercase\0",
+        BW_POLICY_MISSING_UPPERCASE => "missing_uppercase\0",
+        BW_POLICY_MISSING_DIGIT => "missing_digit\0",
+        BW_POLICY_MISSING_SYMBOL => "missing_symbol\0",
+        BW_POLICY_COMMON => "common\0",
+        _ => "unknown\0",
+    };
+    s.as_ptr().cast()
+}
+
+/// Shared body of the hashing functions: size check first, then hash, then copy out.
+///
+/// # Safety
+/// `password` valid for `password_len` bytes (or NULL with 0); `out_hash`/`cap`/`out_len` as in
+/// `write_text`.
+unsafe fn hash_into(
+    hasher: &Hasher,
+    password: *const u8,
+    password_len: usize,
+    out_hash: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let password = unsafe { slice(password, password_len, "password") }?;
+    // SAFETY: forwarded caller guarantee.
+    unsafe { reserve_text(out_hash, cap, out_len, hasher.hash_len()) }?;
+    let hash = Zeroizing::new(hasher.hash(password)?);
+    // SAFETY: forwarded caller guarantee.
+    unsafe { write_text(&hash, out_hash, cap, out_len) }
+}
