@@ -105,7 +105,7 @@ check-c:
 	$(BUILD)/c/quickstart >/dev/null
 
 check-python:
-	$(VENV)/bin/pytest -q tests/python
+	BULWARK_LIB=$(DIST)/lib/libbulwark.so $(VENV)/bin/pytest -q tests/python
 	$(PY) -m mypy.stubtest bulwark._native
 	$(PY) examples/quickstart.py >/dev/null
 

@@ -49,9 +49,50 @@ int main(void) {
         return 1;
     printf("presented token matches: %s\n", same ? "yes" : "no");
 
-    /* 5. Bad input is a clear error, never a crash. */
+    /* 5. Passwords: Argon2id by default; verify reads the scheme from the stored hash. */
+    {
+        const char *pw = "correct horse battery staple";
+        char hash[BW_PASSWORD_HASH_MAX_LEN], fresh[BW_PASSWORD_HASH_MAX_LEN];
+        size_t hash_len = 0, fresh_len = 0;
+        bool ok = false;
+        uint32_t violations = 0;
+        if (failed("password_hash", bw_password_hash((const uint8_t *)pw, strlen(pw), hash, sizeof hash, &hash_len)))
+            return 1;
+        printf("argon2id hash: %.40s...\n", hash);
+        if (failed("password_verify", bw_password_verify((const uint8_t *)pw, strlen(pw), hash, hash_len, &ok)))
+            return 1;
+        printf("right password: %s\n", ok ? "yes" : "no");
+        if (failed("password_verify", bw_password_verify((const uint8_t *)"guess", 5, hash, hash_len, &ok)))
+            return 1;
+        printf("wrong password: %s\n", ok ? "yes" : "no");
+
+        /* 6. Migration: an old bcrypt hash becomes Argon2id on the next successful login. */
+        if (failed("bcrypt_hash", bw_bcrypt_hash((const uint8_t *)pw, strlen(pw), 10, hash, sizeof hash, &hash_len)))
+            return 1;
+        printf("legacy bcrypt hash: %s\n", hash);
+        if (failed("verify_and_update", bw_password_verify_and_update((const uint8_t *)pw, strlen(pw), hash, hash_len,
+                                                                      &ok, fresh, sizeof fresh, &fresh_len)))
+            return 1;
+        printf("login ok: %s, store new hash: %.32s...\n", ok ? "yes" : "no", fresh_len ? fresh : "(none)");
+
+        /* 7. bcrypt never truncates: 73 bytes is an error, not a silently shorter password. */
+        rc = bw_bcrypt_hash((const uint8_t *)"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 73, 10,
+                            hash, sizeof hash, &hash_len);
+        printf("bcrypt of a 73-byte password -> %s\n", bw_result_str(rc));
+
+        /* 8. Password policy: every violation as a flag. */
+        if (failed("policy_check", bw_password_policy_check(NULL, "qwerty", 6, &violations))) return 1;
+        for (uint32_t flag = 1; flag <= BW_POLICY_COMMON; flag <<= 1)
+            if (violations & flag) printf("policy: %s\n", bw_password_violation_str(flag));
+    }
+
+    /* 9. Bad input is a clear error, never a crash. */
     rc = bw_random_bytes(NULL, 16);
     printf("bw_random_bytes(NULL, 16) -> %s\n", bw_result_str(rc));
-    (void)failed("  detail", rc);
+    {
+        char detail[256];
+        size_t len = 0;
+        if (bw_last_error_message(detail, sizeof detail, &len) == BW_OK) printf("  detail: %s\n", detail);
+    }
     return 0;
 }

@@ -21,3 +21,31 @@ try:
     bulwark.random_base32(16)
 except bulwark.InvalidInputError as exc:  # also a ValueError
     print("random_base32(16) refused:", exc)
+
+# 5. Passwords: Argon2id by default; verify reads the scheme from the stored hash.
+from bulwark import password  # noqa: E402
+
+stored = password.hash("correct horse battery staple")
+print("argon2id hash:", stored[:40] + "...")
+print("right password:", password.verify("correct horse battery staple", stored))
+print("wrong password:", password.verify("Tr0ub4dor&3", stored))
+
+# 6. Drop-in for pyca/bcrypt and argon2-cffi: change only the import.
+from bulwark import argon2, bcrypt  # noqa: E402
+
+legacy = bcrypt.hashpw("secret_password".encode(), bcrypt.gensalt(rounds=10))
+print("bcrypt hash:  ", legacy.decode())
+ph = argon2.PasswordHasher()
+try:
+    ph.verify(ph.hash("s3cret"), "guess")
+except argon2.VerifyMismatchError:
+    print("argon2.PasswordHasher: wrong password raises VerifyMismatchError, as in argon2-cffi")
+
+# 7. Migration: an old bcrypt hash becomes Argon2id on the next successful login.
+ok, new_hash = password.verify_and_update("secret_password", legacy)
+print("login ok:", ok, "| store new hash:", (new_hash or "")[:32] + "...")
+print("new hash needs rehash:", password.needs_rehash(new_hash))
+
+# 8. Password policy: every violation, each with a stable code and a message.
+for v in password.Policy().with_classes().check("qwerty"):
+    print(f"policy: {v.code:18s} {v.message}")

@@ -36,5 +36,26 @@ fn random(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, ct_eq, random);
+fn password(c: &mut Criterion) {
+    use bulwark::password::{self, bcrypt};
+    let mut group = c.benchmark_group("password");
+    group.sample_size(10);
+    let stored = password::hash(b"correct horse battery staple").unwrap();
+    group.bench_function("argon2id_hash_default", |b| {
+        b.iter(|| password::hash(black_box(b"correct horse battery staple")).unwrap())
+    });
+    group.bench_function("argon2id_verify_default", |b| {
+        b.iter(|| password::verify(black_box(b"correct horse battery staple"), &stored).unwrap())
+    });
+    let salt = bcrypt::gensalt(12, password::BcryptPrefix::TwoB).unwrap();
+    group.bench_function("bcrypt_hashpw_cost12", |b| {
+        b.iter(|| bcrypt::hashpw(black_box(b"correct horse battery staple"), &salt).unwrap())
+    });
+    group.bench_function("policy_check_default", |b| {
+        b.iter(|| password::check_policy(black_box("Tr0ub4dor&3")))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, ct_eq, random, password);
 criterion_main!(benches);

@@ -1,6 +1,8 @@
 //! pyo3 glue for the `bulwark` Python package: converts arguments, calls the core crate and maps
 //! its errors to the exception classes defined in `bulwark/exceptions.py`. No logic lives here.
 
+mod password;
+
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString, PyType};
@@ -29,7 +31,7 @@ fn to_pyerr(py: Python<'_>, err: &bulwark::Error) -> PyErr {
 }
 
 /// Extension trait: `core_result.py(py)?` turns a core error into the right exception.
-trait IntoPy<T> {
+pub(crate) trait IntoPy<T> {
     fn py(self, py: Python<'_>) -> PyResult<T>;
 }
 
@@ -156,5 +158,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(token_hex, m)?)?;
     m.add_function(wrap_pyfunction!(random_base32, m)?)?;
     m.add_function(wrap_pyfunction!(compare_digest, m)?)?;
+    password::register(m)?;
     Ok(())
 }

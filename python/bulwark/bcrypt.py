@@ -1,0 +1,19 @@
+"""bcrypt with pyca/bcrypt's names: ``from bulwark import bcrypt`` and existing code runs.
+
+``gensalt(rounds=12, prefix=b"2b")``, ``hashpw(password, salt)`` and ``checkpw(password,
+hashed_password)`` behave as pyca/bcrypt's, and hashes interoperate both ways, with two
+deliberate differences that only ever turn a silent surprise into an error:
+
+- a password containing a NUL byte raises ``ValueError`` (C implementations stop at the first
+  NUL, so such hashes do not mean the same thing everywhere);
+- the ``$2x$`` prefix (the buggy 2011 variant) raises ``ValueError``.
+
+Passwords over 72 bytes raise ``ValueError``, as in pyca/bcrypt 5. The GIL is released while
+hashing. For new systems prefer :mod:`bulwark.argon2` or :mod:`bulwark.password`.
+"""
+
+from bulwark._native import bcrypt_checkpw as checkpw
+from bulwark._native import bcrypt_gensalt as gensalt
+from bulwark._native import bcrypt_hashpw as hashpw
+
+__all__ = ["checkpw", "gensalt", "hashpw"]

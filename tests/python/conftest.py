@@ -1,0 +1,42 @@
+"""Shared fixtures: the test vectors beside the repository, and the C library for ctypes tests."""
+
+import ctypes
+import json
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VECTORS = pathlib.Path(os.environ.get("BULWARK_VECTORS", ROOT.parent / "shared" / "vectors"))
+
+
+def load_vectors(rel):
+    """The JSON vector file ../shared/vectors/<rel>, or a loud skip when shared/ is absent."""
+    path = VECTORS / rel
+    if not path.is_file():
+        msg = f"!!!!!! SKIPPED: test vectors not found at {path}; known-answer tests did NOT run"
+        print("\n" + msg)
+        pytest.skip(msg)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def clib():
+    """libbulwark.so through ctypes (`make test` sets BULWARK_LIB); skipped when not built."""
+    path = os.environ.get("BULWARK_LIB")
+    if not path:
+        pytest.skip("BULWARK_LIB not set: run through `make test` to include the C-door round-trips")
+    lib = ctypes.CDLL(path)
+    c = ctypes
+    sig = {
+        "bw_password_hash": [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
+        "bw_bcrypt_hash": [c.c_char_p, c.c_size_t, c.c_uint32, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
+        "bw_password_verify": [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_bool)],
+        "bw_password_needs_rehash": [c.c_char_p, c.c_size_t, c.POINTER(c.c_bool)],
+    }
+    for name, args in sig.items():
+        fn = getattr(lib, name)
+        fn.argtypes = args
+        fn.restype = c.c_uint32
+    return lib
