@@ -93,6 +93,20 @@ pub struct bw_password_policy {
     pub reject_common: bool,
 }
 
+impl From<&Policy> for bw_password_policy {
+    fn from(p: &Policy) -> Self {
+        Self {
+            min_len: p.min_len,
+            max_len: p.max_len,
+            require_lowercase: p.require_lowercase,
+            require_uppercase: p.require_uppercase,
+            require_digit: p.require_digit,
+            require_symbol: p.require_symbol,
+            reject_common: p.reject_common,
+        }
+    }
+}
+
 impl From<&bw_password_policy> for Policy {
     fn from(p: &bw_password_policy) -> Self {
         Policy {
@@ -130,17 +144,8 @@ pub unsafe extern "C" fn bw_password_policy_default(
     out_policy: *mut bw_password_policy,
 ) -> bw_result {
     ffi_guard!({
-        let d = Policy::default();
         // SAFETY: the caller guarantees out_policy is NULL or valid for a write.
-        *unsafe { out(out_policy, "out_policy") }? = bw_password_policy {
-            min_len: d.min_len,
-            max_len: d.max_len,
-            require_lowercase: d.require_lowercase,
-            require_uppercase: d.require_uppercase,
-            require_digit: d.require_digit,
-            require_symbol: d.require_symbol,
-            reject_common: d.reject_common,
-        };
+        *unsafe { out(out_policy, "out_policy") }? = (&Policy::default()).into();
         Ok(())
     })
 }

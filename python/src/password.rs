@@ -154,16 +154,27 @@ fn argon2_parse(
     hash: &str,
 ) -> PyResult<(&'static str, u32, u32, u32, u32, u32, u32)> {
     let info = argon2id::parse(hash).py(py)?;
-    let p = info.params;
+    let (t, m, p, hash_len, salt_len) = params_tuple(&info.params);
     Ok((
         info.variant.ident(),
         info.version,
+        t,
+        m,
+        p,
+        hash_len,
+        salt_len,
+    ))
+}
+
+/// ``(time_cost, memory_cost, parallelism, hash_len, salt_len)``: the order the Python side uses.
+fn params_tuple(p: &Argon2Params) -> (u32, u32, u32, u32, u32) {
+    (
         p.t_cost(),
         p.m_cost(),
         p.parallelism(),
         p.hash_len(),
         p.salt_len(),
-    ))
+    )
 }
 
 /// Hash with the preferred scheme (Argon2id, RFC 9106 low-memory parameters).
@@ -219,13 +230,7 @@ fn password_calibrate(
     let p = py
         .detach(|| password::calibrate(target, max_memory_cost))
         .py(py)?;
-    Ok((
-        p.t_cost(),
-        p.m_cost(),
-        p.parallelism(),
-        p.hash_len(),
-        p.salt_len(),
-    ))
+    Ok(params_tuple(&p))
 }
 
 /// Every policy violation of ``password`` as ``(code, message)`` pairs.
