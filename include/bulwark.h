@@ -27,6 +27,42 @@
 #include <stdint.h>
 
 /**
+ * Algorithm id of AES-256-GCM for `bw_aead_*` and `bw_keyring_new_random`.
+ */
+#define BW_AEAD_AES_256_GCM 1
+
+/**
+ * Algorithm id of ChaCha20-Poly1305.
+ */
+#define BW_AEAD_CHACHA20_POLY1305 2
+
+/**
+ * AEAD key length in bytes (both algorithms).
+ */
+#define BW_AEAD_KEY_LEN 32
+
+/**
+ * AEAD nonce length in bytes.
+ */
+#define BW_AEAD_NONCE_LEN 12
+
+/**
+ * AEAD tag length in bytes: `bw_aead_encrypt` output is `plaintext_len + BW_AEAD_TAG_LEN`.
+ */
+#define BW_AEAD_TAG_LEN 16
+
+/**
+ * Keyring ciphertext overhead: `bw_keyring_encrypt` output is `plaintext_len + BW_KEYRING_OVERHEAD`
+ * (format byte, 4-byte key id, 12-byte nonce, 16-byte tag).
+ */
+#define BW_KEYRING_OVERHEAD 33
+
+/**
+ * Length of a Fernet key as text (url-safe base64 of 32 bytes), without the NUL.
+ */
+#define BW_FERNET_KEY_LEN 44
+
+/**
  * A buffer of this many bytes holds any hash string the library produces, NUL included.
  */
 #define BW_PASSWORD_HASH_MAX_LEN 256
@@ -142,6 +178,13 @@ typedef enum bw_result bw_result;
 typedef uint32_t bw_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * A keyring of versioned AEAD keys (opaque). Create with `bw_keyring_new_random`,
+ * `bw_keyring_from_json` or `bw_keyring_from_env`; release with `bw_keyring_free`. A handle may be
+ * shared between threads: every operation on it is internally synchronized.
+ */
+typedef struct bw_keyring bw_keyring;
 
 /**
  * Argon2 parameters: passes, memory in KiB, lanes, hash length and salt length in bytes.
@@ -280,6 +323,185 @@ bw_result bw_constant_time_eq(const uint8_t *a,
                               const uint8_t *b,
                               size_t b_len,
                               bool *out_equal);
+
+/**
+ * Returns `BW_AEAD_KEY_LEN` (for callers that cannot read C macros).
+ */
+size_t bw_aead_key_len(void);
+
+/**
+ * Returns `BW_AEAD_NONCE_LEN`.
+ */
+size_t bw_aead_nonce_len(void);
+
+/**
+ * Returns `BW_AEAD_TAG_LEN`.
+ */
+size_t bw_aead_tag_len(void);
+
+/**
+ * Returns `BW_KEYRING_OVERHEAD`.
+ */
+size_t bw_keyring_overhead(void);
+
+/**
+ * Returns the length of the Fernet token (without NUL) that `bw_fernet_encrypt` makes from
+ * `plaintext_len` bytes.
+ */
+size_t bw_fernet_token_len(size_t plaintext_len);
+
+/**
+ * Encrypts `plaintext` with a caller-supplied 12-byte `nonce` (never reuse a nonce with a key):
+ * writes `ciphertext || tag` (`plaintext_len + BW_AEAD_TAG_LEN` bytes) into `out`.
+ *
+ * `algorithm` is `BW_AEAD_AES_256_GCM` or `BW_AEAD_CHACHA20_POLY1305`; `key` is 32 bytes. Bad
+ * sizes or ids are `BW_ERR_INVALID_INPUT`; too small an `out` is `BW_ERR_BUFFER_TOO_SMALL` with
+ * the size needed in `*out_len`, before any work. `aad` / `plaintext` may be NULL with length 0.
+ * Thread-safe.
+ */
+bw_result bw_aead_encrypt(uint32_t algorithm,
+                          const uint8_t *key,
+                          size_t key_len,
+                          const uint8_t *nonce,
+                          size_t nonce_len,
+                          const uint8_t *aad,
+                          size_t aad_len,
+                          const uint8_t *plaintext,
+                          size_t plaintext_len,
+                          uint8_t *out_buf,
+                          size_t cap,
+                          size_t *out_len);
+
+/**
+ * Decrypts `ciphertext || tag` with `nonce`: writes the plaintext (`ciphertext_len - 16` bytes)
+ * into `out`. A tag that does not verify (wrong key, nonce, aad, or tampering) is
+ * `BW_ERR_VERIFICATION_FAILED` with no further detail, and `out` is wiped. Other contracts as
+ * `bw_aead_encrypt`. Thread-safe.
+ */
+bw_result bw_aead_decrypt(uint32_t algorithm,
+                          const uint8_t *key,
+                          size_t key_len,
+                          const uint8_t *nonce,
+                          size_t nonce_len,
+                          const uint8_t *aad,
+                          size_t aad_len,
+                          const uint8_t *ciphertext,
+                          size_t ciphertext_len,
+                          uint8_t *out_buf,
+                          size_t cap,
+                          size_t *out_len);
+
+/**
+ * Creates a keyring with one fresh random key (id 1) of `algorithm` as primary, into
+ * `*out_keyring` (free it with `bw_keyring_free`). `out_keyring` must not be NULL. Thread-safe.
+ */
+bw_result bw_keyring_new_random(uint32_t algorithm, bw_keyring **out_keyring);
+
+/**
+ * Loads a keyring from its JSON (`json[0..json_len]`, UTF-8) into `*out_keyring`. Malformed JSON
+ * is `BW_ERR_INVALID_INPUT` with a message that never quotes key material. Thread-safe.
+ */
+bw_result bw_keyring_from_json(const char *json, size_t json_len, bw_keyring **out_keyring);
+
+/**
+ * Loads a keyring from the JSON in the environment variable `name[0..name_len]`. A missing or
+ * malformed variable is `BW_ERR_INVALID_INPUT`: a key is never generated in its place.
+ */
+bw_result bw_keyring_from_env(const char *name, size_t name_len, bw_keyring **out_keyring);
+
+/**
+ * Writes the keyring as NUL-terminated JSON (it contains the secret keys: store it like one).
+ * Text buffer contract as `bw_token_urlsafe`. Thread-safe.
+ */
+bw_result bw_keyring_to_json(const bw_keyring *keyring_ptr, char *buf, size_t cap, size_t *out_len);
+
+/**
+ * Adds a fresh random key and makes it the primary; older keys stay for decryption. The new
+ * key's id goes to `*out_new_id` (may be NULL if not wanted). Thread-safe.
+ */
+bw_result bw_keyring_rotate(bw_keyring *keyring_ptr, uint32_t *out_new_id);
+
+/**
+ * Removes key `id`; ciphertexts made with it can no longer be decrypted. The primary key and
+ * unknown ids are `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+bw_result bw_keyring_retire(bw_keyring *keyring_ptr, uint32_t id);
+
+/**
+ * Writes the primary key's id to `*out_id`. Thread-safe.
+ */
+bw_result bw_keyring_primary_id(const bw_keyring *keyring_ptr, uint32_t *out_id);
+
+/**
+ * Encrypts with the primary key into the versioned keyring format: `plaintext_len +
+ * BW_KEYRING_OVERHEAD` bytes in `out`. Buffer contract as `bw_aead_encrypt`. Thread-safe.
+ */
+bw_result bw_keyring_encrypt(const bw_keyring *keyring_ptr,
+                             const uint8_t *plaintext,
+                             size_t plaintext_len,
+                             const uint8_t *aad,
+                             size_t aad_len,
+                             uint8_t *out_buf,
+                             size_t cap,
+                             size_t *out_len);
+
+/**
+ * Decrypts a keyring ciphertext made by any key still in the keyring: `ciphertext_len -
+ * BW_KEYRING_OVERHEAD` bytes in `out`. An unknown format or key id (say, retired) is
+ * `BW_ERR_INVALID_INPUT`; anything that does not authenticate is `BW_ERR_VERIFICATION_FAILED`
+ * and `out` is wiped. Thread-safe.
+ */
+bw_result bw_keyring_decrypt(const bw_keyring *keyring_ptr,
+                             const uint8_t *ciphertext,
+                             size_t ciphertext_len,
+                             const uint8_t *aad,
+                             size_t aad_len,
+                             uint8_t *out_buf,
+                             size_t cap,
+                             size_t *out_len);
+
+/**
+ * Frees a keyring and wipes its keys. NULL is a no-op. The handle must not be used afterwards
+ * (nor freed twice).
+ */
+bw_result bw_keyring_free(bw_keyring *keyring_ptr);
+
+/**
+ * Writes a fresh Fernet key (44 characters of url-safe base64, NUL-terminated) into `buf`.
+ * Text buffer contract as `bw_token_urlsafe` (45 bytes suffice). Thread-safe.
+ */
+bw_result bw_fernet_generate_key(char *buf, size_t cap, size_t *out_len);
+
+/**
+ * Encrypts `plaintext` into a Fernet token (NUL-terminated) with `key` (a Fernet key as text),
+ * the current time and a random IV; tokens decrypt with Python cryptography's `Fernet`. The token
+ * length is `bw_fernet_token_len(plaintext_len)`; text buffer contract as `bw_token_urlsafe`. A
+ * malformed key is `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+bw_result bw_fernet_encrypt(const char *key,
+                            size_t key_len,
+                            const uint8_t *plaintext,
+                            size_t plaintext_len,
+                            char *buf,
+                            size_t cap,
+                            size_t *out_len);
+
+/**
+ * Decrypts a Fernet token into `out`. With `ttl_seconds` non-NULL, tokens older than
+ * `*ttl_seconds`, or dated more than 60 s in the future, are refused (NULL: no time check, as
+ * cryptography's `ttl=None`). Every invalid, tampered or expired token is
+ * `BW_ERR_VERIFICATION_FAILED` with the same message. The plaintext is shorter than the token, so
+ * `token_len` bytes always suffice; a smaller buffer that cannot hold it gives
+ * `BW_ERR_BUFFER_TOO_SMALL` with the size needed. Thread-safe.
+ */
+bw_result bw_fernet_decrypt(const char *key,
+                            size_t key_len,
+                            const char *token,
+                            size_t token_len,
+                            const uint64_t *ttl_seconds,
+                            uint8_t *out_buf,
+                            size_t cap,
+                            size_t *out_len);
 
 /**
  * Returns `BW_PASSWORD_HASH_MAX_LEN`, for callers that cannot read C macros (ctypes, cffi).

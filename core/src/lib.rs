@@ -14,9 +14,11 @@
 )]
 #![doc = include_str!("../../README.md")]
 
+pub mod aead;
 pub mod ct;
 pub mod encoding;
 pub mod error;
+pub mod fernet;
 pub mod password;
 pub mod random;
 

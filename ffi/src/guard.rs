@@ -87,13 +87,32 @@ pub(crate) unsafe fn out<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Fa
     unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null(name))
 }
 
-/// Checks, before any expensive work, that `(buf, cap)` can take a text of `text_len` bytes
-/// plus its NUL. When it cannot, sets `*out_len` to the capacity needed and fails with
-/// `BW_ERR_BUFFER_TOO_SMALL`; NULL `out_len`, or NULL `buf` with a capacity, is
-/// `BW_ERR_NULL_PARAMETER`.
+/// Checks, before any expensive work, that `(buf, cap)` can take `needed` bytes. When it cannot,
+/// sets `*out_len` to `needed` and fails with `BW_ERR_BUFFER_TOO_SMALL`; NULL `out_len`, or NULL
+/// `buf` with a capacity, is `BW_ERR_NULL_PARAMETER`.
 ///
 /// # Safety
 /// `out_len` must be NULL or valid for a write.
+pub(crate) unsafe fn reserve<T>(
+    buf: *mut T,
+    cap: usize,
+    out_len: *mut usize,
+    needed: usize,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let out_len = unsafe { out(out_len, "out_len") }?;
+    check_out_buffer(buf, cap)?;
+    if cap < needed {
+        *out_len = needed;
+        return Err(too_small(cap, needed));
+    }
+    Ok(())
+}
+
+/// [`reserve`] for a text of `text_len` bytes plus its NUL.
+///
+/// # Safety
+/// As [`reserve`].
 pub(crate) unsafe fn reserve_text(
     buf: *mut c_char,
     cap: usize,
@@ -101,13 +120,29 @@ pub(crate) unsafe fn reserve_text(
     text_len: usize,
 ) -> Result<(), Failure> {
     // SAFETY: forwarded caller guarantee.
-    let out_len = unsafe { out(out_len, "out_len") }?;
-    check_out_buffer(buf, cap)?;
-    let needed = text_len.saturating_add(1);
-    if cap < needed {
-        *out_len = needed;
-        return Err(too_small(cap, needed));
+    unsafe { reserve(buf, cap, out_len, text_len.saturating_add(1)) }
+}
+
+/// Copies `data` into the caller's `(buf, cap)` and sets `*out_len` to its length; too small a
+/// buffer gives `BW_ERR_BUFFER_TOO_SMALL` with the size needed.
+///
+/// # Safety
+/// `buf` must be NULL or valid for writes of `cap` bytes; `out_len` NULL or valid for a write.
+pub(crate) unsafe fn write_bytes(
+    data: &[u8],
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    unsafe { reserve(buf, cap, out_len, data.len()) }?;
+    // SAFETY: forwarded caller guarantee on (buf, cap); cap >= data.len().
+    let dest = unsafe { slice_mut(buf, cap, "buf") }?;
+    if let Some(d) = dest.get_mut(..data.len()) {
+        d.copy_from_slice(data);
     }
+    // SAFETY: checked non-NULL by reserve.
+    unsafe { *out_len = data.len() };
     Ok(())
 }
 
@@ -172,7 +207,7 @@ pub(crate) unsafe fn opt_ref<'a, T>(ptr: *const T) -> Option<&'a T> {
 
 /// An output buffer may be NULL only with capacity 0 (a size query); NULL with a capacity is a
 /// caller bug, reported before any size check.
-pub(crate) fn check_out_buffer(buf: *mut c_char, cap: usize) -> Result<(), Failure> {
+pub(crate) fn check_out_buffer<T>(buf: *mut T, cap: usize) -> Result<(), Failure> {
     if buf.is_null() && cap > 0 {
         return Err(Failure::null("buf"));
     }

@@ -8,11 +8,13 @@
 //! crosses the boundary. All functions are safe to call from several threads at once.
 #![allow(clippy::missing_safety_doc)] // each extern fn's doc states its pointer contract instead
 
+mod crypto;
 mod guard;
 mod password;
 mod result;
 
 use bulwark::random;
+pub use crypto::*;
 use guard::{check_out_buffer, ffi_guard, out, reserve_text, slice, slice_mut, write_text};
 pub use password::*;
 pub use result::bw_result;

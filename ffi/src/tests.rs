@@ -32,8 +32,17 @@ fn every_extern_fn_is_guarded() {
         "bw_last_error_message",
         "bw_password_hash_max_len",
         "bw_password_violation_str",
+        "bw_aead_key_len",
+        "bw_aead_nonce_len",
+        "bw_aead_tag_len",
+        "bw_keyring_overhead",
+        "bw_fernet_token_len",
     ];
-    let sources = [include_str!("lib.rs"), include_str!("password.rs")];
+    let sources = [
+        include_str!("lib.rs"),
+        include_str!("password.rs"),
+        include_str!("crypto.rs"),
+    ];
     let mut seen = 0;
     for src in sources {
         for (i, _) in src.match_indices("extern \"C\" fn ") {
@@ -60,7 +69,7 @@ fn every_extern_fn_is_guarded() {
             );
         }
     }
-    assert!(seen >= 20, "found only {seen} entry points");
+    assert!(seen >= 40, "found only {seen} entry points");
 }
 
 #[test]
@@ -179,4 +188,31 @@ fn policy_flags_match_core() {
     // Every hash string the library can make fits the advertised maximum.
     let max = bulwark::password::Argon2Params::new(1024, 2 * 1024 * 1024, 255, 64, 48).unwrap();
     assert!(max.encoded_len(bulwark::password::Argon2Variant::Argon2id) < BW_PASSWORD_HASH_MAX_LEN);
+}
+
+#[test]
+fn crypto_constants_match_core() {
+    // cbindgen copies only literal constants into the header, so these are literals; they must
+    // stay equal to the core's.
+    assert_eq!(BW_AEAD_KEY_LEN, bulwark::aead::KEY_LEN);
+    assert_eq!(BW_AEAD_NONCE_LEN, bulwark::aead::NONCE_LEN);
+    assert_eq!(BW_AEAD_TAG_LEN, bulwark::aead::TAG_LEN);
+    assert_eq!(BW_KEYRING_OVERHEAD, bulwark::aead::KEYRING_OVERHEAD);
+    assert_eq!(
+        BW_AEAD_AES_256_GCM,
+        bulwark::aead::Algorithm::Aes256Gcm.id()
+    );
+    assert_eq!(
+        BW_AEAD_CHACHA20_POLY1305,
+        bulwark::aead::Algorithm::ChaCha20Poly1305.id()
+    );
+    assert_eq!(
+        BW_FERNET_KEY_LEN,
+        bulwark::fernet::Fernet::generate_key().unwrap().len()
+    );
+    assert_eq!(BW_BCRYPT_HASH_LEN, bulwark::password::bcrypt::HASH_LEN);
+    assert_eq!(
+        BW_BCRYPT_MAX_PASSWORD_LEN,
+        bulwark::password::bcrypt::MAX_PASSWORD_BYTES
+    );
 }

@@ -1,0 +1,491 @@
+//! C ABI for authenticated encryption (AES-256-GCM, ChaCha20-Poly1305), keyrings and Fernet.
+
+use crate::guard::{ffi_guard, out, reserve, slice, text, write_bytes, write_text};
+use crate::result::{bw_result, Failure};
+use bulwark::aead::{AeadKey, Algorithm, Keyring};
+use bulwark::fernet::Fernet;
+use std::ffi::c_char;
+use std::sync::RwLock;
+use zeroize::Zeroizing;
+
+/// Algorithm id of AES-256-GCM for `bw_aead_*` and `bw_keyring_new_random`.
+pub const BW_AEAD_AES_256_GCM: u32 = 1;
+/// Algorithm id of ChaCha20-Poly1305.
+pub const BW_AEAD_CHACHA20_POLY1305: u32 = 2;
+/// AEAD key length in bytes (both algorithms).
+pub const BW_AEAD_KEY_LEN: usize = 32;
+/// AEAD nonce length in bytes.
+pub const BW_AEAD_NONCE_LEN: usize = 12;
+/// AEAD tag length in bytes: `bw_aead_encrypt` output is `plaintext_len + BW_AEAD_TAG_LEN`.
+pub const BW_AEAD_TAG_LEN: usize = 16;
+/// Keyring ciphertext overhead: `bw_keyring_encrypt` output is `plaintext_len + BW_KEYRING_OVERHEAD`
+/// (format byte, 4-byte key id, 12-byte nonce, 16-byte tag).
+pub const BW_KEYRING_OVERHEAD: usize = 33;
+/// Length of a Fernet key as text (url-safe base64 of 32 bytes), without the NUL.
+pub const BW_FERNET_KEY_LEN: usize = 44;
+
+/// Returns `BW_AEAD_KEY_LEN` (for callers that cannot read C macros).
+#[no_mangle]
+pub extern "C" fn bw_aead_key_len() -> usize {
+    BW_AEAD_KEY_LEN
+}
+
+/// Returns `BW_AEAD_NONCE_LEN`.
+#[no_mangle]
+pub extern "C" fn bw_aead_nonce_len() -> usize {
+    BW_AEAD_NONCE_LEN
+}
+
+/// Returns `BW_AEAD_TAG_LEN`.
+#[no_mangle]
+pub extern "C" fn bw_aead_tag_len() -> usize {
+    BW_AEAD_TAG_LEN
+}
+
+/// Returns `BW_KEYRING_OVERHEAD`.
+#[no_mangle]
+pub extern "C" fn bw_keyring_overhead() -> usize {
+    BW_KEYRING_OVERHEAD
+}
+
+/// Returns the length of the Fernet token (without NUL) that `bw_fernet_encrypt` makes from
+/// `plaintext_len` bytes.
+#[no_mangle]
+pub extern "C" fn bw_fernet_token_len(plaintext_len: usize) -> usize {
+    Fernet::token_len(plaintext_len.min(usize::MAX / 2))
+}
+
+/// Encrypts `plaintext` with a caller-supplied 12-byte `nonce` (never reuse a nonce with a key):
+/// writes `ciphertext || tag` (`plaintext_len + BW_AEAD_TAG_LEN` bytes) into `out`.
+///
+/// `algorithm` is `BW_AEAD_AES_256_GCM` or `BW_AEAD_CHACHA20_POLY1305`; `key` is 32 bytes. Bad
+/// sizes or ids are `BW_ERR_INVALID_INPUT`; too small an `out` is `BW_ERR_BUFFER_TOO_SMALL` with
+/// the size needed in `*out_len`, before any work. `aad` / `plaintext` may be NULL with length 0.
+/// Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_aead_encrypt(
+    algorithm: u32,
+    key: *const u8,
+    key_len: usize,
+    nonce: *const u8,
+    nonce_len: usize,
+    aad: *const u8,
+    aad_len: usize,
+    plaintext: *const u8,
+    plaintext_len: usize,
+    out_buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        let k = Zeroizing::new(
+            // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+            unsafe { slice(key, key_len, "key") }?.to_vec(),
+        );
+        let key = AeadKey::new(Algorithm::from_id(algorithm)?, &k)?;
+        // SAFETY: as above.
+        let (nonce, aad, plaintext) = unsafe {
+            (
+                slice(nonce, nonce_len, "nonce")?,
+                slice(aad, aad_len, "aad")?,
+                slice(plaintext, plaintext_len, "plaintext")?,
+            )
+        };
+        let needed = plaintext.len().saturating_add(BW_AEAD_TAG_LEN);
+        // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
+        unsafe { reserve(out_buf, cap, out_len, needed) }?;
+        // SAFETY: reserve checked cap >= needed and out_buf non-NULL when needed > 0.
+        let dest = unsafe { crate::guard::slice_mut(out_buf, needed, "out") }?;
+        key.seal_into(nonce, aad, plaintext, dest)?;
+        // SAFETY: reserve checked out_len is not NULL.
+        unsafe { *out_len = needed };
+        Ok(())
+    })
+}
+
+/// Decrypts `ciphertext || tag` with `nonce`: writes the plaintext (`ciphertext_len - 16` bytes)
+/// into `out`. A tag that does not verify (wrong key, nonce, aad, or tampering) is
+/// `BW_ERR_VERIFICATION_FAILED` with no further detail, and `out` is wiped. Other contracts as
+/// `bw_aead_encrypt`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_aead_decrypt(
+    algorithm: u32,
+    key: *const u8,
+    key_len: usize,
+    nonce: *const u8,
+    nonce_len: usize,
+    aad: *const u8,
+    aad_len: usize,
+    ciphertext: *const u8,
+    ciphertext_len: usize,
+    out_buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        let k = Zeroizing::new(
+            // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+            unsafe { slice(key, key_len, "key") }?.to_vec(),
+        );
+        let key = AeadKey::new(Algorithm::from_id(algorithm)?, &k)?;
+        // SAFETY: as above.
+        let (nonce, aad, ciphertext) = unsafe {
+            (
+                slice(nonce, nonce_len, "nonce")?,
+                slice(aad, aad_len, "aad")?,
+                slice(ciphertext, ciphertext_len, "ciphertext")?,
+            )
+        };
+        let Some(needed) = ciphertext.len().checked_sub(BW_AEAD_TAG_LEN) else {
+            return Err(Failure::new(
+                bw_result::BW_ERR_VERIFICATION_FAILED,
+                "decryption failed",
+            ));
+        };
+        // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
+        unsafe { reserve(out_buf, cap, out_len, needed) }?;
+        // SAFETY: reserve checked cap >= needed and out_buf non-NULL when needed > 0.
+        let dest = unsafe { crate::guard::slice_mut(out_buf, needed, "out") }?;
+        key.open_into(nonce, aad, ciphertext, dest)?;
+        // SAFETY: reserve checked out_len is not NULL.
+        unsafe { *out_len = needed };
+        Ok(())
+    })
+}
+
+/// A keyring of versioned AEAD keys (opaque). Create with `bw_keyring_new_random`,
+/// `bw_keyring_from_json` or `bw_keyring_from_env`; release with `bw_keyring_free`. A handle may be
+/// shared between threads: every operation on it is internally synchronized.
+#[allow(non_camel_case_types)]
+pub struct bw_keyring(RwLock<Keyring>);
+
+/// Borrows a keyring handle.
+///
+/// # Safety
+/// `ptr` must be NULL or a live handle from this library.
+unsafe fn keyring<'a>(ptr: *const bw_keyring) -> Result<&'a bw_keyring, Failure> {
+    // SAFETY: forwarded caller guarantee.
+    unsafe { ptr.as_ref() }.ok_or_else(|| Failure::null("keyring"))
+}
+
+fn poisoned<T>(_: T) -> Failure {
+    Failure::new(
+        bw_result::BW_ERR_INTERNAL,
+        "keyring lock poisoned by an earlier panic",
+    )
+}
+
+/// Hands a new keyring to the caller through `out`.
+///
+/// # Safety
+/// `out` must be NULL or valid for a write.
+unsafe fn give(ring: Keyring, out_ring: *mut *mut bw_keyring) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let slot = unsafe { out(out_ring, "out_keyring") }?;
+    *slot = Box::into_raw(Box::new(bw_keyring(RwLock::new(ring))));
+    Ok(())
+}
+
+/// Creates a keyring with one fresh random key (id 1) of `algorithm` as primary, into
+/// `*out_keyring` (free it with `bw_keyring_free`). `out_keyring` must not be NULL. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_keyring_new_random(
+    algorithm: u32,
+    out_keyring: *mut *mut bw_keyring,
+) -> bw_result {
+    ffi_guard!({
+        if out_keyring.is_null() {
+            return Err(Failure::null("out_keyring"));
+        }
+        let ring = Keyring::generate(Algorithm::from_id(algorithm)?)?;
+        // SAFETY: checked non-NULL; the caller guarantees it is valid for a write.
+        unsafe { give(ring, out_keyring) }
+    })
+}
+
+/// Loads a keyring from its JSON (`json[0..json_len]`, UTF-8) into `*out_keyring`. Malformed JSON
+/// is `BW_ERR_INVALID_INPUT` with a message that never quotes key material. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_keyring_from_json(
+    json: *const c_char,
+    json_len: usize,
+    out_keyring: *mut *mut bw_keyring,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees json is valid for json_len bytes (or NULL with 0).
+        let json = unsafe { text(json, json_len, "json") }?;
+        if out_keyring.is_null() {
+            return Err(Failure::null("out_keyring"));
+        }
+        let ring = Keyring::from_json(json)?;
+        // SAFETY: checked non-NULL; the caller guarantees it is valid for a write.
+        unsafe { give(ring, out_keyring) }
+    })
+}
+
+/// Loads a keyring from the JSON in the environment variable `name[0..name_len]`. A missing or
+/// malformed variable is `BW_ERR_INVALID_INPUT`: a key is never generated in its place.
+#[no_mangle]
+pub unsafe extern "C" fn bw_keyring_from_env(
+    name: *const c_char,
+    name_len: usize,
+    out_keyring: *mut *mut bw_keyring,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees name is valid for name_len bytes (or NULL with 0).
+        let name = unsafe { text(name, name_len, "name") }?;
+        if out_keyring.is_null() {
+            return Err(Failure::null("out_keyring"));
+        }
+        let ring = Keyring::from_env(name)?;
+        // SAFETY: checked non-NULL; the caller guarantees it is valid for a write.
+        unsafe { give(ring, out_keyring) }
+    })
+}
+
+/// Writes the keyring as NUL-terminated JSON (it contains the secret keys: store it like one).
+/// Text buffer contract as `bw_token_urlsafe`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_keyring_to_json(
+    keyring_ptr: *const bw_keyring,
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees keyring_ptr is NULL or a live handle.
+        let ring = unsafe { keyring(keyring_ptr) }?;
+        let json = ring.0.read().map_err(poisoned)?.to_json();
+        // SAFETY: the caller guarantees (buf, cap) and out_len as documented.
+        unsafe { write_text(&json, buf, cap, out_len) }
+    })
+}
+
+/// Adds a fresh random key and makes it the primary; older keys stay for decryption. The new
+/// key's id goes to `*out_new_id` (may be NULL if not wanted). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_keyring_rotate(
+    keyring_ptr: *mut bw_keyring,
+    out_new_id: *mut u32,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees keyring_ptr is NULL or a live handle.
+        let ring = unsafe { keyring(keyring_ptr) }?;
+        let id = ring.0.write().map_err(poisoned)?.rotate()?;
+        // SAFETY: the caller guarantees out_new_id is NULL or valid for a write.
+        if let Some(slot) = unsafe { out_new_id.as_mut() } {
+            *slot = id;
+        }
+        Ok(())
+    })
+}
+
+/// Removes key `id`; ciphertexts made with it can no longer be decrypted. The primary key and
+/// unknown ids are `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_keyring_retire(keyring_ptr: *mut bw_keyring, id: u32) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees keyring_ptr is NULL or a live handle.
+        let ring = unsafe { keyring(keyring_ptr) }?;
+        ring.0.write().map_err(poisoned)?.retire(id)?;
+        Ok(())
+    })
+}
+
+/// Writes the primary key's id to `*out_id`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_keyring_primary_id(
+    keyring_ptr: *const bw_keyring,
+    out_id: *mut u32,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees keyring_ptr is NULL or a live handle.
+        let ring = unsafe { keyring(keyring_ptr) }?;
+        // SAFETY: the caller guarantees out_id is NULL or valid for a write.
+        let out_id = unsafe { out(out_id, "out_id") }?;
+        *out_id = ring.0.read().map_err(poisoned)?.primary_id();
+        Ok(())
+    })
+}
+
+/// Encrypts with the primary key into the versioned keyring format: `plaintext_len +
+/// BW_KEYRING_OVERHEAD` bytes in `out`. Buffer contract as `bw_aead_encrypt`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_keyring_encrypt(
+    keyring_ptr: *const bw_keyring,
+    plaintext: *const u8,
+    plaintext_len: usize,
+    aad: *const u8,
+    aad_len: usize,
+    out_buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees keyring_ptr is NULL or a live handle.
+        let ring = unsafe { keyring(keyring_ptr) }?;
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let (plaintext, aad) = unsafe {
+            (
+                slice(plaintext, plaintext_len, "plaintext")?,
+                slice(aad, aad_len, "aad")?,
+            )
+        };
+        let needed = plaintext.len().saturating_add(BW_KEYRING_OVERHEAD);
+        // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
+        unsafe { reserve(out_buf, cap, out_len, needed) }?;
+        // SAFETY: reserve checked cap >= needed > 0, so out_buf is not NULL.
+        let dest = unsafe { crate::guard::slice_mut(out_buf, needed, "out") }?;
+        ring.0
+            .read()
+            .map_err(poisoned)?
+            .encrypt_into(plaintext, aad, dest)?;
+        // SAFETY: reserve checked out_len is not NULL.
+        unsafe { *out_len = needed };
+        Ok(())
+    })
+}
+
+/// Decrypts a keyring ciphertext made by any key still in the keyring: `ciphertext_len -
+/// BW_KEYRING_OVERHEAD` bytes in `out`. An unknown format or key id (say, retired) is
+/// `BW_ERR_INVALID_INPUT`; anything that does not authenticate is `BW_ERR_VERIFICATION_FAILED`
+/// and `out` is wiped. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_keyring_decrypt(
+    keyring_ptr: *const bw_keyring,
+    ciphertext: *const u8,
+    ciphertext_len: usize,
+    aad: *const u8,
+    aad_len: usize,
+    out_buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees keyring_ptr is NULL or a live handle.
+        let ring = unsafe { keyring(keyring_ptr) }?;
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let (ciphertext, aad) = unsafe {
+            (
+                slice(ciphertext, ciphertext_len, "ciphertext")?,
+                slice(aad, aad_len, "aad")?,
+            )
+        };
+        let Some(needed) = Keyring::plaintext_len(ciphertext.len()) else {
+            return Err(Failure::new(
+                bw_result::BW_ERR_INVALID_INPUT,
+                format!(
+                    "keyring: a ciphertext is at least {BW_KEYRING_OVERHEAD} bytes, got {}",
+                    ciphertext.len()
+                ),
+            ));
+        };
+        // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
+        unsafe { reserve(out_buf, cap, out_len, needed) }?;
+        // SAFETY: reserve checked cap >= needed and out_buf non-NULL when needed > 0.
+        let dest = unsafe { crate::guard::slice_mut(out_buf, needed, "out") }?;
+        ring.0
+            .read()
+            .map_err(poisoned)?
+            .decrypt_into(ciphertext, aad, dest)?;
+        // SAFETY: reserve checked out_len is not NULL.
+        unsafe { *out_len = needed };
+        Ok(())
+    })
+}
+
+/// Frees a keyring and wipes its keys. NULL is a no-op. The handle must not be used afterwards
+/// (nor freed twice).
+#[no_mangle]
+pub unsafe extern "C" fn bw_keyring_free(keyring_ptr: *mut bw_keyring) -> bw_result {
+    ffi_guard!({
+        if !keyring_ptr.is_null() {
+            // SAFETY: the caller guarantees a live handle from this library, freed once.
+            drop(unsafe { Box::from_raw(keyring_ptr) });
+        }
+        Ok(())
+    })
+}
+
+/// Writes a fresh Fernet key (44 characters of url-safe base64, NUL-terminated) into `buf`.
+/// Text buffer contract as `bw_token_urlsafe` (45 bytes suffice). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_fernet_generate_key(
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees (buf, cap) and out_len as documented.
+        unsafe { crate::guard::reserve_text(buf, cap, out_len, BW_FERNET_KEY_LEN) }?;
+        let key = Zeroizing::new(Fernet::generate_key()?);
+        // SAFETY: as above.
+        unsafe { write_text(&key, buf, cap, out_len) }
+    })
+}
+
+/// Encrypts `plaintext` into a Fernet token (NUL-terminated) with `key` (a Fernet key as text),
+/// the current time and a random IV; tokens decrypt with Python cryptography's `Fernet`. The token
+/// length is `bw_fernet_token_len(plaintext_len)`; text buffer contract as `bw_token_urlsafe`. A
+/// malformed key is `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_fernet_encrypt(
+    key: *const c_char,
+    key_len: usize,
+    plaintext: *const u8,
+    plaintext_len: usize,
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let (key, plaintext) = unsafe {
+            (
+                text(key, key_len, "key")?,
+                slice(plaintext, plaintext_len, "plaintext")?,
+            )
+        };
+        let fernet = Fernet::new(key)?;
+        // SAFETY: the caller guarantees (buf, cap) and out_len as documented.
+        unsafe {
+            crate::guard::reserve_text(buf, cap, out_len, Fernet::token_len(plaintext.len()))
+        }?;
+        let token = fernet.encrypt(plaintext)?;
+        // SAFETY: as above.
+        unsafe { write_text(&token, buf, cap, out_len) }
+    })
+}
+
+/// Decrypts a Fernet token into `out`. With `ttl_seconds` non-NULL, tokens older than
+/// `*ttl_seconds`, or dated more than 60 s in the future, are refused (NULL: no time check, as
+/// cryptography's `ttl=None`). Every invalid, tampered or expired token is
+/// `BW_ERR_VERIFICATION_FAILED` with the same message. The plaintext is shorter than the token, so
+/// `token_len` bytes always suffice; a smaller buffer that cannot hold it gives
+/// `BW_ERR_BUFFER_TOO_SMALL` with the size needed. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_fernet_decrypt(
+    key: *const c_char,
+    key_len: usize,
+    token: *const c_char,
+    token_len: usize,
+    ttl_seconds: *const u64,
+    out_buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let (key, token) =
+            unsafe { (text(key, key_len, "key")?, text(token, token_len, "token")?) };
+        // SAFETY: the caller guarantees ttl_seconds is NULL or valid for a read.
+        let ttl = unsafe { ttl_seconds.as_ref() }.copied();
+        if out_len.is_null() {
+            return Err(Failure::null("out_len"));
+        }
+        crate::guard::check_out_buffer(out_buf, cap)?;
+        let plain = Zeroizing::new(Fernet::new(key)?.decrypt(token, ttl)?);
+        // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
+        unsafe { write_bytes(&plain, out_buf, cap, out_len) }
+    })
+}
