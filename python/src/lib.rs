@@ -1,6 +1,7 @@
 //! pyo3 glue for the `bulwark` Python package: converts arguments, calls the core crate and maps
 //! its errors to the exception classes defined in `bulwark/exceptions.py`. No logic lives here.
 
+mod crypto;
 mod password;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -8,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString, PyType};
 
 /// Converts a core error into the Python exception for its kind (one conversion point).
-fn to_pyerr(py: Python<'_>, err: &bulwark::Error) -> PyErr {
+pub(crate) fn to_pyerr(py: Python<'_>, err: &bulwark::Error) -> PyErr {
     use bulwark::ErrorKind as K;
     let class = match err.kind() {
         K::InvalidInput => "InvalidInputError",
@@ -159,5 +160,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(random_base32, m)?)?;
     m.add_function(wrap_pyfunction!(compare_digest, m)?)?;
     password::register(m)?;
+    crypto::register(m)?;
     Ok(())
 }

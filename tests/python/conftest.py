@@ -34,9 +34,46 @@ def clib():
         "bw_bcrypt_hash": [c.c_char_p, c.c_size_t, c.c_uint32, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
         "bw_password_verify": [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_bool)],
         "bw_password_needs_rehash": [c.c_char_p, c.c_size_t, c.POINTER(c.c_bool)],
+        "bw_aead_encrypt": [c.c_uint32, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
+                            c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
+        "bw_aead_decrypt": [c.c_uint32, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
+                            c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
+        "bw_fernet_encrypt": [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
+                              c.POINTER(c.c_size_t)],
+        "bw_fernet_decrypt": [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_uint64), c.c_char_p,
+                              c.c_size_t, c.POINTER(c.c_size_t)],
+        "bw_keyring_from_json": [c.c_char_p, c.c_size_t, c.POINTER(c.c_void_p)],
+        "bw_keyring_encrypt": [c.c_void_p, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
+                               c.POINTER(c.c_size_t)],
+        "bw_keyring_decrypt": [c.c_void_p, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
+                               c.POINTER(c.c_size_t)],
+        "bw_keyring_free": [c.c_void_p],
     }
     for name, args in sig.items():
         fn = getattr(lib, name)
         fn.argtypes = args
         fn.restype = c.c_uint32
     return lib
+
+
+def progress_during(fn):
+    """How far another Python thread got while ``fn`` ran: zero when ``fn`` held the GIL."""
+    import threading
+
+    counter = [0]
+    started, stop = threading.Event(), threading.Event()
+
+    def spin():
+        started.set()
+        while not stop.is_set():
+            counter[0] += 1
+
+    t = threading.Thread(target=spin)
+    t.start()
+    started.wait()
+    before = counter[0]
+    fn()
+    after = counter[0]
+    stop.set()
+    t.join()
+    return after - before

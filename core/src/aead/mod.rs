@@ -179,13 +179,11 @@ impl AeadKey {
             ));
         }
         let (body, tag_out) = out.split_at_mut(plaintext.len());
-        body.copy_from_slice(plaintext);
-        let tag = self
-            .key
-            .seal_in_place_separate_tag(nonce, Aad::from(aad), body)
-            .map_err(|_| Error::internal("AEAD encryption failed"))?;
-        tag_out.copy_from_slice(tag.as_ref());
-        Ok(())
+        // Out of place: no copy of the plaintext first (about a fifth of the time at 1 MiB). Not a
+        // FIPS-approved service in aws-lc-rs; this build does not use the FIPS module.
+        self.key
+            .seal_out_of_place_scatter(nonce, Aad::from(aad), plaintext, body, &[], tag_out)
+            .map_err(|_| Error::internal("AEAD encryption failed"))
     }
 
     /// Encrypts with a caller-supplied nonce: returns `ciphertext || tag`.
