@@ -15,12 +15,15 @@
 #![doc = include_str!("../../README.md")]
 
 pub mod aead;
+pub mod apikey;
 pub mod ct;
 pub mod encoding;
 pub mod error;
 pub mod fernet;
+pub mod headers;
 pub mod password;
 pub mod random;
+pub mod redact;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -1,0 +1,384 @@
+//! Redaction of secrets for logs: by field name in JSON, query strings and header maps, and by
+//! value (bearer credentials, JWT-shaped strings, Bulwark API keys) wherever they appear.
+//!
+//! Output keeps its structure and marks what was removed with [`REDACTED`], never the length of
+//! the secret. Field names match case-insensitively and ignoring `-` and `_` (`API-Key`,
+//! `api_key` and `apikey` are one name); names containing `password`, `passwd`, `secret`, `token`,
+//! `apikey` or `privatekey` match too (`db_password`, `x-auth-token`).
+//!
+//! ```
+//! use bulwark::redact::Redactor;
+//! let r = Redactor::default();
+//! let out = r.redact_json_str(r#"{"user":"ann","password":"hunter2","n":[{"Api-Key":"k"}]}"#)?;
+//! assert_eq!(out, r#"{"n":[{"Api-Key":"[REDACTED]"}],"password":"[REDACTED]","user":"ann"}"#);
+//! assert_eq!(r.redact_query("q=shoes&access_token=abc"), "q=shoes&access_token=[REDACTED]");
+//! # Ok::<(), bulwark::Error>(())
+//! ```
+
+use crate::error::{Error, Result};
+use regex::Regex;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// What replaces a redacted value.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Field names redacted by default (matched after [`normalize`]).
+pub const DEFAULT_FIELDS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "authorization",
+    "api_key",
+    "apikey",
+    "x-api-key",
+    "cookie",
+    "set-cookie",
+    "client_secret",
+    "private_key",
+    "otp",
+    "proxy-authorization",
+    "session",
+    "sessionid",
+    "csrf_token",
+    "ssn",
+];
+
+/// Words that make any field name containing them sensitive.
+const CONTAINS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "privatekey",
+];
+
+/// Lower-cases a field name and drops `-` and `_`, so its variants compare equal.
+#[must_use]
+pub fn normalize(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The value patterns: bearer-style credentials, JWT-shaped strings, API-key candidates.
+fn value_patterns() -> Option<&'static (Regex, Regex, Regex)> {
+    static P: OnceLock<Option<(Regex, Regex, Regex)>> = OnceLock::new();
+    P.get_or_init(|| {
+        Some((
+            // Bearer / Basic / Token credentials, keeping the scheme.
+            Regex::new(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}").ok()?,
+            // JWT-shaped: three base64url segments, the first starting like a JSON header.
+            Regex::new(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*").ok()?,
+            // Bulwark API key candidates; the checksum decides.
+            Regex::new(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*_[0-9A-Za-z]{40}_[0-9A-Za-z]{6}\b").ok()?,
+        ))
+    })
+    .as_ref()
+}
+
+/// Redacts secrets by field name and by value, with the default field list plus any added.
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    exact: HashSet<String>,
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        Self {
+            exact: DEFAULT_FIELDS.iter().map(|f| normalize(f)).collect(),
+        }
+    }
+}
+
+impl Redactor {
+    /// The default redactor plus `fields` (matched like the defaults).
+    #[must_use]
+    pub fn with_fields<I: IntoIterator<Item = S>, S: AsRef<str>>(fields: I) -> Self {
+        let mut r = Self::default();
+        r.exact
+            .extend(fields.into_iter().map(|f| normalize(f.as_ref())));
+        r
+    }
+
+    /// Whether a field of this name is redacted.
+    #[must_use]
+    pub fn is_sensitive(&self, name: &str) -> bool {
+        let n = normalize(name);
+        self.exact.contains(&n) || CONTAINS.iter().any(|w| n.contains(w))
+    }
+
+    /// Redacts secrets found by value in free text: bearer/basic credentials (the scheme is kept),
+    /// JWT-shaped strings, and well-formed Bulwark API keys.
+    #[must_use]
+    pub fn redact_text(&self, text: &str) -> String {
+        // Fail closed: if the patterns were ever unusable, redact everything rather than nothing.
+        let Some((bearer, jwt, apikey)) = value_patterns() else {
+            return REDACTED.to_owned();
+        };
+        let out = bearer.replace_all(text, |c: &regex::Captures<'_>| {
+            format!("{} {REDACTED}", c.get(1).map_or("", |m| m.as_str()))
+        });
+        let out = jwt.replace_all(&out, REDACTED);
+        apikey
+            .replace_all(&out, |c: &regex::Captures<'_>| {
+                let m = c.get(0).map_or("", |m| m.as_str());
+                if crate::apikey::is_well_formed(m) {
+                    REDACTED.to_owned()
+                } else {
+                    m.to_owned()
+                }
+            })
+            .into_owned()
+    }
+
+    /// Redacts a JSON value: sensitive keys (at any depth, inside arrays too) get [`REDACTED`]
+    /// whatever their value; other strings are redacted by value.
+    #[must_use]
+    pub fn redact_json(&self, value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let v = if self.is_sensitive(k) {
+                            Value::String(REDACTED.to_owned())
+                        } else {
+                            self.redact_json(v)
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.redact_json(v)).collect())
+            }
+            Value::String(s) => Value::String(self.redact_text(s)),
+            other => other.clone(),
+        }
+    }
+
+    /// [`Redactor::redact_json`] on JSON text; the output is compact JSON.
+    ///
+    /// # Errors
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) when the text is not JSON (the message
+    /// gives the position, never the content).
+    pub fn redact_json_str(&self, text: &str) -> Result<String> {
+        let v: Value = serde_json::from_str(text).map_err(|e| {
+            Error::invalid_input(format!(
+                "not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        Ok(self.redact_json(&v).to_string())
+    }
+
+    /// Redacts a query string (`a=1&token=x`, a leading `?` kept): sensitive keys (compared after
+    /// percent-decoding) get [`REDACTED`]; other values are redacted by value.
+    #[must_use]
+    pub fn redact_query(&self, query: &str) -> String {
+        let (lead, body) = query
+            .strip_prefix('?')
+            .map_or(("", query), |rest| ("?", rest));
+        let parts: Vec<String> = body
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, v)) => {
+                    if self.is_sensitive(&percent_decode(k)) {
+                        format!("{k}={REDACTED}")
+                    } else {
+                        let decoded = percent_decode(v);
+                        let cleaned = self.redact_text(&decoded);
+                        if cleaned == decoded {
+                            pair.to_owned()
+                        } else {
+                            format!("{k}={REDACTED}")
+                        }
+                    }
+                }
+                None => pair.to_owned(),
+            })
+            .collect();
+        format!("{lead}{}", parts.join("&"))
+    }
+
+    /// Redacts one header's value: sensitive names get [`REDACTED`], except that
+    /// `Authorization`-style values keep their scheme (`Bearer [REDACTED]`); other values are
+    /// redacted by value.
+    #[must_use]
+    pub fn redact_header(&self, name: &str, value: &str) -> String {
+        let n = normalize(name);
+        if n == "authorization" || n == "proxyauthorization" {
+            return match value.trim().split_once(char::is_whitespace) {
+                Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+                None => REDACTED.to_owned(),
+            };
+        }
+        if self.is_sensitive(name) {
+            return REDACTED.to_owned();
+        }
+        self.redact_text(value)
+    }
+
+    /// [`Redactor::redact_header`] over a list of headers, keeping names and order.
+    #[must_use]
+    pub fn redact_headers<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        headers: &[(N, V)],
+    ) -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_ref().to_owned(),
+                    self.redact_header(n.as_ref(), v.as_ref()),
+                )
+            })
+            .collect()
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+
+    #[test]
+    fn value_patterns_compile() {
+        assert!(value_patterns().is_some());
+    }
+
+    #[test]
+    fn json_table() {
+        let r = Redactor::default();
+        let table = [
+            (r#"{"password":"hunter2"}"#, r#"{"password":"[REDACTED]"}"#),
+            (r#"{"Password":1234}"#, r#"{"Password":"[REDACTED]"}"#),
+            (
+                r#"{"API-KEY":{"nested":"x"}}"#,
+                r#"{"API-KEY":"[REDACTED]"}"#,
+            ),
+            (
+                r#"{"x_api_key":"k","db_password":"p","refreshToken":"t"}"#,
+                r#"{"db_password":"[REDACTED]","refreshToken":"[REDACTED]","x_api_key":"[REDACTED]"}"#,
+            ),
+            (
+                r#"{"users":[{"name":"a","otp":"123456"},{"name":"b","set-cookie":"s=1"}]}"#,
+                r#"{"users":[{"name":"a","otp":"[REDACTED]"},{"name":"b","set-cookie":"[REDACTED]"}]}"#,
+            ),
+            (
+                r#"{"note":"sent Bearer abcdefghijklmnop to api"}"#,
+                r#"{"note":"sent Bearer [REDACTED] to api"}"#,
+            ),
+            (r#"["plain", 1, null, true]"#, r#"["plain",1,null,true]"#),
+            (
+                r#"{"footprint":"otp is not a substring match","hotpot":1}"#,
+                r#"{"footprint":"otp is not a substring match","hotpot":1}"#,
+            ),
+        ];
+        for (input, want) in table {
+            assert_eq!(r.redact_json_str(input).unwrap(), want, "{input}");
+        }
+        let e = r.redact_json_str("{\"password\": \"x\"").unwrap_err();
+        assert!(e.message().contains("not valid JSON") && !e.message().contains('x'));
+    }
+
+    #[test]
+    fn values_embedded_in_strings() {
+        let r = Redactor::default();
+        let key = crate::apikey::generate("bw_live").unwrap();
+        let line = format!(
+            "login ok jwt={JWT} key {} via bearer zzzzzzzzzzzz",
+            key.key()
+        );
+        let out = r.redact_text(&line);
+        assert!(
+            !out.contains(JWT) && !out.contains(key.key()) && !out.contains("zzzzzzzzzzzz"),
+            "{out}"
+        );
+        assert_eq!(
+            out,
+            "login ok jwt=[REDACTED] key [REDACTED] via bearer [REDACTED]"
+        );
+        // A key-shaped string with a wrong checksum is not a key: left alone.
+        let fake = format!("{}X", &key.key()[..key.key().len() - 1]);
+        let fake = if crate::apikey::is_well_formed(&fake) {
+            format!("{}Y", &key.key()[..key.key().len() - 1])
+        } else {
+            fake
+        };
+        assert_eq!(r.redact_text(&fake), fake);
+        assert_eq!(r.redact_text("nothing to see"), "nothing to see");
+    }
+
+    #[test]
+    fn queries_and_headers() {
+        let r = Redactor::with_fields(["session_hint"]);
+        assert_eq!(
+            r.redact_query("?a=1&Access-Token=xyz&b=2"),
+            "?a=1&Access-Token=[REDACTED]&b=2"
+        );
+        assert_eq!(
+            r.redact_query("api%5Fkey=k&flag"),
+            "api%5Fkey=[REDACTED]&flag"
+        );
+        assert_eq!(
+            r.redact_query(&format!("next=/x&id={JWT}")),
+            "next=/x&id=[REDACTED]"
+        );
+        assert_eq!(
+            r.redact_query("session_hint=abc"),
+            "session_hint=[REDACTED]"
+        );
+        assert_eq!(r.redact_query(""), "");
+        let h = r.redact_headers(&[
+            ("Authorization", "Bearer abc.def.ghi"),
+            ("Cookie", "sid=1"),
+            ("X-Api-Key", "k"),
+            ("User-Agent", "curl/8"),
+            ("X-Forwarded-For", "1.2.3.4"),
+            ("Authorization", "opaque"),
+        ]);
+        assert_eq!(h[0].1, "Bearer [REDACTED]");
+        assert_eq!(h[1].1, REDACTED);
+        assert_eq!(h[2].1, REDACTED);
+        assert_eq!(h[3].1, "curl/8");
+        assert_eq!(h[4].1, "1.2.3.4");
+        assert_eq!(h[5].1, REDACTED);
+    }
+}
