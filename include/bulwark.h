@@ -113,6 +113,16 @@
 #define BW_POLICY_COMMON (1 << 6)
 
 /**
+ * A buffer of this many bytes holds any API key (NUL included).
+ */
+#define BW_APIKEY_MAX_LEN 81
+
+/**
+ * Length of a stored API key hash (hex, without the NUL).
+ */
+#define BW_APIKEY_HASH_LEN 64
+
+/**
  * Result code returned by every `bw_` function; `BW_OK` (0) means success.
  *
  * Treat unknown values as errors: later versions add codes, and `bw_result_str` names any value.
@@ -178,6 +188,12 @@ typedef enum bw_result bw_result;
 typedef uint32_t bw_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * A CORS policy (opaque). Create with `bw_cors_policy_new`, free with `bw_cors_policy_free`.
+ * Immutable once made, so it may be shared between threads.
+ */
+typedef struct bw_cors_policy bw_cors_policy;
 
 /**
  * A keyring of versioned AEAD keys (opaque). Create with `bw_keyring_new_random`,
@@ -247,6 +263,28 @@ typedef struct {
    */
   bool reject_common;
 } bw_password_policy;
+
+/**
+ * Options of `bw_security_headers`; fill with `bw_security_headers_options_default`.
+ */
+typedef struct {
+  /**
+   * HSTS max-age in seconds; 0 omits the header. Default 31536000.
+   */
+  uint64_t hsts_max_age;
+  /**
+   * HSTS includeSubDomains. Default true.
+   */
+  bool hsts_include_subdomains;
+  /**
+   * HSTS preload. Default false.
+   */
+  bool hsts_preload;
+  /**
+   * `Cache-Control: no-store` (authenticated responses). Default true.
+   */
+  bool no_store;
+} bw_security_headers_options;
 
 #ifdef __cplusplus
 extern "C" {
@@ -625,6 +663,171 @@ bw_result bw_password_policy_check(const bw_password_policy *policy,
  * string, or `"unknown"` for anything else. Never NULL; do not free it.
  */
 const char *bw_password_violation_str(uint32_t flag);
+
+/**
+ * Generates an API key `<prefix>_<40 base62>_<6-char checksum>` into `key_buf` and its public
+ * key id (`<prefix>_<8 characters>`, safe to log) into `id_buf`, both NUL-terminated.
+ *
+ * The prefix is 1..=32 lower-case letters and digits in `_`-separated words, starting with a
+ * letter, else `BW_ERR_INVALID_INPUT`. `BW_APIKEY_MAX_LEN` bytes always hold the key; when either
+ * buffer is too small, `BW_ERR_BUFFER_TOO_SMALL` with both needed sizes in `*key_len` and
+ * `*id_len`, before anything is generated. Thread-safe.
+ */
+bw_result bw_apikey_generate(const char *prefix,
+                             size_t prefix_len,
+                             char *key_buf,
+                             size_t key_cap,
+                             size_t *key_len,
+                             char *id_buf,
+                             size_t id_cap,
+                             size_t *id_len);
+
+/**
+ * Checks a presented key's format and checksum and writes its public key id into `id_buf`.
+ * A malformed key is `BW_ERR_INVALID_INPUT` (the detail never quotes the key). Thread-safe.
+ */
+bw_result bw_apikey_parse(const char *key,
+                          size_t key_len,
+                          char *id_buf,
+                          size_t id_cap,
+                          size_t *id_len);
+
+/**
+ * Writes the value to store for `key`: 64 hex digits of HMAC-SHA256 under `pepper` (at least 32
+ * bytes, kept outside the database), NUL-terminated. Malformed key or short pepper:
+ * `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+bw_result bw_apikey_hash(const uint8_t *pepper,
+                         size_t pepper_len,
+                         const char *key,
+                         size_t key_len,
+                         char *out_buf,
+                         size_t cap,
+                         size_t *out_len);
+
+/**
+ * Sets `*out_valid` when `presented` is the key whose stored hash is `stored`, comparing in
+ * constant time. A well-formed wrong key is `BW_OK` with `false`; a malformed key or stored hash
+ * is `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+bw_result bw_apikey_verify(const uint8_t *pepper,
+                           size_t pepper_len,
+                           const char *presented,
+                           size_t presented_len,
+                           const char *stored,
+                           size_t stored_len,
+                           bool *out_valid);
+
+/**
+ * Redacts JSON text with the default field list (sensitive keys at any depth become
+ * `"[REDACTED]"`; secrets inside other strings are redacted by value) into compact JSON.
+ * Not JSON: `BW_ERR_INVALID_INPUT`; not UTF-8: `BW_ERR_INVALID_UTF8`. The output size is known
+ * only after redaction: `BW_ERR_BUFFER_TOO_SMALL` gives it. Thread-safe.
+ */
+bw_result bw_redact_json(const char *json, size_t json_len, char *buf, size_t cap, size_t *out_len);
+
+/**
+ * Redacts a query string (`a=1&token=x`): sensitive keys and secret-looking values become
+ * `[REDACTED]`. Contracts as `bw_redact_json`. Thread-safe.
+ */
+bw_result bw_redact_query(const char *query,
+                          size_t query_len,
+                          char *buf,
+                          size_t cap,
+                          size_t *out_len);
+
+/**
+ * Redacts free text by value (bearer credentials keep their scheme, JWTs and Bulwark API keys
+ * become `[REDACTED]`). Contracts as `bw_redact_json`. Thread-safe.
+ */
+bw_result bw_redact_text(const char *input,
+                         size_t input_len,
+                         char *buf,
+                         size_t cap,
+                         size_t *out_len);
+
+/**
+ * Redacts one header's value given its name (`Authorization: Bearer x` keeps the scheme;
+ * `Cookie`, `X-Api-Key` and other sensitive names become `[REDACTED]`). Contracts as
+ * `bw_redact_json`. Thread-safe.
+ */
+bw_result bw_redact_header(const char *name,
+                           size_t name_len,
+                           const char *value,
+                           size_t value_len,
+                           char *buf,
+                           size_t cap,
+                           size_t *out_len);
+
+/**
+ * Writes the default options into `*out_options`.
+ */
+bw_result bw_security_headers_options_default(bw_security_headers_options *out_options);
+
+/**
+ * Writes the recommended security headers as `Name: value\r\n` lines (NUL-terminated) into
+ * `buf`; `options` NULL means the defaults (HSTS one year with includeSubDomains, nosniff,
+ * X-Frame-Options DENY, CSP `default-src 'none'; frame-ancestors 'none'`, Referrer-Policy
+ * no-referrer, CORP same-origin, Cache-Control no-store, X-XSS-Protection 0). Text buffer
+ * contract as `bw_token_urlsafe`. Thread-safe.
+ */
+bw_result bw_security_headers(const bw_security_headers_options *options,
+                              char *buf,
+                              size_t cap,
+                              size_t *out_len);
+
+/**
+ * Creates a CORS policy. `origins`, `methods` and `headers` are comma-separated lists (origins
+ * are exact, like `https://app.example.com`, or a scheme plus a `*.example.org` wildcard
+ * subdomain, or `*`, or `null`); `methods` / `headers` NULL with length 0
+ * take the defaults (GET, HEAD, POST / Authorization, Content-Type). `max_age` is the preflight
+ * cache lifetime in seconds (0 omits it). `*` with `credentials`, malformed origins, methods or
+ * header names are `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+bw_result bw_cors_policy_new(const char *origins,
+                             size_t origins_len,
+                             const char *methods,
+                             size_t methods_len,
+                             const char *headers,
+                             size_t headers_len,
+                             bool credentials,
+                             uint32_t max_age,
+                             bw_cors_policy **out_policy);
+
+/**
+ * Decides an actual request from `origin` (NULL with length 0: no `Origin` header). Sets
+ * `*out_allowed` and writes the response headers to add (`Vary: Origin` always; the
+ * `Access-Control-Allow-*` ones when allowed) as `Name: value\r\n` lines. Thread-safe.
+ */
+bw_result bw_cors_check_request(const bw_cors_policy *policy,
+                                const char *origin,
+                                size_t origin_len,
+                                bool *out_allowed,
+                                char *buf,
+                                size_t cap,
+                                size_t *out_len);
+
+/**
+ * Decides a preflight: `origin`, `method` (the `Access-Control-Request-Method`) and
+ * `request_headers` (the comma-separated `Access-Control-Request-Headers`, may be empty) must all
+ * be allowed. Outputs as `bw_cors_check_request`. Thread-safe.
+ */
+bw_result bw_cors_check_preflight(const bw_cors_policy *policy,
+                                  const char *origin,
+                                  size_t origin_len,
+                                  const char *method,
+                                  size_t method_len,
+                                  const char *request_headers,
+                                  size_t request_headers_len,
+                                  bool *out_allowed,
+                                  char *buf,
+                                  size_t cap,
+                                  size_t *out_len);
+
+/**
+ * Frees a CORS policy. NULL is a no-op.
+ */
+bw_result bw_cors_policy_free(bw_cors_policy *policy);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,7 +1,7 @@
 //! Redaction of secrets for logs: by field name in JSON, query strings and header maps, and by
 //! value (bearer credentials, JWT-shaped strings, Bulwark API keys) wherever they appear.
 //!
-//! Output keeps its structure and marks what was removed with [`REDACTED`], never the length of
+//! Output keeps its structure (key order included) and marks what was removed with [`REDACTED`], never the length of
 //! the secret. Field names match case-insensitively and ignoring `-` and `_` (`API-Key`,
 //! `api_key` and `apikey` are one name); names containing `password`, `passwd`, `secret`, `token`,
 //! `apikey` or `privatekey` match too (`db_password`, `x-auth-token`).
@@ -10,7 +10,7 @@
 //! use bulwark::redact::Redactor;
 //! let r = Redactor::default();
 //! let out = r.redact_json_str(r#"{"user":"ann","password":"hunter2","n":[{"Api-Key":"k"}]}"#)?;
-//! assert_eq!(out, r#"{"n":[{"Api-Key":"[REDACTED]"}],"password":"[REDACTED]","user":"ann"}"#);
+//! assert_eq!(out, r#"{"user":"ann","password":"[REDACTED]","n":[{"Api-Key":"[REDACTED]"}]}"#);
 //! assert_eq!(r.redact_query("q=shoes&access_token=abc"), "q=shoes&access_token=[REDACTED]");
 //! # Ok::<(), bulwark::Error>(())
 //! ```
@@ -295,7 +295,7 @@ mod tests {
             ),
             (
                 r#"{"x_api_key":"k","db_password":"p","refreshToken":"t"}"#,
-                r#"{"db_password":"[REDACTED]","refreshToken":"[REDACTED]","x_api_key":"[REDACTED]"}"#,
+                r#"{"x_api_key":"[REDACTED]","db_password":"[REDACTED]","refreshToken":"[REDACTED]"}"#,
             ),
             (
                 r#"{"users":[{"name":"a","otp":"123456"},{"name":"b","set-cookie":"s=1"}]}"#,

@@ -12,6 +12,7 @@ mod crypto;
 mod guard;
 mod password;
 mod result;
+mod web;
 
 use bulwark::random;
 pub use crypto::*;
@@ -20,6 +21,7 @@ pub use password::*;
 pub use result::bw_result;
 use result::{describe, last_error, set_last_error, Failure};
 use std::ffi::c_char;
+pub use web::*;
 use zeroize::Zeroizing;
 
 /// Returns the library version as a static NUL-terminated string (for example `"0.1.0"`).

@@ -42,6 +42,7 @@ fn every_extern_fn_is_guarded() {
         include_str!("lib.rs"),
         include_str!("password.rs"),
         include_str!("crypto.rs"),
+        include_str!("web.rs"),
     ];
     let mut seen = 0;
     for src in sources {
@@ -69,7 +70,15 @@ fn every_extern_fn_is_guarded() {
             );
         }
     }
-    assert!(seen >= 40, "found only {seen} entry points");
+    let exported: usize = sources
+        .iter()
+        .map(|s| s.matches("#[no_mangle]").count())
+        .sum();
+    assert_eq!(
+        seen, exported,
+        "every #[no_mangle] item must be an extern \"C\" fn the scan saw"
+    );
+    assert!(seen >= 50, "found only {seen} entry points");
 }
 
 #[test]
@@ -215,4 +224,11 @@ fn crypto_constants_match_core() {
         BW_BCRYPT_MAX_PASSWORD_LEN,
         bulwark::password::bcrypt::MAX_PASSWORD_BYTES
     );
+}
+
+#[test]
+fn web_constants_match_core() {
+    let longest = format!("{}_{}_{}", "a".repeat(32), "x".repeat(40), "y".repeat(6));
+    assert_eq!(BW_APIKEY_MAX_LEN, longest.len() + 1);
+    assert_eq!(bulwark::apikey::MAX_PREFIX_LEN, 32);
 }

@@ -1,0 +1,141 @@
+/* C tests of API keys, redaction, security headers and CORS: success, NULLs, malformed and
+ * non-UTF-8 input, too-small buffers, refused CORS configurations and decision tables.
+ * Built with -Werror and ASan/UBSan by `make test`. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+
+#define TXT(s) (s), strlen(s)
+
+static const uint8_t PEPPER[32] = "0123456789abcdef0123456789abcdef";
+
+static void test_apikey(void) {
+    char key[BW_APIKEY_MAX_LEN], id[64], id2[64], stored[BW_APIKEY_HASH_LEN + 1], other[BW_APIKEY_MAX_LEN];
+    size_t key_len = 0, id_len = 0, id2_len = 0, stored_len = 0, other_len = 0, need_key = 0, need_id = 0;
+    bool ok = false;
+    CHECK_RC(bw_apikey_generate(TXT("bw_live"), key, sizeof key, &key_len, id, sizeof id, &id_len), BW_OK);
+    CHECK(key_len == 7 + 1 + 40 + 1 + 6 && strncmp(key, "bw_live_", 8) == 0);
+    CHECK(id_len == 7 + 1 + 8 && strncmp(key, id, id_len) == 0);
+    CHECK_RC(bw_apikey_parse(key, key_len, id2, sizeof id2, &id2_len), BW_OK);
+    CHECK(strcmp(id, id2) == 0);
+    CHECK_RC(bw_apikey_hash(PEPPER, sizeof PEPPER, key, key_len, stored, sizeof stored, &stored_len), BW_OK);
+    CHECK(stored_len == BW_APIKEY_HASH_LEN && strstr(stored, key) == NULL);
+    CHECK_RC(bw_apikey_verify(PEPPER, sizeof PEPPER, key, key_len, stored, stored_len, &ok), BW_OK);
+    CHECK(ok);
+    CHECK_RC(bw_apikey_generate(TXT("bw_live"), other, sizeof other, &other_len, id2, sizeof id2, &id2_len), BW_OK);
+    CHECK_RC(bw_apikey_verify(PEPPER, sizeof PEPPER, other, other_len, stored, stored_len, &ok), BW_OK);
+    CHECK(!ok);
+    /* a typo is caught by the checksum, without any lookup */
+    key[20] = key[20] == 'a' ? 'b' : 'a';
+    CHECK_RC(bw_apikey_parse(key, key_len, id2, sizeof id2, &id2_len), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "checksum") != NULL);
+    CHECK_RC(bw_apikey_verify(PEPPER, sizeof PEPPER, key, key_len, stored, stored_len, &ok), BW_ERR_INVALID_INPUT);
+    /* bad prefixes, short pepper, bad stored hash, buffers, NULLs */
+    CHECK_RC(bw_apikey_generate(TXT("Bad-Prefix"), key, sizeof key, &key_len, id, sizeof id, &id_len), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_apikey_generate(NULL, 0, key, sizeof key, &key_len, id, sizeof id, &id_len), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_apikey_generate(TXT("bw"), NULL, 0, &need_key, NULL, 0, &need_id), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(need_key == 2 + 1 + 40 + 1 + 6 + 1 && need_id == 2 + 1 + 8 + 1);
+    CHECK_RC(bw_apikey_generate(TXT("bw"), key, sizeof key, NULL, id, sizeof id, &id_len), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_apikey_hash(PEPPER, 16, other, other_len, stored, sizeof stored, &stored_len), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "pepper") != NULL);
+    CHECK_RC(bw_apikey_verify(PEPPER, sizeof PEPPER, other, other_len, TXT("abcd"), &ok), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_apikey_verify(PEPPER, sizeof PEPPER, other, other_len, stored, stored_len, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_apikey_parse("\xff\xfe", 2, id2, sizeof id2, &id2_len), BW_ERR_INVALID_UTF8);
+}
+
+static void test_redaction(void) {
+    char out[512], small[4];
+    size_t n = 0;
+    CHECK_RC(bw_redact_json(TXT("{\"user\":\"ann\",\"Password\":\"hunter2\",\"list\":[{\"api_key\":\"k\"}]}"), out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "{\"user\":\"ann\",\"Password\":\"[REDACTED]\",\"list\":[{\"api_key\":\"[REDACTED]\"}]}") == 0);
+    CHECK(strstr(out, "hunter2") == NULL);
+    CHECK_RC(bw_redact_json(TXT("{\"password\": "), out, sizeof out, &n), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "not valid JSON") != NULL);
+    CHECK_RC(bw_redact_json("{\"a\":\"\xff\"}", 8, out, sizeof out, &n), BW_ERR_INVALID_UTF8);
+    CHECK_RC(bw_redact_query(TXT("?q=shoes&access_token=abc123&page=2"), out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "?q=shoes&access_token=[REDACTED]&page=2") == 0);
+    CHECK_RC(bw_redact_header(TXT("Authorization"), TXT("Bearer eyJhbGciOi.secret.sig"), out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "Bearer [REDACTED]") == 0);
+    CHECK_RC(bw_redact_header(TXT("User-Agent"), TXT("curl/8.5"), out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "curl/8.5") == 0);
+    CHECK_RC(bw_redact_text(TXT("login with token abcdefghijkl ok"), out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "login with token [REDACTED] ok") == 0);
+    CHECK_RC(bw_redact_text(TXT("k=1"), small, sizeof small, &n), BW_OK);
+    CHECK_RC(bw_redact_json(TXT("{\"token\":\"k\"}"), small, sizeof small, &n), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(n == strlen("{\"token\":\"[REDACTED]\"}") + 1);
+    CHECK_RC(bw_redact_json(NULL, 3, out, sizeof out, &n), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_redact_text(NULL, 0, out, sizeof out, &n), BW_OK);
+    CHECK(n == 0 && out[0] == '\0');
+}
+
+static void test_security_headers(void) {
+    char out[1024];
+    size_t n = 0, needed = 0;
+    bw_security_headers_options o;
+    CHECK_RC(bw_security_headers(NULL, out, sizeof out, &n), BW_OK);
+    CHECK(strstr(out, "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n") != NULL);
+    CHECK(strstr(out, "X-Content-Type-Options: nosniff\r\n") != NULL);
+    CHECK(strstr(out, "X-Frame-Options: DENY\r\n") != NULL);
+    CHECK(strstr(out, "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n") != NULL);
+    CHECK(strstr(out, "Referrer-Policy: no-referrer\r\n") != NULL);
+    CHECK(strstr(out, "X-XSS-Protection: 0\r\n") != NULL);
+    CHECK(strstr(out, "Cache-Control: no-store\r\n") != NULL);
+    CHECK_RC(bw_security_headers_options_default(&o), BW_OK);
+    CHECK(o.hsts_max_age == 31536000 && o.hsts_include_subdomains && !o.hsts_preload && o.no_store);
+    o.hsts_preload = true;
+    o.no_store = false;
+    CHECK_RC(bw_security_headers(&o, out, sizeof out, &n), BW_OK);
+    CHECK(strstr(out, "includeSubDomains; preload") != NULL && strstr(out, "Cache-Control") == NULL);
+    o.hsts_max_age = 0;
+    CHECK_RC(bw_security_headers(&o, out, sizeof out, &n), BW_OK);
+    CHECK(strstr(out, "Strict-Transport-Security") == NULL);
+    CHECK_RC(bw_security_headers(NULL, NULL, 0, &needed), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(needed > 200);
+    CHECK_RC(bw_security_headers_options_default(NULL), BW_ERR_NULL_PARAMETER);
+}
+
+static void test_cors(void) {
+    bw_cors_policy *p = NULL, *bad = NULL;
+    char out[512];
+    size_t n = 0;
+    bool allowed = false;
+    CHECK_RC(bw_cors_policy_new(TXT("https://app.example.com, https://*.example.org"), NULL, 0, NULL, 0, true, 600, &p), BW_OK);
+    CHECK_RC(bw_cors_check_request(p, TXT("https://app.example.com"), &allowed, out, sizeof out, &n), BW_OK);
+    CHECK(allowed && strstr(out, "Access-Control-Allow-Origin: https://app.example.com\r\n") != NULL);
+    CHECK(strstr(out, "Access-Control-Allow-Credentials: true\r\n") != NULL && strstr(out, "Vary: Origin\r\n") != NULL);
+    CHECK_RC(bw_cors_check_request(p, TXT("https://x.y.example.org"), &allowed, out, sizeof out, &n), BW_OK);
+    CHECK(allowed);
+    CHECK_RC(bw_cors_check_request(p, TXT("https://example.org.evil.com"), &allowed, out, sizeof out, &n), BW_OK);
+    CHECK(!allowed && strstr(out, "Access-Control-Allow-Origin") == NULL && strstr(out, "Vary: Origin") != NULL);
+    CHECK_RC(bw_cors_check_request(p, TXT("null"), &allowed, out, sizeof out, &n), BW_OK);
+    CHECK(!allowed);
+    CHECK_RC(bw_cors_check_request(p, NULL, 0, &allowed, out, sizeof out, &n), BW_OK);
+    CHECK(allowed);
+    CHECK_RC(bw_cors_check_preflight(p, TXT("https://app.example.com"), TXT("POST"), TXT("content-type"), &allowed, out, sizeof out, &n),
+             BW_OK);
+    CHECK(allowed && strstr(out, "Access-Control-Allow-Methods: GET, HEAD, POST\r\n") != NULL);
+    CHECK(strstr(out, "Access-Control-Max-Age: 600\r\n") != NULL);
+    CHECK_RC(bw_cors_check_preflight(p, TXT("https://app.example.com"), TXT("DELETE"), NULL, 0, &allowed, out, sizeof out, &n), BW_OK);
+    CHECK(!allowed);
+    CHECK_RC(bw_cors_check_request(p, TXT("https://app.example.com"), NULL, out, sizeof out, &n), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_cors_check_request(NULL, TXT("https://app.example.com"), &allowed, out, sizeof out, &n), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_cors_check_request(p, TXT("https://app.example.com"), &allowed, out, 5, &n), BW_ERR_BUFFER_TOO_SMALL);
+    /* refused configurations */
+    CHECK_RC(bw_cors_policy_new(TXT("*"), NULL, 0, NULL, 0, true, 0, &bad), BW_ERR_INVALID_INPUT);
+    CHECK(bad == NULL && strstr(last_message(), "credentials") != NULL);
+    CHECK_RC(bw_cors_policy_new(TXT("example.com"), NULL, 0, NULL, 0, false, 0, &bad), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_cors_policy_new(TXT("https://a.*.com"), NULL, 0, NULL, 0, false, 0, &bad), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_cors_policy_new(TXT("https://ok.com"), TXT("GET POST"), NULL, 0, false, 0, &bad), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_cors_policy_new(TXT("https://ok.com"), NULL, 0, NULL, 0, false, 0, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_cors_policy_free(p), BW_OK);
+    CHECK_RC(bw_cors_policy_free(NULL), BW_OK);
+}
+
+int main(void) {
+    test_apikey();
+    test_redaction();
+    test_security_headers();
+    test_cors();
+    return check_summary("test_web");
+}
