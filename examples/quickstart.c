@@ -116,7 +116,27 @@ int main(void) {
         printf("fernet token: %.24s... (%zu chars)\n", token, token_len);
     }
 
-    /* 12. Bad input is a clear error, never a crash. */
+    /* 13. API keys: store the keyed hash, log the key id; a redacted log line; security headers. */
+    {
+        static const uint8_t pepper[32] = "pepper-from-your-secret-store-32";
+        char key[BW_APIKEY_MAX_LEN], id[64], stored[BW_APIKEY_HASH_LEN + 1], line[256], hdrs[1024];
+        size_t key_len = 0, id_len = 0, stored_len = 0, line_len = 0, hdrs_len = 0;
+        bool ok = false;
+        const char *log_json = "{\"user\":\"ann\",\"password\":\"hunter2\"}";
+        if (failed("apikey_generate", bw_apikey_generate("bw_live", 7, key, sizeof key, &key_len, id, sizeof id, &id_len)))
+            return 1;
+        if (failed("apikey_hash", bw_apikey_hash(pepper, sizeof pepper, key, key_len, stored, sizeof stored, &stored_len)))
+            return 1;
+        if (failed("apikey_verify", bw_apikey_verify(pepper, sizeof pepper, key, key_len, stored, stored_len, &ok)))
+            return 1;
+        printf("api key id (safe to log): %s, verifies: %s\n", id, ok ? "yes" : "no");
+        if (failed("redact_json", bw_redact_json(log_json, strlen(log_json), line, sizeof line, &line_len))) return 1;
+        printf("redacted: %s\n", line);
+        if (failed("security_headers", bw_security_headers(NULL, hdrs, sizeof hdrs, &hdrs_len))) return 1;
+        printf("security headers:\n%s", hdrs);
+    }
+
+    /* 14. Bad input is a clear error, never a crash. */
     rc = bw_random_bytes(NULL, 16);
     printf("bw_random_bytes(NULL, 16) -> %s\n", bw_result_str(rc));
     {

@@ -67,3 +67,22 @@ token = f.encrypt(b"secret data")
 print("fernet token:", token[:24].decode() + "...", "->", f.decrypt(token, ttl=60))
 key = AESGCM.generate_key(bit_length=256)
 print("AESGCM round trip:", AESGCM(key).decrypt(b"\0" * 12, AESGCM(key).encrypt(b"\0" * 12, b"hi", None), None))
+
+# 11. API keys: give the key to the client once; store only its keyed hash and the public id.
+from bulwark import apikey, headers, redact  # noqa: E402
+
+issued = apikey.generate("bw_live")
+hasher = apikey.KeyHasher(b"pepper from your secret store (32+ bytes)")
+stored = hasher.hash(issued.key)
+print("api key id (safe to log):", issued.key_id, "| verifies:", hasher.verify(issued.key, stored))
+print("typo caught by checksum, no lookup:", apikey.is_well_formed(issued.key[:-1] + "x"))
+
+# 12. Redacted security logs: secrets never reach the log line.
+print("redacted:", redact.redact_json({"user": "ann", "password": "hunter2", "api_key": issued.key}))
+print("redacted:", redact.redact_text(f"GET /me Authorization: Bearer {issued.key}"))
+
+# 13. Security headers and CORS for every response.
+for name, value in headers.security_headers().items():
+    print(f"header: {name}: {value}")
+cors = headers.CORSPolicy(["https://app.example.com"], allow_credentials=True)
+print("CORS from https://evil.example:", cors.check_request("https://evil.example").allowed)

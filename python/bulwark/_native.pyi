@@ -6,6 +6,12 @@ _Digest = Union[str, bytes, bytearray, memoryview]
 
 __all__ = [
     "AESGCM",
+    "CORSPolicy",
+    "KeyHasher",
+    "Redactor",
+    "apikey_generate",
+    "apikey_parse",
+    "security_headers_list",
     "ChaCha20Poly1305",
     "Fernet",
     "Keyring",
@@ -205,3 +211,67 @@ class MultiFernet:
         """Re-encrypt a token with the first key, keeping its timestamp."""
     def extract_timestamp(self, msg: Union[bytes, str]) -> int:
         """The timestamp of a token made by any of the keys."""
+
+def apikey_generate(prefix: str) -> Tuple[str, str]:
+    """(key, key_id) of a fresh API key."""
+
+def apikey_parse(key: str) -> Tuple[str, str, str]:
+    """(prefix, key_id, checksum) of a well-formed key."""
+
+def security_headers_list(
+    hsts_max_age: Optional[int],
+    hsts_include_subdomains: bool,
+    hsts_preload: bool,
+    nosniff: bool,
+    frame_options: Optional[str],
+    content_security_policy: Optional[str],
+    referrer_policy: Optional[str],
+    cross_origin_resource_policy: Optional[str],
+    no_store: bool,
+    xss_protection_off: bool,
+) -> List[Tuple[str, str]]:
+    """The security headers as (name, value) pairs."""
+
+@final
+class KeyHasher:
+    """Hashes and verifies API keys under a server-side pepper."""
+
+    def __new__(cls, pepper: bytes) -> "KeyHasher": ...
+    def hash(self, key: str) -> str:
+        """The value to store for key."""
+    def verify(self, presented: str, stored: str) -> bool:
+        """Whether presented matches stored, in constant time."""
+
+@final
+class Redactor:
+    """Redacts secrets by field name and by value."""
+
+    def __new__(cls, fields: List[str] = ...) -> "Redactor": ...
+    def is_sensitive(self, name: str) -> bool:
+        """Whether a field of this name is redacted."""
+    def json(self, text: str) -> str:
+        """Redact JSON text."""
+    def query(self, query: str) -> str:
+        """Redact a query string."""
+    def header(self, name: str, value: str) -> str:
+        """Redact one header value."""
+    def text(self, text: str) -> str:
+        """Redact secrets found by value in free text."""
+
+@final
+class CORSPolicy:
+    """A validated CORS policy."""
+
+    def __new__(
+        cls,
+        origins: List[str],
+        methods: Optional[List[str]] = None,
+        headers: Optional[List[str]] = None,
+        expose_headers: Optional[List[str]] = None,
+        allow_credentials: bool = False,
+        max_age: Optional[int] = ...,
+    ) -> "CORSPolicy": ...
+    def check_request(self, origin: Optional[str]) -> Tuple[bool, List[Tuple[str, str]]]:
+        """(allowed, headers) for an actual request."""
+    def check_preflight(self, origin: str, method: str, request_headers: str = "") -> Tuple[bool, List[Tuple[str, str]]]:
+        """(allowed, headers) for a preflight."""

@@ -3,6 +3,7 @@
 
 mod crypto;
 mod password;
+mod web;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -161,5 +162,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compare_digest, m)?)?;
     password::register(m)?;
     crypto::register(m)?;
+    web::register(m)?;
     Ok(())
 }

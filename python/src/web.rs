@@ -1,0 +1,192 @@
+//! pyo3 glue for `bulwark.apikey`, `bulwark.redact` and `bulwark.headers`.
+
+use crate::IntoPy;
+use bulwark::apikey::{self, KeyHasher};
+use bulwark::headers::{CorsConfig, CorsDecision, CorsPolicy, SecurityHeaders};
+use bulwark::redact::Redactor;
+use pyo3::prelude::*;
+
+/// ``(key, key_id)`` of a fresh API key under ``prefix``.
+#[pyfunction]
+fn apikey_generate(py: Python<'_>, prefix: &str) -> PyResult<(String, String)> {
+    let k = apikey::generate(prefix).py(py)?;
+    Ok((k.key().to_owned(), k.key_id().to_owned()))
+}
+
+/// ``(prefix, key_id, checksum)`` of a well-formed key; raises ``InvalidInputError`` otherwise.
+#[pyfunction]
+fn apikey_parse(py: Python<'_>, key: &str) -> PyResult<(String, String, String)> {
+    let p = apikey::parse(key).py(py)?;
+    Ok((p.prefix, p.key_id, p.checksum))
+}
+
+/// Hashes and verifies API keys under a server-side pepper (HMAC-SHA256).
+#[pyclass(frozen, module = "bulwark.apikey", name = "KeyHasher")]
+struct PyKeyHasher {
+    inner: KeyHasher,
+}
+
+#[pymethods]
+impl PyKeyHasher {
+    #[new]
+    fn new(py: Python<'_>, pepper: &[u8]) -> PyResult<Self> {
+        Ok(Self {
+            inner: KeyHasher::new(pepper).py(py)?,
+        })
+    }
+
+    /// The value to store for ``key``: 64 hex digits.
+    fn hash(&self, py: Python<'_>, key: &str) -> PyResult<String> {
+        self.inner.hash(key).py(py)
+    }
+
+    /// Whether ``presented`` matches ``stored``, in constant time.
+    fn verify(&self, py: Python<'_>, presented: &str, stored: &str) -> PyResult<bool> {
+        self.inner.verify(presented, stored).py(py)
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "KeyHasher(<pepper hidden>)"
+    }
+}
+
+/// Redacts secrets by field name and by value.
+#[pyclass(frozen, module = "bulwark.redact", name = "Redactor")]
+struct PyRedactor {
+    inner: Redactor,
+}
+
+#[pymethods]
+impl PyRedactor {
+    #[new]
+    #[pyo3(signature = (fields=Vec::new()))]
+    fn new(fields: Vec<String>) -> Self {
+        Self {
+            inner: Redactor::with_fields(fields),
+        }
+    }
+
+    /// Whether a field of this name is redacted.
+    fn is_sensitive(&self, name: &str) -> bool {
+        self.inner.is_sensitive(name)
+    }
+
+    /// Redact JSON text; returns compact JSON with the input's key order.
+    fn json(&self, py: Python<'_>, text: &str) -> PyResult<String> {
+        self.inner.redact_json_str(text).py(py)
+    }
+
+    /// Redact a query string.
+    fn query(&self, query: &str) -> String {
+        self.inner.redact_query(query)
+    }
+
+    /// Redact one header value given its name.
+    fn header(&self, name: &str, value: &str) -> String {
+        self.inner.redact_header(name, value)
+    }
+
+    /// Redact secrets found by value in free text.
+    fn text(&self, text: &str) -> String {
+        self.inner.redact_text(text)
+    }
+}
+
+/// The security headers as ``[(name, value)]``; ``None`` (or False) switches one off.
+#[pyfunction]
+#[pyo3(signature = (hsts_max_age, hsts_include_subdomains, hsts_preload, nosniff, frame_options, content_security_policy, referrer_policy, cross_origin_resource_policy, no_store, xss_protection_off))]
+#[allow(clippy::too_many_arguments)]
+fn security_headers_list(
+    py: Python<'_>,
+    hsts_max_age: Option<u64>,
+    hsts_include_subdomains: bool,
+    hsts_preload: bool,
+    nosniff: bool,
+    frame_options: Option<String>,
+    content_security_policy: Option<String>,
+    referrer_policy: Option<String>,
+    cross_origin_resource_policy: Option<String>,
+    no_store: bool,
+    xss_protection_off: bool,
+) -> PyResult<Vec<(&'static str, String)>> {
+    SecurityHeaders {
+        hsts_max_age,
+        hsts_include_subdomains,
+        hsts_preload,
+        nosniff,
+        frame_options,
+        content_security_policy,
+        referrer_policy,
+        cross_origin_resource_policy,
+        no_store,
+        xss_protection_off,
+    }
+    .headers()
+    .py(py)
+}
+
+/// A validated CORS policy deciding requests and preflights.
+#[pyclass(frozen, module = "bulwark.headers", name = "CORSPolicy")]
+struct PyCorsPolicy {
+    inner: CorsPolicy,
+}
+
+fn decision(d: CorsDecision) -> (bool, Vec<(String, String)>) {
+    (d.allowed, d.headers)
+}
+
+#[pymethods]
+impl PyCorsPolicy {
+    #[new]
+    #[pyo3(signature = (origins, methods=None, headers=None, expose_headers=None, allow_credentials=false, max_age=Some(600)))]
+    fn new(
+        py: Python<'_>,
+        origins: Vec<String>,
+        methods: Option<Vec<String>>,
+        headers: Option<Vec<String>>,
+        expose_headers: Option<Vec<String>>,
+        allow_credentials: bool,
+        max_age: Option<u64>,
+    ) -> PyResult<Self> {
+        let d = CorsConfig::default();
+        let config = CorsConfig {
+            origins,
+            methods: methods.unwrap_or(d.methods),
+            headers: headers.unwrap_or(d.headers),
+            expose_headers: expose_headers.unwrap_or_default(),
+            credentials: allow_credentials,
+            max_age,
+        };
+        Ok(Self {
+            inner: CorsPolicy::new(config).py(py)?,
+        })
+    }
+
+    /// ``(allowed, [(name, value)])`` for an actual request (``origin`` None: no Origin header).
+    #[pyo3(signature = (origin))]
+    fn check_request(&self, origin: Option<&str>) -> (bool, Vec<(String, String)>) {
+        decision(self.inner.check_request(origin))
+    }
+
+    /// ``(allowed, [(name, value)])`` for a preflight.
+    #[pyo3(signature = (origin, method, request_headers=""))]
+    fn check_preflight(
+        &self,
+        origin: &str,
+        method: &str,
+        request_headers: &str,
+    ) -> (bool, Vec<(String, String)>) {
+        decision(self.inner.check_preflight(origin, method, request_headers))
+    }
+}
+
+/// Registers this module's functions and classes on the native module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(apikey_generate, m)?)?;
+    m.add_function(wrap_pyfunction!(apikey_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(security_headers_list, m)?)?;
+    m.add_class::<PyKeyHasher>()?;
+    m.add_class::<PyRedactor>()?;
+    m.add_class::<PyCorsPolicy>()?;
+    Ok(())
+}
