@@ -75,7 +75,7 @@ issued = apikey.generate("bw_live")
 hasher = apikey.KeyHasher(b"pepper from your secret store (32+ bytes)")
 stored = hasher.hash(issued.key)
 print("api key id (safe to log):", issued.key_id, "| verifies:", hasher.verify(issued.key, stored))
-print("typo caught by checksum, no lookup:", apikey.is_well_formed(issued.key[:-1] + "x"))
+print("a one-character typo still passes the checksum:", apikey.is_well_formed(issued.key[:-1] + "x"))
 
 # 12. Redacted security logs: secrets never reach the log line.
 print("redacted:", redact.redact_json({"user": "ann", "password": "hunter2", "api_key": issued.key}))
