@@ -1,6 +1,6 @@
 //! C ABI for authenticated encryption (AES-256-GCM, ChaCha20-Poly1305), keyrings and Fernet.
 
-use crate::guard::{ffi_guard, out, reserve, slice, text, write_bytes, write_text};
+use crate::guard::{ffi_guard, out, slice, text, write_bytes, write_exact, write_text};
 use crate::result::{bw_result, Failure};
 use bulwark::aead::{AeadKey, Algorithm, Keyring};
 use bulwark::fernet::Fernet;
@@ -93,13 +93,11 @@ pub unsafe extern "C" fn bw_aead_encrypt(
         };
         let needed = plaintext.len().saturating_add(BW_AEAD_TAG_LEN);
         // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
-        unsafe { reserve(out_buf, cap, out_len, needed) }?;
-        // SAFETY: reserve checked cap >= needed and out_buf non-NULL when needed > 0.
-        let dest = unsafe { crate::guard::slice_mut(out_buf, needed, "out") }?;
-        key.seal_into(nonce, aad, plaintext, dest)?;
-        // SAFETY: reserve checked out_len is not NULL.
-        unsafe { *out_len = needed };
-        Ok(())
+        unsafe {
+            write_exact(out_buf, cap, out_len, needed, |dest| {
+                key.seal_into(nonce, aad, plaintext, dest)
+            })
+        }
     })
 }
 
@@ -143,13 +141,11 @@ pub unsafe extern "C" fn bw_aead_decrypt(
             ));
         };
         // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
-        unsafe { reserve(out_buf, cap, out_len, needed) }?;
-        // SAFETY: reserve checked cap >= needed and out_buf non-NULL when needed > 0.
-        let dest = unsafe { crate::guard::slice_mut(out_buf, needed, "out") }?;
-        key.open_into(nonce, aad, ciphertext, dest)?;
-        // SAFETY: reserve checked out_len is not NULL.
-        unsafe { *out_len = needed };
-        Ok(())
+        unsafe {
+            write_exact(out_buf, cap, out_len, needed, |dest| {
+                key.open_into(nonce, aad, ciphertext, dest)
+            })
+        }
     })
 }
 
@@ -332,17 +328,13 @@ pub unsafe extern "C" fn bw_keyring_encrypt(
             )
         };
         let needed = plaintext.len().saturating_add(BW_KEYRING_OVERHEAD);
+        let ring = ring.0.read().map_err(poisoned)?;
         // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
-        unsafe { reserve(out_buf, cap, out_len, needed) }?;
-        // SAFETY: reserve checked cap >= needed > 0, so out_buf is not NULL.
-        let dest = unsafe { crate::guard::slice_mut(out_buf, needed, "out") }?;
-        ring.0
-            .read()
-            .map_err(poisoned)?
-            .encrypt_into(plaintext, aad, dest)?;
-        // SAFETY: reserve checked out_len is not NULL.
-        unsafe { *out_len = needed };
-        Ok(())
+        unsafe {
+            write_exact(out_buf, cap, out_len, needed, |dest| {
+                ring.encrypt_into(plaintext, aad, dest)
+            })
+        }
     })
 }
 
@@ -380,17 +372,13 @@ pub unsafe extern "C" fn bw_keyring_decrypt(
                 ),
             ));
         };
+        let ring = ring.0.read().map_err(poisoned)?;
         // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
-        unsafe { reserve(out_buf, cap, out_len, needed) }?;
-        // SAFETY: reserve checked cap >= needed and out_buf non-NULL when needed > 0.
-        let dest = unsafe { crate::guard::slice_mut(out_buf, needed, "out") }?;
-        ring.0
-            .read()
-            .map_err(poisoned)?
-            .decrypt_into(ciphertext, aad, dest)?;
-        // SAFETY: reserve checked out_len is not NULL.
-        unsafe { *out_len = needed };
-        Ok(())
+        unsafe {
+            write_exact(out_buf, cap, out_len, needed, |dest| {
+                ring.decrypt_into(ciphertext, aad, dest)
+            })
+        }
     })
 }
 

@@ -123,6 +123,28 @@ pub(crate) unsafe fn reserve_text(
     unsafe { reserve(buf, cap, out_len, text_len.saturating_add(1)) }
 }
 
+/// Reserves exactly `needed` bytes of the caller's `(buf, cap)`, lets `fill` write them, and sets
+/// `*out_len` to `needed` on success (too small a buffer is reported before `fill` runs).
+///
+/// # Safety
+/// As [`write_bytes`].
+pub(crate) unsafe fn write_exact(
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+    needed: usize,
+    fill: impl FnOnce(&mut [u8]) -> bulwark::Result<()>,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    unsafe { reserve(buf, cap, out_len, needed) }?;
+    // SAFETY: reserve checked cap >= needed and buf non-NULL when needed > 0.
+    let dest = unsafe { slice_mut(buf, needed, "buf") }?;
+    fill(dest)?;
+    // SAFETY: reserve checked out_len is not NULL.
+    unsafe { *out_len = needed };
+    Ok(())
+}
+
 /// Copies `data` into the caller's `(buf, cap)` and sets `*out_len` to its length; too small a
 /// buffer gives `BW_ERR_BUFFER_TOO_SMALL` with the size needed.
 ///

@@ -96,99 +96,63 @@ fn generate_aead_key(py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
     PyBytes::new_with(py, KEY_LEN, |buf| bulwark::random::fill(buf).py(py))
 }
 
-/// AES-256-GCM with a caller-supplied 12-byte nonce (as ``cryptography``'s ``AESGCM``).
-#[pyclass(frozen, module = "bulwark.aead", name = "AESGCM")]
-struct AesGcm {
-    key: AeadKey,
-}
-
-#[pymethods]
-impl AesGcm {
-    #[new]
-    fn new(key: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(Self {
-            key: aead_key(Algorithm::Aes256Gcm, key, "AESGCM")?,
-        })
-    }
-
-    /// A fresh random 256-bit key (only 256 bits are supported).
-    #[staticmethod]
-    #[pyo3(signature = (bit_length=256))]
-    fn generate_key(py: Python<'_>, bit_length: i64) -> PyResult<Bound<'_, PyBytes>> {
-        if bit_length != 256 {
-            return Err(PyValueError::new_err(
-                "bit_length must be 256 (Bulwark supports AES-256-GCM only)",
-            ));
+/// Defines a cryptography-shaped AEAD class: `new(key)`, `encrypt` / `decrypt(nonce, data,
+/// associated_data)`, plus the class's own `generate_key`.
+macro_rules! aead_class {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $alg:expr, { $($generate_key:tt)* }) => {
+        $(#[$doc])*
+        #[pyclass(frozen, module = "bulwark.aead", name = $name)]
+        struct $ty {
+            key: AeadKey,
         }
-        generate_aead_key(py)
-    }
 
-    /// ``ciphertext || tag`` of ``data``; never reuse a nonce with the same key.
-    fn encrypt<'py>(
-        &self,
-        py: Python<'py>,
-        nonce: &[u8],
-        data: &[u8],
-        associated_data: Option<&[u8]>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        aead_encrypt(py, &self.key, nonce, data, associated_data)
-    }
+        #[pymethods]
+        impl $ty {
+            #[new]
+            fn new(key: &Bound<'_, PyAny>) -> PyResult<Self> {
+                Ok(Self { key: aead_key($alg, key, $name)? })
+            }
 
-    /// The plaintext of ``ciphertext || tag``; raises ``InvalidTag`` if it does not authenticate.
-    fn decrypt<'py>(
-        &self,
-        py: Python<'py>,
-        nonce: &[u8],
-        data: &[u8],
-        associated_data: Option<&[u8]>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        aead_decrypt(py, &self.key, nonce, data, associated_data)
-    }
+            $($generate_key)*
+
+            /// ``ciphertext || tag`` of ``data``; never reuse a nonce with the same key.
+            fn encrypt<'py>(&self, py: Python<'py>, nonce: &[u8], data: &[u8], associated_data: Option<&[u8]>) -> PyResult<Bound<'py, PyBytes>> {
+                aead_encrypt(py, &self.key, nonce, data, associated_data)
+            }
+
+            /// The plaintext of ``ciphertext || tag``; raises ``InvalidTag`` if it does not authenticate.
+            fn decrypt<'py>(&self, py: Python<'py>, nonce: &[u8], data: &[u8], associated_data: Option<&[u8]>) -> PyResult<Bound<'py, PyBytes>> {
+                aead_decrypt(py, &self.key, nonce, data, associated_data)
+            }
+        }
+    };
 }
 
-/// ChaCha20-Poly1305 with a caller-supplied 12-byte nonce (as ``cryptography``'s class).
-#[pyclass(frozen, module = "bulwark.aead", name = "ChaCha20Poly1305")]
-struct ChaCha {
-    key: AeadKey,
-}
-
-#[pymethods]
-impl ChaCha {
-    #[new]
-    fn new(key: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(Self {
-            key: aead_key(Algorithm::ChaCha20Poly1305, key, "ChaCha20Poly1305")?,
-        })
+aead_class!(
+    /// AES-256-GCM with a caller-supplied 12-byte nonce (as ``cryptography``'s ``AESGCM``).
+    AesGcm, "AESGCM", Algorithm::Aes256Gcm, {
+        /// A fresh random 256-bit key (only 256 bits are supported).
+        #[staticmethod]
+        #[pyo3(signature = (bit_length=256))]
+        fn generate_key(py: Python<'_>, bit_length: i64) -> PyResult<Bound<'_, PyBytes>> {
+            if bit_length != 256 {
+                return Err(PyValueError::new_err("bit_length must be 256 (Bulwark supports AES-256-GCM only)"));
+            }
+            generate_aead_key(py)
+        }
     }
+);
 
-    /// A fresh random 256-bit key.
-    #[staticmethod]
-    fn generate_key(py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
-        generate_aead_key(py)
+aead_class!(
+    /// ChaCha20-Poly1305 with a caller-supplied 12-byte nonce (as ``cryptography``'s class).
+    ChaCha, "ChaCha20Poly1305", Algorithm::ChaCha20Poly1305, {
+        /// A fresh random 256-bit key.
+        #[staticmethod]
+        fn generate_key(py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
+            generate_aead_key(py)
+        }
     }
-
-    /// ``ciphertext || tag`` of ``data``; never reuse a nonce with the same key.
-    fn encrypt<'py>(
-        &self,
-        py: Python<'py>,
-        nonce: &[u8],
-        data: &[u8],
-        associated_data: Option<&[u8]>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        aead_encrypt(py, &self.key, nonce, data, associated_data)
-    }
-
-    /// The plaintext of ``ciphertext || tag``; raises ``InvalidTag`` if it does not authenticate.
-    fn decrypt<'py>(
-        &self,
-        py: Python<'py>,
-        nonce: &[u8],
-        data: &[u8],
-        associated_data: Option<&[u8]>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        aead_decrypt(py, &self.key, nonce, data, associated_data)
-    }
-}
+);
 
 /// Versioned AEAD keys with rotation; ciphertexts name their key (format documented in README).
 #[pyclass(frozen, module = "bulwark.aead", name = "Keyring")]
