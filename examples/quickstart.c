@@ -130,7 +130,7 @@ int main(void) {
         if (failed("apikey_verify", bw_apikey_verify(pepper, sizeof pepper, key, key_len, stored, stored_len, &ok)))
             return 1;
         printf("api key id (safe to log): %s, verifies: %s\n", id, ok ? "yes" : "no");
-        if (failed("redact_json", bw_redact_json(log_json, strlen(log_json), line, sizeof line, &line_len))) return 1;
+        if (failed("redact_json", bw_redact_json(NULL, log_json, strlen(log_json), line, sizeof line, &line_len))) return 1;
         printf("redacted: %s\n", line);
         if (failed("security_headers", bw_security_headers(NULL, hdrs, sizeof hdrs, &hdrs_len))) return 1;
         printf("security headers:\n%s", hdrs);

@@ -203,6 +203,13 @@ typedef struct bw_cors_policy bw_cors_policy;
 typedef struct bw_keyring bw_keyring;
 
 /**
+ * A redactor with caller-added field names (opaque). Create with `bw_redactor_new`, free with
+ * `bw_redactor_free`. Immutable once made, so it may be shared between threads. Every
+ * `bw_redact_*` function takes one; NULL means the default field list.
+ */
+typedef struct bw_redactor bw_redactor;
+
+/**
  * Argon2 parameters: passes, memory in KiB, lanes, hash length and salt length in bytes.
  * Fill it with `bw_argon2_params_default` and change what you need.
  */
@@ -665,6 +672,17 @@ bw_result bw_password_policy_check(const bw_password_policy *policy,
 const char *bw_password_violation_str(uint32_t flag);
 
 /**
+ * Creates a redactor that also redacts the comma-separated field names in `fields` (matched like
+ * the defaults: case-insensitive, ignoring `-` and `_`), into `*out_redactor`. Thread-safe.
+ */
+bw_result bw_redactor_new(const char *fields, size_t fields_len, bw_redactor **out_redactor);
+
+/**
+ * Frees a redactor. NULL is a no-op.
+ */
+bw_result bw_redactor_free(bw_redactor *redactor_ptr);
+
+/**
  * Generates an API key `<prefix>_<40 base62>_<6-char checksum>` into `key_buf` and its public
  * key id (`<prefix>_<8 characters>`, safe to log) into `id_buf`, both NUL-terminated.
  *
@@ -719,18 +737,24 @@ bw_result bw_apikey_verify(const uint8_t *pepper,
                            bool *out_valid);
 
 /**
- * Redacts JSON text with the default field list (sensitive keys at any depth become
+ * Redacts JSON text with `redactor_ptr`'s field list (NULL: the defaults; sensitive keys at any depth become
  * `"[REDACTED]"`; secrets inside other strings are redacted by value) into compact JSON.
  * Not JSON: `BW_ERR_INVALID_INPUT`; not UTF-8: `BW_ERR_INVALID_UTF8`. The output size is known
  * only after redaction: `BW_ERR_BUFFER_TOO_SMALL` gives it. Thread-safe.
  */
-bw_result bw_redact_json(const char *json, size_t json_len, char *buf, size_t cap, size_t *out_len);
+bw_result bw_redact_json(const bw_redactor *redactor_ptr,
+                         const char *json,
+                         size_t json_len,
+                         char *buf,
+                         size_t cap,
+                         size_t *out_len);
 
 /**
  * Redacts a query string (`a=1&token=x`): sensitive keys and secret-looking values become
  * `[REDACTED]`. Contracts as `bw_redact_json`. Thread-safe.
  */
-bw_result bw_redact_query(const char *query,
+bw_result bw_redact_query(const bw_redactor *redactor_ptr,
+                          const char *query,
                           size_t query_len,
                           char *buf,
                           size_t cap,
@@ -740,7 +764,8 @@ bw_result bw_redact_query(const char *query,
  * Redacts free text by value (bearer credentials keep their scheme, JWTs and Bulwark API keys
  * become `[REDACTED]`). Contracts as `bw_redact_json`. Thread-safe.
  */
-bw_result bw_redact_text(const char *input,
+bw_result bw_redact_text(const bw_redactor *redactor_ptr,
+                         const char *input,
                          size_t input_len,
                          char *buf,
                          size_t cap,
@@ -751,7 +776,8 @@ bw_result bw_redact_text(const char *input,
  * `Cookie`, `X-Api-Key` and other sensitive names become `[REDACTED]`). Contracts as
  * `bw_redact_json`. Thread-safe.
  */
-bw_result bw_redact_header(const char *name,
+bw_result bw_redact_header(const bw_redactor *redactor_ptr,
+                           const char *name,
                            size_t name_len,
                            const char *value,
                            size_t value_len,
@@ -780,7 +806,8 @@ bw_result bw_security_headers(const bw_security_headers_options *options,
  * Creates a CORS policy. `origins`, `methods` and `headers` are comma-separated lists (origins
  * are exact, like `https://app.example.com`, or a scheme plus a `*.example.org` wildcard
  * subdomain, or `*`, or `null`); `methods` / `headers` NULL with length 0
- * take the defaults (GET, HEAD, POST / Authorization, Content-Type). `max_age` is the preflight
+ * take the defaults (GET, HEAD, POST / Authorization, Content-Type); `expose_headers` lists the
+ * response headers scripts may read (NULL with 0: none). `max_age` is the preflight
  * cache lifetime in seconds (0 omits it). `*` with `credentials`, malformed origins, methods or
  * header names are `BW_ERR_INVALID_INPUT`. Thread-safe.
  */
@@ -790,6 +817,8 @@ bw_result bw_cors_policy_new(const char *origins,
                              size_t methods_len,
                              const char *headers,
                              size_t headers_len,
+                             const char *expose_headers,
+                             size_t expose_headers_len,
                              bool credentials,
                              uint32_t max_age,
                              bw_cors_policy **out_policy);

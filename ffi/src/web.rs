@@ -14,9 +14,54 @@ pub const BW_APIKEY_MAX_LEN: usize = 81;
 /// Length of a stored API key hash (hex, without the NUL).
 pub const BW_APIKEY_HASH_LEN: usize = 64;
 
-fn redactor() -> &'static Redactor {
+fn default_redactor() -> &'static Redactor {
     static R: OnceLock<Redactor> = OnceLock::new();
     R.get_or_init(Redactor::default)
+}
+
+/// A redactor with caller-added field names (opaque). Create with `bw_redactor_new`, free with
+/// `bw_redactor_free`. Immutable once made, so it may be shared between threads. Every
+/// `bw_redact_*` function takes one; NULL means the default field list.
+#[allow(non_camel_case_types)]
+pub struct bw_redactor(Redactor);
+
+/// The caller's redactor, or the default one for NULL.
+///
+/// # Safety
+/// `ptr` must be NULL or a live handle from this library.
+unsafe fn redactor<'a>(ptr: *const bw_redactor) -> &'a Redactor {
+    // SAFETY: forwarded caller guarantee.
+    unsafe { ptr.as_ref() }.map_or_else(default_redactor, |r| &r.0)
+}
+
+/// Creates a redactor that also redacts the comma-separated field names in `fields` (matched like
+/// the defaults: case-insensitive, ignoring `-` and `_`), into `*out_redactor`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_redactor_new(
+    fields: *const c_char,
+    fields_len: usize,
+    out_redactor: *mut *mut bw_redactor,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees fields is valid for fields_len bytes (or NULL with 0).
+        let fields = unsafe { text(fields, fields_len, "fields") }?;
+        // SAFETY: the caller guarantees out_redactor is NULL or valid for a write.
+        let slot = unsafe { out(out_redactor, "out_redactor") }?;
+        *slot = Box::into_raw(Box::new(bw_redactor(Redactor::with_fields(list(fields)))));
+        Ok(())
+    })
+}
+
+/// Frees a redactor. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn bw_redactor_free(redactor_ptr: *mut bw_redactor) -> bw_result {
+    ffi_guard!({
+        if !redactor_ptr.is_null() {
+            // SAFETY: the caller guarantees a live handle from this library, freed once.
+            drop(unsafe { Box::from_raw(redactor_ptr) });
+        }
+        Ok(())
+    })
 }
 
 /// Generates an API key `<prefix>_<40 base62>_<6-char checksum>` into `key_buf` and its public
@@ -160,12 +205,14 @@ unsafe fn redact_into(
     unsafe { write_text(&redacted, buf, cap, out_len) }
 }
 
-/// Redacts JSON text with the default field list (sensitive keys at any depth become
+/// Redacts JSON text with `redactor_ptr`'s field list (NULL: the defaults; sensitive keys at any depth become
 /// `"[REDACTED]"`; secrets inside other strings are redacted by value) into compact JSON.
 /// Not JSON: `BW_ERR_INVALID_INPUT`; not UTF-8: `BW_ERR_INVALID_UTF8`. The output size is known
 /// only after redaction: `BW_ERR_BUFFER_TOO_SMALL` gives it. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bw_redact_json(
+    redactor_ptr: *const bw_redactor,
+
     json: *const c_char,
     json_len: usize,
     buf: *mut c_char,
@@ -173,17 +220,10 @@ pub unsafe extern "C" fn bw_redact_json(
     out_len: *mut usize,
 ) -> bw_result {
     ffi_guard!({
+        // SAFETY: the caller guarantees redactor_ptr is NULL or a live handle.
+        let r = unsafe { redactor(redactor_ptr) };
         // SAFETY: the caller guarantees the pointer contracts documented above.
-        unsafe {
-            redact_into(
-                json,
-                json_len,
-                |s| redactor().redact_json_str(s),
-                buf,
-                cap,
-                out_len,
-            )
-        }
+        unsafe { redact_into(json, json_len, |s| r.redact_json_str(s), buf, cap, out_len) }
     })
 }
 
@@ -191,6 +231,8 @@ pub unsafe extern "C" fn bw_redact_json(
 /// `[REDACTED]`. Contracts as `bw_redact_json`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bw_redact_query(
+    redactor_ptr: *const bw_redactor,
+
     query: *const c_char,
     query_len: usize,
     buf: *mut c_char,
@@ -198,12 +240,14 @@ pub unsafe extern "C" fn bw_redact_query(
     out_len: *mut usize,
 ) -> bw_result {
     ffi_guard!({
+        // SAFETY: the caller guarantees redactor_ptr is NULL or a live handle.
+        let r = unsafe { redactor(redactor_ptr) };
         // SAFETY: the caller guarantees the pointer contracts documented above.
         unsafe {
             redact_into(
                 query,
                 query_len,
-                |s| Ok(redactor().redact_query(s)),
+                |s| Ok(r.redact_query(s)),
                 buf,
                 cap,
                 out_len,
@@ -216,6 +260,8 @@ pub unsafe extern "C" fn bw_redact_query(
 /// become `[REDACTED]`). Contracts as `bw_redact_json`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bw_redact_text(
+    redactor_ptr: *const bw_redactor,
+
     input: *const c_char,
     input_len: usize,
     buf: *mut c_char,
@@ -223,12 +269,14 @@ pub unsafe extern "C" fn bw_redact_text(
     out_len: *mut usize,
 ) -> bw_result {
     ffi_guard!({
+        // SAFETY: the caller guarantees redactor_ptr is NULL or a live handle.
+        let r = unsafe { redactor(redactor_ptr) };
         // SAFETY: the caller guarantees the pointer contracts documented above.
         unsafe {
             redact_into(
                 input,
                 input_len,
-                |s| Ok(redactor().redact_text(s)),
+                |s| Ok(r.redact_text(s)),
                 buf,
                 cap,
                 out_len,
@@ -242,6 +290,8 @@ pub unsafe extern "C" fn bw_redact_text(
 /// `bw_redact_json`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bw_redact_header(
+    redactor_ptr: *const bw_redactor,
+
     name: *const c_char,
     name_len: usize,
     value: *const c_char,
@@ -251,6 +301,8 @@ pub unsafe extern "C" fn bw_redact_header(
     out_len: *mut usize,
 ) -> bw_result {
     ffi_guard!({
+        // SAFETY: the caller guarantees redactor_ptr is NULL or a live handle.
+        let r = unsafe { redactor(redactor_ptr) };
         // SAFETY: the caller guarantees name is valid for name_len bytes (or NULL with 0).
         let name = unsafe { text(name, name_len, "name") }?;
         // SAFETY: the caller guarantees the pointer contracts documented above.
@@ -258,7 +310,7 @@ pub unsafe extern "C" fn bw_redact_header(
             redact_into(
                 value,
                 value_len,
-                |v| Ok(redactor().redact_header(name, v)),
+                |v| Ok(r.redact_header(name, v)),
                 buf,
                 cap,
                 out_len,
@@ -349,7 +401,8 @@ fn list(s: &str) -> Vec<String> {
 /// Creates a CORS policy. `origins`, `methods` and `headers` are comma-separated lists (origins
 /// are exact, like `https://app.example.com`, or a scheme plus a `*.example.org` wildcard
 /// subdomain, or `*`, or `null`); `methods` / `headers` NULL with length 0
-/// take the defaults (GET, HEAD, POST / Authorization, Content-Type). `max_age` is the preflight
+/// take the defaults (GET, HEAD, POST / Authorization, Content-Type); `expose_headers` lists the
+/// response headers scripts may read (NULL with 0: none). `max_age` is the preflight
 /// cache lifetime in seconds (0 omits it). `*` with `credentials`, malformed origins, methods or
 /// header names are `BW_ERR_INVALID_INPUT`. Thread-safe.
 #[no_mangle]
@@ -360,17 +413,20 @@ pub unsafe extern "C" fn bw_cors_policy_new(
     methods_len: usize,
     headers: *const c_char,
     headers_len: usize,
+    expose_headers: *const c_char,
+    expose_headers_len: usize,
     credentials: bool,
     max_age: u32,
     out_policy: *mut *mut bw_cors_policy,
 ) -> bw_result {
     ffi_guard!({
         // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
-        let (origins, methods, headers) = unsafe {
+        let (origins, methods, headers, expose) = unsafe {
             (
                 text(origins, origins_len, "origins")?,
                 text(methods, methods_len, "methods")?,
                 text(headers, headers_len, "headers")?,
+                text(expose_headers, expose_headers_len, "expose_headers")?,
             )
         };
         // SAFETY: the caller guarantees out_policy is NULL or valid for a write.
@@ -388,7 +444,7 @@ pub unsafe extern "C" fn bw_cors_policy_new(
             } else {
                 list(headers)
             },
-            expose_headers: Vec::new(),
+            expose_headers: list(expose),
             credentials,
             max_age: (max_age > 0).then_some(u64::from(max_age)),
         };

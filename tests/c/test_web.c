@@ -47,25 +47,40 @@ static void test_apikey(void) {
 static void test_redaction(void) {
     char out[512], small[4];
     size_t n = 0;
-    CHECK_RC(bw_redact_json(TXT("{\"user\":\"ann\",\"Password\":\"hunter2\",\"list\":[{\"api_key\":\"k\"}]}"), out, sizeof out, &n), BW_OK);
+    CHECK_RC(bw_redact_json(NULL, TXT("{\"user\":\"ann\",\"Password\":\"hunter2\",\"list\":[{\"api_key\":\"k\"}]}"), out, sizeof out, &n), BW_OK);
     CHECK(strcmp(out, "{\"user\":\"ann\",\"Password\":\"[REDACTED]\",\"list\":[{\"api_key\":\"[REDACTED]\"}]}") == 0);
     CHECK(strstr(out, "hunter2") == NULL);
-    CHECK_RC(bw_redact_json(TXT("{\"password\": "), out, sizeof out, &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_redact_json(NULL, TXT("{\"password\": "), out, sizeof out, &n), BW_ERR_INVALID_INPUT);
     CHECK(strstr(last_message(), "not valid JSON") != NULL);
-    CHECK_RC(bw_redact_json("{\"a\":\"\xff\"}", 8, out, sizeof out, &n), BW_ERR_INVALID_UTF8);
-    CHECK_RC(bw_redact_query(TXT("?q=shoes&access_token=abc123&page=2"), out, sizeof out, &n), BW_OK);
+    CHECK_RC(bw_redact_json(NULL, "{\"a\":\"\xff\"}", 8, out, sizeof out, &n), BW_ERR_INVALID_UTF8);
+    CHECK_RC(bw_redact_query(NULL, TXT("?q=shoes&access_token=abc123&page=2"), out, sizeof out, &n), BW_OK);
     CHECK(strcmp(out, "?q=shoes&access_token=[REDACTED]&page=2") == 0);
-    CHECK_RC(bw_redact_header(TXT("Authorization"), TXT("Bearer eyJhbGciOi.secret.sig"), out, sizeof out, &n), BW_OK);
+    CHECK_RC(bw_redact_header(NULL, TXT("Authorization"), TXT("Bearer eyJhbGciOi.secret.sig"), out, sizeof out, &n), BW_OK);
     CHECK(strcmp(out, "Bearer [REDACTED]") == 0);
-    CHECK_RC(bw_redact_header(TXT("User-Agent"), TXT("curl/8.5"), out, sizeof out, &n), BW_OK);
+    CHECK_RC(bw_redact_header(NULL, TXT("User-Agent"), TXT("curl/8.5"), out, sizeof out, &n), BW_OK);
     CHECK(strcmp(out, "curl/8.5") == 0);
-    CHECK_RC(bw_redact_text(TXT("login with token abcdefghijkl ok"), out, sizeof out, &n), BW_OK);
+    CHECK_RC(bw_redact_text(NULL, TXT("login with token abcdefghijkl ok"), out, sizeof out, &n), BW_OK);
     CHECK(strcmp(out, "login with token [REDACTED] ok") == 0);
-    CHECK_RC(bw_redact_text(TXT("k=1"), small, sizeof small, &n), BW_OK);
-    CHECK_RC(bw_redact_json(TXT("{\"token\":\"k\"}"), small, sizeof small, &n), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK_RC(bw_redact_text(NULL, TXT("k=1"), small, sizeof small, &n), BW_OK);
+    CHECK_RC(bw_redact_json(NULL, TXT("{\"token\":\"k\"}"), small, sizeof small, &n), BW_ERR_BUFFER_TOO_SMALL);
     CHECK(n == strlen("{\"token\":\"[REDACTED]\"}") + 1);
-    CHECK_RC(bw_redact_json(NULL, 3, out, sizeof out, &n), BW_ERR_NULL_PARAMETER);
-    CHECK_RC(bw_redact_text(NULL, 0, out, sizeof out, &n), BW_OK);
+    CHECK_RC(bw_redact_json(NULL, NULL, 3, out, sizeof out, &n), BW_ERR_NULL_PARAMETER);
+    /* caller-added field names, matched like the defaults */
+    {
+        bw_redactor *r = NULL;
+        CHECK_RC(bw_redactor_new(TXT("employee_number, Internal-Note"), &r), BW_OK);
+        CHECK_RC(bw_redact_json(r, TXT("{\"Employee-Number\":7,\"internal_note\":\"x\",\"password\":\"p\",\"ok\":1}"), out, sizeof out, &n),
+                 BW_OK);
+        CHECK(strcmp(out, "{\"Employee-Number\":\"[REDACTED]\",\"internal_note\":\"[REDACTED]\",\"password\":\"[REDACTED]\",\"ok\":1}") == 0);
+        CHECK_RC(bw_redact_query(r, TXT("employeeNumber=7&a=1"), out, sizeof out, &n), BW_OK);
+        CHECK(strcmp(out, "employeeNumber=[REDACTED]&a=1") == 0);
+        CHECK_RC(bw_redact_json(NULL, TXT("{\"employee_number\":7}"), out, sizeof out, &n), BW_OK);
+        CHECK(strcmp(out, "{\"employee_number\":7}") == 0);
+        CHECK_RC(bw_redactor_new(TXT("x"), NULL), BW_ERR_NULL_PARAMETER);
+        CHECK_RC(bw_redactor_free(r), BW_OK);
+        CHECK_RC(bw_redactor_free(NULL), BW_OK);
+    }
+    CHECK_RC(bw_redact_text(NULL, NULL, 0, out, sizeof out, &n), BW_OK);
     CHECK(n == 0 && out[0] == '\0');
 }
 
@@ -100,9 +115,10 @@ static void test_cors(void) {
     char out[512];
     size_t n = 0;
     bool allowed = false;
-    CHECK_RC(bw_cors_policy_new(TXT("https://app.example.com, https://*.example.org"), NULL, 0, NULL, 0, true, 600, &p), BW_OK);
+    CHECK_RC(bw_cors_policy_new(TXT("https://app.example.com, https://*.example.org"), NULL, 0, NULL, 0, TXT("X-Request-Id"), true, 600, &p), BW_OK);
     CHECK_RC(bw_cors_check_request(p, TXT("https://app.example.com"), &allowed, out, sizeof out, &n), BW_OK);
     CHECK(allowed && strstr(out, "Access-Control-Allow-Origin: https://app.example.com\r\n") != NULL);
+    CHECK(strstr(out, "Access-Control-Expose-Headers: X-Request-Id\r\n") != NULL);
     CHECK(strstr(out, "Access-Control-Allow-Credentials: true\r\n") != NULL && strstr(out, "Vary: Origin\r\n") != NULL);
     CHECK_RC(bw_cors_check_request(p, TXT("https://x.y.example.org"), &allowed, out, sizeof out, &n), BW_OK);
     CHECK(allowed);
@@ -122,12 +138,12 @@ static void test_cors(void) {
     CHECK_RC(bw_cors_check_request(NULL, TXT("https://app.example.com"), &allowed, out, sizeof out, &n), BW_ERR_NULL_PARAMETER);
     CHECK_RC(bw_cors_check_request(p, TXT("https://app.example.com"), &allowed, out, 5, &n), BW_ERR_BUFFER_TOO_SMALL);
     /* refused configurations */
-    CHECK_RC(bw_cors_policy_new(TXT("*"), NULL, 0, NULL, 0, true, 0, &bad), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_cors_policy_new(TXT("*"), NULL, 0, NULL, 0, NULL, 0, true, 0, &bad), BW_ERR_INVALID_INPUT);
     CHECK(bad == NULL && strstr(last_message(), "credentials") != NULL);
-    CHECK_RC(bw_cors_policy_new(TXT("example.com"), NULL, 0, NULL, 0, false, 0, &bad), BW_ERR_INVALID_INPUT);
-    CHECK_RC(bw_cors_policy_new(TXT("https://a.*.com"), NULL, 0, NULL, 0, false, 0, &bad), BW_ERR_INVALID_INPUT);
-    CHECK_RC(bw_cors_policy_new(TXT("https://ok.com"), TXT("GET POST"), NULL, 0, false, 0, &bad), BW_ERR_INVALID_INPUT);
-    CHECK_RC(bw_cors_policy_new(TXT("https://ok.com"), NULL, 0, NULL, 0, false, 0, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_cors_policy_new(TXT("example.com"), NULL, 0, NULL, 0, NULL, 0, false, 0, &bad), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_cors_policy_new(TXT("https://a.*.com"), NULL, 0, NULL, 0, NULL, 0, false, 0, &bad), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_cors_policy_new(TXT("https://ok.com"), TXT("GET POST"), NULL, 0, NULL, 0, false, 0, &bad), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_cors_policy_new(TXT("https://ok.com"), NULL, 0, NULL, 0, NULL, 0, false, 0, NULL), BW_ERR_NULL_PARAMETER);
     CHECK_RC(bw_cors_policy_free(p), BW_OK);
     CHECK_RC(bw_cors_policy_free(NULL), BW_OK);
 }

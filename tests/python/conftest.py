@@ -49,7 +49,7 @@ def clib():
                                c.POINTER(c.c_size_t)],
         "bw_keyring_free": [c.c_void_p],
         "bw_apikey_verify": [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_bool)],
-        "bw_redact_json": [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
+        "bw_redact_json": [c.c_void_p, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
     }
     for name, args in sig.items():
         fn = getattr(lib, name)

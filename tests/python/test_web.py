@@ -186,5 +186,5 @@ def test_key_issued_in_python_verified_in_c(clib):
     assert not ok.value
     doc = json.dumps({"user": "ann", "password": "x"}).encode()
     out, n = ctypes.create_string_buffer(128), ctypes.c_size_t()
-    assert clib.bw_redact_json(doc, len(doc), out, 128, ctypes.byref(n)) == 0
+    assert clib.bw_redact_json(None, doc, len(doc), out, 128, ctypes.byref(n)) == 0
     assert json.loads(out.value) == redact.redact_json({"user": "ann", "password": "x"})
