@@ -199,6 +199,27 @@ pub unsafe extern "C" fn bw_keyring_new_random(
     })
 }
 
+/// Shared body of the keyring loaders: UTF-8 text in, a keyring handle out.
+///
+/// # Safety
+/// `input` valid for `len` bytes (or NULL with 0); `out_ring` NULL or valid for a write.
+unsafe fn load(
+    input: *const c_char,
+    len: usize,
+    name: &str,
+    out_ring: *mut *mut bw_keyring,
+    make: impl FnOnce(&str) -> bulwark::Result<Keyring>,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let input = unsafe { text(input, len, name) }?;
+    if out_ring.is_null() {
+        return Err(Failure::null("out_keyring"));
+    }
+    let ring = make(input)?;
+    // SAFETY: checked non-NULL; the caller guarantees it is valid for a write.
+    unsafe { give(ring, out_ring) }
+}
+
 /// Loads a keyring from its JSON (`json[0..json_len]`, UTF-8) into `*out_keyring`. Malformed JSON
 /// is `BW_ERR_INVALID_INPUT` with a message that never quotes key material. Thread-safe.
 #[no_mangle]
@@ -208,14 +229,8 @@ pub unsafe extern "C" fn bw_keyring_from_json(
     out_keyring: *mut *mut bw_keyring,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees json is valid for json_len bytes (or NULL with 0).
-        let json = unsafe { text(json, json_len, "json") }?;
-        if out_keyring.is_null() {
-            return Err(Failure::null("out_keyring"));
-        }
-        let ring = Keyring::from_json(json)?;
-        // SAFETY: checked non-NULL; the caller guarantees it is valid for a write.
-        unsafe { give(ring, out_keyring) }
+        // SAFETY: the caller guarantees the pointer contracts documented above.
+        unsafe { load(json, json_len, "json", out_keyring, Keyring::from_json) }
     })
 }
 
@@ -228,14 +243,8 @@ pub unsafe extern "C" fn bw_keyring_from_env(
     out_keyring: *mut *mut bw_keyring,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees name is valid for name_len bytes (or NULL with 0).
-        let name = unsafe { text(name, name_len, "name") }?;
-        if out_keyring.is_null() {
-            return Err(Failure::null("out_keyring"));
-        }
-        let ring = Keyring::from_env(name)?;
-        // SAFETY: checked non-NULL; the caller guarantees it is valid for a write.
-        unsafe { give(ring, out_keyring) }
+        // SAFETY: the caller guarantees the pointer contracts documented above.
+        unsafe { load(name, name_len, "name", out_keyring, Keyring::from_env) }
     })
 }
 

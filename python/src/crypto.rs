@@ -317,6 +317,22 @@ fn fernet_err(py: Python<'_>, e: &bulwark::Error) -> PyErr {
     verification_as(py, e, "InvalidToken")
 }
 
+/// One Fernet decryption as cryptography does it: the token as bytes or str, a negative TTL as
+/// already expired, every failure as ``InvalidToken``; the Rust copy of the plaintext is wiped.
+fn fernet_decrypt<'py>(
+    py: Python<'py>,
+    token: &Bound<'py, PyAny>,
+    ttl: Option<i64>,
+    decrypt: impl FnOnce(&str, Option<u64>) -> bulwark::Result<Vec<u8>> + Send,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let token = token_arg(py, token)?;
+    let ttl = ttl_arg(ttl)
+        .map_err(|()| fernet_err(py, &bulwark::Error::verification_failed("invalid token")))?;
+    let plain =
+        maybe_detach(py, token.len(), || decrypt(&token, ttl)).map_err(|e| fernet_err(py, &e))?;
+    Ok(PyBytes::new(py, &zeroize::Zeroizing::new(plain)))
+}
+
 /// Fernet tokens (as ``cryptography.fernet.Fernet``), interoperable both ways.
 #[pyclass(frozen, module = "bulwark.fernet", name = "Fernet")]
 struct PyFernet {
@@ -383,12 +399,7 @@ impl PyFernet {
         token: &Bound<'py, PyAny>,
         ttl: Option<i64>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let token = token_arg(py, token)?;
-        let ttl = ttl_arg(ttl)
-            .map_err(|()| fernet_err(py, &bulwark::Error::verification_failed("invalid token")))?;
-        let plain = maybe_detach(py, token.len(), || self.inner.decrypt(&token, ttl))
-            .map_err(|e| fernet_err(py, &e))?;
-        Ok(PyBytes::new(py, &zeroize::Zeroizing::new(plain)))
+        fernet_decrypt(py, token, ttl, |t, ttl| self.inner.decrypt(t, ttl))
     }
 
     /// ``decrypt`` as if the time were ``current_time``.
@@ -399,14 +410,9 @@ impl PyFernet {
         ttl: i64,
         current_time: u64,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let token = token_arg(py, token)?;
-        let ttl = ttl_arg(Some(ttl))
-            .map_err(|()| fernet_err(py, &bulwark::Error::verification_failed("invalid token")))?;
-        let plain = self
-            .inner
-            .decrypt_at_time(&token, ttl, current_time)
-            .map_err(|e| fernet_err(py, &e))?;
-        Ok(PyBytes::new(py, &zeroize::Zeroizing::new(plain)))
+        fernet_decrypt(py, token, Some(ttl), |t, ttl| {
+            self.inner.decrypt_at_time(t, ttl, current_time)
+        })
     }
 
     /// The timestamp of ``token`` (after checking its signature).
@@ -473,14 +479,7 @@ impl PyMultiFernet {
         msg: &Bound<'py, PyAny>,
         ttl: Option<i64>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let token = token_arg(py, msg)?;
-        let ttl = ttl_arg(ttl)
-            .map_err(|()| fernet_err(py, &bulwark::Error::verification_failed("invalid token")))?;
-        let plain = self
-            .inner
-            .decrypt(&token, ttl)
-            .map_err(|e| fernet_err(py, &e))?;
-        Ok(PyBytes::new(py, &zeroize::Zeroizing::new(plain)))
+        fernet_decrypt(py, msg, ttl, |t, ttl| self.inner.decrypt(t, ttl))
     }
 
     /// ``decrypt`` as if the time were ``current_time``.
@@ -491,14 +490,9 @@ impl PyMultiFernet {
         ttl: i64,
         current_time: u64,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let token = token_arg(py, msg)?;
-        let ttl = ttl_arg(Some(ttl))
-            .map_err(|()| fernet_err(py, &bulwark::Error::verification_failed("invalid token")))?;
-        let plain = self
-            .inner
-            .decrypt_at_time(&token, ttl, current_time)
-            .map_err(|e| fernet_err(py, &e))?;
-        Ok(PyBytes::new(py, &zeroize::Zeroizing::new(plain)))
+        fernet_decrypt(py, msg, Some(ttl), |t, ttl| {
+            self.inner.decrypt_at_time(t, ttl, current_time)
+        })
     }
 
     /// Re-encrypt a token with the first key, keeping its timestamp.
