@@ -55,6 +55,17 @@ pub extern "C" fn bw_fernet_token_len(plaintext_len: usize) -> usize {
     Fernet::token_len(plaintext_len.min(usize::MAX / 2))
 }
 
+/// Expands the caller's raw key for `algorithm`, reading it in place (the backend keeps its own
+/// copy and wipes it on drop).
+///
+/// # Safety
+/// `key` must be valid for `key_len` bytes (or NULL with 0).
+unsafe fn aead_key(algorithm: u32, key: *const u8, key_len: usize) -> Result<AeadKey, Failure> {
+    // SAFETY: forwarded caller guarantee.
+    let raw = unsafe { slice(key, key_len, "key") }?;
+    Ok(AeadKey::new(Algorithm::from_id(algorithm)?, raw)?)
+}
+
 /// Encrypts `plaintext` with a caller-supplied 12-byte `nonce` (never reuse a nonce with a key):
 /// writes `ciphertext || tag` (`plaintext_len + BW_AEAD_TAG_LEN` bytes) into `out`.
 ///
@@ -78,12 +89,9 @@ pub unsafe extern "C" fn bw_aead_encrypt(
     out_len: *mut usize,
 ) -> bw_result {
     ffi_guard!({
-        let k = Zeroizing::new(
-            // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
-            unsafe { slice(key, key_len, "key") }?.to_vec(),
-        );
-        let key = AeadKey::new(Algorithm::from_id(algorithm)?, &k)?;
-        // SAFETY: as above.
+        // SAFETY: the caller guarantees key is valid for key_len bytes (or NULL with 0).
+        let key = unsafe { aead_key(algorithm, key, key_len) }?;
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
         let (nonce, aad, plaintext) = unsafe {
             (
                 slice(nonce, nonce_len, "nonce")?,
@@ -121,12 +129,9 @@ pub unsafe extern "C" fn bw_aead_decrypt(
     out_len: *mut usize,
 ) -> bw_result {
     ffi_guard!({
-        let k = Zeroizing::new(
-            // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
-            unsafe { slice(key, key_len, "key") }?.to_vec(),
-        );
-        let key = AeadKey::new(Algorithm::from_id(algorithm)?, &k)?;
-        // SAFETY: as above.
+        // SAFETY: the caller guarantees key is valid for key_len bytes (or NULL with 0).
+        let key = unsafe { aead_key(algorithm, key, key_len) }?;
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
         let (nonce, aad, ciphertext) = unsafe {
             (
                 slice(nonce, nonce_len, "nonce")?,
