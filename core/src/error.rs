@@ -26,6 +26,24 @@ pub enum ErrorKind {
     Backend,
     /// A bug: an invariant the library relies on did not hold (also used for caught panics).
     Internal,
+    /// A token is structurally broken: segments, base64url, JSON, size or nesting limits.
+    Malformed,
+    /// A token's `iat` (issued at) lies in the future beyond the leeway.
+    IssuedInFuture,
+    /// A token's audience (`aud`) does not match what the caller accepts.
+    InvalidAudience,
+    /// A token's issuer (`iss`) does not match what the caller accepts.
+    InvalidIssuer,
+    /// A token's subject (`sub`) does not match, or is not a string.
+    InvalidSubject,
+    /// A claim the caller requires is absent ([`Error::claim`] names it).
+    MissingClaim,
+    /// A registered claim has the wrong type, e.g. a non-numeric `iat` ([`Error::claim`] names it).
+    InvalidClaim,
+    /// The token's algorithm is `none`, unknown, or not in the caller's allow-list.
+    AlgorithmNotAllowed,
+    /// A key is unusable: wrong format, wrong type for the algorithm, too short, or not found.
+    InvalidKey,
 }
 
 impl ErrorKind {
@@ -40,6 +58,15 @@ impl ErrorKind {
             Self::RateLimited => "rate limited",
             Self::Backend => "backend error",
             Self::Internal => "internal error",
+            Self::Malformed => "malformed token",
+            Self::IssuedInFuture => "issued in the future",
+            Self::InvalidAudience => "invalid audience",
+            Self::InvalidIssuer => "invalid issuer",
+            Self::InvalidSubject => "invalid subject",
+            Self::MissingClaim => "missing required claim",
+            Self::InvalidClaim => "invalid claim",
+            Self::AlgorithmNotAllowed => "algorithm not allowed",
+            Self::InvalidKey => "invalid key",
         }
     }
 }
@@ -55,6 +82,7 @@ impl fmt::Display for ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    claim: Option<String>,
 }
 
 /// Shorthand for `std::result::Result<T, bulwark::Error>`.
@@ -66,7 +94,22 @@ impl Error {
         Self {
             kind,
             message: message.into(),
+            claim: None,
         }
+    }
+
+    /// The same error, naming the token claim it is about (for [`ErrorKind::MissingClaim`] and
+    /// [`ErrorKind::InvalidClaim`]).
+    #[must_use]
+    pub fn with_claim(mut self, claim: impl Into<String>) -> Self {
+        self.claim = Some(claim.into());
+        self
+    }
+
+    /// The token claim this error is about, if any (`"exp"`, `"aud"`, a required claim's name).
+    #[must_use]
+    pub fn claim(&self) -> Option<&str> {
+        self.claim.as_deref()
     }
 
     /// An [`ErrorKind::InvalidInput`] error.
@@ -132,6 +175,15 @@ mod tests {
             ErrorKind::RateLimited,
             ErrorKind::Backend,
             ErrorKind::Internal,
+            ErrorKind::Malformed,
+            ErrorKind::IssuedInFuture,
+            ErrorKind::InvalidAudience,
+            ErrorKind::InvalidIssuer,
+            ErrorKind::InvalidSubject,
+            ErrorKind::MissingClaim,
+            ErrorKind::InvalidClaim,
+            ErrorKind::AlgorithmNotAllowed,
+            ErrorKind::InvalidKey,
         ];
         let names: std::collections::HashSet<_> = kinds.iter().map(|k| k.as_str()).collect();
         assert_eq!(names.len(), kinds.len());

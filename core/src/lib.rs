@@ -21,6 +21,7 @@ pub mod encoding;
 pub mod error;
 pub mod fernet;
 pub mod headers;
+pub mod jwt;
 pub mod password;
 pub mod random;
 pub mod redact;

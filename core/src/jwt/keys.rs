@@ -1,0 +1,770 @@
+//! JWT keys: HMAC secrets, PEM and JWK for the asymmetric algorithms, and JWK sets.
+//!
+//! Every key knows its [`KeyType`], so a token whose `alg` does not fit the key is refused before
+//! any cryptography runs (the HS256-signed-with-the-RSA-public-key confusion cannot happen).
+//! Private keys are converted once, at load time, into the PKCS#8 form `jsonwebtoken` signs with.
+
+use super::Algorithm;
+use crate::{Error, ErrorKind, Result};
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::signature::{self as sig, KeyPair};
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use serde_json::{Map, Value};
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// What kind of key this is; decides which algorithms may use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyType {
+    /// A shared secret for HS256/384/512.
+    Hmac,
+    /// RSA (2048 to 8192 bits) for RS* and PS*.
+    Rsa,
+    /// ECDSA on P-256 for ES256.
+    EcP256,
+    /// ECDSA on P-384 for ES384.
+    EcP384,
+    /// Ed25519 for EdDSA.
+    Ed25519,
+}
+
+impl KeyType {
+    /// Whether `alg` may be used with a key of this type.
+    #[must_use]
+    pub fn fits(self, alg: Algorithm) -> bool {
+        alg.key_type() == self
+    }
+
+    /// A short name for messages.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Hmac => "an HMAC secret",
+            Self::Rsa => "an RSA key",
+            Self::EcP256 => "a P-256 EC key",
+            Self::EcP384 => "a P-384 EC key",
+            Self::Ed25519 => "an Ed25519 key",
+        }
+    }
+}
+
+fn bad_key(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidKey, message)
+}
+
+/// Refuses an "HMAC secret" that is really a public key or certificate (as PyJWT does): using
+/// a public key as a shared secret is the classic key-confusion attack.
+fn check_not_asymmetric(secret: &[u8]) -> Result<()> {
+    const MARKERS: [&[u8]; 6] = [
+        b"-----BEGIN ",
+        b"ssh-rsa",
+        b"ssh-ed25519",
+        b"ecdsa-sha2-",
+        b"ssh-dss",
+        b"sk-ecdsa-",
+    ];
+    let trimmed = secret.trim_ascii_start();
+    if MARKERS.iter().any(|m| trimmed.starts_with(m))
+        || secret.windows(11).any(|w| w == b"-----BEGIN ")
+    {
+        return Err(bad_key(
+            "the key is a PEM or SSH key (an asymmetric key or certificate) and must not be \
+             used as an HMAC secret",
+        ));
+    }
+    Ok(())
+}
+
+fn check_hmac_secret(secret: &[u8]) -> Result<()> {
+    if secret.is_empty() {
+        return Err(bad_key("the HMAC secret is empty"));
+    }
+    check_not_asymmetric(secret)
+}
+
+/// Decodes one base64url member of a JWK (no padding, strict alphabet).
+fn jwk_b64(obj: &Map<String, Value>, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+    let text = obj
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad_key(format!("JWK member {name:?} is missing or not a string")))?;
+    data_encoding::BASE64URL_NOPAD
+        .decode(text.as_bytes())
+        .map(Zeroizing::new)
+        .map_err(|_| bad_key(format!("JWK member {name:?} is not valid base64url")))
+}
+
+fn jwk_str<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>> {
+    match obj.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(bad_key(format!("JWK member {name:?} is not a string"))),
+    }
+}
+
+fn parse_jwk_json(json: &str) -> Result<Map<String, Value>> {
+    match serde_json::from_str::<Value>(json) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(bad_key("a JWK must be a JSON object")),
+        Err(e) => Err(bad_key(format!("the JWK is not valid JSON: {e}"))),
+    }
+}
+
+/// The `kty`/`crv` pair of a JWK as a key type.
+fn jwk_type(obj: &Map<String, Value>) -> Result<KeyType> {
+    let kty = jwk_str(obj, "kty")?.ok_or_else(|| bad_key("JWK has no \"kty\""))?;
+    let crv = jwk_str(obj, "crv")?;
+    match (kty, crv) {
+        ("oct", _) => Ok(KeyType::Hmac),
+        ("RSA", _) => Ok(KeyType::Rsa),
+        ("EC", Some("P-256")) => Ok(KeyType::EcP256),
+        ("EC", Some("P-384")) => Ok(KeyType::EcP384),
+        ("OKP", Some("Ed25519")) => Ok(KeyType::Ed25519),
+        ("EC" | "OKP", Some(c)) => Err(bad_key(format!("unsupported JWK curve {c:?}"))),
+        ("EC" | "OKP", None) => Err(bad_key("JWK has no \"crv\"")),
+        (k, _) => Err(bad_key(format!("unsupported JWK key type {k:?}"))),
+    }
+}
+
+/// The optional `alg` member of a JWK: a key published for one algorithm is only used with it.
+fn jwk_alg(obj: &Map<String, Value>, key_type: KeyType) -> Result<Option<Algorithm>> {
+    let Some(name) = jwk_str(obj, "alg")? else {
+        return Ok(None);
+    };
+    let alg: Algorithm = name
+        .parse()
+        .map_err(|e: Error| bad_key(format!("JWK \"alg\": {}", e.message())))?;
+    if !key_type.fits(alg) {
+        return Err(bad_key(format!(
+            "JWK \"alg\" {name} does not fit {}",
+            key_type.as_str()
+        )));
+    }
+    Ok(Some(alg))
+}
+
+const EC_COORD: fn(KeyType) -> usize = |t| if t == KeyType::EcP384 { 48 } else { 32 };
+
+fn ec_signing(t: KeyType) -> &'static sig::EcdsaSigningAlgorithm {
+    if t == KeyType::EcP384 {
+        &sig::ECDSA_P384_SHA384_FIXED_SIGNING
+    } else {
+        &sig::ECDSA_P256_SHA256_FIXED_SIGNING
+    }
+}
+
+/// The uncompressed EC point `04 || x || y` of a JWK, with the coordinate lengths checked.
+fn ec_point(obj: &Map<String, Value>, t: KeyType) -> Result<Vec<u8>> {
+    let (x, y) = (jwk_b64(obj, "x")?, jwk_b64(obj, "y")?);
+    let n = EC_COORD(t);
+    if x.len() != n || y.len() != n {
+        return Err(bad_key(format!(
+            "JWK EC coordinates must be {n} bytes each for {}",
+            t.as_str()
+        )));
+    }
+    let mut point = Vec::with_capacity(1 + 2 * n);
+    point.push(4);
+    point.extend_from_slice(&x);
+    point.extend_from_slice(&y);
+    Ok(point)
+}
+
+/// RSA public keys below 2048 bits are refused (RFC 7518 §3.3).
+fn check_rsa_modulus(modulus_len: usize) -> Result<()> {
+    if modulus_len < 256 {
+        return Err(bad_key(format!(
+            "RSA keys must be at least 2048 bits (this one is {} bits)",
+            modulus_len * 8
+        )));
+    }
+    Ok(())
+}
+
+/// A key to sign tokens with: an HMAC secret or a private key. Its material is wiped on drop and
+/// never printed.
+#[derive(Clone)]
+pub struct SigningKey {
+    key_type: KeyType,
+    key: EncodingKey,
+    kid: Option<String>,
+    alg: Option<Algorithm>,
+    secret_len: usize,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("key_type", &self.key_type)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// An HMAC secret. Empty secrets and PEM/SSH keys are refused ([`ErrorKind::InvalidKey`]);
+    /// the minimum length for the chosen algorithm is checked when signing.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] as above.
+    pub fn hmac(secret: &[u8]) -> Result<Self> {
+        check_hmac_secret(secret)?;
+        Ok(Self {
+            key_type: KeyType::Hmac,
+            key: EncodingKey::from_secret(secret),
+            kid: None,
+            alg: None,
+            secret_len: secret.len(),
+        })
+    }
+
+    fn from_pkcs8(der: &[u8]) -> Result<Self> {
+        let key_type = if sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).is_ok() {
+            KeyType::Ed25519
+        } else if sig::EcdsaKeyPair::from_pkcs8(ec_signing(KeyType::EcP256), der).is_ok() {
+            KeyType::EcP256
+        } else if sig::EcdsaKeyPair::from_pkcs8(ec_signing(KeyType::EcP384), der).is_ok() {
+            KeyType::EcP384
+        } else if let Ok(pair) = sig::RsaKeyPair::from_pkcs8(der) {
+            check_rsa_modulus(pair.public_modulus_len())?;
+            KeyType::Rsa
+        } else {
+            return Err(bad_key(
+                "the private key is not a supported RSA (2048-8192 bit), P-256, P-384 or \
+                 Ed25519 key",
+            ));
+        };
+        Self::from_typed_pkcs8(key_type, der)
+    }
+
+    fn from_typed_pkcs8(key_type: KeyType, der: &[u8]) -> Result<Self> {
+        let key = match key_type {
+            KeyType::Rsa => {
+                // jsonwebtoken signs RSA from the PKCS#1 form inside the PKCS#8 wrapper.
+                let pem = Zeroizing::new(pem::encode(&pem::Pem::new("PRIVATE KEY", der.to_vec())));
+                EncodingKey::from_rsa_pem(pem.as_bytes())
+                    .map_err(|e| bad_key(format!("unusable RSA private key: {e}")))?
+            }
+            KeyType::EcP256 | KeyType::EcP384 => EncodingKey::from_ec_der(der),
+            KeyType::Ed25519 => EncodingKey::from_ed_der(der),
+            KeyType::Hmac => return Err(bad_key("an HMAC secret has no PKCS#8 form")),
+        };
+        Ok(Self {
+            key_type,
+            key,
+            kid: None,
+            alg: None,
+            secret_len: 0,
+        })
+    }
+
+    /// A private key from PEM: PKCS#8 (`PRIVATE KEY`: RSA, P-256, P-384, Ed25519), PKCS#1
+    /// (`RSA PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`). Encrypted keys are not supported.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] for anything else, naming what was found.
+    pub fn from_pem(pem_text: &[u8]) -> Result<Self> {
+        let block = pem::parse(pem_text)
+            .map_err(|e| bad_key(format!("the private key is not valid PEM: {e}")))?;
+        let der = Zeroizing::new(block.contents().to_vec());
+        match block.tag() {
+            "PRIVATE KEY" => Self::from_pkcs8(&der),
+            "RSA PRIVATE KEY" => {
+                let pair = sig::RsaKeyPair::from_der(&der)
+                    .map_err(|e| bad_key(format!("unusable PKCS#1 RSA private key: {e}")))?;
+                check_rsa_modulus(pair.public_modulus_len())?;
+                let pkcs8 = pair
+                    .as_der()
+                    .map_err(|_| bad_key("the RSA key could not be re-encoded as PKCS#8"))?;
+                Self::from_typed_pkcs8(KeyType::Rsa, pkcs8.as_ref())
+            }
+            "EC PRIVATE KEY" => {
+                for t in [KeyType::EcP256, KeyType::EcP384] {
+                    if let Ok(pair) = sig::EcdsaKeyPair::from_private_key_der(ec_signing(t), &der) {
+                        let pkcs8 = pair
+                            .to_pkcs8v1()
+                            .map_err(|_| bad_key("the EC key could not be re-encoded"))?;
+                        return Self::from_typed_pkcs8(t, pkcs8.as_ref());
+                    }
+                }
+                Err(bad_key(
+                    "the SEC1 EC private key is not on P-256 or P-384 (or is malformed)",
+                ))
+            }
+            "ENCRYPTED PRIVATE KEY" => Err(bad_key(
+                "encrypted private keys are not supported; decrypt the key first",
+            )),
+            other => Err(bad_key(format!(
+                "a private key is needed to sign, but the PEM block is {other:?}"
+            ))),
+        }
+    }
+
+    /// A key from a JWK (JSON object): `oct` (member `k`), or a private `RSA` (`n e d p q dp dq
+    /// qi`), `EC` P-256/P-384 (`x y d`) or `OKP` Ed25519 (`x d`) key. `kid` and `alg` are kept.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] for malformed or public-only JWKs.
+    pub fn from_jwk(jwk_json: &str) -> Result<Self> {
+        Self::from_jwk_map(&parse_jwk_json(jwk_json)?)
+    }
+
+    /// As [`SigningKey::from_jwk`], from an already parsed JSON object.
+    ///
+    /// # Errors
+    /// As [`SigningKey::from_jwk`].
+    pub fn from_jwk_map(obj: &Map<String, Value>) -> Result<Self> {
+        let key_type = jwk_type(obj)?;
+        if key_type != KeyType::Hmac && !obj.contains_key("d") {
+            return Err(bad_key(
+                "the JWK is a public key; signing needs the private key (member \"d\")",
+            ));
+        }
+        let mut key = match key_type {
+            KeyType::Hmac => Self::hmac(&jwk_b64(obj, "k")?)?,
+            KeyType::Rsa => {
+                let get = |n: &str| jwk_b64(obj, n);
+                let (n, e, d) = (get("n")?, get("e")?, get("d")?);
+                let (p, q, dp, dq, qi) = (get("p")?, get("q")?, get("dp")?, get("dq")?, get("qi")?);
+                let pair = sig::RsaKeyPair::from_components(&aws_lc_rs::rsa::KeyPairComponents {
+                    public_key: aws_lc_rs::rsa::PublicKeyComponents {
+                        n: n.as_slice(),
+                        e: e.as_slice(),
+                    },
+                    d: d.as_slice(),
+                    p: p.as_slice(),
+                    q: q.as_slice(),
+                    dP: dp.as_slice(),
+                    dQ: dq.as_slice(),
+                    qInv: qi.as_slice(),
+                })
+                .map_err(|e| bad_key(format!("inconsistent RSA JWK: {e}")))?;
+                check_rsa_modulus(pair.public_modulus_len())?;
+                let pkcs8 = pair
+                    .as_der()
+                    .map_err(|_| bad_key("the RSA key could not be encoded"))?;
+                Self::from_typed_pkcs8(KeyType::Rsa, pkcs8.as_ref())?
+            }
+            KeyType::EcP256 | KeyType::EcP384 => {
+                let point = ec_point(obj, key_type)?;
+                let d = jwk_b64(obj, "d")?;
+                let pair = sig::EcdsaKeyPair::from_private_key_and_public_key(
+                    ec_signing(key_type),
+                    &d,
+                    &point,
+                )
+                .map_err(|e| bad_key(format!("inconsistent EC JWK: {e}")))?;
+                let pkcs8 = pair
+                    .to_pkcs8v1()
+                    .map_err(|_| bad_key("the EC key could not be encoded"))?;
+                Self::from_typed_pkcs8(key_type, pkcs8.as_ref())?
+            }
+            KeyType::Ed25519 => {
+                let (d, x) = (jwk_b64(obj, "d")?, jwk_b64(obj, "x")?);
+                let pair = sig::Ed25519KeyPair::from_seed_and_public_key(&d, &x)
+                    .map_err(|e| bad_key(format!("inconsistent Ed25519 JWK: {e}")))?;
+                let pkcs8 = pair
+                    .to_pkcs8()
+                    .map_err(|_| bad_key("the Ed25519 key could not be encoded"))?;
+                Self::from_typed_pkcs8(KeyType::Ed25519, pkcs8.as_ref())?
+            }
+        };
+        key.alg = jwk_alg(obj, key_type)?;
+        key.kid = jwk_str(obj, "kid")?.map(str::to_owned);
+        Ok(key)
+    }
+
+    /// The same key with a key id, written into the header of tokens it signs.
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// What kind of key this is.
+    #[must_use]
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    /// The key id (from the JWK or [`SigningKey::with_kid`]).
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The algorithm the JWK was published for, if it named one.
+    #[must_use]
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.alg
+    }
+
+    pub(super) fn check_use(&self, alg: Algorithm, allow_short_hmac: bool) -> Result<()> {
+        check_fit(self.key_type, self.alg, alg)?;
+        if self.key_type == KeyType::Hmac && !allow_short_hmac {
+            check_hmac_len(self.secret_len, alg)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn inner(&self) -> &EncodingKey {
+        &self.key
+    }
+}
+
+fn check_fit(key_type: KeyType, key_alg: Option<Algorithm>, alg: Algorithm) -> Result<()> {
+    if !key_type.fits(alg) {
+        return Err(bad_key(format!(
+            "algorithm {alg} cannot be used with {}",
+            key_type.as_str()
+        )));
+    }
+    if let Some(k) = key_alg {
+        if k != alg {
+            return Err(bad_key(format!(
+                "the key is for {k} (its JWK \"alg\"), not {alg}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
+fn check_hmac_len(len: usize, alg: Algorithm) -> Result<()> {
+    let min = alg.hmac_min_key_len();
+    if len < min {
+        return Err(bad_key(format!(
+            "the HMAC secret is {len} bytes; {alg} needs at least {min} (RFC 7518 section \
+             3.2). Use a longer random secret, or opt out explicitly"
+        )));
+    }
+    Ok(())
+}
+
+/// A key to verify tokens with: an HMAC secret or a public key (private keys given here are
+/// reduced to their public half).
+#[derive(Clone)]
+pub struct VerifyingKey {
+    key_type: KeyType,
+    key: DecodingKey,
+    kid: Option<String>,
+    alg: Option<Algorithm>,
+    secret_len: usize,
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("key_type", &self.key_type)
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifyingKey {
+    /// An HMAC secret (same checks as [`SigningKey::hmac`]).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] for empty secrets and PEM/SSH keys.
+    pub fn hmac(secret: &[u8]) -> Result<Self> {
+        check_hmac_secret(secret)?;
+        Ok(Self::typed(
+            KeyType::Hmac,
+            DecodingKey::from_secret(secret),
+            secret.len(),
+        ))
+    }
+
+    fn typed(key_type: KeyType, key: DecodingKey, secret_len: usize) -> Self {
+        Self {
+            key_type,
+            key,
+            kid: None,
+            alg: None,
+            secret_len,
+        }
+    }
+
+    fn rsa(n: &[u8], e: &[u8]) -> Result<Self> {
+        let n = strip_zeros(n);
+        check_rsa_modulus(n.len())?;
+        Ok(Self::typed(
+            KeyType::Rsa,
+            DecodingKey::from_rsa_raw_components(n, strip_zeros(e)),
+            0,
+        ))
+    }
+
+    fn ec(key_type: KeyType, point: &[u8]) -> Result<Self> {
+        // Checks the point is on the curve now rather than failing every verification later.
+        let alg: &'static sig::EcdsaVerificationAlgorithm = if key_type == KeyType::EcP384 {
+            &sig::ECDSA_P384_SHA384_FIXED
+        } else {
+            &sig::ECDSA_P256_SHA256_FIXED
+        };
+        sig::ParsedPublicKey::new(alg, point)
+            .map_err(|_| bad_key(format!("the point is not a valid {}", key_type.as_str())))?;
+        Ok(Self::typed(key_type, DecodingKey::from_ec_der(point), 0))
+    }
+
+    fn ed25519(public: &[u8]) -> Result<Self> {
+        if public.len() != 32 {
+            return Err(bad_key("an Ed25519 public key is 32 bytes"));
+        }
+        Ok(Self::typed(
+            KeyType::Ed25519,
+            DecodingKey::from_ed_der(public),
+            0,
+        ))
+    }
+
+    fn from_signing(key: &SigningKey) -> Result<Self> {
+        let der = key.key.as_bytes();
+        let mut v = match key.key_type {
+            KeyType::Hmac => Self::hmac(der)?,
+            KeyType::Rsa => {
+                let pair = sig::RsaKeyPair::from_der(der)
+                    .map_err(|e| bad_key(format!("unusable RSA key: {e}")))?;
+                let c = sig::RsaPublicKeyComponents::<Vec<u8>>::from(pair.public_key());
+                Self::rsa(&c.n, &c.e)?
+            }
+            t @ (KeyType::EcP256 | KeyType::EcP384) => {
+                let pair = sig::EcdsaKeyPair::from_pkcs8(ec_signing(t), der)
+                    .map_err(|e| bad_key(format!("unusable EC key: {e}")))?;
+                Self::ec(t, pair.public_key().as_ref())?
+            }
+            KeyType::Ed25519 => {
+                let pair = sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+                    .map_err(|e| bad_key(format!("unusable Ed25519 key: {e}")))?;
+                Self::ed25519(pair.public_key().as_ref())?
+            }
+        };
+        v.kid.clone_from(&key.kid);
+        v.alg = key.alg;
+        Ok(v)
+    }
+
+    /// A public key from PEM: SPKI (`PUBLIC KEY`: RSA, P-256, P-384, Ed25519) or PKCS#1
+    /// (`RSA PUBLIC KEY`). A private key PEM is accepted too and reduced to its public half
+    /// (as PyJWT does).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] for anything else.
+    pub fn from_pem(pem_text: &[u8]) -> Result<Self> {
+        let block = pem::parse(pem_text)
+            .map_err(|e| bad_key(format!("the public key is not valid PEM: {e}")))?;
+        match block.tag() {
+            "PUBLIC KEY" => Self::from_spki(block.contents()),
+            "RSA PUBLIC KEY" => {
+                let key = aws_lc_rs::rsa::PublicKey::from_der(block.contents())
+                    .map_err(|e| bad_key(format!("unusable PKCS#1 RSA public key: {e}")))?;
+                Self::rsa(
+                    key.modulus().big_endian_without_leading_zero(),
+                    key.exponent().big_endian_without_leading_zero(),
+                )
+            }
+            "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+                Self::from_signing(&SigningKey::from_pem(pem_text)?)
+            }
+            "CERTIFICATE" => Err(bad_key(
+                "X.509 certificates are not accepted; pass the certificate's public key",
+            )),
+            other => Err(bad_key(format!(
+                "unsupported PEM block {other:?}; expected a public key"
+            ))),
+        }
+    }
+
+    fn from_spki(der: &[u8]) -> Result<Self> {
+        let pem = pem::encode(&pem::Pem::new("PUBLIC KEY", der.to_vec()));
+        if let Ok(k) = DecodingKey::from_ed_pem(pem.as_bytes()) {
+            let raw = k.try_get_as_bytes().map_err(|e| bad_key(e.to_string()))?;
+            return Self::ed25519(raw);
+        }
+        if let Ok(k) = DecodingKey::from_ec_pem(pem.as_bytes()) {
+            let raw = k.try_get_as_bytes().map_err(|e| bad_key(e.to_string()))?;
+            return match raw.len() {
+                65 => Self::ec(KeyType::EcP256, raw),
+                97 => Self::ec(KeyType::EcP384, raw),
+                _ => Err(bad_key(
+                    "unsupported EC curve (P-256 and P-384 are supported)",
+                )),
+            };
+        }
+        if let Ok(k) = DecodingKey::from_rsa_pem(pem.as_bytes()) {
+            let raw = k.try_get_as_bytes().map_err(|e| bad_key(e.to_string()))?;
+            let key = aws_lc_rs::rsa::PublicKey::from_der(raw)
+                .map_err(|e| bad_key(format!("unusable RSA public key: {e}")))?;
+            return Self::rsa(
+                key.modulus().big_endian_without_leading_zero(),
+                key.exponent().big_endian_without_leading_zero(),
+            );
+        }
+        Err(bad_key(
+            "the public key is not a supported RSA, P-256, P-384 or Ed25519 key",
+        ))
+    }
+
+    /// A key from a JWK (JSON object): `oct`, `RSA`, `EC` (P-256, P-384) or `OKP` (Ed25519).
+    /// Private members are ignored; `kid` and `alg` are kept (a key with `alg` verifies only that
+    /// algorithm).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] for malformed or unsupported JWKs.
+    pub fn from_jwk(jwk_json: &str) -> Result<Self> {
+        Self::from_jwk_map(&parse_jwk_json(jwk_json)?)
+    }
+
+    /// As [`VerifyingKey::from_jwk`], from an already parsed JSON object.
+    ///
+    /// # Errors
+    /// As [`VerifyingKey::from_jwk`].
+    pub fn from_jwk_map(obj: &Map<String, Value>) -> Result<Self> {
+        let key_type = jwk_type(obj)?;
+        let mut key = match key_type {
+            KeyType::Hmac => Self::hmac(&jwk_b64(obj, "k")?)?,
+            KeyType::Rsa => Self::rsa(&jwk_b64(obj, "n")?, &jwk_b64(obj, "e")?)?,
+            KeyType::EcP256 | KeyType::EcP384 => Self::ec(key_type, &ec_point(obj, key_type)?)?,
+            KeyType::Ed25519 => Self::ed25519(&jwk_b64(obj, "x")?)?,
+        };
+        key.alg = jwk_alg(obj, key_type)?;
+        key.kid = jwk_str(obj, "kid")?.map(str::to_owned);
+        Ok(key)
+    }
+
+    /// The same key with a key id (used to pick it out of a [`JwkSet`]).
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// What kind of key this is.
+    #[must_use]
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    /// The key id, if any.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The algorithm the JWK was published for, if it named one.
+    #[must_use]
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.alg
+    }
+
+    pub(super) fn check_use(&self, alg: Algorithm, allow_short_hmac: bool) -> Result<()> {
+        check_fit(self.key_type, self.alg, alg)?;
+        if self.key_type == KeyType::Hmac && !allow_short_hmac {
+            check_hmac_len(self.secret_len, alg)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn inner(&self) -> &DecodingKey {
+        &self.key
+    }
+}
+
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b.get(start..).unwrap_or_default()
+}
+
+/// A JWK set (`{"keys": [...]}`), from which the key for a token is picked by its `kid`.
+#[derive(Debug, Clone)]
+pub struct JwkSet {
+    keys: Vec<VerifyingKey>,
+    skipped: usize,
+}
+
+impl JwkSet {
+    /// Parses JWKS JSON. Keys marked `"use": "enc"` and keys of unsupported types are skipped
+    /// (as PyJWT does); a set with no usable key at all is an error.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] for malformed JSON or a set without usable signing keys.
+    pub fn from_json(jwks_json: &str) -> Result<Self> {
+        let obj = parse_jwk_json(jwks_json)?;
+        let list = obj
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad_key("a JWK set must have a \"keys\" array"))?;
+        let mut keys = Vec::new();
+        let mut skipped = 0;
+        let mut last_error = None;
+        for item in list {
+            let Value::Object(map) = item else {
+                skipped += 1;
+                continue;
+            };
+            if map.get("use").and_then(Value::as_str) == Some("enc") {
+                skipped += 1;
+                continue;
+            }
+            match VerifyingKey::from_jwk_map(map) {
+                Ok(k) => keys.push(k),
+                Err(e) => {
+                    skipped += 1;
+                    last_error = Some(e);
+                }
+            }
+        }
+        if keys.is_empty() {
+            return Err(bad_key(match last_error {
+                Some(e) => format!("the JWK set has no usable signing key ({})", e.message()),
+                None => "the JWK set has no usable signing key".to_owned(),
+            }));
+        }
+        Ok(Self { keys, skipped })
+    }
+
+    /// Makes a set from keys (for callers that load keys themselves).
+    #[must_use]
+    pub fn from_keys(keys: Vec<VerifyingKey>) -> Self {
+        Self { keys, skipped: 0 }
+    }
+
+    /// The key with this `kid`, if any.
+    #[must_use]
+    pub fn find(&self, kid: &str) -> Option<&VerifyingKey> {
+        self.keys.iter().find(|k| k.kid() == Some(kid))
+    }
+
+    /// The usable keys.
+    #[must_use]
+    pub fn keys(&self) -> &[VerifyingKey] {
+        &self.keys
+    }
+
+    /// How many entries were skipped as unusable (encryption keys, unsupported types).
+    #[must_use]
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    /// Picks the key for a token: by `kid` when the token has one, else the only key that fits
+    /// `alg`.
+    pub(super) fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&VerifyingKey> {
+        match kid {
+            Some(kid) => self
+                .find(kid)
+                .ok_or_else(|| bad_key(format!("no key in the JWK set has kid {kid:?}"))),
+            None => {
+                let mut fitting = self.keys.iter().filter(|k| k.key_type.fits(alg));
+                match (fitting.next(), fitting.next()) {
+                    (Some(k), None) => Ok(k),
+                    (None, _) => Err(bad_key(format!("no key in the JWK set fits {alg}"))),
+                    (Some(_), Some(_)) => Err(bad_key(
+                        "the token has no kid and several keys in the JWK set could match",
+                    )),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,697 @@
+//! JSON Web Tokens (RFC 7519) in compact JWS form: issue and verify, with strict validation.
+//!
+//! Signatures come from the `jsonwebtoken` crate on its `aws_lc_rs` provider (installed
+//! explicitly, never inferred); parsing, limits and claim validation are done here, so every
+//! refusal has its own [`ErrorKind`]:
+//!
+//! | refusal | kind |
+//! |---|---|
+//! | bad segments, base64url, JSON, duplicate members, size or nesting limit, unknown `crit` | [`ErrorKind::Malformed`] |
+//! | `alg` is `none` (any spelling), unknown, or not in the allow-list | [`ErrorKind::AlgorithmNotAllowed`] |
+//! | key type does not fit `alg`, HMAC secret too short, no key for `kid` | [`ErrorKind::InvalidKey`] |
+//! | signature does not verify | [`ErrorKind::VerificationFailed`] |
+//! | `exp` passed / `nbf` ahead / `iat` ahead | [`ErrorKind::Expired`] / [`ErrorKind::NotYetValid`] / [`ErrorKind::IssuedInFuture`] |
+//! | `aud` / `iss` / `sub` mismatch | [`ErrorKind::InvalidAudience`] / [`ErrorKind::InvalidIssuer`] / [`ErrorKind::InvalidSubject`] |
+//! | required claim absent / registered claim of the wrong type | [`ErrorKind::MissingClaim`] / [`ErrorKind::InvalidClaim`] |
+//!
+//! ```
+//! use bulwark::jwt::{self, Algorithm, SigningKey, Validation, Verifier, VerifyingKey};
+//! let secret = b"an example secret of at least 32 bytes!";
+//! let claims = serde_json::json!({"sub": "alice", "exp": 4_102_444_800u64});
+//! let token = jwt::encode(Algorithm::HS256, &SigningKey::hmac(secret)?, claims.as_object().unwrap(), None)?;
+//! let verifier = Verifier::new(VerifyingKey::hmac(secret)?, Validation::new(&[Algorithm::HS256]))?;
+//! assert_eq!(verifier.verify(&token)?.claims["sub"], "alice");
+//! # Ok::<(), bulwark::Error>(())
+//! ```
+
+pub mod keys;
+mod validation;
+
+#[cfg(test)]
+mod tests;
+
+pub use keys::{JwkSet, KeyType, SigningKey, VerifyingKey};
+pub use validation::{validate_claims, Validation};
+
+use crate::{Error, ErrorKind, Result};
+use data_encoding::BASE64URL_NOPAD;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+/// Default largest token accepted, in bytes (8 KiB).
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 8192;
+/// Default deepest JSON nesting accepted in a token's header or claims.
+pub const DEFAULT_MAX_DEPTH: usize = 32;
+
+/// A JWS signature algorithm (RFC 7518, RFC 8037). `none` does not exist here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Algorithm {
+    /// HMAC with SHA-256.
+    HS256,
+    /// HMAC with SHA-384.
+    HS384,
+    /// HMAC with SHA-512.
+    HS512,
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RS512,
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// RSASSA-PSS with SHA-384.
+    PS384,
+    /// RSASSA-PSS with SHA-512.
+    PS512,
+    /// ECDSA on P-256 with SHA-256.
+    ES256,
+    /// ECDSA on P-384 with SHA-384.
+    ES384,
+    /// Ed25519 (RFC 8037).
+    EdDSA,
+}
+
+impl Algorithm {
+    /// Every supported algorithm.
+    pub const ALL: [Self; 12] = [
+        Self::HS256,
+        Self::HS384,
+        Self::HS512,
+        Self::RS256,
+        Self::RS384,
+        Self::RS512,
+        Self::PS256,
+        Self::PS384,
+        Self::PS512,
+        Self::ES256,
+        Self::ES384,
+        Self::EdDSA,
+    ];
+
+    /// The JOSE name (`"HS256"`, …).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::HS256 => "HS256",
+            Self::HS384 => "HS384",
+            Self::HS512 => "HS512",
+            Self::RS256 => "RS256",
+            Self::RS384 => "RS384",
+            Self::RS512 => "RS512",
+            Self::PS256 => "PS256",
+            Self::PS384 => "PS384",
+            Self::PS512 => "PS512",
+            Self::ES256 => "ES256",
+            Self::ES384 => "ES384",
+            Self::EdDSA => "EdDSA",
+        }
+    }
+
+    /// The type of key this algorithm needs.
+    #[must_use]
+    pub const fn key_type(self) -> KeyType {
+        match self {
+            Self::HS256 | Self::HS384 | Self::HS512 => KeyType::Hmac,
+            Self::RS256 | Self::RS384 | Self::RS512 | Self::PS256 | Self::PS384 | Self::PS512 => {
+                KeyType::Rsa
+            }
+            Self::ES256 => KeyType::EcP256,
+            Self::ES384 => KeyType::EcP384,
+            Self::EdDSA => KeyType::Ed25519,
+        }
+    }
+
+    /// The shortest HMAC secret RFC 7518 §3.2 allows (the hash output size); 0 for others.
+    #[must_use]
+    pub const fn hmac_min_key_len(self) -> usize {
+        match self {
+            Self::HS256 => 32,
+            Self::HS384 => 48,
+            Self::HS512 => 64,
+            _ => 0,
+        }
+    }
+
+    fn jwt(self) -> jsonwebtoken::Algorithm {
+        use jsonwebtoken::Algorithm as J;
+        match self {
+            Self::HS256 => J::HS256,
+            Self::HS384 => J::HS384,
+            Self::HS512 => J::HS512,
+            Self::RS256 => J::RS256,
+            Self::RS384 => J::RS384,
+            Self::RS512 => J::RS512,
+            Self::PS256 => J::PS256,
+            Self::PS384 => J::PS384,
+            Self::PS512 => J::PS512,
+            Self::ES256 => J::ES256,
+            Self::ES384 => J::ES384,
+            Self::EdDSA => J::EdDSA,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = Error;
+
+    /// Parses a JOSE name exactly (case-sensitive, as RFC 7515 says). `none` in any spelling is
+    /// refused with its own message.
+    fn from_str(s: &str) -> Result<Self> {
+        if let Some(alg) = Self::ALL.into_iter().find(|a| a.as_str() == s) {
+            return Ok(alg);
+        }
+        let shown: String = s.chars().take(32).collect();
+        if s.trim().eq_ignore_ascii_case("none") {
+            return Err(Error::new(
+                ErrorKind::AlgorithmNotAllowed,
+                format!("alg {shown:?}: unsigned tokens are never accepted"),
+            ));
+        }
+        Err(Error::new(
+            ErrorKind::AlgorithmNotAllowed,
+            format!("algorithm {shown:?} is not supported"),
+        ))
+    }
+}
+
+/// Installs `jsonwebtoken`'s AWS-LC provider once per process, so it is never inferred.
+fn provider() -> Result<()> {
+    static INSTALLED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    let state = INSTALLED.get_or_init(|| {
+        let ours = &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER;
+        match ours.install_default() {
+            Ok(()) => Ok(()),
+            // Someone installed one before us: fine if it is the same AWS-LC provider.
+            Err(existing) if std::ptr::eq(existing, ours) => Ok(()),
+            Err(existing)
+                if existing.signer_factory as usize == ours.signer_factory as usize
+                    && existing.verifier_factory as usize == ours.verifier_factory as usize =>
+            {
+                Ok(())
+            }
+            Err(_) => Err(
+                "another jsonwebtoken crypto provider was installed in this process; \
+                 Bulwark signs only with AWS-LC"
+                    .to_owned(),
+            ),
+        }
+    });
+    state.clone().map_err(Error::internal)
+}
+
+fn malformed(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Malformed, message)
+}
+
+/// Refuses JSON nested deeper than `max` (counted over objects and arrays, outside strings).
+fn check_depth(json: &[u8], max: usize, what: &str) -> Result<()> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in json {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return Err(malformed(format!(
+                        "the {what} JSON is nested deeper than {max} levels"
+                    )));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A JSON object whose top-level member names are unique (RFC 7515 §4 / RFC 7519 §4).
+struct UniqueObject(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for UniqueObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = UniqueObject;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> std::result::Result<UniqueObject, A::Error> {
+                let mut map = Map::new();
+                while let Some((k, v)) = access.next_entry::<String, Value>()? {
+                    if map.contains_key(&k) {
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate member {:?}",
+                            k.chars().take(64).collect::<String>()
+                        )));
+                    }
+                    map.insert(k, v);
+                }
+                Ok(UniqueObject(map))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// Parses `json` as an object with unique member names, after the nesting check.
+fn parse_object(json: &[u8], max_depth: usize, what: &str) -> Result<Map<String, Value>> {
+    check_depth(json, max_depth, what)?;
+    serde_json::from_slice::<UniqueObject>(json)
+        .map(|o| o.0)
+        .map_err(|e| malformed(format!("invalid {what} JSON: {e}")))
+}
+
+fn b64_segment(segment: &str, what: &str) -> Result<Vec<u8>> {
+    BASE64URL_NOPAD
+        .decode(segment.as_bytes())
+        .map_err(|_| malformed(format!("the {what} is not valid base64url (no padding)")))
+}
+
+/// A token taken apart and checked for form (not for signature or claims).
+struct Parts<'a> {
+    signing_input: &'a str,
+    signature_b64: &'a str,
+    header: Map<String, Value>,
+    payload: Vec<u8>,
+}
+
+fn split(token: &str, max_len: usize, max_depth: usize) -> Result<Parts<'_>> {
+    if token.len() > max_len {
+        return Err(malformed(format!(
+            "the token is {} bytes, over the limit of {max_len}",
+            token.len()
+        )));
+    }
+    let mut it = token.split('.');
+    let (Some(h), Some(p), Some(s), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return Err(malformed(
+            "a JWT has exactly three dot-separated segments (JWE tokens are not supported)",
+        ));
+    };
+    let header = parse_object(&b64_segment(h, "header")?, max_depth, "header")?;
+    let payload = b64_segment(p, "payload")?;
+    let signing_input = token.get(..h.len() + 1 + p.len()).unwrap_or(token);
+    Ok(Parts {
+        signing_input,
+        signature_b64: s,
+        header,
+        payload,
+    })
+}
+
+/// The algorithm named in a header, refusing `none` and anything unknown.
+fn header_alg(header: &Map<String, Value>) -> Result<Algorithm> {
+    match header.get("alg") {
+        Some(Value::String(s)) => s.parse(),
+        Some(_) => Err(Error::new(
+            ErrorKind::AlgorithmNotAllowed,
+            "the header's \"alg\" is not a string",
+        )),
+        None => Err(Error::new(
+            ErrorKind::AlgorithmNotAllowed,
+            "the header has no \"alg\"",
+        )),
+    }
+}
+
+/// RFC 7515 §4.1.11: a `crit` extension the recipient does not understand invalidates the
+/// token. Bulwark implements no header extensions, so any `crit` is refused.
+fn check_crit(header: &Map<String, Value>) -> Result<()> {
+    match header.get("crit") {
+        None => Ok(()),
+        Some(Value::Array(names)) if !names.is_empty() => {
+            let names: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
+            Err(malformed(format!(
+                "unsupported critical header extension(s) {names:?} (\"crit\")"
+            )))
+        }
+        Some(_) => Err(malformed("\"crit\" must be a non-empty array of names")),
+    }
+}
+
+/// A verified (or, from [`decode_unverified`], merely parsed) token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The algorithm from the header.
+    pub algorithm: Algorithm,
+    /// The protected header.
+    pub header: Map<String, Value>,
+    /// The claims, parsed.
+    pub claims: Map<String, Value>,
+    /// The claims JSON exactly as it was in the token (big numbers and member order intact).
+    pub payload_json: String,
+    /// The raw signature bytes.
+    pub signature: Vec<u8>,
+}
+
+fn into_decoded(parts: Parts<'_>, alg: Algorithm, max_depth: usize) -> Result<Decoded> {
+    let claims = parse_object(&parts.payload, max_depth, "payload")?;
+    let signature = b64_segment(parts.signature_b64, "signature")?;
+    let payload_json =
+        String::from_utf8(parts.payload).map_err(|_| malformed("the payload is not UTF-8"))?;
+    Ok(Decoded {
+        algorithm: alg,
+        header: parts.header,
+        claims,
+        payload_json,
+        signature,
+    })
+}
+
+/// Where a [`Verifier`] takes its key from.
+#[derive(Debug, Clone)]
+enum KeySource {
+    One(VerifyingKey),
+    Set(JwkSet),
+}
+
+/// A reusable, thread-safe token verifier: keys plus [`Validation`], checked once at creation.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    keys: KeySource,
+    validation: Validation,
+}
+
+/// Refuses allow-lists that are empty or mix HMAC with public-key algorithms (one key material
+/// must never be read both ways).
+fn check_allow_list(algorithms: &[Algorithm]) -> Result<()> {
+    if algorithms.is_empty() {
+        return Err(Error::invalid_input(
+            "the algorithm allow-list is empty; name the algorithms you accept",
+        ));
+    }
+    let hmac = algorithms
+        .iter()
+        .filter(|a| a.key_type() == KeyType::Hmac)
+        .count();
+    if hmac != 0 && hmac != algorithms.len() {
+        return Err(Error::invalid_input(
+            "the allow-list mixes HMAC and public-key algorithms; use separate verifiers",
+        ));
+    }
+    Ok(())
+}
+
+impl Verifier {
+    /// A verifier for one key. Refuses an empty or mixed allow-list, and a key that fits none of
+    /// the allowed algorithms.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] or [`ErrorKind::InvalidKey`] as above.
+    pub fn new(key: VerifyingKey, validation: Validation) -> Result<Self> {
+        provider()?;
+        check_allow_list(&validation.algorithms)?;
+        if !validation
+            .algorithms
+            .iter()
+            .any(|a| key.key_type().fits(*a))
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidKey,
+                format!(
+                    "the key is {}, which none of the allowed algorithms use",
+                    key.key_type().as_str()
+                ),
+            ));
+        }
+        Ok(Self {
+            keys: KeySource::One(key),
+            validation,
+        })
+    }
+
+    /// A verifier that picks the key from a JWK set by the token's `kid`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for an empty or mixed allow-list.
+    pub fn with_jwks(set: JwkSet, validation: Validation) -> Result<Self> {
+        provider()?;
+        check_allow_list(&validation.algorithms)?;
+        Ok(Self {
+            keys: KeySource::Set(set),
+            validation,
+        })
+    }
+
+    /// The validation rules in force.
+    #[must_use]
+    pub fn validation(&self) -> &Validation {
+        &self.validation
+    }
+
+    /// Verifies `token` now (system clock).
+    ///
+    /// # Errors
+    /// One kind per refusal; see the module table.
+    pub fn verify(&self, token: &str) -> Result<Decoded> {
+        self.verify_at(token, validation::now())
+    }
+
+    /// Verifies `token` as of `now` (Unix seconds), for tests and replays.
+    ///
+    /// # Errors
+    /// As [`Verifier::verify`].
+    pub fn verify_at(&self, token: &str, now: f64) -> Result<Decoded> {
+        let v = &self.validation;
+        let parts = split(token, v.max_token_len, v.max_depth)?;
+        let alg = header_alg(&parts.header)?;
+        if !v.algorithms.contains(&alg) {
+            return Err(Error::new(
+                ErrorKind::AlgorithmNotAllowed,
+                format!("the token's algorithm {alg} is not in the allow-list"),
+            ));
+        }
+        check_crit(&parts.header)?;
+        let key = match &self.keys {
+            KeySource::One(k) => k,
+            KeySource::Set(set) => {
+                let kid = match parts.header.get("kid") {
+                    None => None,
+                    Some(Value::String(s)) => Some(s.as_str()),
+                    Some(_) => return Err(malformed("the header's \"kid\" is not a string")),
+                };
+                set.select(kid, alg)?
+            }
+        };
+        key.check_use(alg, v.allow_short_hmac_key)?;
+        verify_signature(&parts, key, alg)?;
+        let decoded = into_decoded(parts, alg, v.max_depth)?;
+        validate_claims(&decoded.claims, v, now)?;
+        Ok(decoded)
+    }
+}
+
+fn verify_signature(parts: &Parts<'_>, key: &VerifyingKey, alg: Algorithm) -> Result<()> {
+    // Form first, so a non-base64url signature is a malformed token, not a bad signature.
+    let raw = b64_segment(parts.signature_b64, "signature")?;
+    if raw.is_empty() {
+        return Err(Error::verification_failed(
+            "the token has no signature (signature stripped?)",
+        ));
+    }
+    match jsonwebtoken::crypto::verify(
+        parts.signature_b64,
+        parts.signing_input.as_bytes(),
+        key.inner(),
+        alg.jwt(),
+    ) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Error::verification_failed("Signature verification failed")),
+        Err(e) => match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature
+            | jsonwebtoken::errors::ErrorKind::Base64(_) => {
+                Err(Error::verification_failed("Signature verification failed"))
+            }
+            _ => Err(Error::new(
+                ErrorKind::InvalidKey,
+                format!("the key cannot verify {alg}: {e}"),
+            )),
+        },
+    }
+}
+
+/// One-shot verification with a single key (builds a [`Verifier`] each call; keep one instead
+/// when verifying many tokens).
+///
+/// # Errors
+/// As [`Verifier::new`] and [`Verifier::verify`].
+pub fn decode(token: &str, key: &VerifyingKey, validation: &Validation) -> Result<Decoded> {
+    Verifier::new(key.clone(), validation.clone())?.verify(token)
+}
+
+/// Parses a token WITHOUT verifying its signature or claims, for inspection only (logging,
+/// picking a key by `kid`). Never trust what it returns. `none` and unknown algorithms are
+/// still refused, as are tokens over `max_len` bytes.
+///
+/// # Errors
+/// [`ErrorKind::Malformed`] or [`ErrorKind::AlgorithmNotAllowed`].
+pub fn decode_unverified(token: &str, max_len: usize) -> Result<Decoded> {
+    let parts = split(token, max_len, DEFAULT_MAX_DEPTH)?;
+    let alg = header_alg(&parts.header)?;
+    into_decoded(parts, alg, DEFAULT_MAX_DEPTH)
+}
+
+/// The header of a token, unverified (as PyJWT's `get_unverified_header`).
+///
+/// # Errors
+/// [`ErrorKind::Malformed`] for tokens that are not three segments with a JSON-object header.
+pub fn unverified_header(token: &str) -> Result<Map<String, Value>> {
+    Ok(split(token, DEFAULT_MAX_TOKEN_LEN, DEFAULT_MAX_DEPTH)?.header)
+}
+
+/// Options for signing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EncodeOptions {
+    /// Sign with HMAC secrets shorter than RFC 7518 §3.2 allows (off: they are refused).
+    pub allow_short_hmac_key: bool,
+}
+
+/// Signs `claims` with `key` into a compact token. The header is `{"alg", "typ": "JWT"}` plus
+/// `extra_header` (`kid`, `typ`, custom members; `typ` set to null or "" is left out) and the
+/// key's `kid`; members are sorted, as PyJWT does.
+///
+/// # Errors
+/// [`ErrorKind::InvalidKey`] when the key does not fit `alg` or the HMAC secret is too short;
+/// [`ErrorKind::InvalidInput`] for a header whose `alg` contradicts `alg`.
+pub fn encode(
+    alg: Algorithm,
+    key: &SigningKey,
+    claims: &Map<String, Value>,
+    extra_header: Option<&Map<String, Value>>,
+) -> Result<String> {
+    let payload = serde_json::to_string(claims)
+        .map_err(|e| Error::internal(format!("claims did not serialize: {e}")))?;
+    sign_payload(alg, key, &payload, extra_header, EncodeOptions::default())
+}
+
+/// As [`encode`], with claims and header given as JSON text (the claims text is signed
+/// verbatim after it is checked to be one JSON object with unique members).
+///
+/// # Errors
+/// As [`encode`], plus [`ErrorKind::InvalidInput`] for claims or header JSON that is not an
+/// object.
+pub fn encode_json(
+    alg: Algorithm,
+    key: &SigningKey,
+    claims_json: &str,
+    header_json: Option<&str>,
+    options: EncodeOptions,
+) -> Result<String> {
+    let as_input = |e: Error| Error::invalid_input(e.message().replace("invalid ", ""));
+    parse_object(claims_json.as_bytes(), DEFAULT_MAX_DEPTH, "claims").map_err(as_input)?;
+    let header = header_json
+        .map(|h| parse_object(h.as_bytes(), DEFAULT_MAX_DEPTH, "header").map_err(as_input))
+        .transpose()?;
+    sign_payload(alg, key, claims_json, header.as_ref(), options)
+}
+
+fn sign_payload(
+    alg: Algorithm,
+    key: &SigningKey,
+    payload: &str,
+    extra_header: Option<&Map<String, Value>>,
+    options: EncodeOptions,
+) -> Result<String> {
+    provider()?;
+    key.check_use(alg, options.allow_short_hmac_key)?;
+    let mut header: BTreeMap<&str, &Value> = BTreeMap::new();
+    let alg_value = Value::String(alg.as_str().to_owned());
+    let typ = Value::String("JWT".to_owned());
+    let kid = key.kid().map(|k| Value::String(k.to_owned()));
+    header.insert("alg", &alg_value);
+    header.insert("typ", &typ);
+    if let Some(kid) = &kid {
+        header.insert("kid", kid);
+    }
+    for (name, value) in extra_header.into_iter().flatten() {
+        if name == "alg" && value != &alg_value {
+            return Err(Error::invalid_input(format!(
+                "the extra header's \"alg\" ({value}) contradicts the algorithm {alg}"
+            )));
+        }
+        header.insert(name, value);
+    }
+    if matches!(header.get("typ"), Some(Value::Null))
+        || header.get("typ") == Some(&&Value::String(String::new()))
+    {
+        header.remove("typ");
+    }
+    let header_json = serde_json::to_string(&header)
+        .map_err(|e| Error::internal(format!("header did not serialize: {e}")))?;
+    let mut token = String::with_capacity((header_json.len() + payload.len()) * 4 / 3 + 8 + 2 * 86);
+    token.push_str(&BASE64URL_NOPAD.encode(header_json.as_bytes()));
+    token.push('.');
+    token.push_str(&BASE64URL_NOPAD.encode(payload.as_bytes()));
+    let signature =
+        jsonwebtoken::crypto::sign(token.as_bytes(), key.inner(), alg.jwt()).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidKey,
+                format!("signing with {alg} failed: {e}"),
+            )
+        })?;
+    token.push('.');
+    token.push_str(&signature);
+    Ok(token)
+}
+
+/// Verifies a JWS signature over an arbitrary signing input (`header.payload`), for tokens whose
+/// payload is not JSON claims (such as the RFC 8037 example). Checks only the signature.
+///
+/// # Errors
+/// [`ErrorKind::VerificationFailed`] or [`ErrorKind::InvalidKey`].
+pub fn verify_jws_signature(
+    signing_input: &str,
+    signature_b64: &str,
+    key: &VerifyingKey,
+    alg: Algorithm,
+) -> Result<()> {
+    provider()?;
+    key.check_use(alg, true)?;
+    let parts = Parts {
+        signing_input,
+        signature_b64,
+        header: Map::new(),
+        payload: Vec::new(),
+    };
+    verify_signature(&parts, key, alg)
+}
+
+/// Signs an arbitrary JWS signing input (`header.payload`) and returns the base64url signature,
+/// the counterpart of [`verify_jws_signature`] (known-answer tests, custom payloads). The HMAC
+/// minimum length still applies.
+///
+/// # Errors
+/// [`ErrorKind::InvalidKey`] when the key does not fit `alg` or is too short.
+pub fn sign_jws(signing_input: &str, key: &SigningKey, alg: Algorithm) -> Result<String> {
+    provider()?;
+    key.check_use(alg, false)?;
+    jsonwebtoken::crypto::sign(signing_input.as_bytes(), key.inner(), alg.jwt()).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidKey,
+            format!("signing with {alg} failed: {e}"),
+        )
+    })
+}

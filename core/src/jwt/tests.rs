@@ -1,0 +1,791 @@
+//! JWT tests: RFC 7515 / RFC 8037 known answers, round trips for every algorithm and key
+//! format, claim validation, and the attacks the issue lists (each with its error kind).
+
+use super::*;
+use crate::testutil::vectors;
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::signature::{self as sig, KeyPair};
+use serde_json::json;
+use std::sync::OnceLock;
+
+const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const NOW: f64 = 1_700_000_000.0;
+
+fn pem_of(label: &str, der: &[u8]) -> String {
+    pem::encode(&pem::Pem::new(label, der.to_vec()))
+}
+
+/// Generated test keys: (private PKCS#8 PEM, public SPKI PEM) per asymmetric key type.
+struct Keys {
+    rsa: (String, String),
+    p256: (String, String),
+    p384: (String, String),
+    ed: (String, String),
+}
+
+fn spki_of_rsa(pair: &sig::RsaKeyPair) -> String {
+    let spki = pair.public_key().as_der().unwrap();
+    pem_of("PUBLIC KEY", spki.as_ref())
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let rsa = sig::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let rsa_pk8 = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&rsa).unwrap();
+        let ec = |alg| {
+            let pair = sig::EcdsaKeyPair::generate(alg).unwrap();
+            let pk8 = pair.to_pkcs8v1().unwrap();
+            let spki = pair.public_key().as_der().unwrap();
+            (
+                pem_of("PRIVATE KEY", pk8.as_ref()),
+                pem_of("PUBLIC KEY", spki.as_ref()),
+            )
+        };
+        let ed = sig::Ed25519KeyPair::generate().unwrap();
+        let ed_spki = ed.public_key().as_der().unwrap();
+        Keys {
+            rsa: (pem_of("PRIVATE KEY", rsa_pk8.as_ref()), spki_of_rsa(&rsa)),
+            p256: ec(&sig::ECDSA_P256_SHA256_FIXED_SIGNING),
+            p384: ec(&sig::ECDSA_P384_SHA384_FIXED_SIGNING),
+            ed: (
+                pem_of("PRIVATE KEY", ed.to_pkcs8().unwrap().as_ref()),
+                pem_of("PUBLIC KEY", ed_spki.as_ref()),
+            ),
+        }
+    })
+}
+
+/// A signing and a verifying key for `alg`.
+fn pair_for(alg: Algorithm) -> (SigningKey, VerifyingKey) {
+    let k = keys();
+    let (private, public) = match alg.key_type() {
+        KeyType::Hmac => {
+            return (
+                SigningKey::hmac(SECRET).unwrap(),
+                VerifyingKey::hmac(SECRET).unwrap(),
+            )
+        }
+        KeyType::Rsa => &k.rsa,
+        KeyType::EcP256 => &k.p256,
+        KeyType::EcP384 => &k.p384,
+        KeyType::Ed25519 => &k.ed,
+    };
+    (
+        SigningKey::from_pem(private.as_bytes()).unwrap(),
+        VerifyingKey::from_pem(public.as_bytes()).unwrap(),
+    )
+}
+
+fn claims(v: serde_json::Value) -> Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+fn hs_token(c: serde_json::Value) -> String {
+    encode(
+        Algorithm::HS256,
+        &SigningKey::hmac(SECRET).unwrap(),
+        &claims(c),
+        None,
+    )
+    .unwrap()
+}
+
+fn hs_verifier(v: Validation) -> Verifier {
+    Verifier::new(VerifyingKey::hmac(SECRET).unwrap(), v).unwrap()
+}
+
+fn hs256() -> Validation {
+    Validation::new(&[Algorithm::HS256])
+}
+
+fn kind_of(r: Result<Decoded>) -> ErrorKind {
+    r.expect_err("expected a refusal").kind()
+}
+
+/// Builds a token from raw header and payload JSON, signed with HS256 over SECRET.
+fn forge(header: &str, payload: &str) -> String {
+    let input = format!(
+        "{}.{}",
+        BASE64URL_NOPAD.encode(header.as_bytes()),
+        BASE64URL_NOPAD.encode(payload.as_bytes())
+    );
+    let sig = sign_jws(&input, &SigningKey::hmac(SECRET).unwrap(), Algorithm::HS256).unwrap();
+    format!("{input}.{sig}")
+}
+
+#[test]
+fn rfc7515_appendix_a_known_answers() {
+    let Some(v) = vectors("rfc/rfc7515_jws.json") else {
+        return;
+    };
+    for ex in v["examples"].as_array().unwrap() {
+        let alg: Algorithm = ex["alg"].as_str().unwrap().parse().unwrap();
+        let compact = ex["compact"].as_str().unwrap();
+        let jwk = ex["jwk"].to_string();
+        let input = format!(
+            "{}.{}",
+            ex["protected_header_b64u"].as_str().unwrap(),
+            ex["payload_b64u"].as_str().unwrap()
+        );
+        let sig_b64 = ex["signature_b64u"].as_str().unwrap();
+        // The private JWK signs the deterministic examples byte for byte.
+        let signer = SigningKey::from_jwk(&jwk).unwrap();
+        if ex["deterministic"].as_bool().unwrap() {
+            assert_eq!(sign_jws(&input, &signer, alg).unwrap(), sig_b64, "{alg}");
+        }
+        // The public half verifies the RFC's token; the claims are the RFC's (exp is in 2011).
+        let public = match ex.get("public_jwk") {
+            Some(p) => VerifyingKey::from_jwk(&p.to_string()).unwrap(),
+            None => VerifyingKey::from_jwk(&jwk).unwrap(),
+        };
+        let verifier = Verifier::new(public, Validation::new(&[alg])).unwrap();
+        let got = verifier.verify_at(compact, 1_300_819_000.0).unwrap();
+        assert_eq!(got.claims["iss"], "joe");
+        assert_eq!(got.claims["http://example.com/is_root"], true);
+        assert_eq!(got.payload_json, ex["payload_json"].as_str().unwrap());
+        assert_eq!(
+            kind_of(verifier.verify_at(compact, 1_300_819_380.0)),
+            ErrorKind::Expired
+        );
+        // A token we sign with the same key verifies under the RFC's public key.
+        let ours = encode(alg, &signer, &claims(json!({"iss": "joe"})), None).unwrap();
+        assert_eq!(verifier.verify_at(&ours, NOW).unwrap().claims["iss"], "joe");
+    }
+}
+
+#[test]
+fn rfc8037_eddsa_known_answer() {
+    let Some(v) = vectors("rfc/rfc8037_eddsa.json") else {
+        return;
+    };
+    let jws = &v["jws"];
+    let input = jws["signing_input"].as_str().unwrap();
+    let signer = SigningKey::from_jwk(&v["private_jwk"].to_string()).unwrap();
+    assert_eq!(signer.key_type(), KeyType::Ed25519);
+    assert_eq!(
+        sign_jws(input, &signer, Algorithm::EdDSA).unwrap(),
+        jws["signature_b64u"].as_str().unwrap()
+    );
+    let public = VerifyingKey::from_jwk(&v["public_jwk"].to_string()).unwrap();
+    let sig_b64 = jws["signature_b64u"].as_str().unwrap();
+    verify_jws_signature(input, sig_b64, &public, Algorithm::EdDSA).unwrap();
+    let tampered = input.replace("RXhh", "RXhi");
+    assert_eq!(
+        verify_jws_signature(&tampered, sig_b64, &public, Algorithm::EdDSA)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::VerificationFailed
+    );
+    // The payload is not JSON: as a JWT it is a malformed token, after the signature checks out.
+    let verifier = Verifier::new(public, Validation::new(&[Algorithm::EdDSA])).unwrap();
+    assert_eq!(
+        kind_of(verifier.verify(jws["compact"].as_str().unwrap())),
+        ErrorKind::Malformed
+    );
+}
+
+#[test]
+fn every_algorithm_round_trips_and_rejects_other_keys() {
+    let c = claims(json!({"sub": "alice", "n": 1, "exp": NOW + 60.0}));
+    for alg in Algorithm::ALL {
+        let (signer, verifying) = pair_for(alg);
+        let token = encode(alg, &signer, &c, None).unwrap();
+        let verifier = Verifier::new(verifying, Validation::new(&[alg])).unwrap();
+        let got = verifier.verify_at(&token, NOW).unwrap();
+        assert_eq!(got.claims, c, "{alg}");
+        assert_eq!(got.algorithm, alg);
+        assert_eq!(got.header["typ"], "JWT");
+        // Flip one signature bit: refused.
+        let mut bytes = token.into_bytes();
+        let last = bytes.len() - 2;
+        bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+        let bad = String::from_utf8(bytes).unwrap();
+        let k = kind_of(verifier.verify_at(&bad, NOW));
+        assert!(
+            matches!(k, ErrorKind::VerificationFailed | ErrorKind::Malformed),
+            "{alg}: {k:?}"
+        );
+    }
+}
+
+#[test]
+fn keys_load_from_every_pem_form_and_jwk() {
+    let k = keys();
+    // PKCS#1 RSA private and public, SEC1 EC private: re-encode the generated keys.
+    let rsa = sig::RsaKeyPair::from_pkcs8(&pem::parse(&k.rsa.0).unwrap().into_contents()).unwrap();
+    let c = sig::RsaPublicKeyComponents::<Vec<u8>>::from(rsa.public_key());
+    let pkcs1_pub = rsa.public_key().as_ref().to_vec();
+    let signer = SigningKey::from_pem(k.rsa.0.as_bytes()).unwrap();
+    let token = encode(Algorithm::PS256, &signer, &claims(json!({"a": 1})), None).unwrap();
+    let v = VerifyingKey::from_pem(pem_of("RSA PUBLIC KEY", &pkcs1_pub).as_bytes()).unwrap();
+    assert_eq!(v.key_type(), KeyType::Rsa);
+    Verifier::new(v, Validation::new(&[Algorithm::PS256]))
+        .unwrap()
+        .verify(&token)
+        .unwrap();
+    // A private key given to verify is reduced to its public half (as PyJWT accepts).
+    let v = VerifyingKey::from_pem(k.rsa.0.as_bytes()).unwrap();
+    Verifier::new(v, Validation::new(&[Algorithm::PS256]))
+        .unwrap()
+        .verify(&token)
+        .unwrap();
+    // RSA public JWK from the components.
+    let b = |x: &[u8]| BASE64URL_NOPAD.encode(x);
+    let jwk = json!({"kty": "RSA", "n": b(&c.n), "e": b(&c.e), "kid": "r1"}).to_string();
+    let v = VerifyingKey::from_jwk(&jwk).unwrap();
+    assert_eq!(v.kid(), Some("r1"));
+    Verifier::new(v, Validation::new(&[Algorithm::PS256]))
+        .unwrap()
+        .verify(&token)
+        .unwrap();
+
+    // SEC1 "EC PRIVATE KEY".
+    let pair = sig::EcdsaKeyPair::from_pkcs8(
+        &sig::ECDSA_P384_SHA384_FIXED_SIGNING,
+        &pem::parse(&k.p384.0).unwrap().into_contents(),
+    )
+    .unwrap();
+    let sec1 = pair.private_key().as_der().unwrap();
+    let signer = SigningKey::from_pem(pem_of("EC PRIVATE KEY", sec1.as_ref()).as_bytes()).unwrap();
+    assert_eq!(signer.key_type(), KeyType::EcP384);
+    let token = encode(Algorithm::ES384, &signer, &claims(json!({"a": 1})), None).unwrap();
+    let v = VerifyingKey::from_pem(k.p384.1.as_bytes()).unwrap();
+    assert_eq!(v.key_type(), KeyType::EcP384);
+    Verifier::new(v, Validation::new(&[Algorithm::ES384]))
+        .unwrap()
+        .verify(&token)
+        .unwrap();
+
+    // Unusable inputs are InvalidKey, with the reason.
+    for bad in [
+        &b"not a pem"[..],
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+    ] {
+        assert_eq!(
+            SigningKey::from_pem(bad).unwrap_err().kind(),
+            ErrorKind::InvalidKey
+        );
+        assert_eq!(
+            VerifyingKey::from_pem(bad).unwrap_err().kind(),
+            ErrorKind::InvalidKey
+        );
+    }
+    for bad in [
+        r#"{"kty":"EC","crv":"P-521","x":"AA","y":"AA"}"#,
+        r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}"#,
+        r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#,
+        r#"{"kty":"oct"}"#,
+        r#"{"kty":"oct","k":"a+b/"}"#,
+        r#"[1]"#,
+        r#"{"kty":"oct","k":"AAAA","alg":"RS256"}"#,
+    ] {
+        assert_eq!(
+            VerifyingKey::from_jwk(bad).unwrap_err().kind(),
+            ErrorKind::InvalidKey,
+            "{bad}"
+        );
+    }
+    // A public JWK cannot sign.
+    assert_eq!(
+        SigningKey::from_jwk(
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#
+        )
+        .unwrap_err()
+        .kind(),
+        ErrorKind::InvalidKey
+    );
+}
+
+#[test]
+fn debug_output_never_shows_key_material() {
+    let s = SigningKey::hmac(SECRET).unwrap();
+    let v = VerifyingKey::hmac(SECRET).unwrap();
+    for text in [format!("{s:?}"), format!("{v:?}")] {
+        assert!(!text.contains("0123456789"), "{text}");
+        assert!(!text.contains("48, 49, 50"), "{text}");
+    }
+}
+
+#[test]
+fn none_in_any_spelling_is_refused() {
+    let verifier = hs_verifier(hs256());
+    let payload = BASE64URL_NOPAD.encode(br#"{"sub":"admin"}"#);
+    for alg in ["none", "None", "NONE", "nOnE", " none"] {
+        let header = BASE64URL_NOPAD.encode(format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#).as_bytes());
+        for sig in ["", "c2ln"] {
+            let token = format!("{header}.{payload}.{sig}");
+            assert_eq!(
+                kind_of(verifier.verify(&token)),
+                ErrorKind::AlgorithmNotAllowed,
+                "{alg:?} sig {sig:?}"
+            );
+        }
+        assert_eq!(
+            alg.parse::<Algorithm>().unwrap_err().kind(),
+            ErrorKind::AlgorithmNotAllowed
+        );
+    }
+    // Even inspecting without verification refuses it.
+    let token = format!(
+        "{}.{payload}.",
+        BASE64URL_NOPAD.encode(br#"{"alg":"none"}"#)
+    );
+    assert_eq!(
+        decode_unverified(&token, DEFAULT_MAX_TOKEN_LEN)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::AlgorithmNotAllowed
+    );
+}
+
+#[test]
+fn key_confusion_hs256_with_the_rsa_public_key_is_refused() {
+    let public_pem = &keys().rsa.1;
+    // The attacker's token: HS256 "signed" with the server's public key PEM as the secret.
+    let input = format!(
+        "{}.{}",
+        BASE64URL_NOPAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
+        BASE64URL_NOPAD.encode(br#"{"sub":"admin"}"#)
+    );
+    let tag = aws_lc_rs::hmac::sign(
+        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, public_pem.as_bytes()),
+        input.as_bytes(),
+    );
+    let token = format!("{input}.{}", BASE64URL_NOPAD.encode(tag.as_ref()));
+    // 1. The server's RSA verifier does not allow HS256.
+    let rsa_key = VerifyingKey::from_pem(public_pem.as_bytes()).unwrap();
+    let rs = Verifier::new(rsa_key.clone(), Validation::new(&[Algorithm::RS256])).unwrap();
+    assert_eq!(kind_of(rs.verify(&token)), ErrorKind::AlgorithmNotAllowed);
+    // 2. A mixed allow-list is refused outright.
+    let mixed = Validation::new(&[Algorithm::RS256, Algorithm::HS256]);
+    assert_eq!(
+        Verifier::new(rsa_key.clone(), mixed).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    // 3. An RSA key under an HMAC-only list fits nothing.
+    assert_eq!(
+        Verifier::new(rsa_key, hs256()).unwrap_err().kind(),
+        ErrorKind::InvalidKey
+    );
+    // 4. The PEM can never become an HMAC secret, either way round.
+    for pem_text in [
+        public_pem.as_bytes(),
+        b"  -----BEGIN PUBLIC KEY-----",
+        b"ssh-rsa AAAA",
+    ] {
+        assert_eq!(
+            VerifyingKey::hmac(pem_text).unwrap_err().kind(),
+            ErrorKind::InvalidKey
+        );
+        assert_eq!(
+            SigningKey::hmac(pem_text).unwrap_err().kind(),
+            ErrorKind::InvalidKey
+        );
+    }
+    // 5. A JWK set serving an RSA key under that kid does not verify an HS256 token either.
+    let set = JwkSet::from_keys(vec![VerifyingKey::from_pem(public_pem.as_bytes())
+        .unwrap()
+        .with_kid("k1")]);
+    let forged = forge(r#"{"alg":"HS256","kid":"k1"}"#, r#"{"sub":"admin"}"#);
+    let v = Verifier::with_jwks(set, hs256()).unwrap();
+    assert_eq!(kind_of(v.verify(&forged)), ErrorKind::InvalidKey);
+}
+
+#[test]
+fn allow_list_is_enforced_and_must_be_non_empty() {
+    let token = hs_token(json!({"a": 1}));
+    let v = Verifier::new(
+        VerifyingKey::hmac(SECRET).unwrap(),
+        Validation::new(&[Algorithm::HS512]),
+    )
+    .unwrap();
+    assert_eq!(kind_of(v.verify(&token)), ErrorKind::AlgorithmNotAllowed);
+    assert_eq!(
+        Verifier::new(VerifyingKey::hmac(SECRET).unwrap(), Validation::new(&[]))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
+    // Unknown and mis-cased algorithm names are not guessed at.
+    for name in ["hs256", "HS257", "RS1", ""] {
+        let t = forge(&format!(r#"{{"alg":"{name}"}}"#), "{}");
+        assert_eq!(
+            kind_of(hs_verifier(hs256()).verify(&t)),
+            ErrorKind::AlgorithmNotAllowed
+        );
+    }
+}
+
+#[test]
+fn tampering_is_refused() {
+    let v = hs_verifier(hs256());
+    let token = hs_token(json!({"sub": "alice"}));
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    // Stripped and truncated signatures.
+    assert_eq!(
+        kind_of(v.verify(&format!("{input}."))),
+        ErrorKind::VerificationFailed
+    );
+    assert_eq!(
+        kind_of(v.verify(&format!("{input}.{}", &sig[..20]))),
+        ErrorKind::VerificationFailed
+    );
+    assert_eq!(kind_of(v.verify(input)), ErrorKind::Malformed);
+    // Payload swapped under a valid signature.
+    let other = BASE64URL_NOPAD.encode(br#"{"sub":"admin"}"#);
+    let (header, _) = input.split_once('.').unwrap();
+    assert_eq!(
+        kind_of(v.verify(&format!("{header}.{other}.{sig}"))),
+        ErrorKind::VerificationFailed
+    );
+    // A different secret.
+    let other_key = VerifyingKey::hmac(&[7u8; 32]).unwrap();
+    let v2 = Verifier::new(other_key, hs256()).unwrap();
+    assert_eq!(kind_of(v2.verify(&token)), ErrorKind::VerificationFailed);
+}
+
+#[test]
+fn malformed_tokens_are_decode_errors() {
+    let v = hs_verifier(hs256());
+    let good = hs_token(json!({"a": 1}));
+    let (h, rest) = good.split_once('.').unwrap();
+    let cases = [
+        String::new(),
+        "a.b".to_owned(),
+        "a.b.c.d".to_owned(),
+        "a.b.c.d.e".to_owned(),
+        format!("{h}=.{rest}"),
+        format!("{}+.{rest}", &h[..h.len() - 1]),
+        format!("{h}.{}", rest.replace('.', "!.")),
+        format!("{h}.{rest}="),
+        forge(r#"{"alg":"HS256"}"#, "not json"),
+        forge(r#"{"alg":"HS256"}"#, "[1,2]"),
+        forge(r#"{"alg":"HS256"}"#, r#"{"a":1,"a":2}"#),
+        forge(r#"{"alg":"HS256","alg":"HS256"}"#, "{}"),
+        forge(r#"{"alg":"HS256","crit":["exp"],"exp":1}"#, "{}"),
+        forge(r#"{"alg":"HS256","crit":"b64"}"#, "{}"),
+        forge(
+            r#"{"alg":"HS256"}"#,
+            &format!("{}1{}", "[".repeat(40), "]".repeat(40)),
+        ),
+        forge(
+            r#"{"alg":"HS256"}"#,
+            &format!(r#"{{"a":{}1{}}}"#, "[".repeat(32), "]".repeat(32)),
+        ),
+        "x".repeat(DEFAULT_MAX_TOKEN_LEN + 1),
+    ];
+    for t in cases {
+        let shown: String = t.chars().take(60).collect();
+        assert_eq!(kind_of(v.verify(&t)), ErrorKind::Malformed, "{shown}");
+    }
+    // Nesting up to the limit is fine; the size limit is configurable.
+    let deep = forge(
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"a":{}1{}}}"#, "[".repeat(31), "]".repeat(31)),
+    );
+    v.verify(&deep).unwrap();
+    let mut big = hs256();
+    big.max_token_len = 100_000;
+    let large = hs_token(json!({"pad": "x".repeat(20_000)}));
+    assert_eq!(kind_of(v.verify(&large)), ErrorKind::Malformed);
+    hs_verifier(big).verify(&large).unwrap();
+}
+
+#[test]
+fn time_claims_with_and_without_leeway() {
+    let v = hs_verifier(hs256());
+    let lenient = hs_verifier(hs256().with_leeway(30.0));
+    let exp = hs_token(json!({"exp": NOW - 10.0}));
+    assert_eq!(kind_of(v.verify_at(&exp, NOW)), ErrorKind::Expired);
+    lenient.verify_at(&exp, NOW).unwrap();
+    assert_eq!(
+        kind_of(lenient.verify_at(&exp, NOW + 40.0)),
+        ErrorKind::Expired
+    );
+    // exp == now is expired (PyJWT: exp <= now - leeway).
+    assert_eq!(
+        kind_of(v.verify_at(&hs_token(json!({"exp": NOW})), NOW)),
+        ErrorKind::Expired
+    );
+    let nbf = hs_token(json!({"nbf": NOW + 10.0}));
+    assert_eq!(kind_of(v.verify_at(&nbf, NOW)), ErrorKind::NotYetValid);
+    lenient.verify_at(&nbf, NOW).unwrap();
+    let iat = hs_token(json!({"iat": NOW + 10.0}));
+    assert_eq!(kind_of(v.verify_at(&iat, NOW)), ErrorKind::IssuedInFuture);
+    lenient.verify_at(&iat, NOW).unwrap();
+    // Non-numeric time claims name the claim.
+    for (c, name) in [
+        (json!({"exp": "tomorrow"}), "exp"),
+        (json!({"nbf": null}), "nbf"),
+        (json!({"iat": [1]}), "iat"),
+    ] {
+        let e = v.verify_at(&hs_token(c), NOW).unwrap_err();
+        assert_eq!((e.kind(), e.claim()), (ErrorKind::InvalidClaim, Some(name)));
+    }
+    // Checks can be switched off one by one.
+    let mut off = hs256();
+    off.verify_exp = false;
+    off.verify_nbf = false;
+    off.verify_iat = false;
+    let off = hs_verifier(off);
+    for t in [&exp, &nbf, &iat] {
+        off.verify_at(t, NOW).unwrap();
+    }
+}
+
+#[test]
+fn audience_issuer_subject_and_required_claims() {
+    let t_str = hs_token(json!({"aud": "api", "iss": "https://idp", "sub": "u1", "jti": "j"}));
+    let t_list = hs_token(json!({"aud": ["web", "api"], "iss": "https://idp"}));
+    let t_none = hs_token(json!({"sub": "u1"}));
+    let aud = |a: &[&str]| {
+        let mut v = hs256();
+        for x in a {
+            v = v.with_audience(*x);
+        }
+        hs_verifier(v)
+    };
+    aud(&["api"]).verify(&t_str).unwrap();
+    aud(&["api"]).verify(&t_list).unwrap();
+    aud(&["x", "web"]).verify(&t_list).unwrap();
+    assert_eq!(
+        kind_of(aud(&["x"]).verify(&t_list)),
+        ErrorKind::InvalidAudience
+    );
+    // A token with aud but no expected audience; an expected audience but no aud in the token.
+    assert_eq!(
+        kind_of(hs_verifier(hs256()).verify(&t_str)),
+        ErrorKind::InvalidAudience
+    );
+    let e = aud(&["api"]).verify(&t_none).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.claim()),
+        (ErrorKind::MissingClaim, Some("aud"))
+    );
+    let bad_aud = hs_token(json!({"aud": ["api", 3]}));
+    assert_eq!(
+        kind_of(aud(&["api"]).verify(&bad_aud)),
+        ErrorKind::InvalidAudience
+    );
+    // Strict: one string each side.
+    let mut strict = hs256().with_audience("api");
+    strict.strict_audience = true;
+    let strict = hs_verifier(strict);
+    strict.verify(&t_str).unwrap();
+    assert_eq!(kind_of(strict.verify(&t_list)), ErrorKind::InvalidAudience);
+
+    let iss = |i: &[&str]| {
+        let mut v = hs256().with_audience("api");
+        for x in i {
+            v = v.with_issuer(*x);
+        }
+        hs_verifier(v)
+    };
+    iss(&["https://idp"]).verify(&t_str).unwrap();
+    iss(&["https://other", "https://idp"])
+        .verify(&t_str)
+        .unwrap();
+    assert_eq!(
+        kind_of(iss(&["https://other"]).verify(&t_str)),
+        ErrorKind::InvalidIssuer
+    );
+    let no_iss = hs_token(json!({"aud": "api"}));
+    assert_eq!(
+        kind_of(iss(&["https://idp"]).verify(&no_iss)),
+        ErrorKind::MissingClaim
+    );
+    let num_iss = hs_token(json!({"aud": "api", "iss": 5}));
+    assert_eq!(
+        kind_of(iss(&["5"]).verify(&num_iss)),
+        ErrorKind::InvalidIssuer
+    );
+
+    let sub = |s: &str| hs_verifier(hs256().with_audience("api").with_subject(s));
+    sub("u1").verify(&t_str).unwrap();
+    assert_eq!(kind_of(sub("u2").verify(&t_str)), ErrorKind::InvalidSubject);
+    let num_sub = hs_token(json!({"sub": 1}));
+    assert_eq!(
+        kind_of(hs_verifier(hs256()).verify(&num_sub)),
+        ErrorKind::InvalidSubject
+    );
+    let num_jti = hs_token(json!({"jti": 1}));
+    let e = hs_verifier(hs256()).verify(&num_jti).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.claim()),
+        (ErrorKind::InvalidClaim, Some("jti"))
+    );
+
+    let req = hs_verifier(hs256().with_required(&["exp", "sub"]));
+    let e = req.verify(&t_none).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.claim()),
+        (ErrorKind::MissingClaim, Some("exp"))
+    );
+    let null_exp = hs_token(json!({"exp": null, "sub": "u"}));
+    assert_eq!(kind_of(req.verify(&null_exp)), ErrorKind::MissingClaim);
+}
+
+#[test]
+fn short_hmac_secrets_are_refused_unless_opted_out() {
+    let short = SigningKey::hmac(b"secret").unwrap();
+    let c = claims(json!({"a": 1}));
+    for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+        let e = encode(alg, &short, &c, None).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidKey);
+    }
+    // Exactly the hash size is enough; one byte less is not.
+    let k47 = SigningKey::hmac(&SECRET[..47]).unwrap();
+    assert!(encode(Algorithm::HS384, &k47, &c, None).is_err());
+    encode(
+        Algorithm::HS384,
+        &SigningKey::hmac(&SECRET[..48]).unwrap(),
+        &c,
+        None,
+    )
+    .unwrap();
+    let opts = EncodeOptions {
+        allow_short_hmac_key: true,
+    };
+    let token = encode_json(Algorithm::HS256, &short, r#"{"a":1}"#, None, opts).unwrap();
+    let v = Verifier::new(VerifyingKey::hmac(b"secret").unwrap(), hs256()).unwrap();
+    assert_eq!(kind_of(v.verify(&token)), ErrorKind::InvalidKey);
+    let mut allow = hs256();
+    allow.allow_short_hmac_key = true;
+    Verifier::new(VerifyingKey::hmac(b"secret").unwrap(), allow)
+        .unwrap()
+        .verify(&token)
+        .unwrap();
+    assert_eq!(
+        SigningKey::hmac(b"").unwrap_err().kind(),
+        ErrorKind::InvalidKey
+    );
+}
+
+#[test]
+fn headers_are_sorted_and_carry_extra_fields() {
+    let key = SigningKey::hmac(SECRET).unwrap().with_kid("k-1");
+    let extra = claims(json!({"cty": "x", "typ": "at+jwt"}));
+    let token = encode(
+        Algorithm::HS256,
+        &key,
+        &claims(json!({"b": 1, "a": 2})),
+        Some(&extra),
+    )
+    .unwrap();
+    let header = unverified_header(&token).unwrap();
+    assert_eq!(
+        serde_json::to_string(&header).unwrap(),
+        r#"{"alg":"HS256","cty":"x","kid":"k-1","typ":"at+jwt"}"#
+    );
+    // Claims keep their order; the payload JSON is returned verbatim.
+    let got = hs_verifier(hs256()).verify(&token).unwrap();
+    assert_eq!(got.payload_json, r#"{"b":1,"a":2}"#);
+    // PyJWT's exact bytes for the plain case.
+    let plain = hs_token(json!({"sub": "1"}));
+    assert!(plain.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));
+    // typ can be dropped; a contradicting alg is refused.
+    let no_typ = encode(
+        Algorithm::HS256,
+        &key,
+        &Map::new(),
+        Some(&claims(json!({"typ": null}))),
+    )
+    .unwrap();
+    assert!(!unverified_header(&no_typ).unwrap().contains_key("typ"));
+    let e = encode(
+        Algorithm::HS256,
+        &key,
+        &Map::new(),
+        Some(&claims(json!({"alg": "none"}))),
+    );
+    assert_eq!(e.unwrap_err().kind(), ErrorKind::InvalidInput);
+    // Claims JSON that is not an object is refused before signing.
+    for bad in ["[1]", "nope", r#"{"a":1,"a":1}"#] {
+        let e = encode_json(Algorithm::HS256, &key, bad, None, EncodeOptions::default());
+        assert_eq!(e.unwrap_err().kind(), ErrorKind::InvalidInput, "{bad}");
+    }
+}
+
+#[test]
+fn jwk_sets_select_by_kid() {
+    let k = keys();
+    let es = SigningKey::from_pem(k.p256.0.as_bytes())
+        .unwrap()
+        .with_kid("ec");
+    let ed = SigningKey::from_pem(k.ed.0.as_bytes())
+        .unwrap()
+        .with_kid("ed");
+    let pub_jwk = |pem_text: &str, kid: &str| {
+        let spki = pem::parse(pem_text).unwrap().into_contents();
+        let raw = match spki.len() {
+            44 => spki[12..].to_vec(),
+            _ => spki[spki.len() - 65..].to_vec(),
+        };
+        if raw.len() == 32 {
+            json!({"kty": "OKP", "crv": "Ed25519", "x": BASE64URL_NOPAD.encode(&raw), "kid": kid})
+        } else {
+            json!({"kty": "EC", "crv": "P-256", "kid": kid,
+                   "x": BASE64URL_NOPAD.encode(&raw[1..33]), "y": BASE64URL_NOPAD.encode(&raw[33..])})
+        }
+    };
+    let jwks = json!({"keys": [
+        pub_jwk(&k.p256.1, "ec"),
+        pub_jwk(&k.ed.1, "ed"),
+        {"kty": "oct", "k": "AAAA", "use": "enc", "kid": "enc"},
+        {"kty": "EC", "crv": "P-521", "kid": "unsupported"},
+    ]})
+    .to_string();
+    let set = JwkSet::from_json(&jwks).unwrap();
+    assert_eq!((set.keys().len(), set.skipped()), (2, 2));
+    let v =
+        Verifier::with_jwks(set, Validation::new(&[Algorithm::ES256, Algorithm::EdDSA])).unwrap();
+    let c = claims(json!({"sub": "s"}));
+    v.verify(&encode(Algorithm::ES256, &es, &c, None).unwrap())
+        .unwrap();
+    v.verify(&encode(Algorithm::EdDSA, &ed, &c, None).unwrap())
+        .unwrap();
+    // Unknown kid, and a kid whose key does not fit the token's alg.
+    let stranger = SigningKey::from_pem(k.p256.0.as_bytes())
+        .unwrap()
+        .with_kid("nope");
+    assert_eq!(
+        kind_of(v.verify(&encode(Algorithm::ES256, &stranger, &c, None).unwrap())),
+        ErrorKind::InvalidKey
+    );
+    let wrong = SigningKey::from_pem(k.ed.0.as_bytes())
+        .unwrap()
+        .with_kid("ec");
+    assert_eq!(
+        kind_of(v.verify(&encode(Algorithm::EdDSA, &wrong, &c, None).unwrap())),
+        ErrorKind::InvalidKey
+    );
+    for bad in [
+        "{}",
+        r#"{"keys": []}"#,
+        r#"{"keys": [{"kty": "nope"}]}"#,
+        "nope",
+    ] {
+        assert_eq!(
+            JwkSet::from_json(bad).unwrap_err().kind(),
+            ErrorKind::InvalidKey
+        );
+    }
+}
+
+#[test]
+fn verifier_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Verifier>();
+    assert_send_sync::<SigningKey>();
+    let v = std::sync::Arc::new(hs_verifier(hs256()));
+    let token = hs_token(json!({"n": 1}));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (v, t) = (v.clone(), token.clone());
+            std::thread::spawn(move || (0..200).all(|_| v.verify(&t).is_ok()))
+        })
+        .collect();
+    assert!(handles.into_iter().all(|h| h.join().unwrap()));
+}
