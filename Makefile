@@ -94,7 +94,7 @@ check-c:
 	mkdir -p $(BUILD)/c
 	for t in tests/c/test_*.c; do \
 	  exe=$(BUILD)/c/$$(basename $$t .c); \
-	  $(CC) $(CWARN) $(SANITIZE) $$t -o $$exe $$(pkg-config --cflags --libs bulwark); \
+	  $(CC) $(CWARN) $(SANITIZE) -pthread $$t -o $$exe $$(pkg-config --cflags --libs bulwark); \
 	  echo "== $$t (shared library, ASan+UBSan)"; $$exe; \
 	done
 	# The static library links on its own too (what pkg-config --static describes).

@@ -63,6 +63,37 @@
 #define BW_FERNET_KEY_LEN 44
 
 /**
+ * Flag: accept HMAC secrets shorter than the hash output (refused by default, RFC 7518 §3.2).
+ */
+#define BW_JWT_ALLOW_SHORT_HMAC_KEY 1
+
+/**
+ * Flag (verifier): do not check `exp`.
+ */
+#define BW_JWT_NO_VERIFY_EXP 2
+
+/**
+ * Flag (verifier): do not check `nbf`.
+ */
+#define BW_JWT_NO_VERIFY_NBF 4
+
+/**
+ * Flag (verifier): do not check `iat`.
+ */
+#define BW_JWT_NO_VERIFY_IAT 8
+
+/**
+ * Flag (verifier): `aud` must be one string equal to the one expected audience (PyJWT's
+ * `strict_aud`).
+ */
+#define BW_JWT_STRICT_AUDIENCE 16
+
+/**
+ * Capacity that always holds one PEM key written by `bw_jwt_generate_key_pair`.
+ */
+#define BW_JWT_PEM_CAPACITY 4096
+
+/**
  * A buffer of this many bytes holds any hash string the library produces, NUL included.
  */
 #define BW_PASSWORD_HASH_MAX_LEN 256
@@ -161,9 +192,45 @@ enum bw_result
    */
   BW_ERR_EXPIRED = 400,
   /**
-   * A token or code is not valid yet.
+   * A token or code is not valid yet (JWT `nbf` ahead).
    */
   BW_ERR_NOT_YET_VALID = 401,
+  /**
+   * A token is malformed: segments, base64url, JSON, size/nesting limits, unknown `crit`.
+   */
+  BW_ERR_MALFORMED = 402,
+  /**
+   * A JWT's `iat` lies in the future beyond the leeway.
+   */
+  BW_ERR_ISSUED_IN_FUTURE = 403,
+  /**
+   * A JWT's `aud` does not match the accepted audiences.
+   */
+  BW_ERR_INVALID_AUDIENCE = 404,
+  /**
+   * A JWT's `iss` does not match the accepted issuers.
+   */
+  BW_ERR_INVALID_ISSUER = 405,
+  /**
+   * A JWT's `sub` does not match, or is not a string.
+   */
+  BW_ERR_INVALID_SUBJECT = 406,
+  /**
+   * A required JWT claim is missing (the message names it).
+   */
+  BW_ERR_MISSING_CLAIM = 407,
+  /**
+   * A registered JWT claim has the wrong type (the message names it).
+   */
+  BW_ERR_INVALID_CLAIM = 408,
+  /**
+   * The token's algorithm is `none`, unknown, or not in the allow-list.
+   */
+  BW_ERR_ALGORITHM_NOT_ALLOWED = 409,
+  /**
+   * A key is unusable: wrong format, wrong type for the algorithm, too short, or not found.
+   */
+  BW_ERR_INVALID_KEY = 410,
   /**
    * A rate limit denied the request.
    */
@@ -196,6 +263,12 @@ typedef uint32_t bw_result;
 typedef struct bw_cors_policy bw_cors_policy;
 
 /**
+ * A JWT verifier (opaque): keys plus validation rules, fixed at creation. Immutable, so one
+ * handle may be used from many threads at once. Free with `bw_jwt_verifier_free`.
+ */
+typedef struct bw_jwt_verifier bw_jwt_verifier;
+
+/**
  * A keyring of versioned AEAD keys (opaque). Create with `bw_keyring_new_random`,
  * `bw_keyring_from_json` or `bw_keyring_from_env`; release with `bw_keyring_free`. A handle may be
  * shared between threads: every operation on it is internally synchronized.
@@ -208,6 +281,84 @@ typedef struct bw_keyring bw_keyring;
  * `bw_redact_*` function takes one; NULL means the default field list.
  */
 typedef struct bw_redactor bw_redactor;
+
+/**
+ * Options of `bw_jwt_verifier_new`. Zero-initialise (`= {0}`) or use
+ * `bw_jwt_verifier_options_default`, then set what you need. Text members are `(ptr, len)`;
+ * lists are comma-separated or a JSON array of strings.
+ */
+typedef struct {
+  /**
+   * Accepted algorithms, e.g. `"RS256"` or `"ES256,EdDSA"`. Required; never mix HS* with
+   * public-key algorithms.
+   */
+  const char *algorithms;
+  /**
+   * Length of `algorithms`.
+   */
+  size_t algorithms_len;
+  /**
+   * The key: the HMAC secret for HS* allow-lists, else a public (or private) key as PEM or a
+   * JWK object. Exactly one of `key` and `jwks` must be given.
+   */
+  const uint8_t *key;
+  /**
+   * Length of `key`.
+   */
+  size_t key_len;
+  /**
+   * A JWK set (`{"keys": [...]}`); the key is picked by the token's `kid`.
+   */
+  const char *jwks;
+  /**
+   * Length of `jwks`.
+   */
+  size_t jwks_len;
+  /**
+   * Accepted issuers (`iss`); empty: not checked.
+   */
+  const char *issuers;
+  /**
+   * Length of `issuers`.
+   */
+  size_t issuers_len;
+  /**
+   * Accepted audiences (`aud`); empty: tokens carrying an `aud` are refused.
+   */
+  const char *audiences;
+  /**
+   * Length of `audiences`.
+   */
+  size_t audiences_len;
+  /**
+   * The required subject (`sub`); empty: any string.
+   */
+  const char *subject;
+  /**
+   * Length of `subject`.
+   */
+  size_t subject_len;
+  /**
+   * Claims that must be present, e.g. `"exp,sub"`.
+   */
+  const char *required_claims;
+  /**
+   * Length of `required_claims`.
+   */
+  size_t required_claims_len;
+  /**
+   * Clock skew tolerated by the `exp`/`nbf`/`iat` checks, in seconds.
+   */
+  uint32_t leeway_seconds;
+  /**
+   * Largest token accepted in bytes; 0 means the default (8192).
+   */
+  size_t max_token_len;
+  /**
+   * `BW_JWT_*` flags.
+   */
+  uint32_t flags;
+} bw_jwt_verifier_options;
 
 /**
  * Argon2 parameters: passes, memory in KiB, lanes, hash length and salt length in bytes.
@@ -547,6 +698,121 @@ bw_result bw_fernet_decrypt(const char *key,
                             uint8_t *out_buf,
                             size_t cap,
                             size_t *out_len);
+
+/**
+ * Signs `claims_json` (one JSON object, signed verbatim) into a compact JWT, written
+ * NUL-terminated into `out` (text buffer contract as `bw_token_urlsafe`).
+ *
+ * `alg` is the JOSE name (`"HS256"`, `"RS256"`, `"PS256"`, `"ES256"`, `"ES384"`, `"EdDSA"`, …;
+ * `none` does not exist). `key` is the HMAC secret for HS*, otherwise a private key as PEM
+ * (PKCS#8, PKCS#1, SEC1) or as a JWK object. `header_json` (NULL with 0: none) adds header
+ * members such as `kid`; the header always has `alg` and, unless set to null, `typ: "JWT"`.
+ * HMAC secrets shorter than the hash output are `BW_ERR_INVALID_KEY` (see
+ * `bw_jwt_encode_with_flags`). Thread-safe.
+ */
+bw_result bw_jwt_encode(const char *alg,
+                        size_t alg_len,
+                        const uint8_t *key,
+                        size_t key_len,
+                        const char *claims_json,
+                        size_t claims_len,
+                        const char *header_json,
+                        size_t header_len,
+                        char *out_token,
+                        size_t cap,
+                        size_t *out_len);
+
+/**
+ * As `bw_jwt_encode`, with `flags` (`BW_JWT_ALLOW_SHORT_HMAC_KEY` is the only one that applies
+ * to signing; others are `BW_ERR_INVALID_INPUT`).
+ */
+bw_result bw_jwt_encode_with_flags(const char *alg,
+                                   size_t alg_len,
+                                   const uint8_t *key,
+                                   size_t key_len,
+                                   const char *claims_json,
+                                   size_t claims_len,
+                                   const char *header_json,
+                                   size_t header_len,
+                                   uint32_t flags,
+                                   char *out_token,
+                                   size_t cap,
+                                   size_t *out_len);
+
+/**
+ * Writes a token's header JSON, NOT verified, into `out` (for picking a key by `kid`; never
+ * trust it). Malformed tokens are `BW_ERR_MALFORMED`. Text buffer contract as
+ * `bw_token_urlsafe`. Thread-safe.
+ */
+bw_result bw_jwt_unverified_header(const char *token,
+                                   size_t token_len,
+                                   char *out_header,
+                                   size_t cap,
+                                   size_t *out_len);
+
+/**
+ * Writes the default options (all zero: no key, every check on) into `*out_options`.
+ */
+bw_result bw_jwt_verifier_options_default(bw_jwt_verifier_options *out_options);
+
+/**
+ * Creates a verifier. Refused with `BW_ERR_INVALID_INPUT`: an empty or mixed (HS* with
+ * public-key) allow-list, both or neither of `key` and `jwks`, unknown flags; with
+ * `BW_ERR_ALGORITHM_NOT_ALLOWED`: `none` or an unknown name in the list; with
+ * `BW_ERR_INVALID_KEY`: an unusable key or JWK set, or a key no allowed algorithm uses.
+ * `options` must not be NULL; `*out_verifier` is written on success only.
+ */
+bw_result bw_jwt_verifier_new(const bw_jwt_verifier_options *options,
+                              bw_jwt_verifier **out_verifier);
+
+/**
+ * Verifies `token` now and writes its claims JSON (exactly as signed) NUL-terminated into
+ * `out_claims` (text buffer contract as `bw_token_urlsafe`). Each refusal has its own code:
+ * `BW_ERR_MALFORMED`, `BW_ERR_ALGORITHM_NOT_ALLOWED`, `BW_ERR_INVALID_KEY`,
+ * `BW_ERR_VERIFICATION_FAILED` (signature), `BW_ERR_EXPIRED`, `BW_ERR_NOT_YET_VALID`,
+ * `BW_ERR_ISSUED_IN_FUTURE`, `BW_ERR_INVALID_AUDIENCE`, `BW_ERR_INVALID_ISSUER`,
+ * `BW_ERR_INVALID_SUBJECT`, `BW_ERR_MISSING_CLAIM`, `BW_ERR_INVALID_CLAIM`. Thread-safe.
+ */
+bw_result bw_jwt_verifier_verify(const bw_jwt_verifier *verifier,
+                                 const char *token,
+                                 size_t token_len,
+                                 char *out_claims,
+                                 size_t cap,
+                                 size_t *out_len);
+
+/**
+ * As `bw_jwt_verifier_verify`, as of `now_unix` (seconds since the epoch) instead of the
+ * system clock: for tests and for re-checking logged tokens.
+ */
+bw_result bw_jwt_verifier_verify_at(const bw_jwt_verifier *verifier,
+                                    const char *token,
+                                    size_t token_len,
+                                    int64_t now_unix,
+                                    char *out_claims,
+                                    size_t cap,
+                                    size_t *out_len);
+
+/**
+ * Frees a verifier; NULL is a no-op. Do not use the handle afterwards.
+ */
+bw_result bw_jwt_verifier_free(bw_jwt_verifier *verifier);
+
+/**
+ * Generates a key pair for `alg` (RS256 to PS512: RSA 2048, ES256: P-256, ES384: P-384, EdDSA:
+ * Ed25519) and writes the PKCS#8 private key and the SPKI public key as NUL-terminated PEM.
+ * `BW_JWT_PEM_CAPACITY` bytes are always enough for each. If either buffer is too small, both
+ * `*private_len` and `*public_len` receive the capacities needed and nothing is written
+ * (`BW_ERR_BUFFER_TOO_SMALL`). HS* algorithms are `BW_ERR_INVALID_INPUT` (use
+ * `bw_random_bytes`). Thread-safe.
+ */
+bw_result bw_jwt_generate_key_pair(const char *alg,
+                                   size_t alg_len,
+                                   char *private_pem,
+                                   size_t private_cap,
+                                   size_t *private_len,
+                                   char *public_pem,
+                                   size_t public_cap,
+                                   size_t *public_len);
 
 /**
  * Returns `BW_PASSWORD_HASH_MAX_LEN`, for callers that cannot read C macros (ctypes, cffi).

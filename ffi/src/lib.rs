@@ -10,6 +10,7 @@
 
 mod crypto;
 mod guard;
+mod jwt;
 mod password;
 mod result;
 mod web;
@@ -17,6 +18,7 @@ mod web;
 use bulwark::random;
 pub use crypto::*;
 use guard::{check_out_buffer, ffi_guard, out, reserve_text, slice, slice_mut, write_text};
+pub use jwt::*;
 pub use password::*;
 pub use result::bw_result;
 use result::{describe, last_error, set_last_error, Failure};

@@ -34,8 +34,26 @@ pub enum bw_result {
     BW_ERR_VERIFICATION_FAILED = 300,
     /// A token or code has expired.
     BW_ERR_EXPIRED = 400,
-    /// A token or code is not valid yet.
+    /// A token or code is not valid yet (JWT `nbf` ahead).
     BW_ERR_NOT_YET_VALID = 401,
+    /// A token is malformed: segments, base64url, JSON, size/nesting limits, unknown `crit`.
+    BW_ERR_MALFORMED = 402,
+    /// A JWT's `iat` lies in the future beyond the leeway.
+    BW_ERR_ISSUED_IN_FUTURE = 403,
+    /// A JWT's `aud` does not match the accepted audiences.
+    BW_ERR_INVALID_AUDIENCE = 404,
+    /// A JWT's `iss` does not match the accepted issuers.
+    BW_ERR_INVALID_ISSUER = 405,
+    /// A JWT's `sub` does not match, or is not a string.
+    BW_ERR_INVALID_SUBJECT = 406,
+    /// A required JWT claim is missing (the message names it).
+    BW_ERR_MISSING_CLAIM = 407,
+    /// A registered JWT claim has the wrong type (the message names it).
+    BW_ERR_INVALID_CLAIM = 408,
+    /// The token's algorithm is `none`, unknown, or not in the allow-list.
+    BW_ERR_ALGORITHM_NOT_ALLOWED = 409,
+    /// A key is unusable: wrong format, wrong type for the algorithm, too short, or not found.
+    BW_ERR_INVALID_KEY = 410,
     /// A rate limit denied the request.
     BW_ERR_RATE_LIMITED = 600,
     /// A bug inside the library: an invariant did not hold.
@@ -48,7 +66,7 @@ pub enum bw_result {
 
 impl bw_result {
     /// Every code, for tests and for `bw_result_str`.
-    pub(crate) const ALL: [bw_result; 12] = [
+    pub(crate) const ALL: [bw_result; 21] = [
         Self::BW_OK,
         Self::BW_ERR_NULL_PARAMETER,
         Self::BW_ERR_INVALID_INPUT,
@@ -57,6 +75,15 @@ impl bw_result {
         Self::BW_ERR_VERIFICATION_FAILED,
         Self::BW_ERR_EXPIRED,
         Self::BW_ERR_NOT_YET_VALID,
+        Self::BW_ERR_MALFORMED,
+        Self::BW_ERR_ISSUED_IN_FUTURE,
+        Self::BW_ERR_INVALID_AUDIENCE,
+        Self::BW_ERR_INVALID_ISSUER,
+        Self::BW_ERR_INVALID_SUBJECT,
+        Self::BW_ERR_MISSING_CLAIM,
+        Self::BW_ERR_INVALID_CLAIM,
+        Self::BW_ERR_ALGORITHM_NOT_ALLOWED,
+        Self::BW_ERR_INVALID_KEY,
         Self::BW_ERR_RATE_LIMITED,
         Self::BW_ERR_INTERNAL,
         Self::BW_ERR_PANIC,
@@ -74,6 +101,15 @@ impl bw_result {
             Self::BW_ERR_VERIFICATION_FAILED => "verification failed\0",
             Self::BW_ERR_EXPIRED => "expired\0",
             Self::BW_ERR_NOT_YET_VALID => "not yet valid\0",
+            Self::BW_ERR_MALFORMED => "malformed token\0",
+            Self::BW_ERR_ISSUED_IN_FUTURE => "token issued in the future (iat)\0",
+            Self::BW_ERR_INVALID_AUDIENCE => "invalid audience\0",
+            Self::BW_ERR_INVALID_ISSUER => "invalid issuer\0",
+            Self::BW_ERR_INVALID_SUBJECT => "invalid subject\0",
+            Self::BW_ERR_MISSING_CLAIM => "missing required claim\0",
+            Self::BW_ERR_INVALID_CLAIM => "invalid claim\0",
+            Self::BW_ERR_ALGORITHM_NOT_ALLOWED => "algorithm not allowed\0",
+            Self::BW_ERR_INVALID_KEY => "invalid key\0",
             Self::BW_ERR_RATE_LIMITED => "rate limited\0",
             Self::BW_ERR_INTERNAL => "internal error\0",
             Self::BW_ERR_PANIC => "internal error: panic caught at the C boundary\0",
@@ -91,6 +127,15 @@ impl bw_result {
             K::NotYetValid => Self::BW_ERR_NOT_YET_VALID,
             K::RateLimited => Self::BW_ERR_RATE_LIMITED,
             K::Backend => Self::BW_ERR_BACKEND,
+            K::Malformed => Self::BW_ERR_MALFORMED,
+            K::IssuedInFuture => Self::BW_ERR_ISSUED_IN_FUTURE,
+            K::InvalidAudience => Self::BW_ERR_INVALID_AUDIENCE,
+            K::InvalidIssuer => Self::BW_ERR_INVALID_ISSUER,
+            K::InvalidSubject => Self::BW_ERR_INVALID_SUBJECT,
+            K::MissingClaim => Self::BW_ERR_MISSING_CLAIM,
+            K::InvalidClaim => Self::BW_ERR_INVALID_CLAIM,
+            K::AlgorithmNotAllowed => Self::BW_ERR_ALGORITHM_NOT_ALLOWED,
+            K::InvalidKey => Self::BW_ERR_INVALID_KEY,
             _ => Self::BW_ERR_INTERNAL,
         }
     }

@@ -43,6 +43,7 @@ fn every_extern_fn_is_guarded() {
         include_str!("password.rs"),
         include_str!("crypto.rs"),
         include_str!("web.rs"),
+        include_str!("jwt.rs"),
     ];
     let mut seen = 0;
     for src in sources {
@@ -114,9 +115,40 @@ fn result_strings_cover_known_and_unknown_codes() {
 }
 
 #[test]
+fn every_core_error_kind_has_its_own_code() {
+    use bulwark::ErrorKind as K;
+    let kinds = [
+        K::InvalidInput,
+        K::VerificationFailed,
+        K::Expired,
+        K::NotYetValid,
+        K::RateLimited,
+        K::Backend,
+        K::Internal,
+        K::Malformed,
+        K::IssuedInFuture,
+        K::InvalidAudience,
+        K::InvalidIssuer,
+        K::InvalidSubject,
+        K::MissingClaim,
+        K::InvalidClaim,
+        K::AlgorithmNotAllowed,
+        K::InvalidKey,
+    ];
+    let codes: std::collections::HashSet<u32> = kinds
+        .iter()
+        .map(|k| bw_result::from_kind(*k) as u32)
+        .collect();
+    assert_eq!(codes.len(), kinds.len());
+}
+
+#[test]
 fn codes_are_stable() {
     // Never renumber: C programs compiled against older headers depend on these values.
-    let expected = [0u32, 100, 101, 102, 103, 300, 400, 401, 600, 900, 901, 902];
+    let expected = [
+        0u32, 100, 101, 102, 103, 300, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 600,
+        900, 901, 902,
+    ];
     let actual: Vec<u32> = bw_result::ALL.iter().map(|c| *c as u32).collect();
     assert_eq!(actual, expected);
 }
@@ -231,4 +263,30 @@ fn web_constants_match_core() {
     let longest = format!("{}_{}_{}", "a".repeat(32), "x".repeat(40), "y".repeat(6));
     assert_eq!(BW_APIKEY_MAX_LEN, longest.len() + 1);
     assert_eq!(bulwark::apikey::MAX_PREFIX_LEN, 32);
+}
+
+#[test]
+fn pem_capacity_holds_every_generated_key() {
+    for alg in bulwark::jwt::Algorithm::ALL {
+        if let Ok((private, public)) = bulwark::jwt::generate_pem(alg) {
+            assert!(private.len() < crate::BW_JWT_PEM_CAPACITY, "{alg}");
+            assert!(public.len() < crate::BW_JWT_PEM_CAPACITY, "{alg}");
+        }
+    }
+}
+
+#[test]
+fn doc_comments_never_open_or_close_a_c_comment() {
+    // cbindgen copies doc comments into /* */ blocks: a "*/" or "/*" inside would break the header.
+    for src in [
+        include_str!("lib.rs"),
+        include_str!("password.rs"),
+        include_str!("crypto.rs"),
+        include_str!("web.rs"),
+        include_str!("jwt.rs"),
+    ] {
+        for line in src.lines().filter(|l| l.trim_start().starts_with("///")) {
+            assert!(!line.contains("*/") && !line.contains("/*"), "{line}");
+        }
+    }
 }

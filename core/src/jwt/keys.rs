@@ -768,3 +768,54 @@ impl JwkSet {
         }
     }
 }
+
+/// Generates a new key pair for `alg` and returns it as PEM: (PKCS#8 private key, SPKI public
+/// key). RSA keys are 2048 bits (use `openssl` or your KMS for other sizes); HMAC algorithms have
+/// no key pair (use [`crate::random::token_bytes`] for a secret of at least
+/// [`Algorithm::hmac_min_key_len`] bytes).
+///
+/// # Errors
+/// [`ErrorKind::InvalidInput`] for HMAC algorithms; [`ErrorKind::Backend`] if the OS random
+/// source fails.
+pub fn generate_pem(alg: Algorithm) -> Result<(Zeroizing<String>, String)> {
+    let failed = |what: &str| Error::backend(format!("{what} key generation failed"));
+    let pem_of = |label: &str, der: &[u8]| pem::encode(&pem::Pem::new(label, der.to_vec()));
+    let (private, public) = match alg.key_type() {
+        KeyType::Hmac => {
+            return Err(Error::invalid_input(format!(
+                "{alg} uses a shared secret, not a key pair: use {} random bytes",
+                alg.hmac_min_key_len()
+            )))
+        }
+        KeyType::Rsa => {
+            let pair = sig::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .map_err(|_| failed("RSA"))?;
+            let private = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair)
+                .map_err(|_| failed("RSA"))?;
+            let public = pair.public_key().as_der().map_err(|_| failed("RSA"))?;
+            (
+                pem_of("PRIVATE KEY", private.as_ref()),
+                pem_of("PUBLIC KEY", public.as_ref()),
+            )
+        }
+        t @ (KeyType::EcP256 | KeyType::EcP384) => {
+            let pair = sig::EcdsaKeyPair::generate(ec_signing(t)).map_err(|_| failed("EC"))?;
+            let private = pair.to_pkcs8v1().map_err(|_| failed("EC"))?;
+            let public = pair.public_key().as_der().map_err(|_| failed("EC"))?;
+            (
+                pem_of("PRIVATE KEY", private.as_ref()),
+                pem_of("PUBLIC KEY", public.as_ref()),
+            )
+        }
+        KeyType::Ed25519 => {
+            let pair = sig::Ed25519KeyPair::generate().map_err(|_| failed("Ed25519"))?;
+            let private = pair.to_pkcs8().map_err(|_| failed("Ed25519"))?;
+            let public = pair.public_key().as_der().map_err(|_| failed("Ed25519"))?;
+            (
+                pem_of("PRIVATE KEY", private.as_ref()),
+                pem_of("PUBLIC KEY", public.as_ref()),
+            )
+        }
+    };
+    Ok((Zeroizing::new(private), public))
+}

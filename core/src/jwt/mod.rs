@@ -30,7 +30,7 @@ mod validation;
 #[cfg(test)]
 mod tests;
 
-pub use keys::{JwkSet, KeyType, SigningKey, VerifyingKey};
+pub use keys::{generate_pem, JwkSet, KeyType, SigningKey, VerifyingKey};
 pub use validation::{validate_claims, Validation};
 
 use crate::{Error, ErrorKind, Result};

@@ -789,3 +789,26 @@ fn verifier_is_shareable_across_threads() {
         .collect();
     assert!(handles.into_iter().all(|h| h.join().unwrap()));
 }
+
+#[test]
+fn generated_pem_pairs_sign_and_verify() {
+    for alg in Algorithm::ALL {
+        if alg.key_type() == KeyType::Hmac {
+            assert_eq!(
+                generate_pem(alg).unwrap_err().kind(),
+                ErrorKind::InvalidInput
+            );
+            continue;
+        }
+        let (private, public) = generate_pem(alg).unwrap();
+        assert!(private.starts_with("-----BEGIN PRIVATE KEY-----"));
+        let signer = SigningKey::from_pem(private.as_bytes()).unwrap();
+        let verifying = VerifyingKey::from_pem(public.as_bytes()).unwrap();
+        assert_eq!(signer.key_type(), alg.key_type());
+        let token = encode(alg, &signer, &claims(json!({"k": 1})), None).unwrap();
+        Verifier::new(verifying, Validation::new(&[alg]))
+            .unwrap()
+            .verify(&token)
+            .unwrap();
+    }
+}
