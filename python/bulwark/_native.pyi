@@ -6,6 +6,12 @@ _Digest = Union[str, bytes, bytearray, memoryview]
 
 __all__ = [
     "AESGCM",
+    "JwtKey",
+    "jwt_decode",
+    "jwt_decode_complete",
+    "jwt_encode",
+    "jwt_generate_key_pair",
+    "jwt_get_unverified_header",
     "CORSPolicy",
     "KeyHasher",
     "Redactor",
@@ -275,3 +281,71 @@ class CORSPolicy:
         """(allowed, headers) for an actual request."""
     def check_preflight(self, origin: str, method: str, request_headers: str = "") -> Tuple[bool, List[Tuple[str, str]]]:
         """(allowed, headers) for a preflight."""
+
+@final
+class JwtKey:
+    """A parsed JWT key (from a JWK or PEM), as held by bulwark.jwt.PyJWK.key."""
+
+    @staticmethod
+    def from_jwk(jwk: Any) -> "JwtKey":
+        """A key from a JWK (dict or JSON text)."""
+    @staticmethod
+    def from_pem(pem: Union[str, bytes]) -> "JwtKey":
+        """A key from PEM (a private key PEM also signs)."""
+    @property
+    def key_type(self) -> str:
+        """HMAC, RSA, EC-P256, EC-P384 or Ed25519."""
+    @property
+    def key_id(self) -> Optional[str]:
+        """The JWK's kid, if any."""
+    @property
+    def algorithm(self) -> Optional[str]:
+        """The JWK's alg, if any."""
+    @property
+    def can_sign(self) -> bool:
+        """Whether this key holds private material."""
+
+def jwt_encode(
+    payload: Any,
+    key: Any,
+    algorithm: Optional[str] = ...,
+    headers: Optional[Any] = None,
+    json_encoder: Optional[Any] = None,
+    sort_headers: bool = True,
+    enforce_minimum_key_length: bool = True,
+) -> str:
+    """PyJWT's jwt.encode."""
+
+def jwt_decode(
+    jwt: Any,
+    key: Optional[Any] = None,
+    algorithms: Optional[Any] = None,
+    options: Optional[Any] = None,
+    verify: Optional[bool] = None,
+    detached_payload: Optional[Any] = None,
+    audience: Optional[Any] = None,
+    issuer: Optional[Any] = None,
+    subject: Optional[str] = None,
+    leeway: Optional[Any] = None,
+) -> Any:
+    """PyJWT's jwt.decode."""
+
+def jwt_decode_complete(
+    jwt: Any,
+    key: Optional[Any] = None,
+    algorithms: Optional[Any] = None,
+    options: Optional[Any] = None,
+    verify: Optional[bool] = None,
+    detached_payload: Optional[Any] = None,
+    audience: Optional[Any] = None,
+    issuer: Optional[Any] = None,
+    subject: Optional[str] = None,
+    leeway: Optional[Any] = None,
+) -> Any:
+    """PyJWT's jwt.decode_complete."""
+
+def jwt_get_unverified_header(jwt: Any) -> Any:
+    """PyJWT's jwt.get_unverified_header."""
+
+def jwt_generate_key_pair(algorithm: str) -> Tuple[str, str]:
+    """(private_pem, public_pem) of a new key pair."""

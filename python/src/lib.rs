@@ -2,6 +2,7 @@
 //! its errors to the exception classes defined in `bulwark/exceptions.py`. No logic lives here.
 
 mod crypto;
+mod jwt;
 mod password;
 mod web;
 
@@ -19,7 +20,9 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: &bulwark::Error) -> PyErr {
         K::NotYetValid => "NotYetValidError",
         K::RateLimited => "RateLimitExceeded",
         K::Backend => "BackendError",
-        _ => "BulwarkError",
+        K::Internal => "BulwarkError",
+        // Only tokens produce the remaining kinds: raise them as PyJWT's exceptions.
+        _ => return jwt::jwt_err(py, err),
     };
     let lookup = py
         .import("bulwark.exceptions")
@@ -163,5 +166,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     password::register(m)?;
     crypto::register(m)?;
     web::register(m)?;
+    jwt::register(m)?;
     Ok(())
 }

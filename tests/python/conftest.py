@@ -50,6 +50,12 @@ def clib():
         "bw_keyring_free": [c.c_void_p],
         "bw_apikey_verify": [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_bool)],
         "bw_redact_json": [c.c_void_p, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
+        "bw_jwt_encode": [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p,
+                          c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
+        "bw_jwt_verifier_new": [c.c_void_p, c.POINTER(c.c_void_p)],
+        "bw_jwt_verifier_verify": [c.c_void_p, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
+                                   c.POINTER(c.c_size_t)],
+        "bw_jwt_verifier_free": [c.c_void_p],
     }
     for name, args in sig.items():
         fn = getattr(lib, name)

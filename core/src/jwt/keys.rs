@@ -809,7 +809,7 @@ pub fn generate_pem(alg: Algorithm) -> Result<(Zeroizing<String>, String)> {
         }
         KeyType::Ed25519 => {
             let pair = sig::Ed25519KeyPair::generate().map_err(|_| failed("Ed25519"))?;
-            let private = pair.to_pkcs8().map_err(|_| failed("Ed25519"))?;
+            let private = pair.to_pkcs8v1().map_err(|_| failed("Ed25519"))?;
             let public = pair.public_key().as_der().map_err(|_| failed("Ed25519"))?;
             (
                 pem_of("PRIVATE KEY", private.as_ref()),

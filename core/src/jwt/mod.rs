@@ -31,7 +31,7 @@ mod validation;
 mod tests;
 
 pub use keys::{generate_pem, JwkSet, KeyType, SigningKey, VerifyingKey};
-pub use validation::{validate_claims, Validation};
+pub use validation::{unix_now, validate_claims, Validation};
 
 use crate::{Error, ErrorKind, Result};
 use data_encoding::BASE64URL_NOPAD;
@@ -185,8 +185,9 @@ impl FromStr for Algorithm {
     }
 }
 
-/// Installs `jsonwebtoken`'s AWS-LC provider once per process, so it is never inferred.
-fn provider() -> Result<()> {
+/// Installs `jsonwebtoken`'s AWS-LC provider once per process, so it is never inferred, and
+/// returns it: signatures go straight to its signer and verifier factories.
+fn provider() -> Result<&'static jsonwebtoken::crypto::CryptoProvider> {
     static INSTALLED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
     let state = INSTALLED.get_or_init(|| {
         let ours = &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER;
@@ -207,7 +208,10 @@ fn provider() -> Result<()> {
             ),
         }
     });
-    state.clone().map_err(Error::internal)
+    state
+        .clone()
+        .map(|()| &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER)
+        .map_err(Error::internal)
 }
 
 fn malformed(message: impl Into<String>) -> Error {
@@ -274,6 +278,40 @@ impl<'de> serde::Deserialize<'de> for UniqueObject {
         }
         d.deserialize_map(Visit)
     }
+}
+
+/// Checks that `json` is one object with unique top-level member names within the nesting
+/// limit, without building it (the signing path only needs to know it is well-formed).
+fn check_object(json: &[u8], max_depth: usize, what: &str) -> Result<()> {
+    struct Keys;
+    impl<'de> serde::de::Visitor<'de> for Keys {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut access: A,
+        ) -> std::result::Result<(), A::Error> {
+            let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::new();
+            while let Some(k) = access.next_key::<std::borrow::Cow<'de, str>>()? {
+                if seen.contains(&k) {
+                    return Err(serde::de::Error::custom(format!(
+                        "duplicate member {:?}",
+                        k.chars().take(64).collect::<String>()
+                    )));
+                }
+                access.next_value::<serde::de::IgnoredAny>()?;
+                seen.push(k);
+            }
+            Ok(())
+        }
+    }
+    check_depth(json, max_depth, what)?;
+    let mut de = serde_json::Deserializer::from_slice(json);
+    serde::Deserializer::deserialize_map(&mut de, Keys)
+        .and_then(|()| de.end())
+        .map_err(|e| malformed(format!("invalid {what} JSON: {e}")))
 }
 
 /// Parses `json` as an object with unique member names, after the nesting check.
@@ -367,9 +405,17 @@ pub struct Decoded {
     pub signature: Vec<u8>,
 }
 
-fn into_decoded(parts: Parts<'_>, alg: Algorithm, max_depth: usize) -> Result<Decoded> {
+fn into_decoded(
+    parts: Parts<'_>,
+    alg: Algorithm,
+    max_depth: usize,
+    signature: Option<Vec<u8>>,
+) -> Result<Decoded> {
     let claims = parse_object(&parts.payload, max_depth, "payload")?;
-    let signature = b64_segment(parts.signature_b64, "signature")?;
+    let signature = match signature {
+        Some(s) => s,
+        None => b64_segment(parts.signature_b64, "signature")?,
+    };
     let payload_json =
         String::from_utf8(parts.payload).map_err(|_| malformed("the payload is not UTF-8"))?;
     Ok(Decoded {
@@ -467,7 +513,7 @@ impl Verifier {
     /// # Errors
     /// One kind per refusal; see the module table.
     pub fn verify(&self, token: &str) -> Result<Decoded> {
-        self.verify_at(token, validation::now())
+        self.verify_at(token, validation::unix_now())
     }
 
     /// Verifies `token` as of `now` (Unix seconds), for tests and replays.
@@ -475,36 +521,60 @@ impl Verifier {
     /// # Errors
     /// As [`Verifier::verify`].
     pub fn verify_at(&self, token: &str, now: f64) -> Result<Decoded> {
-        let v = &self.validation;
-        let parts = split(token, v.max_token_len, v.max_depth)?;
-        let alg = header_alg(&parts.header)?;
-        if !v.algorithms.contains(&alg) {
-            return Err(Error::new(
-                ErrorKind::AlgorithmNotAllowed,
-                format!("the token's algorithm {alg} is not in the allow-list"),
-            ));
-        }
-        check_crit(&parts.header)?;
-        let key = match &self.keys {
-            KeySource::One(k) => k,
-            KeySource::Set(set) => {
-                let kid = match parts.header.get("kid") {
-                    None => None,
-                    Some(Value::String(s)) => Some(s.as_str()),
-                    Some(_) => return Err(malformed("the header's \"kid\" is not a string")),
-                };
-                set.select(kid, alg)?
+        decode_with(token, &self.validation, now, |alg, header| {
+            match &self.keys {
+                KeySource::One(k) => Ok(k),
+                KeySource::Set(set) => {
+                    let kid = match header.get("kid") {
+                        None => None,
+                        Some(Value::String(s)) => Some(s.as_str()),
+                        Some(_) => return Err(malformed("the header's \"kid\" is not a string")),
+                    };
+                    set.select(kid, alg)
+                }
             }
-        };
-        key.check_use(alg, v.allow_short_hmac_key)?;
-        verify_signature(&parts, key, alg)?;
-        let decoded = into_decoded(parts, alg, v.max_depth)?;
-        validate_claims(&decoded.claims, v, now)?;
-        Ok(decoded)
+        })
     }
 }
 
-fn verify_signature(parts: &Parts<'_>, key: &VerifyingKey, alg: Algorithm) -> Result<()> {
+/// Verifies `token` as of `now` with the key `key_for` picks once the header's algorithm is
+/// known to be allowed (for callers whose key depends on the algorithm or `kid`, such as the
+/// Python door). Unlike [`Verifier::new`] it does not refuse an empty allow-list (every token is
+/// then refused) or one that mixes HMAC and public-key algorithms: `key_for` must type the key
+/// material by `alg` itself, as the typed keys of this module do.
+///
+/// # Errors
+/// As [`Verifier::verify`], plus whatever `key_for` returns.
+pub fn decode_with<R, F>(
+    token: &str,
+    validation: &Validation,
+    now: f64,
+    key_for: F,
+) -> Result<Decoded>
+where
+    R: std::ops::Deref<Target = VerifyingKey>,
+    F: FnOnce(Algorithm, &Map<String, Value>) -> Result<R>,
+{
+    let v = validation;
+    provider()?;
+    let parts = split(token, v.max_token_len, v.max_depth)?;
+    let alg = header_alg(&parts.header)?;
+    if !v.algorithms.contains(&alg) {
+        return Err(Error::new(
+            ErrorKind::AlgorithmNotAllowed,
+            format!("the token's algorithm {alg} is not in the allow-list"),
+        ));
+    }
+    check_crit(&parts.header)?;
+    let key = key_for(alg, &parts.header)?;
+    key.check_use(alg, v.allow_short_hmac_key)?;
+    let signature = verify_signature(&parts, &key, alg)?;
+    let decoded = into_decoded(parts, alg, v.max_depth, Some(signature))?;
+    validate_claims(&decoded.claims, v, now)?;
+    Ok(decoded)
+}
+
+fn verify_signature(parts: &Parts<'_>, key: &VerifyingKey, alg: Algorithm) -> Result<Vec<u8>> {
     // Form first, so a non-base64url signature is a malformed token, not a bad signature.
     let raw = b64_segment(parts.signature_b64, "signature")?;
     if raw.is_empty() {
@@ -512,25 +582,27 @@ fn verify_signature(parts: &Parts<'_>, key: &VerifyingKey, alg: Algorithm) -> Re
             "the token has no signature (signature stripped?)",
         ));
     }
-    match jsonwebtoken::crypto::verify(
-        parts.signature_b64,
-        parts.signing_input.as_bytes(),
-        key.inner(),
-        alg.jwt(),
-    ) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Error::verification_failed("Signature verification failed")),
-        Err(e) => match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature
-            | jsonwebtoken::errors::ErrorKind::Base64(_) => {
-                Err(Error::verification_failed("Signature verification failed"))
-            }
-            _ => Err(Error::new(
-                ErrorKind::InvalidKey,
-                format!("the key cannot verify {alg}: {e}"),
-            )),
-        },
-    }
+    let verifier = (provider()?.verifier_factory)(&alg.jwt(), key.inner()).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidKey,
+            format!("the key cannot verify {alg}: {e}"),
+        )
+    })?;
+    verifier
+        .verify(parts.signing_input.as_bytes(), &raw)
+        .map_err(|_| Error::verification_failed("Signature verification failed"))?;
+    Ok(raw)
+}
+
+fn sign_input(input: &[u8], key: &SigningKey, alg: Algorithm) -> Result<Vec<u8>> {
+    let failed = |e: &dyn fmt::Display| {
+        Error::new(
+            ErrorKind::InvalidKey,
+            format!("signing with {alg} failed: {e}"),
+        )
+    };
+    let signer = (provider()?.signer_factory)(&alg.jwt(), key.inner()).map_err(|e| failed(&e))?;
+    signer.try_sign(input).map_err(|e| failed(&e))
 }
 
 /// One-shot verification with a single key (builds a [`Verifier`] each call; keep one instead
@@ -551,7 +623,7 @@ pub fn decode(token: &str, key: &VerifyingKey, validation: &Validation) -> Resul
 pub fn decode_unverified(token: &str, max_len: usize) -> Result<Decoded> {
     let parts = split(token, max_len, DEFAULT_MAX_DEPTH)?;
     let alg = header_alg(&parts.header)?;
-    into_decoded(parts, alg, DEFAULT_MAX_DEPTH)
+    into_decoded(parts, alg, DEFAULT_MAX_DEPTH, None)
 }
 
 /// The header of a token, unverified (as PyJWT's `get_unverified_header`).
@@ -601,7 +673,7 @@ pub fn encode_json(
     options: EncodeOptions,
 ) -> Result<String> {
     let as_input = |e: Error| Error::invalid_input(e.message().replace("invalid ", ""));
-    parse_object(claims_json.as_bytes(), DEFAULT_MAX_DEPTH, "claims").map_err(as_input)?;
+    check_object(claims_json.as_bytes(), DEFAULT_MAX_DEPTH, "claims").map_err(as_input)?;
     let header = header_json
         .map(|h| parse_object(h.as_bytes(), DEFAULT_MAX_DEPTH, "header").map_err(as_input))
         .transpose()?;
@@ -615,8 +687,28 @@ fn sign_payload(
     extra_header: Option<&Map<String, Value>>,
     options: EncodeOptions,
 ) -> Result<String> {
-    provider()?;
     key.check_use(alg, options.allow_short_hmac_key)?;
+    let header_json = match (extra_header, key.kid()) {
+        (None, None) => format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#),
+        _ => header_json(alg, key, extra_header)?,
+    };
+    let mut token = String::with_capacity((header_json.len() + payload.len()) * 4 / 3 + 8 + 2 * 86);
+    BASE64URL_NOPAD.encode_append(header_json.as_bytes(), &mut token);
+    token.push('.');
+    BASE64URL_NOPAD.encode_append(payload.as_bytes(), &mut token);
+    let signature = sign_input(token.as_bytes(), key, alg)?;
+    token.push('.');
+    BASE64URL_NOPAD.encode_append(&signature, &mut token);
+    Ok(token)
+}
+
+/// The sorted header JSON: `alg`, `typ: "JWT"` (dropped when set to null or ""), the key's `kid`
+/// and the caller's members.
+fn header_json(
+    alg: Algorithm,
+    key: &SigningKey,
+    extra_header: Option<&Map<String, Value>>,
+) -> Result<String> {
     let mut header: BTreeMap<&str, &Value> = BTreeMap::new();
     let alg_value = Value::String(alg.as_str().to_owned());
     let typ = Value::String("JWT".to_owned());
@@ -639,22 +731,8 @@ fn sign_payload(
     {
         header.remove("typ");
     }
-    let header_json = serde_json::to_string(&header)
-        .map_err(|e| Error::internal(format!("header did not serialize: {e}")))?;
-    let mut token = String::with_capacity((header_json.len() + payload.len()) * 4 / 3 + 8 + 2 * 86);
-    token.push_str(&BASE64URL_NOPAD.encode(header_json.as_bytes()));
-    token.push('.');
-    token.push_str(&BASE64URL_NOPAD.encode(payload.as_bytes()));
-    let signature =
-        jsonwebtoken::crypto::sign(token.as_bytes(), key.inner(), alg.jwt()).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidKey,
-                format!("signing with {alg} failed: {e}"),
-            )
-        })?;
-    token.push('.');
-    token.push_str(&signature);
-    Ok(token)
+    serde_json::to_string(&header)
+        .map_err(|e| Error::internal(format!("header did not serialize: {e}")))
 }
 
 /// Verifies a JWS signature over an arbitrary signing input (`header.payload`), for tokens whose
@@ -676,7 +754,7 @@ pub fn verify_jws_signature(
         header: Map::new(),
         payload: Vec::new(),
     };
-    verify_signature(&parts, key, alg)
+    verify_signature(&parts, key, alg).map(drop)
 }
 
 /// Signs an arbitrary JWS signing input (`header.payload`) and returns the base64url signature,
@@ -686,12 +764,6 @@ pub fn verify_jws_signature(
 /// # Errors
 /// [`ErrorKind::InvalidKey`] when the key does not fit `alg` or is too short.
 pub fn sign_jws(signing_input: &str, key: &SigningKey, alg: Algorithm) -> Result<String> {
-    provider()?;
     key.check_use(alg, false)?;
-    jsonwebtoken::crypto::sign(signing_input.as_bytes(), key.inner(), alg.jwt()).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidKey,
-            format!("signing with {alg} failed: {e}"),
-        )
-    })
+    Ok(BASE64URL_NOPAD.encode(&sign_input(signing_input.as_bytes(), key, alg)?))
 }

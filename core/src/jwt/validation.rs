@@ -112,8 +112,8 @@ impl Validation {
     }
 }
 
-/// The system clock as Unix seconds.
-pub(super) fn now() -> f64 {
+/// The system clock as Unix seconds (what [`super::Verifier::verify`] checks against).
+pub fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())

@@ -1,0 +1,159 @@
+"""JSON Web Tokens with PyJWT's API: ``from bulwark import jwt`` and PyJWT code runs unchanged.
+
+Signing and verification run natively (AWS-LC through the ``jsonwebtoken`` crate). Stricter than
+PyJWT, on purpose (README, "JWT"): ``none`` in any spelling is refused even from the allow-list,
+HMAC secrets shorter than the hash output raise ``InvalidKeyError`` unless
+``enforce_minimum_key_length`` is turned off, a PEM or SSH public key is never used as an HMAC
+secret, tokens over 8 KiB, nested deeper than 32 levels, with duplicate JSON members or an
+unknown ``crit`` header are ``DecodeError``, time claims must be numbers, and a ``subject`` that
+is asked for must be present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from .. import _native
+from . import exceptions
+from .api_jwk import PyJWK, PyJWKSet
+from .exceptions import (
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureIssuedAtError,
+    ImmatureSignatureError,
+    InvalidAlgorithmError,
+    InvalidAudienceError,
+    InvalidIssuedAtError,
+    InvalidIssuerError,
+    InvalidJTIError,
+    InvalidKeyError,
+    InvalidSignatureError,
+    InvalidSubjectError,
+    InvalidTokenError,
+    MissingRequiredClaimError,
+    PyJWKClientConnectionError,
+    PyJWKClientError,
+    PyJWKError,
+    PyJWKSetError,
+    PyJWTError,
+)
+from .jwks_client import PyJWKClient
+
+__all__ = [
+    "PyJWT",
+    "PyJWKClient",
+    "PyJWK",
+    "PyJWKSet",
+    "encode",
+    "decode",
+    "decode_complete",
+    "get_unverified_header",
+    "generate_key_pair",
+    "InsecureKeyLengthWarning",
+    "exceptions",
+    "DecodeError",
+    "ExpiredSignatureError",
+    "ImmatureSignatureError",
+    "ImmatureIssuedAtError",
+    "InvalidAlgorithmError",
+    "InvalidAudienceError",
+    "InvalidIssuedAtError",
+    "InvalidIssuerError",
+    "InvalidJTIError",
+    "InvalidKeyError",
+    "InvalidSignatureError",
+    "InvalidSubjectError",
+    "InvalidTokenError",
+    "MissingRequiredClaimError",
+    "PyJWKClientConnectionError",
+    "PyJWKClientError",
+    "PyJWKError",
+    "PyJWKSetError",
+    "PyJWTError",
+]
+
+
+class InsecureKeyLengthWarning(UserWarning):
+    """Kept for PyJWT compatibility: Bulwark raises ``InvalidKeyError`` instead of warning."""
+
+
+encode = _native.jwt_encode
+decode = _native.jwt_decode
+decode_complete = _native.jwt_decode_complete
+get_unverified_header = _native.jwt_get_unverified_header
+
+
+def generate_key_pair(algorithm: str) -> tuple[str, str]:
+    """A new ``(private_pem, public_pem)`` for ``algorithm`` (RSA 2048 for RS*/PS*, P-256 for
+    ES256, P-384 for ES384, Ed25519 for EdDSA). Not in PyJWT: it saves a trip to ``openssl``."""
+    return _native.jwt_generate_key_pair(algorithm)
+
+
+class PyJWT:
+    """PyJWT's class form: options given once apply to every ``encode`` / ``decode``."""
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        self.options: dict[str, Any] = dict(options or {})
+
+    def _merge(self, options: dict[str, Any] | None) -> dict[str, Any]:
+        return {**self.options, **(options or {})}
+
+    def encode(
+        self,
+        payload: dict[str, Any],
+        key: Any,
+        algorithm: str | None = "HS256",
+        headers: dict[str, Any] | None = None,
+        json_encoder: Any = None,
+        sort_headers: bool = True,
+    ) -> str:
+        """As ``jwt.encode``; ``enforce_minimum_key_length`` comes from the instance options."""
+        return _native.jwt_encode(
+            payload,
+            key,
+            algorithm,
+            headers,
+            json_encoder,
+            sort_headers,
+            bool(self.options.get("enforce_minimum_key_length", True)),
+        )
+
+    def decode(
+        self,
+        jwt: str | bytes,
+        key: Any = "",
+        algorithms: Sequence[str] | None = None,
+        options: dict[str, Any] | None = None,
+        verify: bool | None = None,
+        detached_payload: bytes | None = None,
+        audience: str | Iterable[str] | None = None,
+        issuer: str | Container[str] | None = None,
+        subject: str | None = None,
+        leeway: float | timedelta = 0,
+    ) -> dict[str, Any]:
+        """As ``jwt.decode``, with the instance options under ``options``."""
+        return _native.jwt_decode(
+            jwt, key, algorithms, self._merge(options), verify, detached_payload,
+            audience, issuer, subject, leeway,
+        )
+
+    def decode_complete(
+        self,
+        jwt: str | bytes,
+        key: Any = "",
+        algorithms: Sequence[str] | None = None,
+        options: dict[str, Any] | None = None,
+        verify: bool | None = None,
+        detached_payload: bytes | None = None,
+        audience: str | Iterable[str] | None = None,
+        issuer: str | Container[str] | None = None,
+        subject: str | None = None,
+        leeway: float | timedelta = 0,
+    ) -> dict[str, Any]:
+        """As ``jwt.decode_complete``, with the instance options under ``options``."""
+        return _native.jwt_decode_complete(
+            jwt, key, algorithms, self._merge(options), verify, detached_payload,
+            audience, issuer, subject, leeway,
+        )

@@ -1,0 +1,802 @@
+//! pyo3 glue for `bulwark.jwt`: PyJWT's `encode` / `decode` / `decode_complete` /
+//! `get_unverified_header` done natively (payload JSON written and read here, so the whole call
+//! stays in Rust), typed keys with a small parse cache, and the exception mapping.
+
+use crate::to_pyerr;
+use bulwark::jwt::{
+    self, Algorithm, Decoded, EncodeOptions, KeyType, SigningKey, Validation, VerifyingKey,
+};
+use bulwark::{Error, ErrorKind};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
+};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+// ------------------------------------------------------------------ exceptions
+
+/// The `bulwark.jwt.exceptions` class for a core error (PyJWT's names and hierarchy).
+pub(crate) fn jwt_class(err: &Error) -> &'static str {
+    match (err.kind(), err.claim()) {
+        (ErrorKind::Malformed, _) => "DecodeError",
+        (ErrorKind::VerificationFailed, _) => "InvalidSignatureError",
+        (ErrorKind::Expired, _) => "ExpiredSignatureError",
+        (ErrorKind::NotYetValid, _) => "ImmatureSignatureError",
+        (ErrorKind::IssuedInFuture, _) => "ImmatureIssuedAtError",
+        (ErrorKind::InvalidAudience, _) => "InvalidAudienceError",
+        (ErrorKind::InvalidIssuer, _) => "InvalidIssuerError",
+        (ErrorKind::InvalidSubject, _) => "InvalidSubjectError",
+        (ErrorKind::MissingClaim, _) => "MissingRequiredClaimError",
+        (ErrorKind::InvalidClaim, Some("iat")) => "InvalidIssuedAtError",
+        (ErrorKind::InvalidClaim, Some("jti")) => "InvalidJTIError",
+        (ErrorKind::InvalidClaim, _) => "DecodeError",
+        (ErrorKind::AlgorithmNotAllowed, _) => "InvalidAlgorithmError",
+        (ErrorKind::InvalidKey, _) => "InvalidKeyError",
+        _ => "PyJWTError",
+    }
+}
+
+/// Raises a core error from a JWT call as its PyJWT exception.
+pub(crate) fn jwt_err(py: Python<'_>, err: &Error) -> PyErr {
+    if matches!(
+        err.kind(),
+        ErrorKind::InvalidInput | ErrorKind::Backend | ErrorKind::Internal
+    ) {
+        return to_pyerr(py, err);
+    }
+    let class = py
+        .import("bulwark.jwt.exceptions")
+        .and_then(|m| m.getattr(jwt_class(err)))
+        .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
+    match class {
+        Ok(cls) if err.kind() == ErrorKind::MissingClaim => {
+            PyErr::from_type(cls, (err.claim().unwrap_or("?").to_owned(),))
+        }
+        Ok(cls) => PyErr::from_type(cls, err.message().to_owned()),
+        Err(e) => e,
+    }
+}
+
+trait JwtPy<T> {
+    fn jwt(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> JwtPy<T> for bulwark::Result<T> {
+    fn jwt(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| jwt_err(py, &e))
+    }
+}
+
+fn decode_error(py: Python<'_>, message: &str) -> PyErr {
+    jwt_err(py, &Error::new(ErrorKind::Malformed, message))
+}
+
+// ------------------------------------------------------------------ Python -> JSON
+
+/// Writes `s` as a JSON string the way `json.dumps` does by default (`ensure_ascii=True`).
+fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{u:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+const MAX_WRITE_DEPTH: usize = 64;
+
+/// `json.dumps(obj, separators=(",", ":"))` for the JSON types, written natively.
+fn write_json(out: &mut String, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
+    if depth > MAX_WRITE_DEPTH {
+        return Err(PyValueError::new_err(format!(
+            "the value is nested deeper than {MAX_WRITE_DEPTH} levels"
+        )));
+    }
+    if obj.is_none() {
+        out.push_str("null");
+    } else if let Ok(b) = obj.cast::<PyBool>() {
+        out.push_str(if b.is_true() { "true" } else { "false" });
+    } else if obj.cast::<PyInt>().is_ok() {
+        match obj.extract::<i64>() {
+            Ok(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Err(_) => out.push_str(obj.str()?.to_str()?),
+        }
+    } else if let Ok(f) = obj.cast::<PyFloat>() {
+        if !f.value().is_finite() {
+            return Err(PyValueError::new_err(
+                "Out of range float values are not JSON compliant",
+            ));
+        }
+        out.push_str(f.repr()?.to_str()?);
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        write_str(out, s.to_str()?);
+    } else if let Ok(d) = obj.cast::<PyDict>() {
+        out.push('{');
+        for (i, (k, v)) in d.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_key(out, &k)?;
+            out.push(':');
+            write_json(out, &v, depth + 1)?;
+        }
+        out.push('}');
+    } else if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
+        out.push('[');
+        for (i, item) in obj.try_iter()?.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_json(out, &item?, depth + 1)?;
+        }
+        out.push(']');
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "Object of type {} is not JSON serializable",
+            obj.get_type().name()?
+        )));
+    }
+    Ok(())
+}
+
+/// A dict key as `json.dumps` writes it: str as is; int, float, bool and None as text.
+fn write_key(out: &mut String, k: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let Ok(s) = k.cast::<PyString>() {
+        write_str(out, s.to_str()?);
+    } else if k.is_none() {
+        out.push_str("\"null\"");
+    } else if let Ok(b) = k.cast::<PyBool>() {
+        out.push_str(if b.is_true() { "\"true\"" } else { "\"false\"" });
+    } else if k.cast::<PyInt>().is_ok() || k.cast::<PyFloat>().is_ok() {
+        let mut text = String::new();
+        write_json(&mut text, k, 0)?;
+        write_str(out, &text);
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "keys must be str, int, float, bool or None, not {}",
+            k.get_type().name()?
+        )));
+    }
+    Ok(())
+}
+
+/// JSON text of `obj`: natively, or through `json.dumps(..., cls=json_encoder)` when a custom
+/// encoder is given (as PyJWT).
+fn to_json(obj: &Bound<'_, PyAny>, json_encoder: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    match json_encoder {
+        Some(cls) if !cls.is_none() => {
+            let py = obj.py();
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("separators", (",", ":"))?;
+            kwargs.set_item("cls", cls)?;
+            let text = py
+                .import("json")?
+                .getattr("dumps")?
+                .call((obj,), Some(&kwargs))?;
+            Ok(text.cast::<PyString>()?.to_str()?.to_owned())
+        }
+        _ => {
+            let mut out = String::with_capacity(128);
+            write_json(&mut out, obj, 0)?;
+            Ok(out)
+        }
+    }
+}
+
+// ------------------------------------------------------------------ JSON -> Python
+
+fn number_to_py<'py>(py: Python<'py>, n: &serde_json::Number) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(i) = n.as_i64() {
+        return Ok(i.into_pyobject(py)?.into_any());
+    }
+    if let Some(u) = n.as_u64() {
+        return Ok(u.into_pyobject(py)?.into_any());
+    }
+    let text = n.to_string();
+    if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        // Beyond 64 bits: Python's int keeps it exact, as json.loads does.
+        return py.get_type::<PyInt>().call1((text,));
+    }
+    let f: f64 = text
+        .parse()
+        .map_err(|_| PyValueError::new_err(format!("unreadable number {text}")))?;
+    Ok(PyFloat::new(py, f).into_any())
+}
+
+fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => number_to_py(py, n)?,
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(value_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => map_to_py(py, map)?.into_any(),
+    })
+}
+
+fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (k, v) in map {
+        dict.set_item(k, value_to_py(py, v)?)?;
+    }
+    Ok(dict)
+}
+
+// ------------------------------------------------------------------ keys
+
+/// A parsed JWT key (from a JWK or PEM), as held by `bulwark.jwt.PyJWK.key`.
+#[pyclass(frozen, module = "bulwark.jwt", name = "JwtKey")]
+pub(crate) struct PyJwtKey {
+    verifying: VerifyingKey,
+    signing: Option<SigningKey>,
+}
+
+#[pymethods]
+impl PyJwtKey {
+    /// A key from a JWK (dict or JSON text): public JWKs verify, private ones also sign.
+    #[staticmethod]
+    fn from_jwk(py: Python<'_>, jwk: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let text = match jwk.cast::<PyString>() {
+            Ok(s) => s.to_str()?.to_owned(),
+            Err(_) => to_json(jwk, None)?,
+        };
+        let verifying = VerifyingKey::from_jwk(&text).jwt(py)?;
+        let signing = SigningKey::from_jwk(&text).ok();
+        Ok(Self { verifying, signing })
+    }
+
+    /// A key from PEM (a private key PEM also signs).
+    #[staticmethod]
+    fn from_pem(py: Python<'_>, pem: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let bytes = key_bytes(pem)?.ok_or_else(|| PyTypeError::new_err("expected str or bytes"))?;
+        let verifying = VerifyingKey::from_pem(&bytes).jwt(py)?;
+        let signing = SigningKey::from_pem(&bytes).ok();
+        Ok(Self { verifying, signing })
+    }
+
+    /// ``"HMAC"``, ``"RSA"``, ``"EC-P256"``, ``"EC-P384"`` or ``"Ed25519"``.
+    #[getter]
+    fn key_type(&self) -> &'static str {
+        match self.verifying.key_type() {
+            KeyType::Hmac => "HMAC",
+            KeyType::Rsa => "RSA",
+            KeyType::EcP256 => "EC-P256",
+            KeyType::EcP384 => "EC-P384",
+            KeyType::Ed25519 => "Ed25519",
+        }
+    }
+
+    /// The JWK's ``kid``, if any.
+    #[getter]
+    fn key_id(&self) -> Option<String> {
+        self.verifying.kid().map(str::to_owned)
+    }
+
+    /// The JWK's ``alg``, if any.
+    #[getter]
+    fn algorithm(&self) -> Option<&'static str> {
+        self.verifying.algorithm().map(Algorithm::as_str)
+    }
+
+    /// Whether this key can sign (it holds private material).
+    #[getter]
+    fn can_sign(&self) -> bool {
+        self.signing.is_some()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "JwtKey({}, kid={:?})",
+            self.key_type(),
+            self.verifying.kid()
+        )
+    }
+}
+
+/// Key material given as str (UTF-8) or bytes-like; None for other types.
+fn key_bytes(key: &Bound<'_, PyAny>) -> PyResult<Option<zeroize::Zeroizing<Vec<u8>>>> {
+    if let Ok(s) = key.cast::<PyString>() {
+        return Ok(Some(zeroize::Zeroizing::new(
+            s.to_str()?.as_bytes().to_vec(),
+        )));
+    }
+    if let Ok(b) = key.cast::<PyBytes>() {
+        return Ok(Some(zeroize::Zeroizing::new(b.as_bytes().to_vec())));
+    }
+    if let Ok(b) = key.cast::<PyByteArray>() {
+        return Ok(Some(zeroize::Zeroizing::new(b.to_vec())));
+    }
+    Ok(None)
+}
+
+/// A `cryptography` key object exported as PEM (private keys reduced to public for verifying).
+fn cryptography_pem(key: &Bound<'_, PyAny>, private: bool) -> PyResult<Option<Vec<u8>>> {
+    let py = key.py();
+    let ser = match py.import("cryptography.hazmat.primitives.serialization") {
+        Ok(m) => m,
+        Err(_) => return Ok(None),
+    };
+    let pem = ser.getattr("Encoding")?.getattr("PEM")?;
+    let out = if private && key.hasattr("private_bytes")? {
+        let fmt = ser.getattr("PrivateFormat")?.getattr("PKCS8")?;
+        let none = ser.getattr("NoEncryption")?.call0()?;
+        key.call_method1("private_bytes", (pem, fmt, none))?
+    } else if key.hasattr("public_bytes")? || key.hasattr("public_key")? {
+        let public = if key.hasattr("public_bytes")? {
+            key.clone()
+        } else {
+            key.call_method0("public_key")?
+        };
+        let fmt = ser
+            .getattr("PublicFormat")?
+            .getattr("SubjectPublicKeyInfo")?;
+        public.call_method1("public_bytes", (pem, fmt))?
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(out.cast::<PyBytes>()?.as_bytes().to_vec()))
+}
+
+/// The native key inside a `JwtKey` or a `PyJWK` (whose `.key` is a `JwtKey`).
+fn native_key<'py>(key: &Bound<'py, PyAny>) -> Option<Bound<'py, PyJwtKey>> {
+    if let Ok(k) = key.cast::<PyJwtKey>() {
+        return Some(k.clone());
+    }
+    key.getattr("key")
+        .ok()
+        .and_then(|k| k.cast_into::<PyJwtKey>().ok())
+}
+
+const CACHE_MAX: usize = 64;
+
+/// Cache entries are found by key type and a SHA-256 of the material, so the cache never keeps
+/// a copy of private key material (the parsed keys wipe themselves on drop).
+type CacheId = (KeyType, [u8; 32]);
+
+/// Parsed asymmetric keys: PEM parsing costs far more than a signature.
+struct KeyCache<K> {
+    map: Mutex<HashMap<CacheId, Arc<K>>>,
+}
+
+impl<K> KeyCache<K> {
+    fn new() -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get_or(
+        &self,
+        t: KeyType,
+        material: &[u8],
+        make: impl FnOnce() -> bulwark::Result<K>,
+    ) -> bulwark::Result<Arc<K>> {
+        let mut digest = [0u8; 32];
+        digest.copy_from_slice(
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, material).as_ref(),
+        );
+        let id = (t, digest);
+        if let Ok(map) = self.map.lock() {
+            if let Some(k) = map.get(&id) {
+                return Ok(Arc::clone(k));
+            }
+        }
+        let key = Arc::new(make()?);
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= CACHE_MAX {
+                map.clear();
+            }
+            map.insert(id, Arc::clone(&key));
+        }
+        Ok(key)
+    }
+}
+
+fn signing_cache() -> &'static KeyCache<SigningKey> {
+    static CACHE: std::sync::OnceLock<KeyCache<SigningKey>> = std::sync::OnceLock::new();
+    CACHE.get_or_init(KeyCache::new)
+}
+
+fn verifying_cache() -> &'static KeyCache<VerifyingKey> {
+    static CACHE: std::sync::OnceLock<KeyCache<VerifyingKey>> = std::sync::OnceLock::new();
+    CACHE.get_or_init(KeyCache::new)
+}
+
+fn is_jwk_text(b: &[u8]) -> bool {
+    b.trim_ascii_start().first() == Some(&b'{')
+}
+
+/// The key material of a str/bytes/dict/cryptography key argument, typed by `alg`.
+enum Material {
+    Bytes(zeroize::Zeroizing<Vec<u8>>),
+    Jwk(zeroize::Zeroizing<String>),
+    Native(Py<PyJwtKey>),
+}
+
+fn material(key: &Bound<'_, PyAny>, alg: Algorithm, private: bool) -> PyResult<Material> {
+    // str/bytes first: the common case, and getattr on them would raise (slowly).
+    if let Some(b) = key_bytes(key)? {
+        return Ok(Material::Bytes(b));
+    }
+    if let Some(k) = native_key(key) {
+        return Ok(Material::Native(k.unbind()));
+    }
+    if key.cast::<PyDict>().is_ok() {
+        return Ok(Material::Jwk(zeroize::Zeroizing::new(to_json(key, None)?)));
+    }
+    if alg.key_type() != KeyType::Hmac {
+        if let Some(pem) = cryptography_pem(key, private)? {
+            return Ok(Material::Bytes(zeroize::Zeroizing::new(pem)));
+        }
+    }
+    Err(PyTypeError::new_err(format!(
+        "Expecting a str, bytes, JWK dict or PyJWK key, not {}",
+        key.get_type().name()?
+    )))
+}
+
+fn signing_key(
+    py: Python<'_>,
+    key: &Bound<'_, PyAny>,
+    alg: Algorithm,
+) -> PyResult<Arc<SigningKey>> {
+    match material(key, alg, true)? {
+        Material::Native(k) => k.get().signing.clone().map(Arc::new).ok_or_else(|| {
+            jwt_err(
+                py,
+                &Error::new(
+                    ErrorKind::InvalidKey,
+                    "this key is public; signing needs the private key",
+                ),
+            )
+        }),
+        Material::Jwk(j) => signing_cache()
+            .get_or(alg.key_type(), j.as_bytes(), || SigningKey::from_jwk(&j))
+            .jwt(py),
+        Material::Bytes(b) => {
+            let t = alg.key_type();
+            let r = if t == KeyType::Hmac {
+                SigningKey::hmac(&b).map(Arc::new)
+            } else if is_jwk_text(&b) {
+                signing_cache().get_or(t, &b, || SigningKey::from_jwk(&String::from_utf8_lossy(&b)))
+            } else {
+                signing_cache().get_or(t, &b, || SigningKey::from_pem(&b))
+            };
+            r.jwt(py)
+        }
+    }
+}
+
+fn verifying_key(
+    py: Python<'_>,
+    key: &Bound<'_, PyAny>,
+    alg: Algorithm,
+) -> PyResult<Arc<VerifyingKey>> {
+    match material(key, alg, false)? {
+        Material::Native(k) => Ok(Arc::new(k.get().verifying.clone())),
+        Material::Jwk(j) => verifying_cache()
+            .get_or(alg.key_type(), j.as_bytes(), || VerifyingKey::from_jwk(&j))
+            .jwt(py),
+        Material::Bytes(b) => {
+            let t = alg.key_type();
+            let r = if t == KeyType::Hmac {
+                VerifyingKey::hmac(&b).map(Arc::new)
+            } else if is_jwk_text(&b) {
+                verifying_cache().get_or(t, &b, || {
+                    VerifyingKey::from_jwk(&String::from_utf8_lossy(&b))
+                })
+            } else {
+                verifying_cache().get_or(t, &b, || VerifyingKey::from_pem(&b))
+            };
+            r.jwt(py)
+        }
+    }
+}
+
+// ------------------------------------------------------------------ encode
+
+fn datetime_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static DT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    DT.import(py, "datetime", "datetime")
+}
+
+/// PyJWT's `jwt.encode`: the payload JSON is written exactly as PyJWT writes it.
+#[pyfunction]
+#[pyo3(signature = (payload, key, algorithm=Some("HS256".to_owned()), headers=None, json_encoder=None, sort_headers=true, enforce_minimum_key_length=true))]
+#[allow(clippy::too_many_arguments)]
+fn jwt_encode(
+    py: Python<'_>,
+    payload: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyAny>,
+    algorithm: Option<String>,
+    headers: Option<&Bound<'_, PyDict>>,
+    json_encoder: Option<&Bound<'_, PyAny>>,
+    sort_headers: bool,
+    enforce_minimum_key_length: bool,
+) -> PyResult<String> {
+    let _ = sort_headers; // headers are always sorted: deterministic, as PyJWT's default
+    let Ok(dict) = payload.cast::<PyDict>() else {
+        return Err(PyTypeError::new_err(
+            "Expecting a dict object, as JWT only supports JSON objects as payloads.",
+        ));
+    };
+    // datetime values of exp / iat / nbf become integer timestamps, as PyJWT does.
+    let mut payload_obj = dict.clone();
+    for claim in ["exp", "iat", "nbf"] {
+        if let Some(v) = dict.get_item(claim)? {
+            if v.is_instance(datetime_type(py)?)? {
+                if payload_obj.is(dict) {
+                    payload_obj = dict.copy()?;
+                }
+                let tt = v.call_method0("utctimetuple")?;
+                let ts = py.import("calendar")?.getattr("timegm")?.call1((tt,))?;
+                payload_obj.set_item(claim, ts)?;
+            }
+        }
+    }
+    if let Some(iss) = dict.get_item("iss")? {
+        if iss.cast::<PyString>().is_err() {
+            return Err(PyTypeError::new_err("Issuer (iss) must be a string."));
+        }
+    }
+    let claims_json = to_json(payload_obj.as_any(), json_encoder)?;
+    // A header "alg" is preferred to the argument, as in PyJWT.
+    let alg_name = match headers.map(|h| h.get_item("alg")).transpose()?.flatten() {
+        Some(a) if !a.is_none() => a.extract::<String>()?,
+        _ => algorithm.unwrap_or_else(|| "HS256".to_owned()),
+    };
+    let alg: Algorithm = alg_name.parse().jwt(py)?;
+    let header_json = match headers {
+        Some(h) => {
+            let h = h.copy()?;
+            h.set_item("alg", alg.as_str())?;
+            Some(to_json(h.as_any(), json_encoder)?)
+        }
+        None => None,
+    };
+    let key = signing_key(py, key, alg)?;
+    let options = EncodeOptions {
+        allow_short_hmac_key: !enforce_minimum_key_length,
+    };
+    jwt::encode_json(alg, &key, &claims_json, header_json.as_deref(), options).jwt(py)
+}
+
+// ------------------------------------------------------------------ decode
+
+fn opt_bool(options: Option<&Bound<'_, PyDict>>, name: &str, default: bool) -> PyResult<bool> {
+    match options.map(|o| o.get_item(name)).transpose()?.flatten() {
+        Some(v) => v.is_truthy(),
+        None => Ok(default),
+    }
+}
+
+fn str_list(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(vec![s.to_str()?.to_owned()]);
+    }
+    let iter = obj
+        .try_iter()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a string, iterable or None")))?;
+    iter.map(|item| item?.extract::<String>()).collect()
+}
+
+fn token_text<'a>(
+    py: Python<'_>,
+    jwt: &'a Bound<'_, PyAny>,
+) -> PyResult<std::borrow::Cow<'a, str>> {
+    if let Ok(s) = jwt.cast::<PyString>() {
+        return s.to_cow();
+    }
+    if let Ok(b) = jwt.cast::<PyBytes>() {
+        return std::str::from_utf8(b.as_bytes())
+            .map(|s| std::borrow::Cow::Owned(s.to_owned()))
+            .map_err(|_| decode_error(py, "Invalid token: not UTF-8"));
+    }
+    Err(decode_error(
+        py,
+        "Invalid token type. Token must be a <class 'bytes'>",
+    ))
+}
+
+fn leeway_secs(leeway: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
+    match leeway {
+        None => Ok(0.0),
+        Some(l) if l.hasattr("total_seconds")? => l.call_method0("total_seconds")?.extract(),
+        Some(l) => l.extract::<f64>(),
+    }
+}
+
+/// The shared body of `decode` and `decode_complete`.
+#[allow(clippy::too_many_arguments)]
+fn decode_impl<'py>(
+    py: Python<'py>,
+    jwt: &Bound<'py, PyAny>,
+    key: Option<&Bound<'py, PyAny>>,
+    algorithms: Option<&Bound<'py, PyAny>>,
+    options: Option<&Bound<'py, PyDict>>,
+    audience: Option<&Bound<'py, PyAny>>,
+    issuer: Option<&Bound<'py, PyAny>>,
+    subject: Option<String>,
+    leeway: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Decoded> {
+    let token = token_text(py, jwt)?;
+    let verify_signature = opt_bool(options, "verify_signature", true)?;
+    // As PyJWT: without signature verification the other checks default to off.
+    let d = verify_signature;
+    let mut v = Validation::new(&[]);
+    v.verify_exp = opt_bool(options, "verify_exp", d)?;
+    v.verify_nbf = opt_bool(options, "verify_nbf", d)?;
+    v.verify_iat = opt_bool(options, "verify_iat", d)?;
+    v.verify_aud = opt_bool(options, "verify_aud", d)?;
+    v.verify_iss = opt_bool(options, "verify_iss", d)?;
+    v.verify_sub = opt_bool(options, "verify_sub", d)?;
+    v.verify_jti = opt_bool(options, "verify_jti", d)?;
+    v.strict_audience = opt_bool(options, "strict_aud", false)?;
+    v.allow_short_hmac_key = !opt_bool(options, "enforce_minimum_key_length", true)?;
+    if let Some(req) = options
+        .map(|o| o.get_item("require"))
+        .transpose()?
+        .flatten()
+    {
+        v.required = str_list(&req, "require")?;
+    }
+    v.leeway = leeway_secs(leeway)?;
+    v.audiences = audience
+        .filter(|a| !a.is_none())
+        .map(|a| str_list(a, "audience"))
+        .transpose()?;
+    v.issuers = issuer
+        .filter(|i| !i.is_none())
+        .map(|i| str_list(i, "issuer"))
+        .transpose()?;
+    v.subject = subject;
+    let now = jwt::unix_now();
+    if !verify_signature {
+        let decoded = jwt::decode_unverified(&token, v.max_token_len).jwt(py)?;
+        jwt::validate_claims(&decoded.claims, &v, now).jwt(py)?;
+        return Ok(decoded);
+    }
+    let Some(algorithms) = algorithms.filter(|a| !a.is_none()) else {
+        return Err(decode_error(
+            py,
+            "It is required that you pass in a value for the \"algorithms\" argument when calling decode().",
+        ));
+    };
+    // Names that are not algorithms (including "none") can never match a token: drop them.
+    v.algorithms = str_list(algorithms, "algorithms")?
+        .iter()
+        .filter_map(|a| a.parse::<Algorithm>().ok())
+        .collect();
+    let key = key.ok_or_else(|| PyTypeError::new_err("decode() needs a key"))?;
+    let mut key_failure: Option<PyErr> = None;
+    let result = jwt::decode_with(&token, &v, now, |alg, _header| {
+        verifying_key(py, key, alg).map_err(|e| {
+            key_failure = Some(e);
+            Error::internal("key preparation failed")
+        })
+    });
+    match (result, key_failure) {
+        (_, Some(e)) => Err(e),
+        (r, None) => r.jwt(py),
+    }
+}
+
+/// PyJWT's `jwt.decode`: verifies and returns the claims dict.
+#[pyfunction]
+#[pyo3(signature = (jwt, key=None, algorithms=None, options=None, verify=None, detached_payload=None, audience=None, issuer=None, subject=None, leeway=None))]
+#[allow(clippy::too_many_arguments)]
+fn jwt_decode<'py>(
+    py: Python<'py>,
+    jwt: &Bound<'py, PyAny>,
+    key: Option<&Bound<'py, PyAny>>,
+    algorithms: Option<&Bound<'py, PyAny>>,
+    options: Option<&Bound<'py, PyDict>>,
+    verify: Option<bool>,
+    detached_payload: Option<&Bound<'py, PyAny>>,
+    audience: Option<&Bound<'py, PyAny>>,
+    issuer: Option<&Bound<'py, PyAny>>,
+    subject: Option<String>,
+    leeway: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let _ = verify; // does nothing in PyJWT 2 either
+    no_detached(py, detached_payload)?;
+    let d = decode_impl(
+        py, jwt, key, algorithms, options, audience, issuer, subject, leeway,
+    )?;
+    map_to_py(py, &d.claims)
+}
+
+fn no_detached(py: Python<'_>, detached: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    if detached.is_some_and(|d| !d.is_none()) {
+        return Err(decode_error(
+            py,
+            "detached payloads (RFC 7797 b64=false) are not supported",
+        ));
+    }
+    Ok(())
+}
+
+/// PyJWT's `jwt.decode_complete`: ``{"header", "payload", "signature"}``.
+#[pyfunction]
+#[pyo3(signature = (jwt, key=None, algorithms=None, options=None, verify=None, detached_payload=None, audience=None, issuer=None, subject=None, leeway=None))]
+#[allow(clippy::too_many_arguments)]
+fn jwt_decode_complete<'py>(
+    py: Python<'py>,
+    jwt: &Bound<'py, PyAny>,
+    key: Option<&Bound<'py, PyAny>>,
+    algorithms: Option<&Bound<'py, PyAny>>,
+    options: Option<&Bound<'py, PyDict>>,
+    verify: Option<bool>,
+    detached_payload: Option<&Bound<'py, PyAny>>,
+    audience: Option<&Bound<'py, PyAny>>,
+    issuer: Option<&Bound<'py, PyAny>>,
+    subject: Option<String>,
+    leeway: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let _ = verify;
+    no_detached(py, detached_payload)?;
+    let d = decode_impl(
+        py, jwt, key, algorithms, options, audience, issuer, subject, leeway,
+    )?;
+    let out = PyDict::new(py);
+    out.set_item("header", map_to_py(py, &d.header)?)?;
+    out.set_item("payload", map_to_py(py, &d.claims)?)?;
+    out.set_item("signature", PyBytes::new(py, &d.signature))?;
+    Ok(out)
+}
+
+/// PyJWT's `jwt.get_unverified_header`.
+#[pyfunction]
+fn jwt_get_unverified_header<'py>(
+    py: Python<'py>,
+    jwt: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let token = token_text(py, jwt)?;
+    let header = jwt::unverified_header(&token).jwt(py)?;
+    map_to_py(py, &header)
+}
+
+/// ``(private_pem, public_pem)`` of a new key pair for ``algorithm``.
+#[pyfunction]
+fn jwt_generate_key_pair(py: Python<'_>, algorithm: &str) -> PyResult<(String, String)> {
+    let alg: Algorithm = algorithm.parse().jwt(py)?;
+    let (private, public) = jwt::generate_pem(alg).jwt(py)?;
+    Ok((private.to_string(), public))
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(jwt_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_decode_complete, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_get_unverified_header, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_generate_key_pair, m)?)?;
+    m.add_class::<PyJwtKey>()?;
+    Ok(())
+}

@@ -1,0 +1,471 @@
+"""bulwark.jwt against PyJWT: same API, same tokens both ways, every attack refused with PyJWT's
+exception, RFC known answers, a JWKS client that survives its identity provider going down, and a
+round trip through the C door."""
+
+import base64
+import ctypes
+import datetime
+import http.server
+import json
+import threading
+import time
+
+import jwt as pyjwt
+import pytest
+
+from bulwark import exceptions as bw_exc
+from bulwark import jwt
+from conftest import load_vectors
+
+ADMIN = '{"sub":"admin"}'
+SECRET = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+ALGS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
+_PAIRS = {}
+
+
+def keys_for(alg):
+    """(signing key, verifying key) for alg: the secret, or a generated PEM pair (cached per type)."""
+    if alg.startswith("HS"):
+        return SECRET, SECRET
+    kind = {"R": "RS256", "P": "RS256", "E": alg if alg.startswith("ES") else "EdDSA"}[alg[0]]
+    if kind not in _PAIRS:
+        _PAIRS[kind] = jwt.generate_key_pair(kind)
+    return _PAIRS[kind]
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data if isinstance(data, bytes) else data.encode()).rstrip(b"=").decode()
+
+
+def forge(header, payload, secret=SECRET):
+    """A token over raw header/payload text, HS256-signed with PyJWT's primitives."""
+    import hashlib
+    import hmac
+
+    signing_input = f"{b64(header)}.{b64(payload)}"
+    sig = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(sig)}"
+
+
+# ----------------------------------------------------------------------------- interop
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_tokens_interoperate_with_pyjwt_both_ways(alg):
+    private, public = keys_for(alg)
+    claims = {"sub": "alice", "n": 2**70, "f": 1.5, "l": [1, "é", None, True], "exp": int(time.time()) + 60}
+    ours = jwt.encode(claims, private, algorithm=alg, headers={"kid": "k1"})
+    theirs = pyjwt.encode(claims, private, algorithm=alg, headers={"kid": "k1"})
+    assert pyjwt.decode(ours, public, algorithms=[alg]) == claims
+    assert jwt.decode(theirs, public, algorithms=[alg]) == claims
+    assert jwt.get_unverified_header(ours) == pyjwt.get_unverified_header(ours)
+    if alg[:2] in ("HS", "RS") or alg == "EdDSA":
+        # Deterministic signatures: the very same token bytes as PyJWT.
+        assert ours == theirs
+    complete = jwt.decode_complete(theirs, public, algorithms=[alg])
+    ref = pyjwt.decode_complete(theirs, public, algorithms=[alg])
+    assert complete["header"] == ref["header"] and complete["payload"] == ref["payload"]
+    assert complete["signature"] == ref["signature"]
+
+
+def test_keys_as_bytes_jwk_dicts_pyjwk_and_cryptography_objects():
+    from cryptography.hazmat.primitives import serialization
+
+    private, public = keys_for("ES256")
+    token = jwt.encode({"a": 1}, private.encode(), algorithm="ES256")
+    assert jwt.decode(token, public.encode(), algorithms=["ES256"]) == {"a": 1}
+    crypto_public = serialization.load_pem_public_key(public.encode())
+    crypto_private = serialization.load_pem_private_key(private.encode(), None)
+    assert jwt.decode(token, crypto_public, algorithms=["ES256"]) == {"a": 1}
+    assert jwt.decode(jwt.encode({"b": 2}, crypto_private, algorithm="ES256"), public, algorithms=["ES256"]) == {"b": 2}
+    jwk = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(crypto_public))
+    jwk["kid"] = "ec1"
+    assert jwt.decode(token, jwk, algorithms=["ES256"]) == {"a": 1}
+    pyjwk = jwt.PyJWK(jwk)
+    assert (pyjwk.key_id, pyjwk.key_type) == ("ec1", "EC")
+    assert jwt.decode(token, pyjwk, algorithms=["ES256"]) == {"a": 1}
+    assert jwt.decode(token, pyjwk.key, algorithms=["ES256"]) == {"a": 1}
+    # A private JWK signs; PyJWT verifies what it signed.
+    private_jwk = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(crypto_private))
+    signed = jwt.encode({"c": 3}, private_jwk, algorithm="ES256")
+    assert pyjwt.decode(signed, public, algorithms=["ES256"]) == {"c": 3}
+    with pytest.raises(jwt.InvalidKeyError):
+        jwt.encode({"c": 3}, jwt.PyJWK(jwk), algorithm="ES256")
+
+
+def test_datetime_claims_become_timestamps_as_pyjwt_does():
+    exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=5)
+    naive = datetime.datetime.utcnow() - datetime.timedelta(seconds=1)  # noqa: DTZ003 (the seeds do this)
+    payload = {"exp": exp, "iat": naive, "nbf": naive, "sub": "u"}
+    ours = jwt.encode(payload, SECRET)
+    assert ours == pyjwt.encode(payload, SECRET, algorithm="HS256")
+    claims = jwt.decode(ours, SECRET, algorithms=["HS256"])
+    assert claims["exp"] == int(exp.timestamp()) and isinstance(claims["iat"], int)
+
+
+def test_encode_refuses_what_pyjwt_refuses():
+    with pytest.raises(TypeError):
+        jwt.encode(["not", "a", "dict"], SECRET)
+    with pytest.raises(TypeError):
+        jwt.encode({"iss": 5}, SECRET)
+    with pytest.raises(TypeError):
+        jwt.encode({"when": object()}, SECRET)
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.encode({}, SECRET, algorithm="none")
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.encode({}, SECRET, algorithm="HS999")
+
+
+# ----------------------------------------------------------------------------- the seed
+
+
+class APIAuth:
+    """The seeds' token helper, verbatim but for the import (`from bulwark import jwt`)."""
+
+    def __init__(self, secret_key, algorithm="HS256", expires_minutes=30):
+        self.secret_key = secret_key
+        self.algorithm = algorithm
+        self.expires = datetime.timedelta(minutes=expires_minutes)
+
+    def generate_token(self, user_id, role="user"):
+        payload = {
+            "user_id": user_id,
+            "role": role,
+            "exp": datetime.datetime.utcnow() + self.expires,  # noqa: DTZ003
+            "iat": datetime.datetime.utcnow(),  # noqa: DTZ003
+        }
+        return jwt.encode(payload, self.secret_key, algorithm=self.algorithm)
+
+    def verify_token(self, token):
+        try:
+            return jwt.decode(token, self.secret_key, algorithms=[self.algorithm])
+        except jwt.ExpiredSignatureError:
+            return {"error": "Token expired"}
+        except jwt.InvalidTokenError:
+            return {"error": "Invalid token"}
+
+
+def test_the_seed_api_auth_class_runs_on_bulwark():
+    auth = APIAuth(SECRET)
+    token = auth.generate_token(42, role="admin")
+    claims = auth.verify_token(token)
+    assert claims["user_id"] == 42 and claims["role"] == "admin"
+    assert APIAuth(SECRET[::-1]).verify_token(token) == {"error": "Invalid token"}
+    expired = APIAuth(SECRET, expires_minutes=-1).generate_token(1)
+    assert auth.verify_token(expired) == {"error": "Token expired"}
+    assert auth.verify_token("garbage") == {"error": "Invalid token"}
+    # PyJWT reads Bulwark's tokens and the other way round.
+    assert pyjwt.decode(token, SECRET, algorithms=["HS256"])["user_id"] == 42
+
+
+# ----------------------------------------------------------------------------- known answers
+
+
+def test_rfc7515_appendix_a():
+    vectors = load_vectors("rfc/rfc7515_jws.json")
+    for ex in vectors["examples"]:
+        key = ex.get("public_jwk", ex["jwk"])
+        claims = jwt.decode(ex["compact"], key, algorithms=[ex["alg"]], options={"verify_exp": False})
+        assert claims == json.loads(ex["payload_json"])
+        with pytest.raises(jwt.ExpiredSignatureError):
+            jwt.decode(ex["compact"], key, algorithms=[ex["alg"]])
+        if ex["deterministic"]:
+            header = jwt.get_unverified_header(ex["compact"])
+            assert header["alg"] == ex["alg"]
+
+
+def test_rfc8037_eddsa():
+    v = load_vectors("rfc/rfc8037_eddsa.json")
+    compact = v["jws"]["compact"]
+    # The signature verifies, then the payload is found not to be JSON claims.
+    with pytest.raises(jwt.DecodeError) as e:
+        jwt.decode(compact, v["public_jwk"], algorithms=["EdDSA"])
+    assert not isinstance(e.value, jwt.InvalidSignatureError)
+    head, payload, sig = compact.split(".")
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(f"{head}.{b64('Example of Ed25519 signinG')}.{sig}", v["public_jwk"], algorithms=["EdDSA"])
+    # Our key from the private JWK signs what the RFC's public key verifies.
+    token = jwt.encode({"sub": "rfc8037"}, v["private_jwk"], algorithm="EdDSA")
+    assert jwt.decode(token, v["public_jwk"], algorithms=["EdDSA"]) == {"sub": "rfc8037"}
+
+
+# ----------------------------------------------------------------------------- attacks
+
+
+@pytest.mark.parametrize("alg", ["none", "None", "NONE", "nOnE"])
+@pytest.mark.parametrize("sig", ["", "c2ln"])
+def test_alg_none_is_refused_in_any_spelling(alg, sig):
+    token = f"{b64(json.dumps({'alg': alg, 'typ': 'JWT'}))}.{b64(ADMIN)}.{sig}"
+    for algorithms in (["HS256"], [alg], ["none", "HS256"]):
+        with pytest.raises(jwt.InvalidAlgorithmError):
+            jwt.decode(token, SECRET, algorithms=algorithms)
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.decode(token, options={"verify_signature": False})
+
+
+def test_hs256_signed_with_the_rsa_public_key_is_refused():
+    _, public = keys_for("RS256")
+    forged = forge('{"alg":"HS256","typ":"JWT"}', '{"sub":"admin"}', secret=public)
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.decode(forged, public, algorithms=["RS256"])
+    # Even a careless allow-list with both never reads the PEM as an HMAC secret.
+    with pytest.raises(jwt.InvalidKeyError):
+        jwt.decode(forged, public, algorithms=["RS256", "HS256"])
+    with pytest.raises(jwt.InvalidKeyError):
+        jwt.encode({"sub": "admin"}, public, algorithm="HS256")
+
+
+def test_allow_list_is_enforced():
+    token = jwt.encode({"a": 1}, SECRET, algorithm="HS256")
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.decode(token, SECRET, algorithms=["HS512"])
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.decode(token, SECRET, algorithms=[])
+    with pytest.raises(jwt.DecodeError, match="algorithms"):
+        jwt.decode(token, SECRET)
+    # A plain string is one algorithm, not a substring test.
+    assert jwt.decode(token, SECRET, algorithms="HS256") == {"a": 1}
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.decode(token, SECRET, algorithms="HS256,HS512" if False else "S256")
+
+
+def test_tampering_and_malformed_tokens():
+    token = jwt.encode({"sub": "alice"}, SECRET)
+    head, payload, sig = token.split(".")
+    cases = {
+        f"{head}.{payload}.": jwt.InvalidSignatureError,
+        f"{head}.{payload}.{sig[:32]}": jwt.InvalidSignatureError,
+        f"{head}.{b64(ADMIN)}.{sig}": jwt.InvalidSignatureError,
+        f"{head}.{payload}": jwt.DecodeError,
+        f"{head}=.{payload}.{sig}": jwt.DecodeError,
+        f"{head}.{payload}.{sig}=": jwt.DecodeError,
+        f"{head}.{payload.replace('e', '+', 1)}.{sig}": jwt.DecodeError,
+        f"{head}.{payload}.{sig}.x": jwt.DecodeError,
+        forge('{"alg":"HS256"}', "not json"): jwt.DecodeError,
+        forge('{"alg":"HS256"}', "[1]"): jwt.DecodeError,
+        forge('{"alg":"HS256"}', '{"a":1,"a":2}'): jwt.DecodeError,
+        forge('{"alg":"HS256"}', "[" * 40 + "]" * 40): jwt.DecodeError,
+        forge('{"alg":"HS256"}', '{"a":' + "[" * 40 + "]" * 40 + "}"): jwt.DecodeError,
+        forge('{"alg":"HS256","crit":["exp"],"exp":1}', "{}"): jwt.DecodeError,
+        forge('{"alg":"HS256"}', json.dumps({"pad": "x" * 9000})): jwt.DecodeError,
+        "": jwt.DecodeError,
+    }
+    for bad, exc in cases.items():
+        with pytest.raises(exc):
+            jwt.decode(bad, SECRET, algorithms=["HS256"])
+    with pytest.raises(jwt.DecodeError):
+        jwt.decode(12345, SECRET, algorithms=["HS256"])
+    # Every refusal is an InvalidTokenError, so the seeds' catch-all still catches it.
+    assert issubclass(jwt.InvalidSignatureError, jwt.DecodeError)
+
+
+def test_short_hmac_secrets_need_an_explicit_opt_out():
+    with pytest.raises(jwt.InvalidKeyError, match="32"):
+        jwt.encode({"a": 1}, "secret")
+    lax = jwt.PyJWT({"enforce_minimum_key_length": False})
+    token = lax.encode({"a": 1}, "secret")
+    assert token == pyjwt.encode({"a": 1}, "secret", algorithm="HS256")
+    with pytest.raises(jwt.InvalidKeyError):
+        jwt.decode(token, "secret", algorithms=["HS256"])
+    assert jwt.decode(token, "secret", algorithms=["HS256"], options={"enforce_minimum_key_length": False}) == {"a": 1}
+    assert lax.decode(token, "secret", algorithms=["HS256"]) == {"a": 1}
+
+
+# ----------------------------------------------------------------------------- claims
+
+
+def test_time_claims_and_leeway():
+    now = int(time.time())
+    expired = jwt.encode({"exp": now - 10}, SECRET)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        jwt.decode(expired, SECRET, algorithms=["HS256"])
+    assert jwt.decode(expired, SECRET, algorithms=["HS256"], leeway=60)["exp"] == now - 10
+    assert jwt.decode(expired, SECRET, algorithms=["HS256"], leeway=datetime.timedelta(minutes=1))
+    assert jwt.decode(expired, SECRET, algorithms=["HS256"], options={"verify_exp": False})
+    future = jwt.encode({"nbf": now + 100}, SECRET)
+    with pytest.raises(jwt.ImmatureSignatureError, match="nbf"):
+        jwt.decode(future, SECRET, algorithms=["HS256"])
+    iat = jwt.encode({"iat": now + 100}, SECRET)
+    with pytest.raises(jwt.ImmatureSignatureError, match="iat") as e:
+        jwt.decode(iat, SECRET, algorithms=["HS256"])
+    assert isinstance(e.value, jwt.InvalidIssuedAtError)
+    with pytest.raises(jwt.InvalidIssuedAtError):
+        jwt.decode(jwt.encode({"iat": "yesterday"}, SECRET), SECRET, algorithms=["HS256"])
+    with pytest.raises(jwt.DecodeError):
+        jwt.decode(jwt.encode({"exp": "soon"}, SECRET), SECRET, algorithms=["HS256"])
+    # Exceptions are Bulwark's too.
+    assert issubclass(jwt.ExpiredSignatureError, bw_exc.ExpiredError)
+    assert issubclass(jwt.PyJWTError, bw_exc.BulwarkError)
+
+
+def test_audience_issuer_subject_required_as_pyjwt():
+    token = jwt.encode({"aud": ["web", "api"], "iss": "https://idp", "sub": "u1", "jti": "j"}, SECRET)
+    for kwargs in ({"audience": "api"}, {"audience": ["x", "web"]}):
+        assert jwt.decode(token, SECRET, algorithms=["HS256"], **kwargs)["sub"] == "u1"
+        assert pyjwt.decode(token, SECRET, algorithms=["HS256"], **kwargs)["sub"] == "u1"
+    for mod in (jwt, pyjwt):
+        with pytest.raises(mod.InvalidAudienceError):
+            mod.decode(token, SECRET, algorithms=["HS256"])
+        with pytest.raises(mod.InvalidAudienceError):
+            mod.decode(token, SECRET, algorithms=["HS256"], audience="other")
+        with pytest.raises(mod.InvalidIssuerError):
+            mod.decode(token, SECRET, algorithms=["HS256"], audience="api", issuer="https://evil")
+        mod.decode(token, SECRET, algorithms=["HS256"], audience="api", issuer=["https://old", "https://idp"])
+        with pytest.raises(mod.MissingRequiredClaimError) as e:
+            mod.decode(token, SECRET, algorithms=["HS256"], audience="api", options={"require": ["exp"]})
+        assert e.value.claim == "exp" and str(e.value) == 'Token is missing the "exp" claim'
+        with pytest.raises(mod.InvalidAudienceError):
+            mod.decode(token, SECRET, algorithms=["HS256"], audience="api", options={"strict_aud": True})
+    no_aud = jwt.encode({"sub": "u1"}, SECRET)
+    with pytest.raises(jwt.MissingRequiredClaimError):
+        jwt.decode(no_aud, SECRET, algorithms=["HS256"], audience="api")
+    assert jwt.decode(no_aud, SECRET, algorithms=["HS256"], subject="u1") == {"sub": "u1"}
+    with pytest.raises(jwt.InvalidSubjectError):
+        jwt.decode(no_aud, SECRET, algorithms=["HS256"], subject="u2")
+    with pytest.raises(jwt.InvalidJTIError):
+        jwt.decode(jwt.encode({"jti": 5}, SECRET), SECRET, algorithms=["HS256"])
+
+
+def test_unverified_decoding_skips_checks_unless_asked():
+    token = jwt.encode({"exp": 1, "aud": "x"}, SECRET)
+    assert jwt.decode(token, options={"verify_signature": False}) == {"exp": 1, "aud": "x"}
+    with pytest.raises(jwt.ExpiredSignatureError):
+        jwt.decode(token, options={"verify_signature": False, "verify_exp": True})
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+
+
+# ----------------------------------------------------------------------------- JWKS
+
+
+class _JWKSHandler(http.server.BaseHTTPRequestHandler):
+    body = b"{}"
+    hits = 0
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        type(self).hits += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(type(self).body)
+
+    def log_message(self, *args):
+        pass
+
+
+class _IdP:
+    """A local JWKS endpoint that can be stopped and started again on the same port."""
+
+    def __init__(self):
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), _JWKSHandler)
+        self.port = self.server.server_address[1]
+        self._serve()
+
+    def _serve(self):
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def start(self):
+        self.server = http.server.HTTPServer(("127.0.0.1", self.port), _JWKSHandler)
+        self._serve()
+
+
+def test_jwks_client_survives_an_outage_and_bounds_refetches():
+    private, public = keys_for("ES256")
+    from cryptography.hazmat.primitives import serialization
+
+    jwk = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(serialization.load_pem_public_key(public.encode())))
+    jwk.update(kid="k1", use="sig")
+    _JWKSHandler.body = json.dumps({"keys": [jwk, {"kty": "oct", "k": "AAAA", "use": "enc"}]}).encode()
+    _JWKSHandler.hits = 0
+    idp = _IdP()
+    try:
+        client = jwt.PyJWKClient(f"http://127.0.0.1:{idp.port}/jwks", lifespan=0.2, timeout=2, min_refetch_interval=0.5)
+        token = jwt.encode({"sub": "s"}, private, algorithm="ES256", headers={"kid": "k1"})
+        key = client.get_signing_key_from_jwt(token)
+        assert jwt.decode(token, key.key, algorithms=["ES256"]) == {"sub": "s"}
+        assert _JWKSHandler.hits == 1
+        # A flood of unknown kids costs at most one refetch per interval.
+        for i in range(50):
+            with pytest.raises(jwt.PyJWKClientError):
+                client.get_signing_key(f"forged-{i}")
+        assert _JWKSHandler.hits <= 2
+        # The IdP goes down: after the lifespan, refreshes fail, the last good keys keep working.
+        idp.stop()
+        time.sleep(0.6)
+        assert client.get_signing_key("k1").key_id == "k1"
+        # It comes back: the next refresh after the interval fetches again.
+        idp.start()
+        time.sleep(0.6)
+        before = _JWKSHandler.hits
+        assert client.get_signing_key("k1").key_id == "k1"
+        assert _JWKSHandler.hits == before + 1
+    finally:
+        idp.stop()
+
+
+def test_jwks_client_limits_size_and_reports_unreachable():
+    _JWKSHandler.body = b'{"keys": [' + b" " * 5000 + b"]}"
+    idp = _IdP()
+    try:
+        client = jwt.PyJWKClient(f"http://127.0.0.1:{idp.port}/", max_response_bytes=1000)
+        with pytest.raises(jwt.PyJWKClientConnectionError, match="larger"):
+            client.get_jwk_set()
+    finally:
+        idp.stop()
+    dead = jwt.PyJWKClient(f"http://127.0.0.1:{idp.port}/", timeout=1)
+    with pytest.raises(jwt.PyJWKClientConnectionError):
+        dead.get_signing_keys()
+    # Within the interval a second call fails fast, without another connection attempt.
+    with pytest.raises(jwt.PyJWKClientConnectionError, match="retried"):
+        dead.get_signing_keys()
+
+
+def test_pyjwkset_skips_unusable_keys():
+    s = jwt.PyJWKSet.from_dict({"keys": [{"kty": "oct", "k": b64(SECRET), "kid": "a"}, {"kty": "XX"}]})
+    assert len(s) == 1 and s["a"].key_type == "oct"
+    with pytest.raises(KeyError):
+        s["b"]
+    with pytest.raises(jwt.PyJWKSetError):
+        jwt.PyJWKSet.from_dict({"keys": [{"kty": "XX"}]})
+
+
+# ----------------------------------------------------------------------------- C door
+
+
+class VerifierOptions(ctypes.Structure):
+    _fields_ = [
+        ("algorithms", ctypes.c_char_p), ("algorithms_len", ctypes.c_size_t),
+        ("key", ctypes.c_char_p), ("key_len", ctypes.c_size_t),
+        ("jwks", ctypes.c_char_p), ("jwks_len", ctypes.c_size_t),
+        ("issuers", ctypes.c_char_p), ("issuers_len", ctypes.c_size_t),
+        ("audiences", ctypes.c_char_p), ("audiences_len", ctypes.c_size_t),
+        ("subject", ctypes.c_char_p), ("subject_len", ctypes.c_size_t),
+        ("required_claims", ctypes.c_char_p), ("required_claims_len", ctypes.c_size_t),
+        ("leeway_seconds", ctypes.c_uint32), ("max_token_len", ctypes.c_size_t), ("flags", ctypes.c_uint32),
+    ]
+
+
+def test_c_door_round_trip_with_python_and_pyjwt(clib):
+    private, public = keys_for("EdDSA")
+    claims = b'{"sub":"c","n":1}'
+    buf, n = ctypes.create_string_buffer(1024), ctypes.c_size_t()
+    rc = clib.bw_jwt_encode(b"EdDSA", 5, private.encode(), len(private), claims, len(claims), None, 0, buf, 1024, n)
+    assert rc == 0
+    c_token = buf.value.decode()
+    assert jwt.decode(c_token, public, algorithms=["EdDSA"]) == {"sub": "c", "n": 1}
+    assert pyjwt.decode(c_token, public, algorithms=["EdDSA"]) == {"sub": "c", "n": 1}
+    opts = VerifierOptions(algorithms=b"EdDSA", algorithms_len=5, key=public.encode(), key_len=len(public))
+    handle = ctypes.c_void_p()
+    assert clib.bw_jwt_verifier_new(ctypes.byref(opts), ctypes.byref(handle)) == 0
+    try:
+        py_token = pyjwt.encode({"from": "pyjwt"}, private, algorithm="EdDSA").encode()
+        assert clib.bw_jwt_verifier_verify(handle, py_token, len(py_token), buf, 1024, n) == 0
+        assert json.loads(buf.value) == {"from": "pyjwt"}
+        forged = forge('{"alg":"HS256"}', '{"from":"evil"}').encode()
+        assert clib.bw_jwt_verifier_verify(handle, forged, len(forged), buf, 1024, n) == 409
+    finally:
+        clib.bw_jwt_verifier_free(handle)
