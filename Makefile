@@ -105,6 +105,7 @@ check-c:
 	$(BUILD)/c/quickstart >/dev/null
 	# The benchmark program must keep compiling too (it is only run by `make bench`).
 	$(CC) $(CWARN) -fsyntax-only bench/aead_bench.c $$(pkg-config --cflags bulwark)
+	$(CC) $(CWARN) -fsyntax-only bench/jwt_bench.c $$(pkg-config --cflags bulwark)
 
 check-python:
 	BULWARK_LIB=$(DIST)/lib/libbulwark.so $(VENV)/bin/pytest -q tests/python
@@ -116,7 +117,8 @@ bench: wheel lib
 	$(CARGO) bench --locked -p bulwark --bench core
 	mkdir -p $(BUILD)
 	$(CC) $(CWARN) -O2 bench/aead_bench.c -o $(BUILD)/aead_bench $$(pkg-config --cflags --libs bulwark)
-	BULWARK_C_BENCH=$(BUILD)/aead_bench $(PY) bench/compare.py --write BENCHMARKS.md
+	$(CC) $(CWARN) -O2 bench/jwt_bench.c -o $(BUILD)/jwt_bench $$(pkg-config --cflags --libs bulwark)
+	BULWARK_C_BENCH=$(BUILD)/aead_bench BULWARK_C_JWT_BENCH=$(BUILD)/jwt_bench $(PY) bench/compare.py --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) $(DIST) $(BUILD) target/wheels

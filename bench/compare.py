@@ -48,6 +48,10 @@ from cryptography.hazmat.primitives.ciphers import aead as ca  # noqa: E402
 from bulwark import aead as bw_aead  # noqa: E402
 from bulwark import fernet as bw_fernet  # noqa: E402
 
+import jwt as pyjwt  # noqa: E402  (PyJWT, the peer of bulwark.jwt)
+
+from bulwark import jwt as bw_jwt  # noqa: E402
+
 _key32, _nonce = os.urandom(32), os.urandom(12)
 _fkey = cf.Fernet.generate_key()
 _bw_f, _cf_f = bw_fernet.Fernet(_fkey), cf.Fernet(_fkey)
@@ -81,6 +85,40 @@ def _fernet_rows():
     return rows
 _argon_hash = _cffi_ph.hash("correct horse battery staple")
 
+_JWT_SECRET = secrets.token_bytes(32)
+_JWT_CLAIMS = {"sub": "user-123", "role": "admin", "iat": int(time.time()), "exp": int(time.time()) + 3600}
+
+
+def _jwt_rows():
+    token = pyjwt.encode(_JWT_CLAIMS, _JWT_SECRET, algorithm="HS256")
+
+    def ours_both():
+        bw_jwt.decode(bw_jwt.encode(_JWT_CLAIMS, _JWT_SECRET, algorithm="HS256"), _JWT_SECRET, algorithms=["HS256"])
+
+    def peer_both():
+        pyjwt.decode(pyjwt.encode(_JWT_CLAIMS, _JWT_SECRET, algorithm="HS256"), _JWT_SECRET, algorithms=["HS256"])
+
+    rows = [
+        ("JWT HS256 encode", lambda: bw_jwt.encode(_JWT_CLAIMS, _JWT_SECRET, algorithm="HS256"),
+         lambda: pyjwt.encode(_JWT_CLAIMS, _JWT_SECRET, algorithm="HS256"), "PyJWT encode"),
+        ("JWT HS256 decode (exp checked)", lambda: bw_jwt.decode(token, _JWT_SECRET, algorithms=["HS256"]),
+         lambda: pyjwt.decode(token, _JWT_SECRET, algorithms=["HS256"]), "PyJWT decode"),
+        ("JWT HS256 encode+decode", ours_both, peer_both, "PyJWT"),
+    ]
+    for alg, label in (("RS256", "RSA 2048"), ("ES256", "P-256"), ("EdDSA", "Ed25519")):
+        private, public = bw_jwt.generate_key_pair(alg)
+        signed = pyjwt.encode(_JWT_CLAIMS, private, algorithm=alg)
+        # PyJWT parses PEM on every call; give it loaded key objects, its fastest path.
+        peer_priv = pyjwt.get_algorithm_by_name(alg).prepare_key(private)
+        peer_pub = pyjwt.get_algorithm_by_name(alg).prepare_key(public)
+        rows.append((f"JWT {alg} sign ({label})",
+                     lambda a=alg, k=private: bw_jwt.encode(_JWT_CLAIMS, k, algorithm=a),
+                     lambda a=alg, k=peer_priv: pyjwt.encode(_JWT_CLAIMS, k, algorithm=a), "PyJWT + cryptography"))
+        rows.append((f"JWT {alg} verify ({label})",
+                     lambda a=alg, k=public, t=signed: bw_jwt.decode(t, k, algorithms=[a]),
+                     lambda a=alg, k=peer_pub, t=signed: pyjwt.decode(t, k, algorithms=[a]), "PyJWT + cryptography"))
+    return rows
+
 ROWS = [
     ("compare_digest, 32 B equal", lambda: bulwark.compare_digest(_a32, _b32),
      lambda: hmac.compare_digest(_a32, _b32), "hmac.compare_digest"),
@@ -103,6 +141,7 @@ ROWS = [
     *_aead_rows("AES-256-GCM", bw_aead.AESGCM, ca.AESGCM),
     *_aead_rows("ChaCha20-Poly1305", bw_aead.ChaCha20Poly1305, ca.ChaCha20Poly1305),
     *_fernet_rows(),
+    *_jwt_rows(),
 ]
 
 
@@ -207,6 +246,19 @@ def c_table():
     return lines
 
 
+def c_jwt_table():
+    """bench/jwt_bench.c (path in BULWARK_C_JWT_BENCH): verifications per second of one handle."""
+    exe = os.environ.get("BULWARK_C_JWT_BENCH")
+    if not exe:
+        return ["(C benchmark not run: use `make bench`)"]
+    lines = ["| algorithm | `bw_jwt_verifier_verify` per second | per call |", "|---|---:|---:|"]
+    for line in subprocess.run([exe], check=True, capture_output=True, text=True).stdout.splitlines():
+        alg, ops = line.split()
+        lines.append(f"| {alg} | {float(ops):,.0f} | {_fmt_time(1 / float(ops))} |")
+        print(lines[-1])
+    return lines
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -222,9 +274,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", metavar="FILE", help="rewrite FILE (BENCHMARKS.md) with the results")
     parser.add_argument("--criterion", default="target/criterion", help="criterion output folder")
+    parser.add_argument("--only", metavar="TEXT", help="run only the Python rows whose name contains TEXT")
     args = parser.parse_args()
 
-    py_lines = python_table(ROWS)
+    rows = [r for r in ROWS if not args.only or args.only in r[0]]
+    py_lines = python_table(rows)
     if not args.write:
         return
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -275,6 +329,15 @@ def main():
         "The one-shot `bw_aead_encrypt` takes the raw key, so it pays AES key expansion on every call:",
         "visible at 64 B, not at 1 MiB. Keep a `bw_keyring` (or, in Rust, an `AeadKey`) for many small",
         "messages. `openssl speed` reuses one context and a fixed IV, so it is the hardware ceiling.",
+        "",
+        "JWT: both sides verify the signature and check `exp`; PyJWT gets loaded `cryptography` key",
+        "objects (its fastest path), Bulwark gets the PEM text (parsed once, then cached by digest).",
+        "Issue 5's targets: HS256 encode+decode at most 0.10x PyJWT's time, every asymmetric verify at",
+        "most 0.67x. Bulwark writes the payload JSON natively, byte for byte as PyJWT does.",
+        "",
+        "## C: JWT verifier handle",
+        "",
+        *c_jwt_table(),
         "",
         "## Rust: criterion (core crate)",
         "",

@@ -213,15 +213,31 @@ fn number_to_py<'py>(py: Python<'py>, n: &serde_json::Number) -> PyResult<Bound<
     if let Some(u) = n.as_u64() {
         return Ok(u.into_pyobject(py)?.into_any());
     }
-    let text = n.to_string();
-    if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-        // Beyond 64 bits: Python's int keeps it exact, as json.loads does.
-        return py.get_type::<PyInt>().call1((text,));
+    Ok(PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any())
+}
+
+/// Whether a parsed value may have lost digits: serde keeps integers beyond 64 bits only as
+/// floats, so such payloads are re-read with Python's `json.loads`, which keeps them exact.
+fn may_be_lossy(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => n
+            .as_f64()
+            .is_some_and(|f| n.is_f64() && f.abs() >= 9.007_199_254_740_992e15),
+        Value::Array(items) => items.iter().any(may_be_lossy),
+        Value::Object(map) => map.values().any(may_be_lossy),
+        _ => false,
     }
-    let f: f64 = text
-        .parse()
-        .map_err(|_| PyValueError::new_err(format!("unreadable number {text}")))?;
-    Ok(PyFloat::new(py, f).into_any())
+}
+
+/// The claims as a dict: converted natively, or through `json.loads` when exactness needs it.
+fn claims_to_py<'py>(py: Python<'py>, d: &Decoded) -> PyResult<Bound<'py, PyDict>> {
+    if d.claims.values().any(may_be_lossy) {
+        let loads = py.import("json")?.getattr("loads")?;
+        return Ok(loads
+            .call1((d.payload_json.as_str(),))?
+            .cast_into::<PyDict>()?);
+    }
+    map_to_py(py, &d.claims)
 }
 
 fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -247,6 +263,153 @@ fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bound<'
         dict.set_item(k, value_to_py(py, v)?)?;
     }
     Ok(dict)
+}
+
+// ------------------------------------------------------------------ payload JSON -> dict, one pass
+
+const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
+
+/// Deserializes any JSON value straight into a Python object (no intermediate tree).
+struct PySeed<'a, 'py> {
+    py: Python<'py>,
+    failure: &'a std::cell::RefCell<Option<PyErr>>,
+    lossy: &'a std::cell::Cell<bool>,
+}
+
+impl<'a, 'py> PySeed<'a, 'py> {
+    fn again(&self) -> Self {
+        Self {
+            py: self.py,
+            failure: self.failure,
+            lossy: self.lossy,
+        }
+    }
+
+    fn fail<E: serde::de::Error>(&self, e: PyErr) -> E {
+        *self.failure.borrow_mut() = Some(e);
+        E::custom("Python object creation failed")
+    }
+}
+
+impl<'de, 'py> serde::de::DeserializeSeed<'de> for PySeed<'_, 'py> {
+    type Value = Bound<'py, PyAny>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, 'py> serde::de::Visitor<'de> for PySeed<'_, 'py> {
+    type Value = Bound<'py, PyAny>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.py.None().into_bound(self.py))
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(PyBool::new(self.py, v).to_owned().into_any())
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into_pyobject(self.py)
+            .map(Bound::into_any)
+            .unwrap_or_else(|e| match e {}))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into_pyobject(self.py)
+            .map(Bound::into_any)
+            .unwrap_or_else(|e| match e {}))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v.fract() == 0.0 && v.abs() >= EXACT_FLOAT_LIMIT {
+            self.lossy.set(true); // maybe an integer beyond 64 bits: json.loads keeps it exact
+        }
+        Ok(PyFloat::new(self.py, v).into_any())
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(PyString::new(self.py, v).into_any())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let list = PyList::empty(self.py);
+        while let Some(item) = seq.next_element_seed(self.again())? {
+            list.append(item).map_err(|e| self.fail(e))?;
+        }
+        Ok(list.into_any())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let dict = PyDict::new(self.py);
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let v = map.next_value_seed(self.again())?;
+            dict.set_item(k.as_ref(), v).map_err(|e| self.fail(e))?;
+        }
+        Ok(dict.into_any())
+    }
+}
+
+/// The top-level claims object: a dict built in one pass, plus the claims validation needs.
+struct ClaimsSeed<'a, 'py> {
+    inner: PySeed<'a, 'py>,
+    wanted: &'a [&'a str],
+    captured: &'a std::cell::RefCell<Vec<(String, Value)>>,
+}
+
+impl<'de, 'py> serde::de::Visitor<'de> for ClaimsSeed<'_, 'py> {
+    type Value = Bound<'py, PyDict>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let py = self.inner.py;
+        let dict = PyDict::new(py);
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if dict.contains(k.as_ref()).map_err(|e| self.inner.fail(e))? {
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate member {:?}",
+                    k.chars().take(64).collect::<String>()
+                )));
+            }
+            let v = if self.wanted.contains(&k.as_ref()) {
+                let value: Value = map.next_value()?;
+                let obj = value_to_py(py, &value).map_err(|e| self.inner.fail(e))?;
+                self.captured.borrow_mut().push((k.to_string(), value));
+                obj
+            } else {
+                map.next_value_seed(self.inner.again())?
+            };
+            dict.set_item(k.as_ref(), v)
+                .map_err(|e| self.inner.fail(e))?;
+        }
+        Ok(dict)
+    }
+}
+
+/// The claims dict, the claims kept for validation, and whether json.loads must redo it.
+type PayloadParts<'py> = (Bound<'py, PyDict>, Vec<(String, Value)>, bool);
+
+/// `(dict, claims for validation, lossy)` from verified payload JSON; malformed JSON or a
+/// non-object is `DecodeError`.
+fn payload_to_py<'py>(py: Python<'py>, json: &str, wanted: &[&str]) -> PyResult<PayloadParts<'py>> {
+    let failure = std::cell::RefCell::new(None);
+    let lossy = std::cell::Cell::new(false);
+    let captured = std::cell::RefCell::new(Vec::new());
+    let seed = ClaimsSeed {
+        inner: PySeed {
+            py,
+            failure: &failure,
+            lossy: &lossy,
+        },
+        wanted,
+        captured: &captured,
+    };
+    let mut de = serde_json::Deserializer::from_str(json);
+    let result =
+        serde::Deserializer::deserialize_map(&mut de, seed).and_then(|d| de.end().map(|()| d));
+    if let Some(e) = failure.into_inner() {
+        return Err(e);
+    }
+    match result {
+        Ok(dict) => Ok((dict, captured.into_inner(), lossy.get())),
+        Err(e) => Err(decode_error(py, &format!("invalid payload JSON: {e}"))),
+    }
 }
 
 // ------------------------------------------------------------------ keys
@@ -549,9 +712,14 @@ fn jwt_encode(
     };
     // datetime values of exp / iat / nbf become integer timestamps, as PyJWT does.
     let mut payload_obj = dict.clone();
-    for claim in ["exp", "iat", "nbf"] {
-        if let Some(v) = dict.get_item(claim)? {
-            if v.is_instance(datetime_type(py)?)? {
+    let names = [
+        pyo3::intern!(py, "exp"),
+        pyo3::intern!(py, "iat"),
+        pyo3::intern!(py, "nbf"),
+    ];
+    for (claim, name) in ["exp", "iat", "nbf"].into_iter().zip(names) {
+        if let Some(v) = dict.get_item(name)? {
+            if v.cast::<PyInt>().is_err() && v.is_instance(datetime_type(py)?)? {
                 if payload_obj.is(dict) {
                     payload_obj = dict.copy()?;
                 }
@@ -561,7 +729,7 @@ fn jwt_encode(
             }
         }
     }
-    if let Some(iss) = dict.get_item("iss")? {
+    if let Some(iss) = dict.get_item(pyo3::intern!(py, "iss"))? {
         if iss.cast::<PyString>().is_err() {
             return Err(PyTypeError::new_err("Issuer (iss) must be a string."));
         }
@@ -645,7 +813,7 @@ fn decode_impl<'py>(
     issuer: Option<&Bound<'py, PyAny>>,
     subject: Option<String>,
     leeway: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Decoded> {
+) -> PyResult<(String, Bound<'py, PyDict>, Vec<u8>)> {
     let token = token_text(py, jwt)?;
     let verify_signature = opt_bool(options, "verify_signature", true)?;
     // As PyJWT: without signature verification the other checks default to off.
@@ -681,7 +849,8 @@ fn decode_impl<'py>(
     if !verify_signature {
         let decoded = jwt::decode_unverified(&token, v.max_token_len).jwt(py)?;
         jwt::validate_claims(&decoded.claims, &v, now).jwt(py)?;
-        return Ok(decoded);
+        let claims = claims_to_py(py, &decoded)?;
+        return Ok((decoded.header_json, claims, decoded.signature));
     }
     let Some(algorithms) = algorithms.filter(|a| !a.is_none()) else {
         return Err(decode_error(
@@ -690,22 +859,45 @@ fn decode_impl<'py>(
         ));
     };
     // Names that are not algorithms (including "none") can never match a token: drop them.
-    v.algorithms = str_list(algorithms, "algorithms")?
-        .iter()
-        .filter_map(|a| a.parse::<Algorithm>().ok())
-        .collect();
+    v.algorithms = if let Ok(list) = algorithms.cast::<PyList>() {
+        let mut out = Vec::with_capacity(list.len());
+        for item in list.iter() {
+            if let Ok(a) = item.cast::<PyString>()?.to_str()?.parse::<Algorithm>() {
+                out.push(a);
+            }
+        }
+        out
+    } else {
+        str_list(algorithms, "algorithms")?
+            .iter()
+            .filter_map(|a| a.parse::<Algorithm>().ok())
+            .collect()
+    };
     let key = key.ok_or_else(|| PyTypeError::new_err("decode() needs a key"))?;
     let mut key_failure: Option<PyErr> = None;
-    let result = jwt::decode_with(&token, &v, now, |alg, _header| {
+    let result = jwt::verify_token_signature(&token, &v, |alg, _kid| {
         verifying_key(py, key, alg).map_err(|e| {
             key_failure = Some(e);
             Error::internal("key preparation failed")
         })
     });
-    match (result, key_failure) {
-        (_, Some(e)) => Err(e),
-        (r, None) => r.jwt(py),
-    }
+    let checked = match (result, key_failure) {
+        (_, Some(e)) => return Err(e),
+        (r, None) => r.jwt(py)?,
+    };
+    // One pass from JSON to the dict, keeping aside the claims validation looks at.
+    let wanted = jwt::claims_of_interest(&v);
+    let (claims, captured, lossy) = payload_to_py(py, &checked.payload_json, &wanted)?;
+    jwt::validate_claims(captured.as_slice(), &v, now).jwt(py)?;
+    let claims = if lossy {
+        let loads = py.import("json")?.getattr("loads")?;
+        loads
+            .call1((checked.payload_json.as_str(),))?
+            .cast_into::<PyDict>()?
+    } else {
+        claims
+    };
+    Ok((checked.header_json, claims, checked.signature))
 }
 
 /// PyJWT's `jwt.decode`: verifies and returns the claims dict.
@@ -727,10 +919,10 @@ fn jwt_decode<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let _ = verify; // does nothing in PyJWT 2 either
     no_detached(py, detached_payload)?;
-    let d = decode_impl(
+    let (_, claims, _) = decode_impl(
         py, jwt, key, algorithms, options, audience, issuer, subject, leeway,
     )?;
-    map_to_py(py, &d.claims)
+    Ok(claims)
 }
 
 fn no_detached(py: Python<'_>, detached: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
@@ -762,13 +954,14 @@ fn jwt_decode_complete<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let _ = verify;
     no_detached(py, detached_payload)?;
-    let d = decode_impl(
+    let (header_json, claims, signature) = decode_impl(
         py, jwt, key, algorithms, options, audience, issuer, subject, leeway,
     )?;
+    let header: Map<String, Value> = serde_json::from_str(&header_json).unwrap_or_default();
     let out = PyDict::new(py);
-    out.set_item("header", map_to_py(py, &d.header)?)?;
-    out.set_item("payload", map_to_py(py, &d.claims)?)?;
-    out.set_item("signature", PyBytes::new(py, &d.signature))?;
+    out.set_item("header", map_to_py(py, &header)?)?;
+    out.set_item("payload", claims)?;
+    out.set_item("signature", PyBytes::new(py, &signature))?;
     Ok(out)
 }
 

@@ -190,6 +190,18 @@ pub struct SigningKey {
     kid: Option<String>,
     alg: Option<Algorithm>,
     secret_len: usize,
+    prepared: Prepared,
+}
+
+/// An asymmetric private key parsed once. `jsonwebtoken`'s AWS-LC signers re-parse the key on
+/// every signature (for RSA 2048 that made signing 2.3x slower than PyJWT, see BENCHMARKS.md),
+/// so asymmetric signatures are made here with the same AWS-LC primitives on the parsed key.
+#[derive(Clone)]
+enum Prepared {
+    Hmac,
+    Rsa(std::sync::Arc<sig::RsaKeyPair>),
+    Ec(std::sync::Arc<sig::EcdsaKeyPair>),
+    Ed(std::sync::Arc<sig::Ed25519KeyPair>),
 }
 
 impl fmt::Debug for SigningKey {
@@ -215,6 +227,7 @@ impl SigningKey {
             kid: None,
             alg: None,
             secret_len: secret.len(),
+            prepared: Prepared::Hmac,
         })
     }
 
@@ -238,6 +251,21 @@ impl SigningKey {
     }
 
     fn from_typed_pkcs8(key_type: KeyType, der: &[u8]) -> Result<Self> {
+        let unusable = |what: &str| bad_key(format!("unusable {what} private key"));
+        let prepared = match key_type {
+            KeyType::Rsa => Prepared::Rsa(std::sync::Arc::new(
+                sig::RsaKeyPair::from_pkcs8(der).map_err(|_| unusable("RSA"))?,
+            )),
+            KeyType::EcP256 | KeyType::EcP384 => Prepared::Ec(std::sync::Arc::new(
+                sig::EcdsaKeyPair::from_pkcs8(ec_signing(key_type), der)
+                    .map_err(|_| unusable("EC"))?,
+            )),
+            KeyType::Ed25519 => Prepared::Ed(std::sync::Arc::new(
+                sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+                    .map_err(|_| unusable("Ed25519"))?,
+            )),
+            KeyType::Hmac => return Err(bad_key("an HMAC secret has no PKCS#8 form")),
+        };
         let key = match key_type {
             KeyType::Rsa => {
                 // jsonwebtoken signs RSA from the PKCS#1 form inside the PKCS#8 wrapper.
@@ -255,7 +283,39 @@ impl SigningKey {
             kid: None,
             alg: None,
             secret_len: 0,
+            prepared,
         })
+    }
+
+    /// Signs with the parsed asymmetric key; `None` for HMAC secrets (signed by `jsonwebtoken`).
+    pub(super) fn sign_prepared(&self, alg: Algorithm, input: &[u8]) -> Result<Option<Vec<u8>>> {
+        let failed = || Error::backend(format!("{alg} signing failed"));
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        match &self.prepared {
+            Prepared::Hmac => Ok(None),
+            Prepared::Rsa(pair) => {
+                let padding: &'static dyn sig::RsaEncoding = match alg {
+                    Algorithm::RS256 => &sig::RSA_PKCS1_SHA256,
+                    Algorithm::RS384 => &sig::RSA_PKCS1_SHA384,
+                    Algorithm::RS512 => &sig::RSA_PKCS1_SHA512,
+                    Algorithm::PS256 => &sig::RSA_PSS_SHA256,
+                    Algorithm::PS384 => &sig::RSA_PSS_SHA384,
+                    Algorithm::PS512 => &sig::RSA_PSS_SHA512,
+                    _ => return Err(bad_key(format!("{alg} cannot be used with an RSA key"))),
+                };
+                let mut out = vec![0u8; pair.public_modulus_len()];
+                pair.sign(padding, &rng, input, &mut out)
+                    .map_err(|_| failed())?;
+                Ok(Some(out))
+            }
+            Prepared::Ec(pair) => Ok(Some(
+                pair.sign(&rng, input)
+                    .map_err(|_| failed())?
+                    .as_ref()
+                    .to_vec(),
+            )),
+            Prepared::Ed(pair) => Ok(Some(pair.sign(input).as_ref().to_vec())),
+        }
     }
 
     /// A private key from PEM: PKCS#8 (`PRIVATE KEY`: RSA, P-256, P-384, Ed25519), PKCS#1

@@ -31,7 +31,7 @@ mod validation;
 mod tests;
 
 pub use keys::{generate_pem, JwkSet, KeyType, SigningKey, VerifyingKey};
-pub use validation::{unix_now, validate_claims, Validation};
+pub use validation::{claims_of_interest, unix_now, validate_claims, ClaimSource, Validation};
 
 use crate::{Error, ErrorKind, Result};
 use data_encoding::BASE64URL_NOPAD;
@@ -220,6 +220,10 @@ fn malformed(message: impl Into<String>) -> Error {
 
 /// Refuses JSON nested deeper than `max` (counted over objects and arrays, outside strings).
 fn check_depth(json: &[u8], max: usize, what: &str) -> Result<()> {
+    // Fewer opening brackets than the limit cannot nest deeper than it (a cheap, vectorised count).
+    if json.iter().filter(|&&b| b == b'{' || b == b'[').count() <= max {
+        return Ok(());
+    }
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for &b in json {
         if in_string {
@@ -328,11 +332,58 @@ fn b64_segment(segment: &str, what: &str) -> Result<Vec<u8>> {
         .map_err(|_| malformed(format!("the {what} is not valid base64url (no padding)")))
 }
 
+/// The header members verification needs, read in one pass that also refuses duplicates.
+#[derive(Default)]
+struct HeaderInfo {
+    alg: Option<Value>,
+    kid: Option<Value>,
+    crit: Option<Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for HeaderInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = HeaderInfo;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> std::result::Result<HeaderInfo, A::Error> {
+                let mut info = HeaderInfo::default();
+                let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::new();
+                while let Some(k) = access.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if seen.contains(&k) {
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate member {:?}",
+                            k.chars().take(64).collect::<String>()
+                        )));
+                    }
+                    match k.as_ref() {
+                        "alg" => info.alg = Some(access.next_value()?),
+                        "kid" => info.kid = Some(access.next_value()?),
+                        "crit" => info.crit = Some(access.next_value()?),
+                        _ => {
+                            access.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                    seen.push(k);
+                }
+                Ok(info)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
 /// A token taken apart and checked for form (not for signature or claims).
 struct Parts<'a> {
     signing_input: &'a str,
     signature_b64: &'a str,
-    header: Map<String, Value>,
+    header_json: Vec<u8>,
+    header: HeaderInfo,
     payload: Vec<u8>,
 }
 
@@ -349,20 +400,24 @@ fn split(token: &str, max_len: usize, max_depth: usize) -> Result<Parts<'_>> {
             "a JWT has exactly three dot-separated segments (JWE tokens are not supported)",
         ));
     };
-    let header = parse_object(&b64_segment(h, "header")?, max_depth, "header")?;
+    let header_json = b64_segment(h, "header")?;
+    check_depth(&header_json, max_depth, "header")?;
+    let header = serde_json::from_slice::<HeaderInfo>(&header_json)
+        .map_err(|e| malformed(format!("invalid header JSON: {e}")))?;
     let payload = b64_segment(p, "payload")?;
     let signing_input = token.get(..h.len() + 1 + p.len()).unwrap_or(token);
     Ok(Parts {
         signing_input,
         signature_b64: s,
+        header_json,
         header,
         payload,
     })
 }
 
 /// The algorithm named in a header, refusing `none` and anything unknown.
-fn header_alg(header: &Map<String, Value>) -> Result<Algorithm> {
-    match header.get("alg") {
+fn header_alg(header: &HeaderInfo) -> Result<Algorithm> {
+    match &header.alg {
         Some(Value::String(s)) => s.parse(),
         Some(_) => Err(Error::new(
             ErrorKind::AlgorithmNotAllowed,
@@ -377,8 +432,8 @@ fn header_alg(header: &Map<String, Value>) -> Result<Algorithm> {
 
 /// RFC 7515 §4.1.11: a `crit` extension the recipient does not understand invalidates the
 /// token. Bulwark implements no header extensions, so any `crit` is refused.
-fn check_crit(header: &Map<String, Value>) -> Result<()> {
-    match header.get("crit") {
+fn check_crit(header: &HeaderInfo) -> Result<()> {
+    match &header.crit {
         None => Ok(()),
         Some(Value::Array(names)) if !names.is_empty() => {
             let names: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
@@ -395,8 +450,8 @@ fn check_crit(header: &Map<String, Value>) -> Result<()> {
 pub struct Decoded {
     /// The algorithm from the header.
     pub algorithm: Algorithm,
-    /// The protected header.
-    pub header: Map<String, Value>,
+    /// The protected header JSON, as in the token (see [`Decoded::header`]).
+    pub header_json: String,
     /// The claims, parsed.
     pub claims: Map<String, Value>,
     /// The claims JSON exactly as it was in the token (big numbers and member order intact).
@@ -405,26 +460,27 @@ pub struct Decoded {
     pub signature: Vec<u8>,
 }
 
-fn into_decoded(
-    parts: Parts<'_>,
-    alg: Algorithm,
-    max_depth: usize,
-    signature: Option<Vec<u8>>,
-) -> Result<Decoded> {
+fn into_decoded(parts: Parts<'_>, alg: Algorithm, max_depth: usize) -> Result<Decoded> {
     let claims = parse_object(&parts.payload, max_depth, "payload")?;
-    let signature = match signature {
-        Some(s) => s,
-        None => b64_segment(parts.signature_b64, "signature")?,
-    };
+    let signature = b64_segment(parts.signature_b64, "signature")?;
     let payload_json =
         String::from_utf8(parts.payload).map_err(|_| malformed("the payload is not UTF-8"))?;
     Ok(Decoded {
         algorithm: alg,
-        header: parts.header,
+        header_json: String::from_utf8(parts.header_json)
+            .map_err(|_| malformed("the header is not UTF-8"))?,
         claims,
         payload_json,
         signature,
     })
+}
+
+impl Decoded {
+    /// The protected header, parsed (it was checked when the token was taken apart).
+    #[must_use]
+    pub fn header(&self) -> Map<String, Value> {
+        serde_json::from_str(&self.header_json).unwrap_or_default()
+    }
 }
 
 /// Where a [`Verifier`] takes its key from.
@@ -521,18 +577,9 @@ impl Verifier {
     /// # Errors
     /// As [`Verifier::verify`].
     pub fn verify_at(&self, token: &str, now: f64) -> Result<Decoded> {
-        decode_with(token, &self.validation, now, |alg, header| {
-            match &self.keys {
-                KeySource::One(k) => Ok(k),
-                KeySource::Set(set) => {
-                    let kid = match header.get("kid") {
-                        None => None,
-                        Some(Value::String(s)) => Some(s.as_str()),
-                        Some(_) => return Err(malformed("the header's \"kid\" is not a string")),
-                    };
-                    set.select(kid, alg)
-                }
-            }
+        decode_with(token, &self.validation, now, |alg, kid| match &self.keys {
+            KeySource::One(k) => Ok(k),
+            KeySource::Set(set) => set.select(kid, alg),
         })
     }
 }
@@ -553,7 +600,51 @@ pub fn decode_with<R, F>(
 ) -> Result<Decoded>
 where
     R: std::ops::Deref<Target = VerifyingKey>,
-    F: FnOnce(Algorithm, &Map<String, Value>) -> Result<R>,
+    F: FnOnce(Algorithm, Option<&str>) -> Result<R>,
+{
+    let verified = verify_token_signature(token, validation, key_for)?;
+    let claims = parse_object(
+        verified.payload_json.as_bytes(),
+        validation.max_depth,
+        "payload",
+    )?;
+    validate_claims(&claims, validation, now)?;
+    Ok(Decoded {
+        algorithm: verified.algorithm,
+        header_json: verified.header_json,
+        claims,
+        payload_json: verified.payload_json,
+        signature: verified.signature,
+    })
+}
+
+/// A token whose form, header, algorithm and signature checked out; its claims are NOT
+/// validated yet (run [`validate_claims`] on them). For callers that build their own claims
+/// representation in one pass (the Python door builds a dict straight from the JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureChecked {
+    /// The algorithm from the header.
+    pub algorithm: Algorithm,
+    /// The protected header JSON.
+    pub header_json: String,
+    /// The payload JSON, UTF-8 and within the nesting limit (not yet known to be an object).
+    pub payload_json: String,
+    /// The raw signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// The first half of [`decode_with`]: everything but the claims.
+///
+/// # Errors
+/// As [`decode_with`], except the claim checks.
+pub fn verify_token_signature<R, F>(
+    token: &str,
+    validation: &Validation,
+    key_for: F,
+) -> Result<SignatureChecked>
+where
+    R: std::ops::Deref<Target = VerifyingKey>,
+    F: FnOnce(Algorithm, Option<&str>) -> Result<R>,
 {
     let v = validation;
     provider()?;
@@ -566,12 +657,23 @@ where
         ));
     }
     check_crit(&parts.header)?;
-    let key = key_for(alg, &parts.header)?;
+    let kid = match &parts.header.kid {
+        None => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => return Err(malformed("the header's \"kid\" is not a string")),
+    };
+    let key = key_for(alg, kid)?;
     key.check_use(alg, v.allow_short_hmac_key)?;
     let signature = verify_signature(&parts, &key, alg)?;
-    let decoded = into_decoded(parts, alg, v.max_depth, Some(signature))?;
-    validate_claims(&decoded.claims, v, now)?;
-    Ok(decoded)
+    check_depth(&parts.payload, v.max_depth, "payload")?;
+    Ok(SignatureChecked {
+        algorithm: alg,
+        header_json: String::from_utf8(parts.header_json)
+            .map_err(|_| malformed("the header is not UTF-8"))?,
+        payload_json: String::from_utf8(parts.payload)
+            .map_err(|_| malformed("the payload is not UTF-8"))?,
+        signature,
+    })
 }
 
 fn verify_signature(parts: &Parts<'_>, key: &VerifyingKey, alg: Algorithm) -> Result<Vec<u8>> {
@@ -595,6 +697,9 @@ fn verify_signature(parts: &Parts<'_>, key: &VerifyingKey, alg: Algorithm) -> Re
 }
 
 fn sign_input(input: &[u8], key: &SigningKey, alg: Algorithm) -> Result<Vec<u8>> {
+    if let Some(signature) = key.sign_prepared(alg, input)? {
+        return Ok(signature);
+    }
     let failed = |e: &dyn fmt::Display| {
         Error::new(
             ErrorKind::InvalidKey,
@@ -623,7 +728,7 @@ pub fn decode(token: &str, key: &VerifyingKey, validation: &Validation) -> Resul
 pub fn decode_unverified(token: &str, max_len: usize) -> Result<Decoded> {
     let parts = split(token, max_len, DEFAULT_MAX_DEPTH)?;
     let alg = header_alg(&parts.header)?;
-    into_decoded(parts, alg, DEFAULT_MAX_DEPTH, None)
+    into_decoded(parts, alg, DEFAULT_MAX_DEPTH)
 }
 
 /// The header of a token, unverified (as PyJWT's `get_unverified_header`).
@@ -631,7 +736,8 @@ pub fn decode_unverified(token: &str, max_len: usize) -> Result<Decoded> {
 /// # Errors
 /// [`ErrorKind::Malformed`] for tokens that are not three segments with a JSON-object header.
 pub fn unverified_header(token: &str) -> Result<Map<String, Value>> {
-    Ok(split(token, DEFAULT_MAX_TOKEN_LEN, DEFAULT_MAX_DEPTH)?.header)
+    let parts = split(token, DEFAULT_MAX_TOKEN_LEN, DEFAULT_MAX_DEPTH)?;
+    parse_object(&parts.header_json, DEFAULT_MAX_DEPTH, "header")
 }
 
 /// Options for signing.
@@ -751,7 +857,8 @@ pub fn verify_jws_signature(
     let parts = Parts {
         signing_input,
         signature_b64,
-        header: Map::new(),
+        header_json: Vec::new(),
+        header: HeaderInfo::default(),
         payload: Vec::new(),
     };
     verify_signature(&parts, key, alg).map(drop)

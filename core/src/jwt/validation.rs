@@ -112,6 +112,33 @@ impl Validation {
     }
 }
 
+/// Read access to a token's claims, so validation runs on a parsed map or on just the claims a
+/// caller extracted while building its own representation (the Python door).
+pub trait ClaimSource {
+    /// The claim's value, if present.
+    fn claim(&self, name: &str) -> Option<&Value>;
+}
+
+impl ClaimSource for Map<String, Value> {
+    fn claim(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
+impl ClaimSource for [(String, Value)] {
+    fn claim(&self, name: &str) -> Option<&Value> {
+        self.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+/// The claims validation looks at: the registered ones plus the caller's required ones.
+#[must_use]
+pub fn claims_of_interest(v: &Validation) -> Vec<&str> {
+    let mut names = vec!["exp", "nbf", "iat", "iss", "aud", "sub", "jti"];
+    names.extend(v.required.iter().map(String::as_str));
+    names
+}
+
 /// The system clock as Unix seconds (what [`super::Verifier::verify`] checks against).
 pub fn unix_now() -> f64 {
     SystemTime::now()
@@ -125,8 +152,8 @@ fn kind(kind: ErrorKind, message: impl Into<String>) -> Error {
 }
 
 /// A NumericDate claim, truncated to whole seconds as PyJWT's `int()` does.
-fn numeric(claims: &Map<String, Value>, name: &str, bad: ErrorKind) -> Result<f64> {
-    match claims.get(name).and_then(Value::as_f64) {
+fn numeric<C: ClaimSource + ?Sized>(claims: &C, name: &str, bad: ErrorKind) -> Result<f64> {
+    match claims.claim(name).and_then(Value::as_f64) {
         Some(t) if t.is_finite() => Ok(t.trunc()),
         _ => Err(kind(
             bad,
@@ -153,8 +180,8 @@ fn is_empty_claim(value: Option<&Value>) -> bool {
     }
 }
 
-fn check_aud(claims: &Map<String, Value>, v: &Validation) -> Result<()> {
-    let token_aud = claims.get("aud");
+fn check_aud<C: ClaimSource + ?Sized>(claims: &C, v: &Validation) -> Result<()> {
+    let token_aud = claims.claim("aud");
     let Some(expected) = &v.audiences else {
         if is_empty_claim(token_aud) {
             return Ok(());
@@ -202,11 +229,11 @@ fn check_aud(claims: &Map<String, Value>, v: &Validation) -> Result<()> {
     }
 }
 
-fn check_iss(claims: &Map<String, Value>, v: &Validation) -> Result<()> {
+fn check_iss<C: ClaimSource + ?Sized>(claims: &C, v: &Validation) -> Result<()> {
     let Some(expected) = &v.issuers else {
         return Ok(());
     };
-    match claims.get("iss") {
+    match claims.claim("iss") {
         None => Err(kind(
             ErrorKind::MissingClaim,
             "Token is missing the \"iss\" claim",
@@ -227,9 +254,13 @@ fn check_iss(claims: &Map<String, Value>, v: &Validation) -> Result<()> {
 ///
 /// # Errors
 /// The [`ErrorKind`] of the first failing check.
-pub fn validate_claims(claims: &Map<String, Value>, v: &Validation, now: f64) -> Result<()> {
+pub fn validate_claims<C: ClaimSource + ?Sized>(
+    claims: &C,
+    v: &Validation,
+    now: f64,
+) -> Result<()> {
     for name in &v.required {
-        if matches!(claims.get(name), None | Some(Value::Null)) {
+        if matches!(claims.claim(name), None | Some(Value::Null)) {
             return Err(kind(
                 ErrorKind::MissingClaim,
                 format!("Token is missing the {name:?} claim"),
@@ -238,7 +269,7 @@ pub fn validate_claims(claims: &Map<String, Value>, v: &Validation, now: f64) ->
         }
     }
     let leeway = if v.leeway.is_finite() { v.leeway } else { 0.0 };
-    if v.verify_iat && claims.contains_key("iat") {
+    if v.verify_iat && claims.claim("iat").is_some() {
         let iat = numeric(claims, "iat", ErrorKind::InvalidClaim)?;
         if iat > now + leeway {
             return Err(kind(
@@ -247,7 +278,7 @@ pub fn validate_claims(claims: &Map<String, Value>, v: &Validation, now: f64) ->
             ));
         }
     }
-    if v.verify_nbf && claims.contains_key("nbf") {
+    if v.verify_nbf && claims.claim("nbf").is_some() {
         let nbf = numeric(claims, "nbf", ErrorKind::InvalidClaim)?;
         if nbf > now + leeway {
             return Err(kind(
@@ -256,7 +287,7 @@ pub fn validate_claims(claims: &Map<String, Value>, v: &Validation, now: f64) ->
             ));
         }
     }
-    if v.verify_exp && claims.contains_key("exp") {
+    if v.verify_exp && claims.claim("exp").is_some() {
         let exp = numeric(claims, "exp", ErrorKind::InvalidClaim)?;
         if exp <= now - leeway {
             return Err(kind(ErrorKind::Expired, "Signature has expired"));
@@ -269,7 +300,7 @@ pub fn validate_claims(claims: &Map<String, Value>, v: &Validation, now: f64) ->
         check_aud(claims, v)?;
     }
     if v.verify_sub {
-        match (claims.get("sub"), &v.subject) {
+        match (claims.claim("sub"), &v.subject) {
             (Some(Value::String(s)), Some(want)) if s != want => {
                 return Err(kind(ErrorKind::InvalidSubject, "Invalid subject"));
             }
@@ -287,7 +318,7 @@ pub fn validate_claims(claims: &Map<String, Value>, v: &Validation, now: f64) ->
             }
         }
     }
-    if v.verify_jti && claims.get("jti").is_some_and(|j| !j.is_string()) {
+    if v.verify_jti && claims.claim("jti").is_some_and(|j| !j.is_string()) {
         return Err(kind(ErrorKind::InvalidClaim, "JWT ID must be a string").with_claim("jti"));
     }
     Ok(())
