@@ -86,3 +86,24 @@ for name, value in headers.security_headers().items():
     print(f"header: {name}: {value}")
 cors = headers.CORSPolicy(["https://app.example.com"], allow_credentials=True)
 print("CORS from https://evil.example:", cors.check_request("https://evil.example").allowed)
+
+# 14. JWTs with PyJWT's API: change only the import (`from bulwark import jwt`).
+import datetime  # noqa: E402
+
+from bulwark import jwt  # noqa: E402
+
+secret = bulwark.token_bytes(32)  # HS256 needs >= 32 bytes (RFC 7518); shorter secrets are refused
+claims = {"sub": "user-42", "exp": datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=15)}
+access = jwt.encode(claims, secret, algorithm="HS256")
+print("JWT:", access[:40] + "...", "->", jwt.decode(access, secret, algorithms=["HS256"])["sub"])
+try:
+    jwt.decode(jwt.encode({"sub": "x", "exp": 1}, secret), secret, algorithms=["HS256"])
+except jwt.ExpiredSignatureError as e:
+    print("expired token refused:", e)
+private_pem, public_pem = jwt.generate_key_pair("EdDSA")
+signed = jwt.encode({"sub": "svc"}, private_pem, algorithm="EdDSA", headers={"kid": "2026-11"})
+print("EdDSA token verified with the public key:", jwt.decode(signed, public_pem, algorithms=["EdDSA"]))
+try:
+    jwt.decode(signed, public_pem, algorithms=["HS256"])  # the classic alg-confusion attempt
+except jwt.InvalidTokenError as e:
+    print("wrong algorithm refused:", type(e).__name__)

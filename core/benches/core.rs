@@ -93,5 +93,42 @@ fn encryption(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, ct_eq, random, password, encryption);
+fn jwt(c: &mut Criterion) {
+    use bulwark::jwt::{self, Algorithm, SigningKey, Validation, Verifier, VerifyingKey};
+    let claims = serde_json::json!({"sub": "user-123", "role": "admin", "exp": 4_102_444_800u64});
+    let claims = claims.as_object().unwrap();
+    let mut group = c.benchmark_group("jwt");
+    let secret = [7u8; 32];
+    let signer = SigningKey::hmac(&secret).unwrap();
+    group.bench_function("HS256_encode", |b| {
+        b.iter(|| jwt::encode(Algorithm::HS256, &signer, black_box(claims), None).unwrap())
+    });
+    for alg in [
+        Algorithm::HS256,
+        Algorithm::RS256,
+        Algorithm::ES256,
+        Algorithm::EdDSA,
+    ] {
+        let (signer, verifying) = if alg == Algorithm::HS256 {
+            (
+                SigningKey::hmac(&secret).unwrap(),
+                VerifyingKey::hmac(&secret).unwrap(),
+            )
+        } else {
+            let (private, public) = jwt::generate_pem(alg).unwrap();
+            (
+                SigningKey::from_pem(private.as_bytes()).unwrap(),
+                VerifyingKey::from_pem(public.as_bytes()).unwrap(),
+            )
+        };
+        let token = jwt::encode(alg, &signer, claims, None).unwrap();
+        let verifier = Verifier::new(verifying, Validation::new(&[alg])).unwrap();
+        group.bench_function(format!("{alg}_verify"), |b| {
+            b.iter(|| verifier.verify(black_box(&token)).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ct_eq, random, password, encryption, jwt);
 criterion_main!(benches);
