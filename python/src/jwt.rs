@@ -499,6 +499,45 @@ fn key_bytes(key: &Bound<'_, PyAny>) -> PyResult<Option<zeroize::Zeroizing<Vec<u
     Ok(None)
 }
 
+/// HMAC keys by secret: the secret is usually one constant, and a cached key keeps its key
+/// schedules (a third of the hashing of a small token). At most `HMAC_CACHE_MAX` secrets.
+type HmacEntry = (
+    zeroize::Zeroizing<Vec<u8>>,
+    Arc<SigningKey>,
+    Arc<VerifyingKey>,
+);
+const HMAC_CACHE_MAX: usize = 8;
+
+fn hmac_keys(secret: &[u8]) -> bulwark::Result<(Arc<SigningKey>, Arc<VerifyingKey>)> {
+    static CACHE: Mutex<Vec<HmacEntry>> = Mutex::new(Vec::new());
+    if let Ok(cache) = CACHE.lock() {
+        if let Some((_, s, v)) = cache.iter().find(|(k, _, _)| bulwark::ct::eq(k, secret)) {
+            return Ok((Arc::clone(s), Arc::clone(v)));
+        }
+    }
+    let signing = Arc::new(SigningKey::hmac(secret)?);
+    let verifying = Arc::new(VerifyingKey::hmac(secret)?);
+    if let Ok(mut cache) = CACHE.lock() {
+        if cache.len() >= HMAC_CACHE_MAX {
+            cache.remove(0);
+        }
+        cache.push((
+            zeroize::Zeroizing::new(secret.to_vec()),
+            Arc::clone(&signing),
+            Arc::clone(&verifying),
+        ));
+    }
+    Ok((signing, verifying))
+}
+
+/// The bytes of a str or bytes key, borrowed (the HMAC fast path: no copy of the secret).
+fn borrowed_key<'a>(key: &'a Bound<'_, PyAny>) -> Option<&'a [u8]> {
+    if let Ok(s) = key.cast::<PyString>() {
+        return s.to_str().ok().map(str::as_bytes);
+    }
+    key.cast::<PyBytes>().ok().map(|b| b.as_bytes())
+}
+
 /// A `cryptography` key object exported as PEM (private keys reduced to public for verifying).
 fn cryptography_pem(key: &Bound<'_, PyAny>, private: bool) -> PyResult<Option<Vec<u8>>> {
     let py = key.py();
@@ -630,6 +669,11 @@ fn signing_key(
     key: &Bound<'_, PyAny>,
     alg: Algorithm,
 ) -> PyResult<Arc<SigningKey>> {
+    if alg.key_type() == KeyType::Hmac {
+        if let Some(secret) = borrowed_key(key) {
+            return hmac_keys(secret).map(|(s, _)| s).jwt(py);
+        }
+    }
     match material(key, alg, true)? {
         Material::Native(k) => k.get().signing.clone().map(Arc::new).ok_or_else(|| {
             jwt_err(
@@ -662,6 +706,11 @@ fn verifying_key(
     key: &Bound<'_, PyAny>,
     alg: Algorithm,
 ) -> PyResult<Arc<VerifyingKey>> {
+    if alg.key_type() == KeyType::Hmac {
+        if let Some(secret) = borrowed_key(key) {
+            return hmac_keys(secret).map(|(_, v)| v).jwt(py);
+        }
+    }
     match material(key, alg, false)? {
         Material::Native(k) => Ok(Arc::new(k.get().verifying.clone())),
         Material::Jwk(j) => verifying_cache()
@@ -738,7 +787,8 @@ fn jwt_encode(
     // A header "alg" is preferred to the argument, as in PyJWT.
     let alg_name = match headers.map(|h| h.get_item("alg")).transpose()?.flatten() {
         Some(a) if !a.is_none() => a.extract::<String>()?,
-        _ => algorithm.unwrap_or_else(|| "HS256".to_owned()),
+        // PyJWT signs nothing ("none") for algorithm=None; Bulwark never makes unsigned tokens.
+        _ => algorithm.unwrap_or_else(|| "none".to_owned()),
     };
     let alg: Algorithm = alg_name.parse().jwt(py)?;
     let header_json = match headers {

@@ -114,6 +114,9 @@ def test_encode_refuses_what_pyjwt_refuses():
         jwt.encode({}, SECRET, algorithm="none")
     with pytest.raises(jwt.InvalidAlgorithmError):
         jwt.encode({}, SECRET, algorithm="HS999")
+    # PyJWT makes an unsigned token for algorithm=None; Bulwark refuses.
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.encode({}, SECRET, algorithm=None)
 
 
 # ----------------------------------------------------------------------------- the seed

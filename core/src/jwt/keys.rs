@@ -193,12 +193,40 @@ pub struct SigningKey {
     prepared: Prepared,
 }
 
+/// An HMAC secret with its per-hash key schedules computed on first use and kept: the secret is
+/// typically a process-wide constant, and the schedule is a third of an HS256 token's hashing.
+pub(super) struct HmacKeys {
+    secret: Zeroizing<Vec<u8>>,
+    keys: [std::sync::OnceLock<aws_lc_rs::hmac::Key>; 3],
+}
+
+impl HmacKeys {
+    fn new(secret: &[u8]) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self {
+            secret: Zeroizing::new(secret.to_vec()),
+            keys: Default::default(),
+        })
+    }
+
+    /// The key schedule for `alg` (an HS* algorithm; others fall back to SHA-256's slot but
+    /// are refused by `check_use` before any call).
+    pub(super) fn key(&self, alg: Algorithm) -> &aws_lc_rs::hmac::Key {
+        let (slot, hash) = match alg {
+            Algorithm::HS384 => (1, aws_lc_rs::hmac::HMAC_SHA384),
+            Algorithm::HS512 => (2, aws_lc_rs::hmac::HMAC_SHA512),
+            _ => (0, aws_lc_rs::hmac::HMAC_SHA256),
+        };
+        let cell = self.keys.get(slot).unwrap_or(&self.keys[0]);
+        cell.get_or_init(|| aws_lc_rs::hmac::Key::new(hash, &self.secret))
+    }
+}
+
 /// An asymmetric private key parsed once. `jsonwebtoken`'s AWS-LC signers re-parse the key on
 /// every signature (for RSA 2048 that made signing 2.3x slower than PyJWT, see BENCHMARKS.md),
 /// so asymmetric signatures are made here with the same AWS-LC primitives on the parsed key.
 #[derive(Clone)]
 enum Prepared {
-    Hmac,
+    Hmac(std::sync::Arc<HmacKeys>),
     Rsa(std::sync::Arc<sig::RsaKeyPair>),
     Ec(std::sync::Arc<sig::EcdsaKeyPair>),
     Ed(std::sync::Arc<sig::Ed25519KeyPair>),
@@ -227,7 +255,7 @@ impl SigningKey {
             kid: None,
             alg: None,
             secret_len: secret.len(),
-            prepared: Prepared::Hmac,
+            prepared: Prepared::Hmac(HmacKeys::new(secret)),
         })
     }
 
@@ -292,7 +320,11 @@ impl SigningKey {
         let failed = || Error::backend(format!("{alg} signing failed"));
         let rng = aws_lc_rs::rand::SystemRandom::new();
         match &self.prepared {
-            Prepared::Hmac => Ok(None),
+            Prepared::Hmac(keys) => Ok(Some(
+                aws_lc_rs::hmac::sign(keys.key(alg), input)
+                    .as_ref()
+                    .to_vec(),
+            )),
             Prepared::Rsa(pair) => {
                 let padding: &'static dyn sig::RsaEncoding = match alg {
                     Algorithm::RS256 => &sig::RSA_PKCS1_SHA256,
@@ -510,6 +542,7 @@ pub struct VerifyingKey {
     kid: Option<String>,
     alg: Option<Algorithm>,
     secret_len: usize,
+    hmac: Option<std::sync::Arc<HmacKeys>>,
 }
 
 impl fmt::Debug for VerifyingKey {
@@ -529,11 +562,13 @@ impl VerifyingKey {
     /// [`ErrorKind::InvalidKey`] for empty secrets and PEM/SSH keys.
     pub fn hmac(secret: &[u8]) -> Result<Self> {
         check_hmac_secret(secret)?;
-        Ok(Self::typed(
+        let mut key = Self::typed(
             KeyType::Hmac,
             DecodingKey::from_secret(secret),
             secret.len(),
-        ))
+        );
+        key.hmac = Some(HmacKeys::new(secret));
+        Ok(key)
     }
 
     fn typed(key_type: KeyType, key: DecodingKey, secret_len: usize) -> Self {
@@ -543,7 +578,13 @@ impl VerifyingKey {
             kid: None,
             alg: None,
             secret_len,
+            hmac: None,
         }
+    }
+
+    /// The HMAC key schedules, for HMAC secrets.
+    pub(super) fn hmac_keys(&self) -> Option<&HmacKeys> {
+        self.hmac.as_deref()
     }
 
     fn rsa(n: &[u8], e: &[u8]) -> Result<Self> {

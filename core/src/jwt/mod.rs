@@ -684,6 +684,12 @@ fn verify_signature(parts: &Parts<'_>, key: &VerifyingKey, alg: Algorithm) -> Re
             "the token has no signature (signature stripped?)",
         ));
     }
+    if let Some(keys) = key.hmac_keys() {
+        // Constant-time comparison inside AWS-LC, on the cached key schedule.
+        return aws_lc_rs::hmac::verify(keys.key(alg), parts.signing_input.as_bytes(), &raw)
+            .map(|()| raw)
+            .map_err(|_| Error::verification_failed("Signature verification failed"));
+    }
     let verifier = (provider()?.verifier_factory)(&alg.jwt(), key.inner()).map_err(|e| {
         Error::new(
             ErrorKind::InvalidKey,
@@ -794,12 +800,17 @@ fn sign_payload(
     options: EncodeOptions,
 ) -> Result<String> {
     key.check_use(alg, options.allow_short_hmac_key)?;
-    let header_json = match (extra_header, key.kid()) {
-        (None, None) => format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#),
-        _ => header_json(alg, key, extra_header)?,
-    };
-    let mut token = String::with_capacity((header_json.len() + payload.len()) * 4 / 3 + 8 + 2 * 86);
-    BASE64URL_NOPAD.encode_append(header_json.as_bytes(), &mut token);
+    let mut token = String::with_capacity(64 + payload.len() * 4 / 3 + 8 + 2 * 86);
+    match (extra_header, key.kid()) {
+        (None, None) => {
+            let header = format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#);
+            BASE64URL_NOPAD.encode_append(header.as_bytes(), &mut token);
+        }
+        _ => {
+            let header = header_json(alg, key, extra_header)?;
+            BASE64URL_NOPAD.encode_append(header.as_bytes(), &mut token);
+        }
+    }
     token.push('.');
     BASE64URL_NOPAD.encode_append(payload.as_bytes(), &mut token);
     let signature = sign_input(token.as_bytes(), key, alg)?;

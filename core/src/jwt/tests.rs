@@ -812,3 +812,33 @@ fn generated_pem_pairs_sign_and_verify() {
             .unwrap();
     }
 }
+
+#[test]
+fn one_hmac_key_serves_every_hash_without_mixing_schedules() {
+    let signer = SigningKey::hmac(SECRET).unwrap();
+    let verifying = VerifyingKey::hmac(SECRET).unwrap();
+    let c = claims(json!({"k": 1}));
+    for alg in [
+        Algorithm::HS512,
+        Algorithm::HS256,
+        Algorithm::HS384,
+        Algorithm::HS256,
+    ] {
+        let token = encode(alg, &signer, &c, None).unwrap();
+        // Independent check of the MAC with a fresh AWS-LC key for this hash.
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        let hash = match alg {
+            Algorithm::HS384 => aws_lc_rs::hmac::HMAC_SHA384,
+            Algorithm::HS512 => aws_lc_rs::hmac::HMAC_SHA512,
+            _ => aws_lc_rs::hmac::HMAC_SHA256,
+        };
+        let expected =
+            aws_lc_rs::hmac::sign(&aws_lc_rs::hmac::Key::new(hash, SECRET), input.as_bytes());
+        assert_eq!(
+            BASE64URL_NOPAD.decode(sig.as_bytes()).unwrap(),
+            expected.as_ref()
+        );
+        let v = Verifier::new(verifying.clone(), Validation::new(&[alg])).unwrap();
+        v.verify(&token).unwrap();
+    }
+}
