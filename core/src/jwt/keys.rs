@@ -181,6 +181,46 @@ fn check_rsa_modulus(modulus_len: usize) -> Result<()> {
     Ok(())
 }
 
+/// The accessors and the use check shared by [`SigningKey`] and [`VerifyingKey`].
+macro_rules! key_common {
+    () => {
+        /// The same key with a key id (written into headers when signing, matched against a
+        /// token's `kid` in a [`JwkSet`]).
+        #[must_use]
+        pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+            self.kid = Some(kid.into());
+            self
+        }
+
+        /// What kind of key this is.
+        #[must_use]
+        pub fn key_type(&self) -> KeyType {
+            self.key_type
+        }
+
+        /// The key id (from the JWK or `with_kid`), if any.
+        #[must_use]
+        pub fn kid(&self) -> Option<&str> {
+            self.kid.as_deref()
+        }
+
+        /// The algorithm the JWK was published for, if it named one.
+        #[must_use]
+        pub fn algorithm(&self) -> Option<Algorithm> {
+            self.alg
+        }
+
+        /// Refuses `alg` when it does not fit the key, or the HMAC secret is too short for it.
+        pub(super) fn check_use(&self, alg: Algorithm, allow_short_hmac: bool) -> Result<()> {
+            check_fit(self.key_type, self.alg, alg)?;
+            if self.key_type == KeyType::Hmac && !allow_short_hmac {
+                check_hmac_len(self.secret_len, alg)?;
+            }
+            Ok(())
+        }
+    };
+}
+
 /// A key to sign tokens with: an HMAC secret or a private key. Its material is wiped on drop and
 /// never printed.
 #[derive(Clone)]
@@ -466,38 +506,7 @@ impl SigningKey {
         Ok(key)
     }
 
-    /// The same key with a key id, written into the header of tokens it signs.
-    #[must_use]
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
-        self.kid = Some(kid.into());
-        self
-    }
-
-    /// What kind of key this is.
-    #[must_use]
-    pub fn key_type(&self) -> KeyType {
-        self.key_type
-    }
-
-    /// The key id (from the JWK or [`SigningKey::with_kid`]).
-    #[must_use]
-    pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
-    }
-
-    /// The algorithm the JWK was published for, if it named one.
-    #[must_use]
-    pub fn algorithm(&self) -> Option<Algorithm> {
-        self.alg
-    }
-
-    pub(super) fn check_use(&self, alg: Algorithm, allow_short_hmac: bool) -> Result<()> {
-        check_fit(self.key_type, self.alg, alg)?;
-        if self.key_type == KeyType::Hmac && !allow_short_hmac {
-            check_hmac_len(self.secret_len, alg)?;
-        }
-        Ok(())
-    }
+    key_common!();
 
     pub(super) fn inner(&self) -> &EncodingKey {
         &self.key
@@ -734,38 +743,7 @@ impl VerifyingKey {
         Ok(key)
     }
 
-    /// The same key with a key id (used to pick it out of a [`JwkSet`]).
-    #[must_use]
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
-        self.kid = Some(kid.into());
-        self
-    }
-
-    /// What kind of key this is.
-    #[must_use]
-    pub fn key_type(&self) -> KeyType {
-        self.key_type
-    }
-
-    /// The key id, if any.
-    #[must_use]
-    pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
-    }
-
-    /// The algorithm the JWK was published for, if it named one.
-    #[must_use]
-    pub fn algorithm(&self) -> Option<Algorithm> {
-        self.alg
-    }
-
-    pub(super) fn check_use(&self, alg: Algorithm, allow_short_hmac: bool) -> Result<()> {
-        check_fit(self.key_type, self.alg, alg)?;
-        if self.key_type == KeyType::Hmac && !allow_short_hmac {
-            check_hmac_len(self.secret_len, alg)?;
-        }
-        Ok(())
-    }
+    key_common!();
 
     pub(super) fn inner(&self) -> &DecodingKey {
         &self.key

@@ -252,6 +252,14 @@ fn check_depth(json: &[u8], max: usize, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// The error for a member name seen twice in one object (RFC 7515 §4 / RFC 7519 §4).
+fn duplicate_member<E: serde::de::Error>(name: &str) -> E {
+    E::custom(format!(
+        "duplicate member {:?}",
+        name.chars().take(64).collect::<String>()
+    ))
+}
+
 /// A JSON object whose top-level member names are unique (RFC 7515 §4 / RFC 7519 §4).
 struct UniqueObject(Map<String, Value>);
 
@@ -270,10 +278,7 @@ impl<'de> serde::Deserialize<'de> for UniqueObject {
                 let mut map = Map::new();
                 while let Some((k, v)) = access.next_entry::<String, Value>()? {
                     if map.contains_key(&k) {
-                        return Err(serde::de::Error::custom(format!(
-                            "duplicate member {:?}",
-                            k.chars().take(64).collect::<String>()
-                        )));
+                        return Err(duplicate_member(&k));
                     }
                     map.insert(k, v);
                 }
@@ -300,10 +305,7 @@ fn check_object(json: &[u8], max_depth: usize, what: &str) -> Result<()> {
             let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::new();
             while let Some(k) = access.next_key::<std::borrow::Cow<'de, str>>()? {
                 if seen.contains(&k) {
-                    return Err(serde::de::Error::custom(format!(
-                        "duplicate member {:?}",
-                        k.chars().take(64).collect::<String>()
-                    )));
+                    return Err(duplicate_member(&k));
                 }
                 access.next_value::<serde::de::IgnoredAny>()?;
                 seen.push(k);
@@ -356,10 +358,7 @@ impl<'de> serde::Deserialize<'de> for HeaderInfo {
                 let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::new();
                 while let Some(k) = access.next_key::<std::borrow::Cow<'de, str>>()? {
                     if seen.contains(&k) {
-                        return Err(serde::de::Error::custom(format!(
-                            "duplicate member {:?}",
-                            k.chars().take(64).collect::<String>()
-                        )));
+                        return Err(duplicate_member(&k));
                     }
                     match k.as_ref() {
                         "alg" => info.alg = Some(access.next_value()?),
