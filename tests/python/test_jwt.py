@@ -15,7 +15,7 @@ import pytest
 
 from bulwark import exceptions as bw_exc
 from bulwark import jwt
-from conftest import load_vectors
+from conftest import load_vectors, progress_during
 
 ADMIN = '{"sub":"admin"}'
 SECRET = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -472,3 +472,9 @@ def test_c_door_round_trip_with_python_and_pyjwt(clib):
         assert clib.bw_jwt_verifier_verify(handle, forged, len(forged), buf, 1024, n) == 409
     finally:
         clib.bw_jwt_verifier_free(handle)
+
+
+def test_rsa_signing_lets_other_threads_run():
+    private, _ = keys_for("RS256")
+    jwt.encode({"warm": 1}, private, algorithm="RS256")  # parse and cache the key first
+    assert progress_during(lambda: [jwt.encode({"i": i}, private, algorithm="RS256") for i in range(20)]) > 0

@@ -652,7 +652,7 @@ where
     if !v.algorithms.contains(&alg) {
         return Err(Error::new(
             ErrorKind::AlgorithmNotAllowed,
-            format!("the token's algorithm {alg} is not in the allow-list"),
+            format!("The specified alg value is not allowed ({alg} is not in the allow-list)"),
         ));
     }
     check_crit(&parts.header)?;
