@@ -24,6 +24,7 @@ pub mod headers;
 pub mod jwt;
 pub mod password;
 pub mod random;
+pub mod ratelimit;
 pub mod redact;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,516 @@
+//! Rate limiting: rate strings as `limits` / flask-limiter write them, four strategies, and
+//! decisions with the numbers response headers need.
+//!
+//! Time is integer microseconds since the Unix epoch, from an injectable [`Clock`], so window
+//! arithmetic is exact and tests are deterministic. Each strategy is a pure step function over a
+//! small per-key state ([`step`]); stores keep the states and apply steps atomically.
+//!
+//! Work in progress (issue #7): the memory store is here; the Redis store, the limiter front end
+//! and the C and Python doors are not yet.
+//!
+//! ```
+//! use bulwark::ratelimit::{parse, Rate};
+//! let rates = parse("10/second; 1000 per hour")?;
+//! assert_eq!(rates, vec![Rate::new(10, 1_000_000)?, Rate::new(1000, 3_600_000_000)?]);
+//! # Ok::<(), bulwark::Error>(())
+//! ```
+
+pub mod memory;
+
+#[cfg(test)]
+mod tests;
+
+use crate::{Error, Result};
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Microseconds per second.
+pub const MICROS: u64 = 1_000_000;
+
+/// A limit: at most `limit` units of cost per `period_us` microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rate {
+    limit: u64,
+    period_us: u64,
+}
+
+impl Rate {
+    /// A rate of `limit` per `period_us` microseconds (both at least 1).
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidInput`] for a zero limit or period.
+    pub fn new(limit: u64, period_us: u64) -> Result<Self> {
+        if limit == 0 || period_us == 0 {
+            return Err(Error::invalid_input(
+                "a rate needs a limit and a period of at least 1",
+            ));
+        }
+        Ok(Self { limit, period_us })
+    }
+
+    /// The number of units allowed per period.
+    #[must_use]
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// The period in microseconds.
+    #[must_use]
+    pub fn period_us(&self) -> u64 {
+        self.period_us
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, unit) = match self.period_us {
+            p if p % (86_400 * MICROS) == 0 => (p / (86_400 * MICROS), "day"),
+            p if p % (3_600 * MICROS) == 0 => (p / (3_600 * MICROS), "hour"),
+            p if p % (60 * MICROS) == 0 => (p / (60 * MICROS), "minute"),
+            p if p % MICROS == 0 => (p / MICROS, "second"),
+            p => return write!(f, "{} per {p} microseconds", self.limit),
+        };
+        if n == 1 {
+            write!(f, "{} per {unit}", self.limit)
+        } else {
+            write!(f, "{} per {n} {unit}s", self.limit)
+        }
+    }
+}
+
+/// The length of one unit in microseconds, for singular and plural spellings.
+fn unit_us(word: &str) -> Option<u64> {
+    let w = word.to_ascii_lowercase();
+    let w = w.strip_suffix('s').unwrap_or(&w);
+    match w {
+        "second" | "sec" => Some(MICROS),
+        "minute" | "min" => Some(60 * MICROS),
+        "hour" | "hr" => Some(3_600 * MICROS),
+        "day" => Some(86_400 * MICROS),
+        _ => None,
+    }
+}
+
+fn parse_one(part: &str) -> Result<Rate> {
+    let bad = |why: &str| Error::invalid_input(format!("rate {part:?}: {why}"));
+    let lower = part.trim();
+    let (count, rest) = if let Some((c, r)) = lower.split_once('/') {
+        (c.trim(), r.trim())
+    } else if let Some(i) = lower.to_ascii_lowercase().find(" per ") {
+        let (c, r) = lower.split_at(i);
+        (c.trim(), r.get(5..).unwrap_or("").trim())
+    } else {
+        return Err(bad("expected \"N/unit\" or \"N per [M] unit(s)\""));
+    };
+    let limit: u64 = count
+        .parse()
+        .map_err(|_| bad(&format!("{count:?} is not a whole number")))?;
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let (multiple, unit) = match words.as_slice() {
+        [unit] => (1u64, *unit),
+        [n, unit] => (
+            n.parse()
+                .map_err(|_| bad(&format!("{n:?} is not a whole number")))?,
+            *unit,
+        ),
+        _ => return Err(bad("expected a unit such as second, minute, hour or day")),
+    };
+    let per = unit_us(unit).ok_or_else(|| {
+        bad(&format!(
+            "unknown unit {unit:?} (second, minute, hour, day; singular or plural)"
+        ))
+    })?;
+    let period = multiple
+        .checked_mul(per)
+        .ok_or_else(|| bad("the period is too long"))?;
+    Rate::new(limit, period).map_err(|_| bad("the limit and the period must be at least 1"))
+}
+
+/// Parses one rate or several joined by `;` or `,`: `"10/second"`, `"100 per minute"`,
+/// `"5 per 10 seconds"`, `"10/second; 1000/hour"`.
+///
+/// # Errors
+/// [`crate::ErrorKind::InvalidInput`] naming the offending part.
+pub fn parse(rates: &str) -> Result<Vec<Rate>> {
+    let parts: Vec<&str> = rates
+        .split([';', ','])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.is_empty() {
+        return Err(Error::invalid_input("no rate given"));
+    }
+    parts.into_iter().map(parse_one).collect()
+}
+
+/// How hits are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// Counts per fixed window (`floor(now / period)`): cheap, allows a burst of 2x at the edge.
+    FixedWindow,
+    /// The current window's count plus the previous one's, weighted by how much of it still
+    /// overlaps the trailing period (as `limits`' sliding-window counter).
+    SlidingWindow,
+    /// The exact log of hits in the trailing period (as `limits`' moving window).
+    MovingWindow,
+    /// Generic cell rate algorithm: a token bucket of `limit` that refills evenly over the period.
+    Gcra,
+}
+
+impl Strategy {
+    /// The name used in configuration: `fixed-window`, `sliding-window`, `moving-window`, `gcra`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::FixedWindow => "fixed-window",
+            Self::SlidingWindow => "sliding-window",
+            Self::MovingWindow => "moving-window",
+            Self::Gcra => "gcra",
+        }
+    }
+}
+
+impl std::str::FromStr for Strategy {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "fixed-window" => Ok(Self::FixedWindow),
+            "sliding-window" | "sliding-window-counter" => Ok(Self::SlidingWindow),
+            "moving-window" => Ok(Self::MovingWindow),
+            "gcra" | "token-bucket" => Ok(Self::Gcra),
+            _ => Err(Error::invalid_input(format!(
+                "unknown strategy {s:?} (fixed-window, sliding-window, moving-window, gcra)"
+            ))),
+        }
+    }
+}
+
+/// The outcome of a hit (or a peek) against one rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the request may proceed.
+    pub allowed: bool,
+    /// The rate's limit.
+    pub limit: u64,
+    /// Units left after this decision.
+    pub remaining: u64,
+    /// Microseconds until the limit is fully available again.
+    pub reset_after_us: u64,
+    /// Microseconds until a denied request of this cost could succeed (0 when allowed).
+    pub retry_after_us: u64,
+}
+
+/// A source of time in microseconds since the Unix epoch.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now_us(&self) -> u64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_us(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+/// A clock tests set by hand.
+#[derive(Debug, Default)]
+pub struct ManualClock(std::sync::atomic::AtomicU64);
+
+impl ManualClock {
+    /// A clock reading `now_us`.
+    #[must_use]
+    pub fn new(now_us: u64) -> Self {
+        Self(std::sync::atomic::AtomicU64::new(now_us))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, us: u64) {
+        self.0.fetch_add(us, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Sets the clock.
+    pub fn set(&self, now_us: u64) {
+        self.0.store(now_us, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_us(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// What a store keeps per key and rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Nothing recorded (or expired).
+    Empty,
+    /// Fixed window: its start and count.
+    Window {
+        /// Window start, microseconds.
+        start: u64,
+        /// Units counted in it.
+        count: u64,
+    },
+    /// Sliding window counter: the current window's start and count, and the previous count.
+    Sliding {
+        /// Current window start, microseconds.
+        start: u64,
+        /// Units in the current window.
+        count: u64,
+        /// Units in the window before it.
+        previous: u64,
+    },
+    /// Moving window: (time, cost) of each hit still inside the period, oldest first.
+    Log(std::collections::VecDeque<(u64, u64)>),
+    /// GCRA: the theoretical arrival time, microseconds.
+    Tat(u64),
+}
+
+impl State {
+    /// When the state stops mattering (after which it may be dropped), microseconds.
+    #[must_use]
+    pub fn expires_at(&self, rate: &Rate) -> u64 {
+        let p = rate.period_us;
+        match self {
+            Self::Empty => 0,
+            Self::Window { start, .. } => start.saturating_add(p),
+            Self::Sliding { start, .. } => start.saturating_add(p.saturating_mul(2)),
+            Self::Log(log) => log.back().map_or(0, |(t, _)| t.saturating_add(p)),
+            Self::Tat(tat) => *tat,
+        }
+    }
+}
+
+/// Applies one strategy step: the decision for a request of `cost` at `now`, and the state to
+/// keep (the same state when denied or when only peeking). A cost above the limit is always
+/// denied, with `retry_after_us` of `u64::MAX` (it can never succeed).
+#[must_use]
+pub fn step(
+    strategy: Strategy,
+    state: &State,
+    rate: &Rate,
+    cost: u64,
+    now: u64,
+    peek: bool,
+) -> (Decision, State) {
+    let (limit, p) = (rate.limit, rate.period_us);
+    match strategy {
+        Strategy::FixedWindow => {
+            let start = now - now % p;
+            let count = match state {
+                State::Window { start: s, count } if *s == start => *count,
+                _ => 0,
+            };
+            let reset = start.saturating_add(p) - now;
+            let allowed = count.saturating_add(cost) <= limit;
+            let used = if allowed {
+                count.saturating_add(cost)
+            } else {
+                count
+            };
+            let decision = Decision {
+                allowed,
+                limit,
+                remaining: limit.saturating_sub(used),
+                reset_after_us: reset,
+                retry_after_us: if allowed {
+                    0
+                } else if cost > limit {
+                    u64::MAX
+                } else {
+                    reset
+                },
+            };
+            let next = if allowed && !peek {
+                State::Window { start, count: used }
+            } else {
+                state.clone()
+            };
+            (decision, next)
+        }
+        Strategy::SlidingWindow => {
+            let start = now - now % p;
+            let (count, previous) = match state {
+                State::Sliding {
+                    start: s,
+                    count,
+                    previous,
+                } if *s == start => (*count, *previous),
+                State::Sliding {
+                    start: s, count, ..
+                } if s.saturating_add(p) == start => (0, *count),
+                _ => (0, 0),
+            };
+            let elapsed = now - start;
+            // previous * (p - elapsed) / p, rounded up (never over-admit), in u128 integers.
+            let weighted = u64::try_from(
+                (u128::from(previous) * u128::from(p - elapsed)).div_ceil(u128::from(p)),
+            )
+            .unwrap_or(u64::MAX);
+            let current = weighted.saturating_add(count);
+            let allowed = current.saturating_add(cost) <= limit;
+            let used = if allowed {
+                current.saturating_add(cost)
+            } else {
+                current
+            };
+            let retry = if allowed {
+                0
+            } else if cost > limit {
+                u64::MAX
+            } else {
+                sliding_retry(previous, count, cost, limit, p, elapsed)
+            };
+            let decision = Decision {
+                allowed,
+                limit,
+                remaining: limit.saturating_sub(used),
+                reset_after_us: if count > 0 || (allowed && cost > 0) {
+                    p.saturating_mul(2) - elapsed
+                } else if previous > 0 {
+                    p - elapsed
+                } else {
+                    0
+                },
+                retry_after_us: retry,
+            };
+            let next = if allowed && !peek {
+                State::Sliding {
+                    start,
+                    count: count.saturating_add(cost),
+                    previous,
+                }
+            } else {
+                state.clone()
+            };
+            (decision, next)
+        }
+        Strategy::MovingWindow => {
+            let mut log = match state {
+                State::Log(l) => l.clone(),
+                _ => std::collections::VecDeque::new(),
+            };
+            while log.front().is_some_and(|(t, _)| t.saturating_add(p) <= now) {
+                log.pop_front();
+            }
+            let used = log.iter().fold(0u64, |acc, (_, c)| acc.saturating_add(*c));
+            let allowed = used.saturating_add(cost) <= limit;
+            let retry = if allowed {
+                0
+            } else if cost > limit {
+                u64::MAX
+            } else {
+                // The moment enough of the oldest hits have aged out.
+                let mut need = used.saturating_add(cost) - limit;
+                let mut at = now;
+                for (t, c) in &log {
+                    at = t.saturating_add(p);
+                    need = need.saturating_sub(*c);
+                    if need == 0 {
+                        break;
+                    }
+                }
+                at - now
+            };
+            if allowed && !peek && cost > 0 {
+                // Hits in the same microsecond share one entry.
+                match log.back_mut() {
+                    Some((t, c)) if *t == now => *c = c.saturating_add(cost),
+                    _ => log.push_back((now, cost)),
+                }
+            }
+            let now_used = if allowed {
+                used.saturating_add(cost)
+            } else {
+                used
+            };
+            let reset = log.back().map_or(0, |(t, _)| t.saturating_add(p) - now);
+            let decision = Decision {
+                allowed,
+                limit,
+                remaining: limit.saturating_sub(now_used),
+                reset_after_us: reset,
+                retry_after_us: retry,
+            };
+            let next = if allowed && !peek {
+                State::Log(log)
+            } else {
+                state.clone()
+            };
+            (decision, next)
+        }
+        Strategy::Gcra => {
+            // Emission interval T = p / limit (in u128 micro-units to keep exactness).
+            let tat = match state {
+                State::Tat(t) => (*t).max(now),
+                _ => now,
+            };
+            let interval = |units: u64| {
+                u64::try_from(u128::from(units) * u128::from(p) / u128::from(limit))
+                    .unwrap_or(u64::MAX)
+            };
+            let new_tat = tat.saturating_add(interval(cost));
+            let allow_at = new_tat.saturating_sub(p);
+            let allowed = cost <= limit && allow_at <= now;
+            let kept_tat = if allowed { new_tat } else { tat };
+            let backlog = kept_tat - now; // time worth of units in use
+            let used =
+                u64::try_from((u128::from(backlog) * u128::from(limit)).div_ceil(u128::from(p)))
+                    .unwrap_or(u64::MAX);
+            let decision = Decision {
+                allowed,
+                limit,
+                remaining: limit.saturating_sub(used),
+                reset_after_us: backlog,
+                retry_after_us: if allowed {
+                    0
+                } else if cost > limit {
+                    u64::MAX
+                } else {
+                    allow_at - now
+                },
+            };
+            let next = if allowed && !peek {
+                State::Tat(new_tat)
+            } else {
+                state.clone()
+            };
+            (decision, next)
+        }
+    }
+}
+
+/// When a denied sliding-window request fits: the previous window's weight falls linearly; if
+/// that is not enough within this window, the count moves into the previous slot at the next
+/// window start and decays from there.
+fn sliding_retry(previous: u64, count: u64, cost: u64, limit: u64, p: u64, elapsed: u64) -> u64 {
+    // Within this window: need previous * (p - e') / p + count + cost <= limit for some e' < p.
+    let room = limit.saturating_sub(count.saturating_add(cost));
+    if count.saturating_add(cost) <= limit && previous > 0 {
+        // (p - e') <= room * p / previous  =>  e' >= p - room * p / previous
+        let keep = u64::try_from(u128::from(room) * u128::from(p) / u128::from(previous))
+            .unwrap_or(u64::MAX);
+        let e_needed = p.saturating_sub(keep);
+        if e_needed < p {
+            return e_needed.saturating_sub(elapsed).max(1);
+        }
+    }
+    // Next window: count becomes "previous"; need count * (p - e'') / p + cost <= limit.
+    let room = limit - cost;
+    let to_next = p - elapsed;
+    if count == 0 {
+        return to_next;
+    }
+    let keep =
+        u64::try_from(u128::from(room) * u128::from(p) / u128::from(count)).unwrap_or(u64::MAX);
+    to_next.saturating_add(p.saturating_sub(keep))
+}

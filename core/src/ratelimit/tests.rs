@@ -1,0 +1,331 @@
+//! Rate limiting tests: the rate grammar, each strategy's arithmetic on an injected clock
+//! (boundaries, bursts, cost > 1), all-or-nothing multi-rate hits, exactness under contention and
+//! the memory bound.
+
+use super::memory::MemoryStore;
+use super::*;
+use crate::ErrorKind;
+
+const S: u64 = MICROS;
+const T0: u64 = 1_700_000_000 * S; // a window boundary for every period used here
+
+fn rate(limit: u64, secs: u64) -> Rate {
+    Rate::new(limit, secs * S).unwrap()
+}
+
+#[test]
+fn rate_grammar() {
+    let ok = [
+        ("10/second", vec![rate(10, 1)]),
+        ("10/seconds", vec![rate(10, 1)]),
+        ("100 per minute", vec![rate(100, 60)]),
+        ("100 PER Minute", vec![rate(100, 60)]),
+        ("5 per 10 seconds", vec![rate(5, 10)]),
+        ("5/10 seconds", vec![rate(5, 10)]),
+        ("1/hour", vec![rate(1, 3600)]),
+        ("2 per 3 days", vec![rate(2, 3 * 86_400)]),
+        ("10/second; 1000/hour", vec![rate(10, 1), rate(1000, 3600)]),
+        ("10/second,1000/hour;", vec![rate(10, 1), rate(1000, 3600)]),
+    ];
+    for (text, want) in ok {
+        assert_eq!(parse(text).unwrap(), want, "{text}");
+    }
+    for (text, names) in [
+        ("", "no rate"),
+        ("ten/second", "\"ten\""),
+        ("10/fortnight", "fortnight"),
+        ("10 every second", "expected"),
+        ("0/second", "at least 1"),
+        ("10/0 seconds", "at least 1"),
+        ("-1/second", "\"-1\""),
+        ("10/second; 5/eon", "5/eon"),
+        ("99999999999999999999/second", "whole number"),
+        ("1 per 99999999999999999 days", "too long"),
+    ] {
+        let e = parse(text).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.message().contains(names), "{text}: {}", e.message());
+    }
+    assert_eq!(rate(5, 10).to_string(), "5 per 10 seconds");
+    assert_eq!(rate(100, 60).to_string(), "100 per minute");
+    for s in ["fixed-window", "sliding_window", "moving-window", "GCRA"] {
+        s.parse::<Strategy>().unwrap();
+    }
+    assert!("leaky".parse::<Strategy>().is_err());
+}
+
+/// Runs hits of `cost` at the given offsets (seconds, fractional) and returns who was allowed.
+fn run(strategy: Strategy, r: Rate, cost: u64, at: &[f64]) -> Vec<bool> {
+    let store = MemoryStore::new(100);
+    at.iter()
+        .map(|t| {
+            let now = T0 + (t * S as f64) as u64;
+            store.apply(strategy, "k", &[r], cost, now, false).unwrap()[0].allowed
+        })
+        .collect()
+}
+
+#[test]
+fn fixed_window_counts_per_window() {
+    let r = rate(3, 10);
+    assert_eq!(
+        run(
+            Strategy::FixedWindow,
+            r,
+            1,
+            &[0.0, 1.0, 2.0, 3.0, 9.9, 10.0, 10.5]
+        ),
+        [true, true, true, false, false, true, true]
+    );
+    // The edge burst fixed windows allow: 3 at the end of one window, 3 at the start of the next.
+    assert_eq!(
+        run(
+            Strategy::FixedWindow,
+            r,
+            1,
+            &[9.7, 9.8, 9.9, 10.0, 10.1, 10.2]
+        ),
+        [true; 6]
+    );
+    // Cost > 1.
+    assert_eq!(
+        run(Strategy::FixedWindow, r, 2, &[0.0, 1.0, 10.0]),
+        [true, false, true]
+    );
+    let store = MemoryStore::new(10);
+    let d = store
+        .apply(Strategy::FixedWindow, "k", &[r], 1, T0 + 4 * S, false)
+        .unwrap()[0];
+    assert_eq!(
+        (d.remaining, d.reset_after_us, d.retry_after_us),
+        (2, 6 * S, 0)
+    );
+    store
+        .apply(Strategy::FixedWindow, "k", &[r], 2, T0 + 4 * S, false)
+        .unwrap();
+    let d = store
+        .apply(Strategy::FixedWindow, "k", &[r], 1, T0 + 5 * S, false)
+        .unwrap()[0];
+    assert!(!d.allowed);
+    assert_eq!((d.remaining, d.retry_after_us), (0, 5 * S));
+}
+
+#[test]
+fn sliding_window_weighs_the_previous_window() {
+    let r = rate(10, 10);
+    let store = MemoryStore::new(10);
+    let hit = |t: f64| {
+        store
+            .apply(
+                Strategy::SlidingWindow,
+                "k",
+                &[r],
+                1,
+                T0 + (t * S as f64) as u64,
+                false,
+            )
+            .unwrap()[0]
+    };
+    for _ in 0..10 {
+        assert!(hit(5.0).allowed);
+    }
+    assert!(!hit(9.0).allowed);
+    // At 12 s, 80% of the previous window still overlaps: ceil(10 * 0.8) = 8 in use, 2 left.
+    assert!(hit(12.0).allowed);
+    assert!(hit(12.0).allowed);
+    let d = hit(12.0);
+    assert!(!d.allowed && d.retry_after_us > 0);
+    // At 19 s only 10% (1 unit) of it remains, plus the 2 hits of this window: 7 left.
+    let d = hit(19.0);
+    assert!(d.allowed);
+    assert_eq!(d.remaining, 10 - 1 - 3);
+    // Two windows later everything has aged out.
+    assert_eq!(hit(40.0).remaining, 9);
+}
+
+#[test]
+fn moving_window_is_exact() {
+    let r = rate(3, 10);
+    assert_eq!(
+        run(
+            Strategy::MovingWindow,
+            r,
+            1,
+            &[0.0, 4.0, 9.0, 9.99, 10.0, 13.9, 14.0]
+        ),
+        [true, true, true, false, true, false, true]
+    );
+    // No edge burst: 3 at 9.7-9.9 block until 19.7.
+    assert_eq!(
+        run(
+            Strategy::MovingWindow,
+            r,
+            1,
+            &[9.7, 9.8, 9.9, 10.0, 19.69, 19.7]
+        ),
+        [true, true, true, false, false, true]
+    );
+    let store = MemoryStore::new(10);
+    for t in [0, 4, 9] {
+        store
+            .apply(Strategy::MovingWindow, "k", &[r], 1, T0 + t * S, false)
+            .unwrap();
+    }
+    let d = store
+        .apply(Strategy::MovingWindow, "k", &[r], 2, T0 + 9 * S, false)
+        .unwrap()[0];
+    // Two units must free up: the hits of 0 s and 4 s, at 10 s and 14 s.
+    assert_eq!((d.allowed, d.retry_after_us), (false, 5 * S));
+}
+
+#[test]
+fn gcra_refills_evenly_with_a_burst_of_the_limit() {
+    let r = rate(10, 10); // one unit per second, burst 10
+    let store = MemoryStore::new(10);
+    let hit = |t: f64, cost: u64| {
+        store
+            .apply(
+                Strategy::Gcra,
+                "k",
+                &[r],
+                cost,
+                T0 + (t * S as f64) as u64,
+                false,
+            )
+            .unwrap()[0]
+    };
+    for i in 0..10 {
+        let d = hit(0.0, 1);
+        assert!(d.allowed);
+        assert_eq!(d.remaining, 9 - i);
+    }
+    let d = hit(0.0, 1);
+    assert!(!d.allowed);
+    assert_eq!(d.retry_after_us, S);
+    assert!(!hit(0.5, 1).allowed);
+    assert!(hit(1.0, 1).allowed);
+    assert!(!hit(1.0, 1).allowed);
+    // After 3.5 more seconds three units are back; a cost of 4 waits half a second more.
+    let d = hit(4.5, 4);
+    assert_eq!((d.allowed, d.retry_after_us), (false, S / 2));
+    assert!(hit(4.5, 3).allowed);
+    // A cost above the limit never fits.
+    let d = hit(100.0, 11);
+    assert_eq!((d.allowed, d.retry_after_us), (false, u64::MAX));
+}
+
+#[test]
+fn every_rate_must_allow_and_a_denial_counts_nothing() {
+    let rates = [rate(2, 1), rate(3, 60)];
+    for strategy in [
+        Strategy::FixedWindow,
+        Strategy::SlidingWindow,
+        Strategy::MovingWindow,
+        Strategy::Gcra,
+    ] {
+        let store = MemoryStore::new(10);
+        let hit = |t: u64| {
+            store
+                .apply(strategy, "k", &rates, 1, T0 + t, false)
+                .unwrap()
+        };
+        assert!(hit(0).iter().all(|d| d.allowed));
+        assert!(hit(1).iter().all(|d| d.allowed));
+        let third = hit(2);
+        assert!(third.iter().all(|d| !d.allowed), "{strategy:?}: {third:?}");
+        // Two seconds on, the per-second rate has room again (the denied hit counted nowhere),
+        // and the per-minute one had exactly one unit left.
+        let d = hit(2 * S + 3);
+        assert!(d.iter().all(|d| d.allowed), "{strategy:?}: {d:?}");
+        assert_eq!(d[1].remaining, 0, "{strategy:?}");
+        assert!(!hit(3 * S + 4)[1].allowed, "{strategy:?}");
+        // Peeking never counts.
+        let store = MemoryStore::new(10);
+        for _ in 0..5 {
+            assert!(store.apply(strategy, "p", &rates, 1, T0, true).unwrap()[0].allowed);
+        }
+        store.reset("k").unwrap();
+    }
+}
+
+#[test]
+fn exact_under_contention() {
+    for strategy in [
+        Strategy::FixedWindow,
+        Strategy::SlidingWindow,
+        Strategy::MovingWindow,
+        Strategy::Gcra,
+    ] {
+        let store = std::sync::Arc::new(MemoryStore::new(1000));
+        let r = rate(5_000, 3600);
+        let allowed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (store, allowed) = (store.clone(), allowed.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..10_000 {
+                        if store.apply(strategy, "one", &[r], 1, T0, false).unwrap()[0].allowed {
+                            allowed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(
+            allowed.load(std::sync::atomic::Ordering::Relaxed),
+            5_000,
+            "{strategy:?}"
+        );
+    }
+}
+
+#[test]
+fn a_flood_of_distinct_keys_stays_within_the_bound() {
+    let store = MemoryStore::new(10_000);
+    let r = rate(10, 60);
+    for i in 0..1_000_000u64 {
+        let key = format!("client-{i}");
+        store
+            .apply(Strategy::FixedWindow, &key, &[r], 1, T0 + i, false)
+            .unwrap();
+    }
+    let held = store.len();
+    assert!(held <= 10_000 + 64, "{held}");
+    assert!(held > 5_000, "{held}");
+    // Recent keys are still tracked.
+    let d = store
+        .apply(
+            Strategy::FixedWindow,
+            "client-999999",
+            &[r],
+            1,
+            T0 + 1_000_000,
+            true,
+        )
+        .unwrap()[0];
+    assert_eq!(d.remaining, 8);
+}
+
+#[test]
+fn extreme_periods_costs_and_times_never_overflow() {
+    let huge = Rate::new(u64::MAX, u64::MAX).unwrap();
+    let tiny = Rate::new(1, 1).unwrap();
+    for strategy in [
+        Strategy::FixedWindow,
+        Strategy::SlidingWindow,
+        Strategy::MovingWindow,
+        Strategy::Gcra,
+    ] {
+        let store = MemoryStore::new(10);
+        for now in [0, 1, T0, u64::MAX / 2, u64::MAX - 1] {
+            for cost in [0, 1, u64::MAX] {
+                for r in [huge, tiny] {
+                    let _ = store.apply(strategy, "x", &[r], cost, now, false).unwrap();
+                }
+            }
+        }
+    }
+}
