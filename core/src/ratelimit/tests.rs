@@ -329,3 +329,162 @@ fn extreme_periods_costs_and_times_never_overflow() {
         }
     }
 }
+
+mod redis {
+    //! Against the redis-server `make test` starts (BULWARK_REDIS_URL); skipped loudly without.
+    use super::super::redis_store::RedisStore;
+    use super::*;
+    use std::time::Duration;
+
+    const STRATEGIES: [Strategy; 4] = [
+        Strategy::FixedWindow,
+        Strategy::SlidingWindow,
+        Strategy::MovingWindow,
+        Strategy::Gcra,
+    ];
+
+    fn store(prefix: &str) -> Option<RedisStore> {
+        let Ok(url) = std::env::var("BULWARK_REDIS_URL") else {
+            eprintln!(
+                "\n!!!!!! SKIPPED: BULWARK_REDIS_URL is not set; the Redis store tests did NOT \
+                 run. Run them through `make test` (tests/with-redis.sh). !!!!!!\n"
+            );
+            return None;
+        };
+        let unique = format!("test:{prefix}:{}:", crate::random::token_hex(6).unwrap());
+        Some(RedisStore::open(&url, &unique, Duration::from_secs(2)).unwrap())
+    }
+
+    #[test]
+    fn each_strategy_allows_the_limit_then_denies() {
+        let Some(store) = store("basic") else { return };
+        let r = rate(3, 60);
+        for strategy in STRATEGIES {
+            for i in 0..3 {
+                let d = store.apply(strategy, "k", &[r], 1, false).unwrap()[0];
+                assert!(d.allowed, "{strategy:?} hit {i}");
+                assert_eq!(d.remaining, 2 - i, "{strategy:?}");
+            }
+            let d = store.apply(strategy, "k", &[r], 1, false).unwrap()[0];
+            assert!(!d.allowed && d.retry_after_us > 0, "{strategy:?}: {d:?}");
+            let d = store.apply(strategy, "k", &[r], 4, false).unwrap()[0];
+            assert_eq!(d.retry_after_us, u64::MAX, "{strategy:?}");
+            // Peeking a fresh key counts nothing.
+            for _ in 0..5 {
+                assert!(store.apply(strategy, "peek", &[r], 1, true).unwrap()[0].allowed);
+            }
+            store.reset(strategy, "k", &[r]).unwrap();
+            assert!(store.apply(strategy, "k", &[r], 1, false).unwrap()[0].allowed);
+        }
+    }
+
+    #[test]
+    fn multi_rate_hits_are_all_or_nothing() {
+        let Some(store) = store("multi") else { return };
+        let rates = [rate(2, 3600), rate(3, 7200)];
+        for strategy in STRATEGIES {
+            assert!(store
+                .apply(strategy, "m", &rates, 1, false)
+                .unwrap()
+                .iter()
+                .all(|d| d.allowed));
+            assert!(store
+                .apply(strategy, "m", &rates, 1, false)
+                .unwrap()
+                .iter()
+                .all(|d| d.allowed));
+            let d = store.apply(strategy, "m", &rates, 1, false).unwrap();
+            assert!(d.iter().all(|d| !d.allowed), "{strategy:?}");
+            // The denied hit was not counted against the looser rate.
+            assert_eq!(d[1].remaining, 1, "{strategy:?}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn exact_across_threads_and_connections() {
+        let Some(store) = store("exact") else { return };
+        let store = std::sync::Arc::new(store);
+        let r = rate(500, 3600);
+        for strategy in STRATEGIES {
+            let allowed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let threads: Vec<_> = (0..8)
+                .map(|_| {
+                    let (store, allowed) = (store.clone(), allowed.clone());
+                    std::thread::spawn(move || {
+                        for _ in 0..150 {
+                            if store.apply(strategy, "hot", &[r], 1, false).unwrap()[0].allowed {
+                                allowed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
+            }
+            assert_eq!(
+                allowed.load(std::sync::atomic::Ordering::Relaxed),
+                500,
+                "{strategy:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn script_reloads_after_a_flush_and_keys_expire() {
+        let Some(store) = store("flush") else { return };
+        let url = std::env::var("BULWARK_REDIS_URL").unwrap();
+        let client = ::redis::Client::open(url.as_str()).unwrap();
+        let mut con = client.get_connection().unwrap();
+        let r = rate(5, 60);
+        store.apply(Strategy::Gcra, "f", &[r], 1, false).unwrap();
+        ::redis::cmd("SCRIPT")
+            .arg("FLUSH")
+            .query::<()>(&mut con)
+            .unwrap();
+        let d = store.apply(Strategy::Gcra, "f", &[r], 1, false).unwrap()[0];
+        assert!(d.allowed && d.remaining == 3, "{d:?}");
+        let keys: Vec<String> = ::redis::cmd("KEYS")
+            .arg("test:flush:*")
+            .query(&mut con)
+            .unwrap();
+        assert!(!keys.is_empty());
+        for k in keys {
+            let ttl: i64 = ::redis::cmd("PTTL").arg(&k).query(&mut con).unwrap();
+            assert!(ttl > 0 && ttl <= 61_000, "{k}: {ttl}");
+        }
+    }
+
+    #[test]
+    fn unreachable_redis_is_a_backend_error_within_the_timeout() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port(); // bound, then freed: nothing listens there now
+        let store = RedisStore::open(
+            &format!("redis://127.0.0.1:{port}/0"),
+            "x:",
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let e = store
+            .apply(Strategy::FixedWindow, "k", &[rate(1, 1)], 1, false)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Backend);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(
+            RedisStore::open("rediss://h/0", "x:", Duration::from_secs(1))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            RedisStore::open("nope://", "x:", Duration::from_secs(1))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+}

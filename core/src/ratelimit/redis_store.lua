@@ -1,0 +1,129 @@
+-- Bulwark rate limiting: one decision, atomically, in one round trip.
+-- KEYS[i]: the state of rate i. ARGV: strategy, cost, peek ("1"/"0"), then limit_i, period_i
+-- (microseconds) for each rate. Time comes from the server (TIME), so application servers with
+-- skewed clocks share one consistent limit. Numbers written to Redis go through fmt() because Lua
+-- would print large ones in exponent form.
+-- Returns {all_allowed, then per rate: allowed, remaining if counted, remaining if not counted,
+-- reset, retry}; retry -1 means "never" (cost > limit). Mirrors `step` in mod.rs.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local strategy, cost, peek = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
+local function fmt(x) return string.format('%.0f', x) end
+local function expire_at(key, at_us) redis.call('PEXPIREAT', key, fmt(math.ceil(at_us / 1000) + 1)) end
+
+local out, writes, all = {1}, {}, true
+for i = 1, #KEYS do
+  local key = KEYS[i]
+  local limit, p = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+  local allowed, remaining, uncounted, reset, retry
+  if strategy == 'fixed-window' then
+    local start = now - (now % p)
+    local s = redis.call('HMGET', key, 's', 'c')
+    local count = 0
+    if tonumber(s[1]) == start then count = tonumber(s[2]) end
+    allowed = count + cost <= limit
+    local used = allowed and count + cost or count
+    remaining, uncounted, reset = math.max(limit - used, 0), math.max(limit - count, 0), start + p - now
+    retry = allowed and 0 or (cost > limit and -1 or reset)
+    writes[i] = function()
+      redis.call('HSET', key, 's', fmt(start), 'c', fmt(used))
+      expire_at(key, start + p)
+    end
+  elseif strategy == 'sliding-window' then
+    local start = now - (now % p)
+    local s = redis.call('HMGET', key, 's', 'c', 'v')
+    local ws, count, previous = tonumber(s[1]), 0, 0
+    if ws == start then
+      count, previous = tonumber(s[2]), tonumber(s[3])
+    elseif ws ~= nil and ws + p == start then
+      previous = tonumber(s[2])
+    end
+    local elapsed = now - start
+    local current = math.ceil(previous * (p - elapsed) / p) + count
+    allowed = current + cost <= limit
+    local used = allowed and current + cost or current
+    remaining, uncounted = math.max(limit - used, 0), math.max(limit - current, 0)
+    if count > 0 or (allowed and cost > 0) then reset = 2 * p - elapsed
+    elseif previous > 0 then reset = p - elapsed else reset = 0 end
+    if allowed then retry = 0
+    elseif cost > limit then retry = -1
+    else
+      -- as sliding_retry in mod.rs: first within this window, else from the next one
+      retry = nil
+      local room = limit - (count + cost)
+      if count + cost <= limit and previous > 0 then
+        local e_needed = p - math.floor(room * p / previous)
+        if e_needed < p then retry = math.max(e_needed - elapsed, 1) end
+      end
+      if retry == nil then
+        local to_next = p - elapsed
+        if count == 0 then retry = to_next
+        else retry = to_next + math.max(p - math.floor((limit - cost) * p / count), 0) end
+      end
+    end
+    writes[i] = function()
+      redis.call('HSET', key, 's', fmt(start), 'c', fmt(count + cost), 'v', fmt(previous))
+      expire_at(key, start + 2 * p)
+    end
+  elseif strategy == 'moving-window' then
+    local entries = redis.call('LRANGE', key, 0, -1)
+    local log, drop = {}, 0
+    for _, e in ipairs(entries) do
+      local ts, c = string.match(e, '^(%d+):(%d+)$')
+      ts, c = tonumber(ts), tonumber(c)
+      if ts + p <= now then drop = drop + 1 else log[#log + 1] = {ts, c} end
+    end
+    local used = 0
+    for _, e in ipairs(log) do used = used + e[2] end
+    allowed = used + cost <= limit
+    if allowed then retry = 0
+    elseif cost > limit then retry = -1
+    else
+      local need, at = used + cost - limit, now
+      for _, e in ipairs(log) do
+        at = e[1] + p
+        need = need - e[2]
+        if need <= 0 then break end
+      end
+      retry = at - now
+    end
+    local now_used = allowed and used + cost or used
+    remaining, uncounted = math.max(limit - now_used, 0), math.max(limit - used, 0)
+    local last = log[#log]
+    if allowed and cost > 0 then reset = p elseif last then reset = last[1] + p - now else reset = 0 end
+    writes[i] = function()
+      if drop > 0 then redis.call('LTRIM', key, drop, -1) end
+      if cost > 0 then redis.call('RPUSH', key, fmt(now) .. ':' .. fmt(cost)) end
+      expire_at(key, now + p)
+    end
+  elseif strategy == 'gcra' then
+    local tat = tonumber(redis.call('GET', key) or '0')
+    if tat < now then tat = now end
+    local new_tat = tat + math.floor(cost * p / limit)
+    local allow_at = new_tat - p
+    allowed = cost <= limit and allow_at <= now
+    local kept = allowed and new_tat or tat
+    local backlog = kept - now
+    remaining = math.max(limit - math.ceil(backlog * limit / p), 0)
+    uncounted = math.max(limit - math.ceil((tat - now) * limit / p), 0)
+    reset = backlog
+    retry = allowed and 0 or (cost > limit and -1 or allow_at - now)
+    writes[i] = function()
+      redis.call('SET', key, fmt(new_tat))
+      expire_at(key, new_tat)
+    end
+  else
+    return redis.error_reply('unknown strategy ' .. tostring(strategy))
+  end
+  if not allowed then all = false end
+  out[#out + 1] = allowed and 1 or 0
+  out[#out + 1] = remaining
+  out[#out + 1] = uncounted
+  out[#out + 1] = reset
+  out[#out + 1] = retry
+end
+if all and not peek then
+  for i = 1, #KEYS do writes[i]() end
+end
+out[1] = all and 1 or 0
+return out
