@@ -5,9 +5,8 @@
 //! arithmetic is exact and tests are deterministic. Each strategy is a pure step function over a
 //! small per-key state ([`step`]); stores keep the states and apply steps atomically.
 //!
-//! Work in progress (issue #7): the memory and Redis stores are here; the limiter front end
-//! (one `Store` trait, storage URIs, failure policy), headers and the C and Python doors are not
-//! yet.
+//! Work in progress (issue #7): the Rust core is here (stores, [`limiter::Limiter`], headers);
+//! the C and Python doors are not yet.
 //!
 //! ```
 //! use bulwark::ratelimit::{parse, Rate};
@@ -16,6 +15,7 @@
 //! # Ok::<(), bulwark::Error>(())
 //! ```
 
+pub mod limiter;
 pub mod memory;
 pub mod redis_store;
 

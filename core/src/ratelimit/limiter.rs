@@ -1,0 +1,358 @@
+//! The limiter a service uses: a store chosen by URI, one strategy, a policy for when the shared
+//! store is unreachable, and response headers from a decision.
+
+use super::memory::{MemoryStore, DEFAULT_MAX_KEYS};
+use super::redis_store::{RedisStore, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
+use super::{Clock, Decision, Rate, Strategy, SystemClock, MICROS};
+use crate::{Error, ErrorKind, Result};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where decisions are kept.
+pub trait Store: Send + Sync {
+    /// Applies a request (see [`MemoryStore::apply`]); `now_us` is used by stores without a
+    /// clock of their own.
+    ///
+    /// # Errors
+    /// `InvalidInput` for no rates; `Backend` when a shared store fails.
+    fn apply(
+        &self,
+        strategy: Strategy,
+        key: &str,
+        rates: &[Rate],
+        cost: u64,
+        peek: bool,
+        now_us: u64,
+    ) -> Result<Vec<Decision>>;
+
+    /// Forgets what `strategy` recorded for `key` under `rates`.
+    ///
+    /// # Errors
+    /// `Backend` when a shared store fails.
+    fn reset(&self, strategy: Strategy, key: &str, rates: &[Rate]) -> Result<()>;
+}
+
+impl Store for MemoryStore {
+    fn apply(
+        &self,
+        strategy: Strategy,
+        key: &str,
+        rates: &[Rate],
+        cost: u64,
+        peek: bool,
+        now_us: u64,
+    ) -> Result<Vec<Decision>> {
+        MemoryStore::apply(self, strategy, key, rates, cost, now_us, peek)
+    }
+
+    fn reset(&self, _strategy: Strategy, key: &str, _rates: &[Rate]) -> Result<()> {
+        MemoryStore::reset(self, key)
+    }
+}
+
+impl Store for RedisStore {
+    fn apply(
+        &self,
+        strategy: Strategy,
+        key: &str,
+        rates: &[Rate],
+        cost: u64,
+        peek: bool,
+        _now_us: u64,
+    ) -> Result<Vec<Decision>> {
+        RedisStore::apply(self, strategy, key, rates, cost, peek)
+    }
+
+    fn reset(&self, strategy: Strategy, key: &str, rates: &[Rate]) -> Result<()> {
+        RedisStore::reset(self, strategy, key, rates)
+    }
+}
+
+/// What a limiter does when its shared store (Redis) cannot be reached. In every case the
+/// [`Outcome`] also carries the backend error, to log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnBackendFailure {
+    /// Deny the request (fail closed): the default.
+    #[default]
+    Deny,
+    /// Allow the request (fail open).
+    Allow,
+    /// Decide with a bounded in-process limiter until the store answers again.
+    Local,
+}
+
+/// Limiter settings beyond the storage URI and strategy.
+#[derive(Debug, Clone)]
+pub struct LimiterOptions {
+    /// Policy when the shared store fails.
+    pub on_backend_failure: OnBackendFailure,
+    /// Key namespace in Redis.
+    pub prefix: String,
+    /// Redis connect/read/write timeout.
+    pub timeout: Duration,
+    /// Bound on keys of the memory store (and of the local fallback).
+    pub max_keys: usize,
+}
+
+impl Default for LimiterOptions {
+    fn default() -> Self {
+        Self {
+            on_backend_failure: OnBackendFailure::Deny,
+            prefix: DEFAULT_PREFIX.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            max_keys: DEFAULT_MAX_KEYS,
+        }
+    }
+}
+
+/// The result of a hit: the deciding rate's decision, every rate's, and the backend error when
+/// the shared store failed (the decision then follows the failure policy).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The binding decision: the denying rate that frees up last, or the rate with the least left.
+    pub decision: Decision,
+    /// One decision per rate, in the order given.
+    pub decisions: Vec<Decision>,
+    /// Set when the shared store failed and the failure policy decided instead.
+    pub backend_error: Option<Error>,
+}
+
+/// A rate limiter over one store and one strategy. Thread-safe.
+pub struct Limiter {
+    store: Box<dyn Store>,
+    fallback: Option<MemoryStore>,
+    strategy: Strategy,
+    policy: OnBackendFailure,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limiter")
+            .field("strategy", &self.strategy)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `memory://` (optionally `memory://?max_keys=N`) or `redis://…` / `rediss://…`.
+fn open_store(uri: &str, options: &LimiterOptions) -> Result<(Box<dyn Store>, bool)> {
+    if let Some(rest) = uri.strip_prefix("memory://") {
+        let mut max_keys = options.max_keys;
+        if let Some(query) = rest.strip_prefix('?') {
+            for pair in query.split('&').filter(|p| !p.is_empty()) {
+                match pair.split_once('=') {
+                    Some(("max_keys", v)) => {
+                        max_keys = v.parse().map_err(|_| {
+                            Error::invalid_input(format!(
+                                "memory:// max_keys {v:?} is not a number"
+                            ))
+                        })?;
+                    }
+                    _ => {
+                        return Err(Error::invalid_input(format!(
+                            "unknown memory:// option {pair:?} (max_keys=N)"
+                        )))
+                    }
+                }
+            }
+        } else if !rest.is_empty() {
+            return Err(Error::invalid_input(format!(
+                "memory:// takes no host or path (got {rest:?})"
+            )));
+        }
+        return Ok((Box::new(MemoryStore::new(max_keys)), false));
+    }
+    if uri.starts_with("redis://") || uri.starts_with("rediss://") {
+        let store = RedisStore::open(uri, &options.prefix, options.timeout)?;
+        return Ok((Box::new(store), true));
+    }
+    let scheme = uri.split("://").next().unwrap_or(uri);
+    Err(Error::invalid_input(format!(
+        "unknown storage {scheme:?}: use memory:// or redis://host:port/db"
+    )))
+}
+
+impl Limiter {
+    /// A limiter on the storage named by `uri`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an unknown or malformed URI.
+    pub fn new(uri: &str, strategy: Strategy, options: &LimiterOptions) -> Result<Self> {
+        let (store, shared) = open_store(uri, options)?;
+        let fallback = (shared && options.on_backend_failure == OnBackendFailure::Local)
+            .then(|| MemoryStore::new(options.max_keys));
+        Ok(Self {
+            store,
+            fallback,
+            strategy,
+            policy: options.on_backend_failure,
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// The same limiter reading time from `clock` (memory storage; Redis uses its own clock).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The strategy in use.
+    #[must_use]
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// Counts a request of `cost` against `rates` for `key` if every rate allows it.
+    ///
+    /// # Errors
+    /// `InvalidInput` for no rates. A failing shared store is not an error: see
+    /// [`Outcome::backend_error`].
+    pub fn hit(&self, key: &str, rates: &[Rate], cost: u64) -> Result<Outcome> {
+        self.decide(key, rates, cost, false)
+    }
+
+    /// Whether a request of `cost` would be allowed, without counting it.
+    ///
+    /// # Errors
+    /// As [`Limiter::hit`].
+    pub fn test(&self, key: &str, rates: &[Rate], cost: u64) -> Result<Outcome> {
+        self.decide(key, rates, cost, true)
+    }
+
+    /// Forgets `key`'s counts under `rates`.
+    ///
+    /// # Errors
+    /// `Backend` when the shared store fails.
+    pub fn reset(&self, key: &str, rates: &[Rate]) -> Result<()> {
+        if let Some(local) = &self.fallback {
+            local.reset(key)?;
+        }
+        self.store.reset(self.strategy, key, rates)
+    }
+
+    fn decide(&self, key: &str, rates: &[Rate], cost: u64, peek: bool) -> Result<Outcome> {
+        if rates.is_empty() {
+            return Err(Error::invalid_input("no rate given"));
+        }
+        let now = self.clock.now_us();
+        match self.store.apply(self.strategy, key, rates, cost, peek, now) {
+            Ok(decisions) => Ok(outcome(decisions, None)),
+            Err(e) if e.kind() == ErrorKind::Backend => {
+                let decisions = match (self.policy, &self.fallback) {
+                    (OnBackendFailure::Local, Some(local)) => {
+                        local.apply(self.strategy, key, rates, cost, now, peek)?
+                    }
+                    (policy, _) => rates
+                        .iter()
+                        .map(|r| {
+                            let allowed = policy == OnBackendFailure::Allow;
+                            Decision {
+                                allowed,
+                                limit: r.limit(),
+                                remaining: 0,
+                                reset_after_us: 0,
+                                retry_after_us: if allowed { 0 } else { MICROS },
+                            }
+                        })
+                        .collect(),
+                };
+                Ok(outcome(decisions, Some(e)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn outcome(decisions: Vec<Decision>, backend_error: Option<Error>) -> Outcome {
+    let binding = decisions
+        .iter()
+        .filter(|d| !d.allowed)
+        .max_by_key(|d| d.retry_after_us)
+        .or_else(|| decisions.iter().min_by_key(|d| d.remaining))
+        .copied()
+        .unwrap_or(Decision {
+            allowed: false,
+            limit: 0,
+            remaining: 0,
+            reset_after_us: 0,
+            retry_after_us: 0,
+        });
+    Outcome {
+        decision: binding,
+        decisions,
+        backend_error,
+    }
+}
+
+fn secs_ceil(us: u64) -> u64 {
+    us.div_ceil(MICROS)
+}
+
+impl Decision {
+    /// Response headers for this decision: `X-RateLimit-Limit`, `X-RateLimit-Remaining`,
+    /// `X-RateLimit-Reset` (Unix time of the reset, as flask-limiter and GitHub send it; `now_us`
+    /// is the current time), `Retry-After` (seconds, when denied), and the IETF `RateLimit`
+    /// field (`"default";r=<remaining>;t=<seconds to reset>`).
+    #[must_use]
+    pub fn headers(&self, now_us: u64) -> Vec<(&'static str, String)> {
+        let reset_in = secs_ceil(self.reset_after_us);
+        let mut h = vec![
+            ("X-RateLimit-Limit", self.limit.to_string()),
+            ("X-RateLimit-Remaining", self.remaining.to_string()),
+            (
+                "X-RateLimit-Reset",
+                (now_us / MICROS).saturating_add(reset_in).to_string(),
+            ),
+            (
+                "RateLimit",
+                format!("\"default\";r={};t={reset_in}", self.remaining),
+            ),
+        ];
+        if !self.allowed {
+            let retry = if self.retry_after_us == u64::MAX {
+                reset_in.max(1)
+            } else {
+                secs_ceil(self.retry_after_us).max(1)
+            };
+            h.push(("Retry-After", retry.to_string()));
+        }
+        h
+    }
+}
+
+impl Outcome {
+    /// The binding decision's headers plus `RateLimit-Policy` listing every rate
+    /// (`"default";q=<limit>;w=<window seconds>` for one rate, `"r1"`, `"r2"`, … for several).
+    #[must_use]
+    pub fn headers(&self, rates: &[Rate], now_us: u64) -> Vec<(&'static str, String)> {
+        let mut h = self.decision.headers(now_us);
+        if rates.len() > 1 {
+            let i = self
+                .decisions
+                .iter()
+                .position(|d| *d == self.decision)
+                .unwrap_or(0);
+            for (name, value) in &mut h {
+                if *name == "RateLimit" {
+                    *value = value.replacen("\"default\"", &format!("\"r{}\"", i + 1), 1);
+                }
+            }
+        }
+        let policy: Vec<String> = rates
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let name = if rates.len() == 1 {
+                    "default".to_owned()
+                } else {
+                    format!("r{}", i + 1)
+                };
+                format!("\"{name}\";q={};w={}", r.limit(), secs_ceil(r.period_us()))
+            })
+            .collect();
+        h.push(("RateLimit-Policy", policy.join(", ")));
+        h
+    }
+}
