@@ -144,6 +144,41 @@
 #define BW_POLICY_COMMON (1 << 6)
 
 /**
+ * Strategy: fixed window.
+ */
+#define BW_RL_FIXED_WINDOW 1
+
+/**
+ * Strategy: sliding-window counter (the previous window weighted).
+ */
+#define BW_RL_SLIDING_WINDOW 2
+
+/**
+ * Strategy: exact moving window (a log of hits).
+ */
+#define BW_RL_MOVING_WINDOW 3
+
+/**
+ * Strategy: GCRA token bucket (burst of the limit, even refill).
+ */
+#define BW_RL_GCRA 4
+
+/**
+ * When Redis is unreachable: deny (the default).
+ */
+#define BW_RL_FAIL_CLOSED 0
+
+/**
+ * When Redis is unreachable: allow.
+ */
+#define BW_RL_FAIL_OPEN 1
+
+/**
+ * When Redis is unreachable: decide with a bounded in-process limiter until it answers again.
+ */
+#define BW_RL_FAIL_LOCAL 2
+
+/**
  * A buffer of this many bytes holds any API key (NUL included).
  */
 #define BW_APIKEY_MAX_LEN 81
@@ -274,6 +309,12 @@ typedef struct bw_jwt_verifier bw_jwt_verifier;
  * shared between threads: every operation on it is internally synchronized.
  */
 typedef struct bw_keyring bw_keyring;
+
+/**
+ * A rate limiter (opaque) with its rates. Safe to share between threads: every call on one
+ * handle may run concurrently. Free with `bw_limiter_free`.
+ */
+typedef struct bw_limiter bw_limiter;
 
 /**
  * A redactor with caller-added field names (opaque). Create with `bw_redactor_new`, free with
@@ -421,6 +462,67 @@ typedef struct {
    */
   bool reject_common;
 } bw_password_policy;
+
+/**
+ * Options of `bw_limiter_new`; zero-initialise (`= {0}`) for the defaults.
+ */
+typedef struct {
+  /**
+   * `BW_RL_FAIL_CLOSED` (0, default), `BW_RL_FAIL_OPEN` or `BW_RL_FAIL_LOCAL`.
+   */
+  uint32_t on_backend_failure;
+  /**
+   * Redis key prefix; empty means `bulwark:rl:`.
+   */
+  const char *prefix;
+  /**
+   * Length of `prefix`.
+   */
+  size_t prefix_len;
+  /**
+   * Redis connect/read/write timeout in milliseconds; 0 means 500.
+   */
+  uint32_t timeout_ms;
+  /**
+   * Bound on keys of the memory store (and the local fallback); 0 means 1048576.
+   */
+  size_t max_keys;
+} bw_limiter_options;
+
+/**
+ * One decision. `backend_error` is `BW_OK`, or `BW_ERR_BACKEND` when Redis failed and the
+ * failure policy decided (the detail is in `bw_last_error_message`).
+ */
+typedef struct {
+  /**
+   * Whether the request may proceed.
+   */
+  bool allowed;
+  /**
+   * The binding rate's limit.
+   */
+  uint64_t limit;
+  /**
+   * Units left under the binding rate.
+   */
+  uint64_t remaining;
+  /**
+   * Microseconds until the binding rate is fully available again.
+   */
+  uint64_t reset_after_us;
+  /**
+   * Microseconds until a denied request could succeed; `UINT64_MAX` if never (cost > limit).
+   */
+  uint64_t retry_after_us;
+  /**
+   * `BW_OK`, or `BW_ERR_BACKEND` when the failure policy decided.
+   */
+  uint32_t backend_error;
+  /**
+   * Which of the limiter's rates decided (0-based, in the order of the rate string).
+   */
+  uint32_t rate_index;
+} bw_decision;
 
 /**
  * Options of `bw_security_headers`; fill with `bw_security_headers_options_default`.
@@ -936,6 +1038,62 @@ bw_result bw_password_policy_check(const bw_password_policy *policy,
  * string, or `"unknown"` for anything else. Never NULL; do not free it.
  */
 const char *bw_password_violation_str(uint32_t flag);
+
+/**
+ * Creates a limiter on `storage_uri` (`memory://`, `memory://?max_keys=N`,
+ * `redis://[:password@]host:port/db`) with `strategy` (`BW_RL_*`) and `rates` (`"10/second"`,
+ * `"100 per minute; 1000/day"`). `options` may be NULL for the defaults. Malformed URIs, rates,
+ * strategies or options are `BW_ERR_INVALID_INPUT` with the offending part in the message.
+ * Nothing connects yet: Redis is reached on the first hit.
+ */
+bw_result bw_limiter_new(const char *storage_uri,
+                         size_t storage_uri_len,
+                         uint32_t strategy_code,
+                         const char *rates,
+                         size_t rates_len,
+                         const bw_limiter_options *options,
+                         bw_limiter **out_limiter);
+
+/**
+ * Counts a request of `cost` for `key` if every rate allows it and writes the decision. Returns
+ * `BW_OK` whether allowed or denied (read `out_decision->allowed`); when Redis failed, the
+ * failure policy decided and `out_decision->backend_error` is `BW_ERR_BACKEND`. Thread-safe.
+ */
+bw_result bw_limiter_hit(const bw_limiter *limiter,
+                         const char *key,
+                         size_t key_len,
+                         uint64_t cost,
+                         bw_decision *out_decision);
+
+/**
+ * As `bw_limiter_hit`, without counting (a peek). Thread-safe.
+ */
+bw_result bw_limiter_test(const bw_limiter *limiter,
+                          const char *key,
+                          size_t key_len,
+                          uint64_t cost,
+                          bw_decision *out_decision);
+
+/**
+ * Forgets the counts of `key`. Thread-safe.
+ */
+bw_result bw_limiter_reset(const bw_limiter *limiter, const char *key, size_t key_len);
+
+/**
+ * Writes the response headers for a decision of this limiter as `Name: value\r\n` lines
+ * (`X-RateLimit-Limit`, `-Remaining`, `-Reset` as Unix time, `Retry-After` when denied, and the
+ * IETF `RateLimit` / `RateLimit-Policy` fields). Text buffer contract as `bw_token_urlsafe`.
+ */
+bw_result bw_limiter_headers(const bw_limiter *limiter,
+                             const bw_decision *decision,
+                             char *buf,
+                             size_t cap,
+                             size_t *out_len);
+
+/**
+ * Frees a limiter; NULL is a no-op.
+ */
+bw_result bw_limiter_free(bw_limiter *limiter);
 
 /**
  * Creates a redactor that also redacts the comma-separated field names in `fields` (matched like

@@ -12,6 +12,7 @@ mod crypto;
 mod guard;
 mod jwt;
 mod password;
+mod ratelimit;
 mod result;
 mod web;
 
@@ -20,6 +21,7 @@ pub use crypto::*;
 use guard::{check_out_buffer, ffi_guard, out, reserve_text, slice, slice_mut, write_text};
 pub use jwt::*;
 pub use password::*;
+pub use ratelimit::*;
 pub use result::bw_result;
 use result::{describe, last_error, set_last_error, Failure};
 use std::ffi::c_char;

@@ -113,6 +113,8 @@ pub struct Outcome {
     pub decision: Decision,
     /// One decision per rate, in the order given.
     pub decisions: Vec<Decision>,
+    /// The index of the binding rate in `decisions`.
+    pub binding: usize,
     /// Set when the shared store failed and the failure policy decided instead.
     pub backend_error: Option<Error>,
 }
@@ -268,20 +270,27 @@ impl Limiter {
 fn outcome(decisions: Vec<Decision>, backend_error: Option<Error>) -> Outcome {
     let binding = decisions
         .iter()
-        .filter(|d| !d.allowed)
-        .max_by_key(|d| d.retry_after_us)
-        .or_else(|| decisions.iter().min_by_key(|d| d.remaining))
-        .copied()
-        .unwrap_or(Decision {
-            allowed: false,
-            limit: 0,
-            remaining: 0,
-            reset_after_us: 0,
-            retry_after_us: 0,
-        });
+        .enumerate()
+        .filter(|(_, d)| !d.allowed)
+        .max_by_key(|(_, d)| d.retry_after_us)
+        .or_else(|| {
+            decisions
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, d)| d.remaining)
+        })
+        .map_or(0, |(i, _)| i);
+    let decision = decisions.get(binding).copied().unwrap_or(Decision {
+        allowed: false,
+        limit: 0,
+        remaining: 0,
+        reset_after_us: 0,
+        retry_after_us: 0,
+    });
     Outcome {
-        decision: binding,
+        decision,
         decisions,
+        binding,
         backend_error,
     }
 }
@@ -329,14 +338,10 @@ impl Outcome {
     pub fn headers(&self, rates: &[Rate], now_us: u64) -> Vec<(&'static str, String)> {
         let mut h = self.decision.headers(now_us);
         if rates.len() > 1 {
-            let i = self
-                .decisions
-                .iter()
-                .position(|d| *d == self.decision)
-                .unwrap_or(0);
             for (name, value) in &mut h {
                 if *name == "RateLimit" {
-                    *value = value.replacen("\"default\"", &format!("\"r{}\"", i + 1), 1);
+                    *value =
+                        value.replacen("\"default\"", &format!("\"r{}\"", self.binding + 1), 1);
                 }
             }
         }

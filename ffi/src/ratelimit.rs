@@ -1,0 +1,295 @@
+//! C door for rate limiting: a `bw_limiter` handle over `memory://` or `redis://` storage.
+
+use crate::guard::{ffi_guard, opt_ref, out, text, write_text};
+use crate::result::{bw_result, Failure};
+use bulwark::ratelimit::limiter::{Limiter, LimiterOptions, OnBackendFailure, Outcome};
+use bulwark::ratelimit::{parse, Clock, Rate, Strategy, SystemClock};
+use std::ffi::c_char;
+use std::time::Duration;
+
+/// Strategy: fixed window.
+pub const BW_RL_FIXED_WINDOW: u32 = 1;
+/// Strategy: sliding-window counter (the previous window weighted).
+pub const BW_RL_SLIDING_WINDOW: u32 = 2;
+/// Strategy: exact moving window (a log of hits).
+pub const BW_RL_MOVING_WINDOW: u32 = 3;
+/// Strategy: GCRA token bucket (burst of the limit, even refill).
+pub const BW_RL_GCRA: u32 = 4;
+
+/// When Redis is unreachable: deny (the default).
+pub const BW_RL_FAIL_CLOSED: u32 = 0;
+/// When Redis is unreachable: allow.
+pub const BW_RL_FAIL_OPEN: u32 = 1;
+/// When Redis is unreachable: decide with a bounded in-process limiter until it answers again.
+pub const BW_RL_FAIL_LOCAL: u32 = 2;
+
+/// Options of `bw_limiter_new`; zero-initialise (`= {0}`) for the defaults.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct bw_limiter_options {
+    /// `BW_RL_FAIL_CLOSED` (0, default), `BW_RL_FAIL_OPEN` or `BW_RL_FAIL_LOCAL`.
+    pub on_backend_failure: u32,
+    /// Redis key prefix; empty means `bulwark:rl:`.
+    pub prefix: *const c_char,
+    /// Length of `prefix`.
+    pub prefix_len: usize,
+    /// Redis connect/read/write timeout in milliseconds; 0 means 500.
+    pub timeout_ms: u32,
+    /// Bound on keys of the memory store (and the local fallback); 0 means 1048576.
+    pub max_keys: usize,
+}
+
+/// One decision. `backend_error` is `BW_OK`, or `BW_ERR_BACKEND` when Redis failed and the
+/// failure policy decided (the detail is in `bw_last_error_message`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct bw_decision {
+    /// Whether the request may proceed.
+    pub allowed: bool,
+    /// The binding rate's limit.
+    pub limit: u64,
+    /// Units left under the binding rate.
+    pub remaining: u64,
+    /// Microseconds until the binding rate is fully available again.
+    pub reset_after_us: u64,
+    /// Microseconds until a denied request could succeed; `UINT64_MAX` if never (cost > limit).
+    pub retry_after_us: u64,
+    /// `BW_OK`, or `BW_ERR_BACKEND` when the failure policy decided.
+    pub backend_error: u32,
+    /// Which of the limiter's rates decided (0-based, in the order of the rate string).
+    pub rate_index: u32,
+}
+
+/// A rate limiter (opaque) with its rates. Safe to share between threads: every call on one
+/// handle may run concurrently. Free with `bw_limiter_free`.
+#[allow(non_camel_case_types)]
+pub struct bw_limiter {
+    limiter: Limiter,
+    rates: Vec<Rate>,
+}
+
+fn strategy(code: u32) -> Result<Strategy, Failure> {
+    match code {
+        BW_RL_FIXED_WINDOW => Ok(Strategy::FixedWindow),
+        BW_RL_SLIDING_WINDOW => Ok(Strategy::SlidingWindow),
+        BW_RL_MOVING_WINDOW => Ok(Strategy::MovingWindow),
+        BW_RL_GCRA => Ok(Strategy::Gcra),
+        other => Err(bulwark::Error::invalid_input(format!(
+            "unknown strategy {other} (BW_RL_FIXED_WINDOW .. BW_RL_GCRA)"
+        ))
+        .into()),
+    }
+}
+
+fn options_from(o: Option<&bw_limiter_options>) -> Result<LimiterOptions, Failure> {
+    let mut options = LimiterOptions::default();
+    let Some(o) = o else {
+        return Ok(options);
+    };
+    options.on_backend_failure = match o.on_backend_failure {
+        BW_RL_FAIL_CLOSED => OnBackendFailure::Deny,
+        BW_RL_FAIL_OPEN => OnBackendFailure::Allow,
+        BW_RL_FAIL_LOCAL => OnBackendFailure::Local,
+        other => {
+            return Err(bulwark::Error::invalid_input(format!(
+                "unknown on_backend_failure {other}"
+            ))
+            .into())
+        }
+    };
+    // SAFETY: the caller guarantees (prefix, prefix_len).
+    let prefix = unsafe { text(o.prefix, o.prefix_len, "prefix") }?;
+    if !prefix.is_empty() {
+        prefix.clone_into(&mut options.prefix);
+    }
+    if o.timeout_ms > 0 {
+        options.timeout = Duration::from_millis(u64::from(o.timeout_ms));
+    }
+    if o.max_keys > 0 {
+        options.max_keys = o.max_keys;
+    }
+    Ok(options)
+}
+
+/// Creates a limiter on `storage_uri` (`memory://`, `memory://?max_keys=N`,
+/// `redis://[:password@]host:port/db`) with `strategy` (`BW_RL_*`) and `rates` (`"10/second"`,
+/// `"100 per minute; 1000/day"`). `options` may be NULL for the defaults. Malformed URIs, rates,
+/// strategies or options are `BW_ERR_INVALID_INPUT` with the offending part in the message.
+/// Nothing connects yet: Redis is reached on the first hit.
+#[no_mangle]
+pub unsafe extern "C" fn bw_limiter_new(
+    storage_uri: *const c_char,
+    storage_uri_len: usize,
+    strategy_code: u32,
+    rates: *const c_char,
+    rates_len: usize,
+    options: *const bw_limiter_options,
+    out_limiter: *mut *mut bw_limiter,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each (ptr, len) pair and the options pointer.
+        let (uri, rates, o) = unsafe {
+            (
+                text(storage_uri, storage_uri_len, "storage_uri")?,
+                text(rates, rates_len, "rates")?,
+                opt_ref(options),
+            )
+        };
+        // SAFETY: the caller guarantees out_limiter is NULL or valid for a write.
+        let slot = unsafe { out(out_limiter, "out_limiter") }?;
+        let rates = parse(rates)?;
+        let limiter = Limiter::new(uri, strategy(strategy_code)?, &options_from(o)?)?;
+        *slot = Box::into_raw(Box::new(bw_limiter { limiter, rates }));
+        Ok(())
+    })
+}
+
+fn write_decision(o: &Outcome, out_decision: &mut bw_decision) -> Result<(), Failure> {
+    let d = o.decision;
+    *out_decision = bw_decision {
+        allowed: d.allowed,
+        limit: d.limit,
+        remaining: d.remaining,
+        reset_after_us: d.reset_after_us,
+        retry_after_us: d.retry_after_us,
+        backend_error: match &o.backend_error {
+            None => bw_result::BW_OK as u32,
+            Some(e) => {
+                crate::result::set_last_error(e.message());
+                bw_result::BW_ERR_BACKEND as u32
+            }
+        },
+        rate_index: u32::try_from(o.binding).unwrap_or(u32::MAX),
+    };
+    Ok(())
+}
+
+/// # Safety
+/// As `bw_limiter_hit`.
+unsafe fn decide(
+    limiter: *const bw_limiter,
+    key: *const c_char,
+    key_len: usize,
+    cost: u64,
+    out_decision: *mut bw_decision,
+    peek: bool,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantees.
+    let l = unsafe { opt_ref(limiter) }.ok_or_else(|| Failure::null("limiter"))?;
+    // SAFETY: forwarded caller guarantees.
+    let key = unsafe { text(key, key_len, "key") }?;
+    // SAFETY: forwarded caller guarantees.
+    let slot = unsafe { out(out_decision, "out_decision") }?;
+    let outcome = if peek {
+        l.limiter.test(key, &l.rates, cost)?
+    } else {
+        l.limiter.hit(key, &l.rates, cost)?
+    };
+    write_decision(&outcome, slot)
+}
+
+/// Counts a request of `cost` for `key` if every rate allows it and writes the decision. Returns
+/// `BW_OK` whether allowed or denied (read `out_decision->allowed`); when Redis failed, the
+/// failure policy decided and `out_decision->backend_error` is `BW_ERR_BACKEND`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_limiter_hit(
+    limiter: *const bw_limiter,
+    key: *const c_char,
+    key_len: usize,
+    cost: u64,
+    out_decision: *mut bw_decision,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: forwarded caller guarantees.
+        unsafe { decide(limiter, key, key_len, cost, out_decision, false) }
+    })
+}
+
+/// As `bw_limiter_hit`, without counting (a peek). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_limiter_test(
+    limiter: *const bw_limiter,
+    key: *const c_char,
+    key_len: usize,
+    cost: u64,
+    out_decision: *mut bw_decision,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: forwarded caller guarantees.
+        unsafe { decide(limiter, key, key_len, cost, out_decision, true) }
+    })
+}
+
+/// Forgets the counts of `key`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_limiter_reset(
+    limiter: *const bw_limiter,
+    key: *const c_char,
+    key_len: usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees limiter and (key, key_len).
+        let (l, key) = unsafe {
+            (
+                opt_ref(limiter).ok_or_else(|| Failure::null("limiter"))?,
+                text(key, key_len, "key")?,
+            )
+        };
+        l.limiter.reset(key, &l.rates)?;
+        Ok(())
+    })
+}
+
+/// Writes the response headers for a decision of this limiter as `Name: value\r\n` lines
+/// (`X-RateLimit-Limit`, `-Remaining`, `-Reset` as Unix time, `Retry-After` when denied, and the
+/// IETF `RateLimit` / `RateLimit-Policy` fields). Text buffer contract as `bw_token_urlsafe`.
+#[no_mangle]
+pub unsafe extern "C" fn bw_limiter_headers(
+    limiter: *const bw_limiter,
+    decision: *const bw_decision,
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees both pointers are NULL or valid for reads.
+        let (l, d) = unsafe {
+            (
+                opt_ref(limiter).ok_or_else(|| Failure::null("limiter"))?,
+                opt_ref(decision).ok_or_else(|| Failure::null("decision"))?,
+            )
+        };
+        let binding = bulwark::ratelimit::Decision {
+            allowed: d.allowed,
+            limit: d.limit,
+            remaining: d.remaining,
+            reset_after_us: d.reset_after_us,
+            retry_after_us: d.retry_after_us,
+        };
+        let outcome = Outcome {
+            decision: binding,
+            decisions: vec![binding],
+            binding: usize::try_from(d.rate_index).unwrap_or(0),
+            backend_error: None,
+        };
+        let lines: String = outcome
+            .headers(&l.rates, SystemClock.now_us())
+            .into_iter()
+            .map(|(n, v)| format!("{n}: {v}\r\n"))
+            .collect();
+        // SAFETY: the caller guarantees the buffer contract.
+        unsafe { write_text(&lines, buf, cap, out_len) }
+    })
+}
+
+/// Frees a limiter; NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn bw_limiter_free(limiter: *mut bw_limiter) -> bw_result {
+    ffi_guard!({
+        if !limiter.is_null() {
+            // SAFETY: the caller guarantees it came from bw_limiter_new and is freed once.
+            drop(unsafe { Box::from_raw(limiter) });
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,191 @@
+/* C tests of the rate limiter: each strategy, 8 threads hammering one memory limiter admitting
+ * exactly the limit, bad input, headers, and (when BULWARK_REDIS_URL is set, as `make test` does)
+ * two limiters sharing one limit through Redis plus the failure policies against a dead port.
+ * Built with -Werror and ASan/UBSan. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "check.h"
+
+#define TXT(s) (s), strlen(s)
+
+static void test_strategies(void) {
+    static const uint32_t STRATEGIES[] = {BW_RL_FIXED_WINDOW, BW_RL_SLIDING_WINDOW, BW_RL_MOVING_WINDOW, BW_RL_GCRA};
+    for (size_t i = 0; i < 4; i++) {
+        bw_limiter *l = NULL;
+        bw_decision d;
+        CHECK_RC(bw_limiter_new(TXT("memory://"), STRATEGIES[i], TXT("3/minute"), NULL, &l), BW_OK);
+        for (int n = 0; n < 3; n++) {
+            CHECK_RC(bw_limiter_hit(l, TXT("alice"), 1, &d), BW_OK);
+            CHECK(d.allowed && d.remaining == (uint64_t)(2 - n) && d.limit == 3 && d.backend_error == BW_OK);
+        }
+        CHECK_RC(bw_limiter_test(l, TXT("alice"), 1, &d), BW_OK);
+        CHECK(!d.allowed && d.retry_after_us > 0);
+        CHECK_RC(bw_limiter_hit(l, TXT("alice"), 1, &d), BW_OK);
+        CHECK(!d.allowed);
+        CHECK_RC(bw_limiter_hit(l, TXT("alice"), 4, &d), BW_OK);
+        CHECK(!d.allowed && d.retry_after_us == UINT64_MAX);
+        /* Other keys are independent; a reset forgets. */
+        CHECK_RC(bw_limiter_hit(l, TXT("bob"), 1, &d), BW_OK);
+        CHECK(d.allowed);
+        CHECK_RC(bw_limiter_reset(l, TXT("alice")), BW_OK);
+        CHECK_RC(bw_limiter_hit(l, TXT("alice"), 1, &d), BW_OK);
+        CHECK(d.allowed);
+        CHECK_RC(bw_limiter_free(l), BW_OK);
+    }
+}
+
+static void test_bad_input_and_headers(void) {
+    bw_limiter *l = NULL;
+    bw_decision d;
+    char buf[512];
+    size_t n = 0;
+    CHECK_RC(bw_limiter_new(TXT("memory://"), BW_RL_GCRA, TXT("10/fortnight"), NULL, &l), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "fortnight") != NULL);
+    CHECK_RC(bw_limiter_new(TXT("memcached://x"), BW_RL_GCRA, TXT("1/second"), NULL, &l), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_limiter_new(TXT("memory://"), 99, TXT("1/second"), NULL, &l), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_limiter_new(TXT("memory://"), BW_RL_GCRA, TXT("1/second"), NULL, NULL), BW_ERR_NULL_PARAMETER);
+    bw_limiter_options o = {0};
+    o.on_backend_failure = 7;
+    CHECK_RC(bw_limiter_new(TXT("memory://"), BW_RL_GCRA, TXT("1/second"), &o, &l), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_limiter_new(TXT("memory://"), BW_RL_FIXED_WINDOW, TXT("2/second; 5 per minute"), NULL, &l), BW_OK);
+    CHECK_RC(bw_limiter_hit(NULL, TXT("k"), 1, &d), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_limiter_hit(l, "\xff", 1, 1, &d), BW_ERR_INVALID_UTF8);
+    CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+    CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+    CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+    CHECK(!d.allowed && d.rate_index == 0);
+    CHECK_RC(bw_limiter_headers(l, &d, buf, sizeof buf, &n), BW_OK);
+    CHECK(strstr(buf, "X-RateLimit-Limit: 2\r\n") != NULL);
+    CHECK(strstr(buf, "X-RateLimit-Remaining: 0\r\n") != NULL);
+    CHECK(strstr(buf, "Retry-After: 1\r\n") != NULL);
+    CHECK(strstr(buf, "RateLimit-Policy: \"r1\";q=2;w=1, \"r2\";q=5;w=60\r\n") != NULL);
+    CHECK_RC(bw_limiter_headers(l, &d, NULL, 0, &n), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(n > 100);
+    CHECK_RC(bw_limiter_free(l), BW_OK);
+    CHECK_RC(bw_limiter_free(NULL), BW_OK);
+}
+
+struct hammer_arg {
+    bw_limiter *limiter;
+    long allowed;
+};
+
+static void *hammer(void *p) {
+    struct hammer_arg *a = p;
+    bw_decision d;
+    for (int i = 0; i < 10000; i++) {
+        if (bw_limiter_hit(a->limiter, TXT("shared-key"), 1, &d) == BW_OK && d.allowed) a->allowed++;
+    }
+    return NULL;
+}
+
+static long hammer_with_8_threads(bw_limiter *l) {
+    pthread_t t[8];
+    struct hammer_arg args[8];
+    long total = 0;
+    for (int i = 0; i < 8; i++) {
+        args[i].limiter = l, args[i].allowed = 0;
+        CHECK(pthread_create(&t[i], NULL, hammer, &args[i]) == 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        total += args[i].allowed;
+    }
+    return total;
+}
+
+static void test_threads_exact(void) {
+    static const uint32_t STRATEGIES[] = {BW_RL_FIXED_WINDOW, BW_RL_SLIDING_WINDOW, BW_RL_MOVING_WINDOW, BW_RL_GCRA};
+    for (size_t i = 0; i < 4; i++) {
+        bw_limiter *l = NULL;
+        CHECK_RC(bw_limiter_new(TXT("memory://"), STRATEGIES[i], TXT("5000/hour"), NULL, &l), BW_OK);
+        long total = hammer_with_8_threads(l);
+        if (total != 5000) fprintf(stderr, "strategy %u admitted %ld\n", STRATEGIES[i], total);
+        CHECK(total == 5000);
+        CHECK_RC(bw_limiter_free(l), BW_OK);
+    }
+}
+
+static void test_redis(void) {
+    const char *url = getenv("BULWARK_REDIS_URL");
+    if (!url) {
+        printf("!!!!!! SKIPPED: BULWARK_REDIS_URL not set; Redis tests did NOT run (use `make test`)\n");
+        return;
+    }
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "ctest:%ld:", (long)time(NULL));
+    bw_limiter_options o = {0};
+    o.prefix = prefix, o.prefix_len = strlen(prefix);
+    bw_limiter *a = NULL, *b = NULL;
+    bw_decision d;
+    CHECK_RC(bw_limiter_new(url, strlen(url), BW_RL_SLIDING_WINDOW, TXT("7/hour"), &o, &a), BW_OK);
+    CHECK_RC(bw_limiter_new(url, strlen(url), BW_RL_SLIDING_WINDOW, TXT("7/hour"), &o, &b), BW_OK);
+    int allowed = 0;
+    for (int i = 0; i < 20; i++) {
+        CHECK_RC(bw_limiter_hit(i % 2 ? a : b, TXT("client"), 1, &d), BW_OK);
+        CHECK(d.backend_error == BW_OK);
+        allowed += d.allowed;
+    }
+    CHECK(allowed == 7);
+    CHECK_RC(bw_limiter_free(a), BW_OK);
+    CHECK_RC(bw_limiter_free(b), BW_OK);
+    /* Threads against Redis: still exact. */
+    CHECK_RC(bw_limiter_new(url, strlen(url), BW_RL_GCRA, TXT("300/hour"), &o, &a), BW_OK);
+    {
+        pthread_t t[4];
+        struct hammer_arg args[4];
+        long total = 0;
+        for (int i = 0; i < 4; i++) {
+            args[i].limiter = a, args[i].allowed = 0;
+            CHECK(pthread_create(&t[i], NULL, hammer, &args[i]) == 0);
+        }
+        (void)total;
+        for (int i = 0; i < 4; i++) {
+            pthread_join(t[i], NULL);
+            total += args[i].allowed;
+        }
+        CHECK(total == 300);
+    }
+    CHECK_RC(bw_limiter_free(a), BW_OK);
+}
+
+static void test_failure_policies(void) {
+    /* Port 1 on loopback: nothing listens, the connection is refused at once. */
+    static const char *DEAD = "redis://127.0.0.1:1/0";
+    bw_limiter_options o = {0};
+    bw_limiter *l = NULL;
+    bw_decision d;
+    o.timeout_ms = 200;
+    CHECK_RC(bw_limiter_new(TXT(DEAD), BW_RL_FIXED_WINDOW, TXT("2/minute"), &o, &l), BW_OK);
+    CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+    CHECK(!d.allowed && d.backend_error == BW_ERR_BACKEND);
+    CHECK(strstr(last_message(), "redis") != NULL);
+    CHECK_RC(bw_limiter_free(l), BW_OK);
+    o.on_backend_failure = BW_RL_FAIL_OPEN;
+    CHECK_RC(bw_limiter_new(TXT(DEAD), BW_RL_FIXED_WINDOW, TXT("2/minute"), &o, &l), BW_OK);
+    CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+    CHECK(d.allowed && d.backend_error == BW_ERR_BACKEND);
+    CHECK_RC(bw_limiter_free(l), BW_OK);
+    o.on_backend_failure = BW_RL_FAIL_LOCAL;
+    CHECK_RC(bw_limiter_new(TXT(DEAD), BW_RL_FIXED_WINDOW, TXT("2/minute"), &o, &l), BW_OK);
+    for (int i = 0; i < 3; i++) {
+        CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+        CHECK(d.allowed == (i < 2) && d.backend_error == BW_ERR_BACKEND);
+    }
+    CHECK_RC(bw_limiter_free(l), BW_OK);
+}
+
+int main(void) {
+    test_strategies();
+    test_bad_input_and_headers();
+    test_threads_exact();
+    test_redis();
+    test_failure_policies();
+    return check_summary("test_ratelimit");
+}
