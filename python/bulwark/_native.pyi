@@ -6,6 +6,8 @@ _Digest = Union[str, bytes, bytearray, memoryview]
 
 __all__ = [
     "AESGCM",
+    "NativeLimiter",
+    "ratelimit_parse",
     "JwtKey",
     "jwt_decode",
     "jwt_decode_complete",
@@ -349,3 +351,33 @@ def jwt_get_unverified_header(jwt: Any) -> Any:
 
 def jwt_generate_key_pair(algorithm: str) -> Tuple[str, str]:
     """(private_pem, public_pem) of a new key pair."""
+
+def ratelimit_parse(rates: str) -> List[Tuple[int, int]]:
+    """[(limit, period_us), ...] of a rate string."""
+
+@final
+class NativeLimiter:
+    """A thread-safe limiter over memory:// or redis:// storage."""
+
+    def __new__(
+        cls,
+        storage: str,
+        strategy: str,
+        on_backend_failure: str = "deny",
+        prefix: Optional[str] = None,
+        timeout: float = 0.5,
+        max_keys: int = ...,
+    ) -> "NativeLimiter": ...
+    def hit(
+        self, key: str, rates: List[Tuple[int, int]], cost: int
+    ) -> Tuple[bool, int, int, int, int, int, Optional[str]]:
+        """Counts a request if every rate allows it."""
+    def test(
+        self, key: str, rates: List[Tuple[int, int]], cost: int
+    ) -> Tuple[bool, int, int, int, int, int, Optional[str]]:
+        """As hit, without counting."""
+    def reset(self, key: str, rates: List[Tuple[int, int]]) -> None:
+        """Forgets key under rates."""
+    @property
+    def strategy(self) -> str:
+        """The strategy's name."""

@@ -4,6 +4,7 @@
 mod crypto;
 mod jwt;
 mod password;
+mod ratelimit;
 mod web;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -167,5 +168,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     crypto::register(m)?;
     web::register(m)?;
     jwt::register(m)?;
+    ratelimit::register(m)?;
     Ok(())
 }

@@ -148,7 +148,8 @@ pub fn parse(rates: &str) -> Result<Vec<Rate>> {
 /// How hits are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Strategy {
-    /// Counts per fixed window (`floor(now / period)`): cheap, allows a burst of 2x at the edge.
+    /// Counts per window opened by a key's first hit and lasting one period (as `limits`):
+    /// cheap; allows up to twice the limit across a window's edge.
     FixedWindow,
     /// The current window's count plus the previous one's, weighted by how much of it still
     /// overlaps the trailing period (as `limits`' sliding-window counter).
@@ -307,10 +308,10 @@ pub fn step(
     let (limit, p) = (rate.limit, rate.period_us);
     match strategy {
         Strategy::FixedWindow => {
-            let start = now - now % p;
-            let count = match state {
-                State::Window { start: s, count } if *s == start => *count,
-                _ => 0,
+            // The window opens at the first hit and lasts one period (as `limits` does).
+            let (start, count) = match state {
+                State::Window { start, count } if now < start.saturating_add(p) => (*start, *count),
+                _ => (now, 0),
             };
             let reset = start.saturating_add(p) - now;
             let allowed = count.saturating_add(cost) <= limit;

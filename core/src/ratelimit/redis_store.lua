@@ -17,10 +17,10 @@ for i = 1, #KEYS do
   local limit, p = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
   local allowed, remaining, uncounted, reset, retry
   if strategy == 'fixed-window' then
-    local start = now - (now % p)
+    -- the window opens at the first hit (as `limits`)
     local s = redis.call('HMGET', key, 's', 'c')
-    local count = 0
-    if tonumber(s[1]) == start then count = tonumber(s[2]) end
+    local start, count = now, 0
+    if s[1] and tonumber(s[1]) + p > now then start, count = tonumber(s[1]), tonumber(s[2]) end
     allowed = count + cost <= limit
     local used = allowed and count + cost or count
     remaining, uncounted, reset = math.max(limit - used, 0), math.max(limit - count, 0), start + p - now

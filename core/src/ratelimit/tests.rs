@@ -77,15 +77,15 @@ fn fixed_window_counts_per_window() {
         ),
         [true, true, true, false, false, true, true]
     );
-    // The edge burst fixed windows allow: 3 at the end of one window, 3 at the start of the next.
+    // The window opens at the first hit: 9.7 s to 19.7 s here.
     assert_eq!(
         run(
             Strategy::FixedWindow,
             r,
             1,
-            &[9.7, 9.8, 9.9, 10.0, 10.1, 10.2]
+            &[9.7, 9.8, 9.9, 10.0, 19.6, 19.7]
         ),
-        [true; 6]
+        [true, true, true, false, false, true]
     );
     // Cost > 1.
     assert_eq!(
@@ -98,7 +98,7 @@ fn fixed_window_counts_per_window() {
         .unwrap()[0];
     assert_eq!(
         (d.remaining, d.reset_after_us, d.retry_after_us),
-        (2, 6 * S, 0)
+        (2, 10 * S, 0)
     );
     store
         .apply(Strategy::FixedWindow, "k", &[r], 2, T0 + 4 * S, false)
@@ -107,7 +107,7 @@ fn fixed_window_counts_per_window() {
         .apply(Strategy::FixedWindow, "k", &[r], 1, T0 + 5 * S, false)
         .unwrap()[0];
     assert!(!d.allowed);
-    assert_eq!((d.remaining, d.retry_after_us), (0, 5 * S));
+    assert_eq!((d.remaining, d.retry_after_us), (0, 9 * S));
 }
 
 #[test]

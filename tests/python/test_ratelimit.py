@@ -1,0 +1,164 @@
+"""bulwark.ratelimit: the rate grammar and the limits-compatible classes side by side with the
+`limits` package, exactness from Python threads, two processes sharing a Redis limit, and a Redis
+server that stops and comes back (fail-closed / fail-open, then decisions resume)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import limits
+import pytest
+from limits import storage as limits_storage
+from limits import strategies as limits_strategies
+
+from bulwark import ratelimit as rl
+from bulwark.exceptions import InvalidInputError
+
+REDIS_URL = os.environ.get("BULWARK_REDIS_URL")
+
+
+def test_rate_grammar_matches_limits():
+    for text in ["10/second", "100 per minute", "5 per 10 seconds", "1/hour", "2 per 3 days", "7/2 minutes"]:
+        ours, theirs = rl.parse(text), limits.parse(text)
+        assert (ours.amount, ours.multiples, ours.get_expiry()) == (theirs.amount, theirs.multiples, theirs.get_expiry())
+        assert str(ours) == str(theirs)
+        assert ours.key_for("a", "b") == theirs.key_for("a", "b")
+    assert [str(r) for r in rl.parse_many("10/second; 1000/hour")] == ["10 per 1 second", "1000 per 1 hour"]
+    for bad, part in [("10/fortnight", "fortnight"), ("ten/second", "ten"), ("", "no rate"), ("0/second", "at least 1")]:
+        with pytest.raises(InvalidInputError, match=part):
+            rl.parse_many(bad)
+
+
+@pytest.mark.parametrize("name", ["FixedWindowRateLimiter", "MovingWindowRateLimiter", "SlidingWindowCounterRateLimiter"])
+def test_limits_surface_decides_as_limits_does(name):
+    ours = getattr(rl, name)(rl.storage_from_string("memory://"))
+    theirs = getattr(limits_strategies, name)(limits_storage.storage_from_string("memory://"))
+    item_ours, item_theirs = rl.parse("5/minute"), limits.parse("5/minute")
+    got = [ours.hit(item_ours, "user", "42") for _ in range(8)]
+    want = [theirs.hit(item_theirs, "user", "42") for _ in range(8)]
+    assert got == want == [True] * 5 + [False] * 3
+    assert ours.test(item_ours, "user", "42") is theirs.test(item_theirs, "user", "42") is False
+    assert ours.get_window_stats(item_ours, "user", "42").remaining == 0
+    assert ours.hit(item_ours, "user", "43") and ours.hit(item_ours, "user", "43", cost=4)
+    assert not ours.hit(item_ours, "user", "43")
+    ours.clear(item_ours, "user", "42")
+    assert ours.hit(item_ours, "user", "42")
+
+
+@pytest.mark.parametrize("strategy", ["fixed-window", "sliding-window", "moving-window", "gcra"])
+def test_decisions_headers_and_check(strategy):
+    limiter = rl.RateLimiter("memory://", strategy)
+    for i in range(3):
+        d = limiter.hit("ip:1", "3/minute", "100/day")
+        assert d.allowed and d.remaining == 2 - i and d.backend_error is None
+    d = limiter.hit("ip:1", "3/minute", "100/day")
+    assert not d and d.retry_after > 0 and d.rate == rl.parse("3/minute")
+    h = d.headers()
+    assert h["X-RateLimit-Limit"] == "3" and h["X-RateLimit-Remaining"] == "0" and int(h["Retry-After"]) >= 1
+    assert h["RateLimit-Policy"] == '"r1";q=3;w=60, "r2";q=100;w=86400'
+    with pytest.raises(rl.RateLimitExceeded) as e:
+        limiter.check("ip:1", "3/minute")
+    assert e.value.decision.retry_after > 0
+    assert limiter.test("ip:2", "3/minute", cost=3).allowed and limiter.test("ip:2", "3/minute", cost=4).retry_after == float("inf")
+    limiter.reset("ip:1", "3/minute", "100/day")
+    assert limiter.hit("ip:1", "3/minute").allowed
+
+
+def test_bad_configuration():
+    with pytest.raises(InvalidInputError):
+        rl.RateLimiter("memcached://localhost")
+    with pytest.raises(InvalidInputError):
+        rl.RateLimiter("memory://", "leaky-bucket")
+    with pytest.raises(ValueError):
+        rl.RateLimiter("memory://", on_backend_failure="maybe")
+    with pytest.raises(InvalidInputError):
+        rl.RateLimiter().hit("k")
+
+
+@pytest.mark.parametrize("strategy", ["fixed-window", "sliding-window", "moving-window", "gcra"])
+def test_exact_under_python_threads(strategy):
+    limiter = rl.RateLimiter("memory://", strategy)
+    allowed = [0] * 8
+
+    def worker(i):
+        for _ in range(10_000):
+            if limiter.hit("hot", "5000/hour").allowed:
+                allowed[i] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(allowed) == 5000
+
+
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="BULWARK_REDIS_URL not set: run through `make test`")
+
+_CHILD = """
+import sys
+from bulwark import ratelimit as rl
+limiter = rl.RateLimiter(sys.argv[1], "moving-window", prefix=sys.argv[2])
+print(sum(limiter.hit("shared-client", "60/hour").allowed for _ in range(50)))
+"""
+
+
+@needs_redis
+def test_two_processes_share_one_limit_through_redis():
+    prefix = f"pytest:{os.getpid()}:{time.time_ns()}:"
+    procs = [subprocess.Popen([sys.executable, "-c", _CHILD, REDIS_URL, prefix], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    counts = [int(p.communicate(timeout=60)[0]) for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert sum(counts) == 60
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_redis(port, workdir):
+    proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                             "--appendonly", "no", "--dir", workdir], stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+@needs_redis
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
+def test_redis_outage_fails_closed_or_open_and_decisions_resume(tmp_path):
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    server = _start_redis(port, str(tmp_path))
+    try:
+        closed = rl.RateLimiter(url, "fixed-window", timeout=0.3)
+        opened = rl.RateLimiter(url, "fixed-window", fail_open=True, timeout=0.3)
+        local = rl.RateLimiter(url, "fixed-window", on_backend_failure="local", timeout=0.3)
+        assert closed.hit("a", "10/minute").allowed and opened.hit("b", "10/minute").allowed
+        server.terminate()
+        server.wait(timeout=10)
+        d = closed.hit("a", "10/minute")
+        assert not d.allowed and d.backend_error and "redis" in d.backend_error
+        d = opened.hit("b", "10/minute")
+        assert d.allowed and d.backend_error
+        local_results = [local.hit("c", "2/minute") for _ in range(3)]
+        assert [d.allowed for d in local_results] == [True, True, False]
+        assert all(d.backend_error for d in local_results)
+        server = _start_redis(port, str(tmp_path))
+        d = closed.hit("a", "10/minute")
+        assert d.allowed and d.backend_error is None
+    finally:
+        server.kill()
+        server.wait(timeout=10)
