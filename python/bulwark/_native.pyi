@@ -378,6 +378,17 @@ class NativeLimiter:
         """As hit, without counting."""
     def reset(self, key: str, rates: List[Tuple[int, int]]) -> None:
         """Forgets key under rates."""
+    def hit_item(
+        self,
+        namespace: str,
+        identifiers: Tuple[Any, ...],
+        suffix: str,
+        limit: int,
+        period_us: int,
+        cost: int,
+        peek: bool,
+    ) -> bool:
+        """The limits fast path: one rate, key from namespace/identifiers/suffix."""
     @property
     def strategy(self) -> str:
         """The strategy's name."""

@@ -107,6 +107,47 @@ impl PyLimiter {
         py.detach(|| self.inner.reset(&key, &rates)).py(py)
     }
 
+    /// The `limits` fast path: one rate, the key built from ``namespace``, the identifiers and
+    /// ``suffix`` (as ``RateLimitItem.key_for``), a bool back. ``peek`` only tests.
+    #[allow(clippy::too_many_arguments)]
+    fn hit_item(
+        &self,
+        py: Python<'_>,
+        namespace: &str,
+        identifiers: &Bound<'_, pyo3::types::PyTuple>,
+        suffix: &str,
+        limit: u64,
+        period_us: u64,
+        cost: u64,
+        peek: bool,
+    ) -> PyResult<bool> {
+        let mut key = String::with_capacity(64);
+        key.push_str(namespace);
+        for id in identifiers.iter() {
+            key.push('/');
+            match id.cast::<pyo3::types::PyString>() {
+                Ok(s) => key.push_str(s.to_str()?),
+                Err(_) => key.push_str(id.str()?.to_str()?),
+            }
+        }
+        key.push('/');
+        key.push_str(suffix);
+        let rate = [Rate::new(limit, period_us).py(py)?];
+        let decide = || {
+            if peek {
+                self.inner.test(&key, &rate, cost)
+            } else {
+                self.inner.hit(&key, &rate, cost)
+            }
+        };
+        let outcome = if self.inner.is_shared() {
+            py.detach(decide)
+        } else {
+            decide()
+        };
+        Ok(outcome.py(py)?.decision.allowed)
+    }
+
     /// The strategy's name.
     #[getter]
     fn strategy(&self) -> &'static str {
@@ -124,16 +165,20 @@ impl PyLimiter {
         peek: bool,
     ) -> PyResult<DecisionTuple> {
         let rates = rates_of(py, rates)?;
+        let decide = || {
+            if peek {
+                self.inner.test(key, &rates, cost)
+            } else {
+                self.inner.hit(key, &rates, cost)
+            }
+        };
         // Redis is a network round trip: let other threads run meanwhile.
-        let o = py
-            .detach(|| {
-                if peek {
-                    self.inner.test(key, &rates, cost)
-                } else {
-                    self.inner.hit(key, &rates, cost)
-                }
-            })
-            .py(py)?;
+        let o = if self.inner.is_shared() {
+            py.detach(decide)
+        } else {
+            decide()
+        }
+        .py(py)?;
         let d = o.decision;
         Ok((
             d.allowed,

@@ -122,6 +122,7 @@ pub struct Outcome {
 /// A rate limiter over one store and one strategy. Thread-safe.
 pub struct Limiter {
     store: Box<dyn Store>,
+    shared: bool,
     fallback: Option<MemoryStore>,
     strategy: Strategy,
     policy: OnBackendFailure,
@@ -186,6 +187,7 @@ impl Limiter {
             .then(|| MemoryStore::new(options.max_keys));
         Ok(Self {
             store,
+            shared,
             fallback,
             strategy,
             policy: options.on_backend_failure,
@@ -198,6 +200,12 @@ impl Limiter {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// Whether decisions go over the network (Redis) rather than stay in process.
+    #[must_use]
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     /// The strategy in use.

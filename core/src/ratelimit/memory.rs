@@ -86,64 +86,69 @@ impl MemoryStore {
             return Err(Error::invalid_input("no rate given"));
         }
         let mut shard = self.shard(key)?;
-        let current: Vec<State> = match shard.map.get(key) {
-            Some(e) => rates
-                .iter()
-                .map(|r| {
-                    e.states
-                        .iter()
-                        .find(|(s, rr, _)| *s == strategy && rr == r)
-                        .map_or(State::Empty, |(_, _, st)| st.clone())
-                })
-                .collect(),
-            None => vec![State::Empty; rates.len()],
-        };
-        let steps: Vec<(Decision, State)> = rates
-            .iter()
-            .zip(&current)
-            .map(|(r, st)| step(strategy, st, r, cost, now, peek))
-            .collect();
-        let allowed = steps.iter().all(|(d, _)| d.allowed);
-        let mut decisions: Vec<Decision> = steps.iter().map(|(d, _)| *d).collect();
-        if !allowed {
-            // Nothing is counted: report the other rates as they stand.
-            for ((d, r), st) in decisions.iter_mut().zip(rates).zip(&current) {
-                if d.allowed {
-                    *d = step(strategy, st, r, cost, now, true).0;
-                    d.allowed = false;
+        if !shard.map.contains_key(key) {
+            // A first hit: decide on empty states; insert only when something is counted.
+            let mut states = vec![State::Empty; rates.len()];
+            let decisions = decide(strategy, &mut states, rates, cost, now, peek);
+            if decisions.iter().all(|d| d.allowed) && !peek {
+                if shard.map.len() >= self.per_shard {
+                    make_room(&mut shard, now, self.per_shard);
                 }
+                let expires_at = expiry(&states, rates, now);
+                shard.map.insert(
+                    key.to_owned(),
+                    Entry {
+                        states: rates
+                            .iter()
+                            .zip(states)
+                            .map(|(r, st)| (strategy, *r, st))
+                            .collect(),
+                        expires_at,
+                        last_used: now,
+                    },
+                );
             }
             return Ok(decisions);
         }
-        if peek {
-            return Ok(decisions);
-        }
-        let expires_at = rates
-            .iter()
-            .zip(&steps)
-            .map(|(r, (_, st))| st.expires_at(r))
-            .max()
-            .unwrap_or(now);
-        if !shard.map.contains_key(key) && shard.map.len() >= self.per_shard {
-            make_room(&mut shard, now, self.per_shard);
-        }
-        let entry = shard.map.entry(key.to_owned()).or_insert_with(|| Entry {
-            states: Vec::new(),
-            expires_at,
-            last_used: now,
-        });
-        for (r, (_, st)) in rates.iter().zip(steps) {
-            match entry
+        let Some(entry) = shard.map.get_mut(key) else {
+            return Err(Error::internal("rate-limit entry vanished under its lock"));
+        };
+        // Line the entry's states up with the rates asked for (new rates start empty).
+        for r in rates {
+            if !entry
                 .states
-                .iter_mut()
-                .find(|(s, rr, _)| *s == strategy && rr == r)
+                .iter()
+                .any(|(s, rr, _)| *s == strategy && rr == r)
             {
-                Some(slot) => slot.2 = st,
-                None => entry.states.push((strategy, *r, st)),
+                entry.states.push((strategy, *r, State::Empty));
             }
         }
-        entry.expires_at = entry.expires_at.max(expires_at);
-        entry.last_used = now;
+        let mut decisions = Vec::with_capacity(rates.len());
+        for r in rates {
+            let st = state_for(&mut entry.states, strategy, r)?;
+            decisions.push(step(strategy, st, r, cost, now, true));
+        }
+        let all = decisions.iter().all(|d| d.allowed);
+        if !all {
+            for d in &mut decisions {
+                d.allowed = false;
+            }
+            return Ok(decisions);
+        }
+        if !peek {
+            for (d, r) in decisions.iter_mut().zip(rates) {
+                let st = state_for(&mut entry.states, strategy, r)?;
+                *d = step(strategy, st, r, cost, now, false);
+            }
+            let expires_at = entry
+                .states
+                .iter()
+                .map(|(_, r, st)| st.expires_at(r))
+                .max()
+                .unwrap_or(now);
+            entry.expires_at = entry.expires_at.max(expires_at);
+            entry.last_used = now;
+        }
         Ok(decisions)
     }
 
@@ -170,6 +175,54 @@ impl MemoryStore {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Decides every rate on `states` (peeking), then commits all of them if all allow and this is
+/// not a peek.
+fn decide(
+    strategy: Strategy,
+    states: &mut [State],
+    rates: &[Rate],
+    cost: u64,
+    now: u64,
+    peek: bool,
+) -> Vec<Decision> {
+    let mut decisions: Vec<Decision> = states
+        .iter_mut()
+        .zip(rates)
+        .map(|(st, r)| step(strategy, st, r, cost, now, true))
+        .collect();
+    if !decisions.iter().all(|d| d.allowed) {
+        for d in &mut decisions {
+            d.allowed = false;
+        }
+    } else if !peek {
+        for ((d, st), r) in decisions.iter_mut().zip(states.iter_mut()).zip(rates) {
+            *d = step(strategy, st, r, cost, now, false);
+        }
+    }
+    decisions
+}
+
+fn expiry(states: &[State], rates: &[Rate], now: u64) -> u64 {
+    states
+        .iter()
+        .zip(rates)
+        .map(|(st, r)| st.expires_at(r))
+        .max()
+        .unwrap_or(now)
+}
+
+fn state_for<'a>(
+    states: &'a mut [(Strategy, Rate, State)],
+    strategy: Strategy,
+    rate: &Rate,
+) -> Result<&'a mut State> {
+    states
+        .iter_mut()
+        .find(|(s, r, _)| *s == strategy && r == rate)
+        .map(|(_, _, st)| st)
+        .ok_or_else(|| Error::internal("rate-limit state missing under its lock"))
 }
 
 /// Frees one slot in a full shard: expired keys first (a sweep at most once a second), else the

@@ -272,8 +272,14 @@ pub enum State {
         /// Units in the window before it.
         previous: u64,
     },
-    /// Moving window: (time, cost) of each hit still inside the period, oldest first.
-    Log(std::collections::VecDeque<(u64, u64)>),
+    /// Moving window: (time, cost) of each hit still inside the period, oldest first, and
+    /// their total cost.
+    Log {
+        /// The hits, oldest first.
+        entries: std::collections::VecDeque<(u64, u64)>,
+        /// Their total cost.
+        total: u64,
+    },
     /// GCRA: the theoretical arrival time, microseconds.
     Tat(u64),
 }
@@ -287,24 +293,40 @@ impl State {
             Self::Empty => 0,
             Self::Window { start, .. } => start.saturating_add(p),
             Self::Sliding { start, .. } => start.saturating_add(p.saturating_mul(2)),
-            Self::Log(log) => log.back().map_or(0, |(t, _)| t.saturating_add(p)),
+            Self::Log { entries, .. } => entries.back().map_or(0, |(t, _)| t.saturating_add(p)),
             Self::Tat(tat) => *tat,
         }
     }
 }
 
-/// Applies one strategy step: the decision for a request of `cost` at `now`, and the state to
-/// keep (the same state when denied or when only peeking). A cost above the limit is always
-/// denied, with `retry_after_us` of `u64::MAX` (it can never succeed).
-#[must_use]
+/// Applies one strategy step: the decision for a request of `cost` at `now`. The state changes
+/// only when the request is allowed and not a `peek` (a moving-window log also drops entries
+/// that aged out, which changes no decision). O(1) amortised for every strategy. A cost above the
+/// limit is always denied, with `retry_after_us` of `u64::MAX` (it can never succeed).
 pub fn step(
     strategy: Strategy,
-    state: &State,
+    state: &mut State,
     rate: &Rate,
     cost: u64,
     now: u64,
     peek: bool,
-) -> (Decision, State) {
+) -> Decision {
+    let (decision, next) = step_pure(strategy, state, rate, cost, now, peek);
+    if let Some(next) = next {
+        *state = next;
+    }
+    decision
+}
+
+/// The decision and, when it commits, the new state (moving windows mutate in place instead).
+fn step_pure(
+    strategy: Strategy,
+    state: &mut State,
+    rate: &Rate,
+    cost: u64,
+    now: u64,
+    peek: bool,
+) -> (Decision, Option<State>) {
     let (limit, p) = (rate.limit, rate.period_us);
     match strategy {
         Strategy::FixedWindow => {
@@ -333,11 +355,7 @@ pub fn step(
                     reset
                 },
             };
-            let next = if allowed && !peek {
-                State::Window { start, count: used }
-            } else {
-                state.clone()
-            };
+            let next = (allowed && !peek).then_some(State::Window { start, count: used });
             (decision, next)
         }
         Strategy::SlidingWindow => {
@@ -386,36 +404,52 @@ pub fn step(
                 },
                 retry_after_us: retry,
             };
-            let next = if allowed && !peek {
-                State::Sliding {
-                    start,
-                    count: count.saturating_add(cost),
-                    previous,
-                }
-            } else {
-                state.clone()
-            };
+            let next = (allowed && !peek).then_some(State::Sliding {
+                start,
+                count: count.saturating_add(cost),
+                previous,
+            });
             (decision, next)
         }
         Strategy::MovingWindow => {
-            let mut log = match state {
-                State::Log(l) => l.clone(),
-                _ => std::collections::VecDeque::new(),
-            };
-            while log.front().is_some_and(|(t, _)| t.saturating_add(p) <= now) {
-                log.pop_front();
+            if !matches!(state, State::Log { .. }) {
+                *state = State::Log {
+                    entries: std::collections::VecDeque::new(),
+                    total: 0,
+                };
             }
-            let used = log.iter().fold(0u64, |acc, (_, c)| acc.saturating_add(*c));
+            let State::Log { entries, total } = state else {
+                return (
+                    Decision {
+                        allowed: false,
+                        limit,
+                        remaining: 0,
+                        reset_after_us: 0,
+                        retry_after_us: 0,
+                    },
+                    None,
+                );
+            };
+            // Entries that aged out never count again: drop them (amortised O(1)).
+            while let Some(&(t, c)) = entries.front() {
+                if t.saturating_add(p) > now {
+                    break;
+                }
+                entries.pop_front();
+                *total = total.saturating_sub(c);
+            }
+            let used = *total;
             let allowed = used.saturating_add(cost) <= limit;
             let retry = if allowed {
                 0
             } else if cost > limit {
                 u64::MAX
             } else {
-                // The moment enough of the oldest hits have aged out.
+                // The moment enough of the oldest hits have aged out (stops at the first that
+                // suffices, so this walks only the hits that must expire).
                 let mut need = used.saturating_add(cost) - limit;
                 let mut at = now;
-                for (t, c) in &log {
+                for (t, c) in entries.iter() {
                     at = t.saturating_add(p);
                     need = need.saturating_sub(*c);
                     if need == 0 {
@@ -426,17 +460,22 @@ pub fn step(
             };
             if allowed && !peek && cost > 0 {
                 // Hits in the same microsecond share one entry.
-                match log.back_mut() {
+                match entries.back_mut() {
                     Some((t, c)) if *t == now => *c = c.saturating_add(cost),
-                    _ => log.push_back((now, cost)),
+                    _ => entries.push_back((now, cost)),
                 }
+                *total = total.saturating_add(cost);
             }
             let now_used = if allowed {
                 used.saturating_add(cost)
             } else {
                 used
             };
-            let reset = log.back().map_or(0, |(t, _)| t.saturating_add(p) - now);
+            let reset = if allowed && cost > 0 {
+                p
+            } else {
+                entries.back().map_or(0, |(t, _)| t.saturating_add(p) - now)
+            };
             let decision = Decision {
                 allowed,
                 limit,
@@ -444,12 +483,7 @@ pub fn step(
                 reset_after_us: reset,
                 retry_after_us: retry,
             };
-            let next = if allowed && !peek {
-                State::Log(log)
-            } else {
-                state.clone()
-            };
-            (decision, next)
+            (decision, None)
         }
         Strategy::Gcra => {
             // Emission interval T = p / limit (in u128 micro-units to keep exactness).
@@ -482,11 +516,7 @@ pub fn step(
                     allow_at - now
                 },
             };
-            let next = if allowed && !peek {
-                State::Tat(new_tat)
-            } else {
-                state.clone()
-            };
+            let next = (allowed && !peek).then_some(State::Tat(new_tat));
             (decision, next)
         }
     }
