@@ -118,7 +118,7 @@ bench: wheel lib
 	mkdir -p $(BUILD)
 	$(CC) $(CWARN) -O2 bench/aead_bench.c -o $(BUILD)/aead_bench $$(pkg-config --cflags --libs bulwark)
 	$(CC) $(CWARN) -O2 bench/jwt_bench.c -o $(BUILD)/jwt_bench $$(pkg-config --cflags --libs bulwark)
-	BULWARK_C_BENCH=$(BUILD)/aead_bench BULWARK_C_JWT_BENCH=$(BUILD)/jwt_bench $(PY) bench/compare.py --write BENCHMARKS.md
+	BULWARK_C_BENCH=$(BUILD)/aead_bench BULWARK_C_JWT_BENCH=$(BUILD)/jwt_bench tests/with-redis.sh $(PY) bench/compare.py --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) $(DIST) $(BUILD) target/wheels

@@ -48,7 +48,14 @@ from cryptography.hazmat.primitives.ciphers import aead as ca  # noqa: E402
 from bulwark import aead as bw_aead  # noqa: E402
 from bulwark import fernet as bw_fernet  # noqa: E402
 
+import itertools  # noqa: E402
+
 import jwt as pyjwt  # noqa: E402  (PyJWT, the peer of bulwark.jwt)
+import limits  # noqa: E402  (the peer of bulwark.ratelimit)
+from limits import storage as limits_storage  # noqa: E402
+from limits import strategies as limits_strategies  # noqa: E402
+
+from bulwark import ratelimit as bw_rl  # noqa: E402
 
 from bulwark import jwt as bw_jwt  # noqa: E402
 
@@ -119,6 +126,66 @@ def _jwt_rows():
                      lambda a=alg, k=peer_pub, t=signed: pyjwt.decode(t, k, algorithms=[a]), "PyJWT + cryptography"))
     return rows
 
+def _ratelimit_rows():
+    keys = [f"client-{i}" for i in range(1000)]
+    ours_item, peer_item = bw_rl.parse("1000000/hour"), limits.parse("1000000/hour")
+    rows = []
+    backends = [("memory", "memory://")]
+    if os.environ.get("BULWARK_REDIS_URL"):
+        backends.append(("Redis", os.environ["BULWARK_REDIS_URL"]))
+    for backend, uri in backends:
+        for name, label in (("FixedWindowRateLimiter", "fixed window"), ("MovingWindowRateLimiter", "moving window"),
+                            ("SlidingWindowCounterRateLimiter", "sliding window")):
+            ours = getattr(bw_rl, name)(bw_rl.storage_from_string(uri))
+            peer = getattr(limits_strategies, name)(limits_storage.storage_from_string(uri))
+            rows.append((f"rate limit hit, {label}, {backend}, 1,000 keys",
+                         lambda o=ours, n=name, c=itertools.count(): o.hit(ours_item, n, keys[next(c) % 1000]),
+                         lambda p=peer, n=name, c=itertools.count(): p.hit(peer_item, n, keys[next(c) % 1000]),
+                         f"limits {name}"))
+    return rows
+
+
+def redis_round_trips():
+    """Round trips per decision: for Bulwark, EVALSHA calls (INFO commandstats) per decision and no
+    other client command; for limits, requests its redis-py connections sent."""
+    url = os.environ.get("BULWARK_REDIS_URL")
+    if not url:
+        return ["(Redis not running: use `make bench`)"]
+    import redis as redis_py
+
+    client = redis_py.Redis.from_url(url)
+    sent = [0]
+    original = redis_py.connection.Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent[0] += 1
+        return original(self, command, check_health)
+
+    def evalsha_calls():
+        return client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
+
+    lines = ["| strategy | Bulwark round trips per decision | limits round trips per decision |", "|---|---:|---:|"]
+    for name in ("FixedWindowRateLimiter", "MovingWindowRateLimiter", "SlidingWindowCounterRateLimiter"):
+        ours = getattr(bw_rl, name)(bw_rl.storage_from_string(url))
+        peer = getattr(limits_strategies, name)(limits_storage.storage_from_string(url))
+        ours.hit(bw_rl.parse("100/second"), name, "warm")  # loads the script once
+        peer.hit(limits.parse("100/second"), name, "warm")
+        before = evalsha_calls()
+        for i in range(200):
+            ours.hit(bw_rl.parse("1000/hour"), name, f"rt-{i % 20}")
+        ours_rt = (evalsha_calls() - before) / 200
+        redis_py.connection.Connection.send_packed_command = counting
+        try:
+            sent[0] = 0
+            for i in range(200):
+                peer.hit(limits.parse("1000/hour"), name, f"rt-{i % 20}")
+        finally:
+            redis_py.connection.Connection.send_packed_command = original
+        lines.append(f"| {name} | {ours_rt:.2f} | {sent[0] / 200:.2f} |")
+        print(lines[-1])
+    return lines
+
+
 ROWS = [
     ("compare_digest, 32 B equal", lambda: bulwark.compare_digest(_a32, _b32),
      lambda: hmac.compare_digest(_a32, _b32), "hmac.compare_digest"),
@@ -142,6 +209,7 @@ ROWS = [
     *_aead_rows("ChaCha20-Poly1305", bw_aead.ChaCha20Poly1305, ca.ChaCha20Poly1305),
     *_fernet_rows(),
     *_jwt_rows(),
+    *_ratelimit_rows(),
 ]
 
 
@@ -334,6 +402,13 @@ def main():
         "objects (its fastest path), Bulwark gets the PEM text (parsed once, then cached by digest).",
         "Issue 5's targets: HS256 encode+decode at most 0.10x PyJWT's time, every asymmetric verify at",
         "most 0.67x. Bulwark writes the payload JSON natively, byte for byte as PyJWT does.",
+        "",
+        "Rate limiting: `limits`-compatible classes on both sides, a hit on one of 1,000 keys per call,",
+        "limit never reached. Issue 7's targets: memory at most 0.10x the time of `limits`, Redis at most",
+        "0.5x, with exactly one round trip per decision (counted below with Redis INFO commandstats; the",
+        "first call of a process also loads the script).",
+        "",
+        *redis_round_trips(),
         "",
         "## C: JWT verifier handle",
         "",

@@ -3,6 +3,7 @@
  * (PKG_CONFIG_PATH=<repo>/dist/lib/pkgconfig after `make lib`). Every call returns a bw_result;
  * on failure, bw_last_error_message() says what was wrong. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bulwark.h"
@@ -162,7 +163,30 @@ int main(void) {
         bw_jwt_verifier_free(verifier);
     }
 
-    /* 15. Bad input is a clear error, never a crash. */
+    /* 15. Rate limiting: one thread-safe limiter handle; memory:// here, redis://host:port/db to
+     * share the limit between servers (BULWARK_REDIS_URL, when set). */
+    {
+        bw_limiter *limiter = NULL;
+        bw_decision d;
+        char hdrs[512];
+        size_t hdrs_len = 0;
+        const char *redis = getenv("BULWARK_REDIS_URL");
+        const char *uri = redis ? redis : "memory://";
+        if (failed("limiter_new", bw_limiter_new(uri, strlen(uri), BW_RL_SLIDING_WINDOW, "3/minute", 8, NULL, &limiter)))
+            return 1;
+        printf("rate limit on %s:", redis ? "redis" : "memory");
+        for (int i = 0; i < 4; i++) {
+            if (failed("limiter_hit", bw_limiter_hit(limiter, "login:203.0.113.9", 17, 1, &d))) return 1;
+            printf(" %s", d.allowed ? "allowed" : "denied");
+        }
+        printf("\n");
+        if (failed("limiter_headers", bw_limiter_headers(limiter, &d, hdrs, sizeof hdrs, &hdrs_len))) return 1;
+        printf("%s", hdrs);
+        bw_limiter_reset(limiter, "login:203.0.113.9", 17);
+        bw_limiter_free(limiter);
+    }
+
+    /* 16. Bad input is a clear error, never a crash. */
     rc = bw_random_bytes(NULL, 16);
     printf("bw_random_bytes(NULL, 16) -> %s\n", bw_result_str(rc));
     {

@@ -107,3 +107,17 @@ try:
     jwt.decode(signed, public_pem, algorithms=["HS256"])  # the classic alg-confusion attempt
 except jwt.InvalidTokenError as e:
     print("wrong algorithm refused:", type(e).__name__)
+
+# 15. Rate limiting: in process now, shared by the fleet through Redis later, same code.
+import os  # noqa: E402
+
+from bulwark import ratelimit  # noqa: E402
+
+limiter = ratelimit.RateLimiter("memory://", strategy="sliding-window")
+results = [limiter.hit("login:203.0.113.9", "3/minute", "100/day").allowed for _ in range(4)]
+print("login attempts allowed:", results)
+denied = limiter.hit("login:203.0.113.9", "3/minute")
+print("429 headers:", {k: v for k, v in denied.headers().items() if k in ("Retry-After", "RateLimit")})
+if os.environ.get("BULWARK_REDIS_URL"):
+    shared = ratelimit.RateLimiter(os.environ["BULWARK_REDIS_URL"], strategy="gcra")
+    print("shared through Redis:", shared.hit("api:key-1", "10/second").allowed)

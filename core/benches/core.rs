@@ -130,5 +130,59 @@ fn jwt(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, ct_eq, random, password, encryption, jwt);
+fn ratelimit(c: &mut Criterion) {
+    use bulwark::ratelimit::memory::MemoryStore;
+    use bulwark::ratelimit::{parse, Strategy};
+    let rates = parse("1000000/hour").unwrap();
+    let keys: Vec<String> = (0..1000).map(|i| format!("client-{i}")).collect();
+    let mut group = c.benchmark_group("ratelimit");
+    for strategy in [
+        Strategy::FixedWindow,
+        Strategy::SlidingWindow,
+        Strategy::MovingWindow,
+        Strategy::Gcra,
+    ] {
+        let store = MemoryStore::default();
+        let mut i = 0usize;
+        let mut now = 1_700_000_000_000_000u64;
+        group.bench_function(format!("memory_{}_1_thread", strategy.as_str()), |b| {
+            b.iter(|| {
+                i = (i + 1) % keys.len();
+                now += 1;
+                store
+                    .apply(strategy, &keys[i], &rates, 1, now, false)
+                    .unwrap()
+            })
+        });
+        // Two threads on one store: this thread measured, the other hitting other keys.
+        let store = std::sync::Arc::new(MemoryStore::default());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let other = {
+            let (store, stop, rates) = (store.clone(), stop.clone(), rates.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let key = format!("other-{}", n % 1000);
+                    let _ =
+                        store.apply(strategy, &key, &rates, 1, 1_700_000_000_000_000 + n, false);
+                }
+            })
+        };
+        group.bench_function(format!("memory_{}_2_threads", strategy.as_str()), |b| {
+            b.iter(|| {
+                i = (i + 1) % keys.len();
+                now += 1;
+                store
+                    .apply(strategy, &keys[i], &rates, 1, now, false)
+                    .unwrap()
+            })
+        });
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = other.join();
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ct_eq, random, password, encryption, jwt, ratelimit);
 criterion_main!(benches);
