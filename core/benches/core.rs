@@ -150,7 +150,7 @@ fn ratelimit(c: &mut Criterion) {
                 i = (i + 1) % keys.len();
                 now += 1;
                 store
-                    .apply(strategy, &keys[i], &rates, 1, now, false)
+                    .apply(strategy, keys.get(i).unwrap(), &rates, 1, now, false)
                     .unwrap()
             })
         });
@@ -174,7 +174,7 @@ fn ratelimit(c: &mut Criterion) {
                 i = (i + 1) % keys.len();
                 now += 1;
                 store
-                    .apply(strategy, &keys[i], &rates, 1, now, false)
+                    .apply(strategy, keys.get(i).unwrap(), &rates, 1, now, false)
                     .unwrap()
             })
         });
