@@ -123,23 +123,16 @@ impl MemoryStore {
                 entry.states.push((strategy, *r, State::Empty));
             }
         }
-        let mut decisions = Vec::with_capacity(rates.len());
-        for r in rates {
-            let st = state_for(&mut entry.states, strategy, r)?;
-            decisions.push(step(strategy, st, r, cost, now, true));
+        // Move the states out (O(1) each), decide with the shared helper, move them back.
+        let mut states = rates
+            .iter()
+            .map(|r| state_for(&mut entry.states, strategy, r).map(std::mem::take))
+            .collect::<Result<Vec<State>>>()?;
+        let decisions = decide(strategy, &mut states, rates, cost, now, peek);
+        for (r, st) in rates.iter().zip(states) {
+            *state_for(&mut entry.states, strategy, r)? = st;
         }
-        let all = decisions.iter().all(|d| d.allowed);
-        if !all {
-            for d in &mut decisions {
-                d.allowed = false;
-            }
-            return Ok(decisions);
-        }
-        if !peek {
-            for (d, r) in decisions.iter_mut().zip(rates) {
-                let st = state_for(&mut entry.states, strategy, r)?;
-                *d = step(strategy, st, r, cost, now, false);
-            }
+        if !peek && decisions.iter().all(|d| d.allowed) {
             let expires_at = entry
                 .states
                 .iter()

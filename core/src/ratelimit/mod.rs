@@ -252,9 +252,10 @@ impl Clock for ManualClock {
 }
 
 /// What a store keeps per key and rate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum State {
     /// Nothing recorded (or expired).
+    #[default]
     Empty,
     /// Fixed window: its start and count.
     Window {
