@@ -106,6 +106,7 @@ check-c:
 	# The benchmark program must keep compiling too (it is only run by `make bench`).
 	$(CC) $(CWARN) -fsyntax-only bench/aead_bench.c $$(pkg-config --cflags bulwark)
 	$(CC) $(CWARN) -fsyntax-only bench/jwt_bench.c $$(pkg-config --cflags bulwark)
+	$(CC) $(CWARN) -fsyntax-only bench/ratelimit_bench.c $$(pkg-config --cflags bulwark)
 
 check-python:
 	BULWARK_LIB=$(DIST)/lib/libbulwark.so $(VENV)/bin/pytest -q tests/python
@@ -118,7 +119,8 @@ bench: wheel lib
 	mkdir -p $(BUILD)
 	$(CC) $(CWARN) -O2 bench/aead_bench.c -o $(BUILD)/aead_bench $$(pkg-config --cflags --libs bulwark)
 	$(CC) $(CWARN) -O2 bench/jwt_bench.c -o $(BUILD)/jwt_bench $$(pkg-config --cflags --libs bulwark)
-	BULWARK_C_BENCH=$(BUILD)/aead_bench BULWARK_C_JWT_BENCH=$(BUILD)/jwt_bench tests/with-redis.sh $(PY) bench/compare.py --write BENCHMARKS.md
+	$(CC) $(CWARN) -O2 -pthread bench/ratelimit_bench.c -o $(BUILD)/ratelimit_bench $$(pkg-config --cflags --libs bulwark)
+	BULWARK_C_BENCH=$(BUILD)/aead_bench BULWARK_C_JWT_BENCH=$(BUILD)/jwt_bench BULWARK_C_RL_BENCH=$(BUILD)/ratelimit_bench tests/with-redis.sh $(PY) bench/compare.py --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) $(DIST) $(BUILD) target/wheels

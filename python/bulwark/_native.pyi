@@ -2,11 +2,15 @@
 
 from typing import Any, Iterable, List, Optional, Tuple, Union, final
 
+from typing_extensions import disjoint_base
+
 _Digest = Union[str, bytes, bytearray, memoryview]
 
 __all__ = [
     "AESGCM",
     "NativeLimiter",
+    "RateLimitItem",
+    "LimitsStrategy",
     "ratelimit_parse",
     "JwtKey",
     "jwt_decode",
@@ -378,17 +382,47 @@ class NativeLimiter:
         """As hit, without counting."""
     def reset(self, key: str, rates: List[Tuple[int, int]]) -> None:
         """Forgets key under rates."""
-    def hit_item(
-        self,
-        namespace: str,
-        identifiers: Tuple[Any, ...],
-        suffix: str,
-        limit: int,
-        period_us: int,
-        cost: int,
-        peek: bool,
-    ) -> bool:
-        """The limits fast path: one rate, key from namespace/identifiers/suffix."""
     @property
     def strategy(self) -> str:
         """The strategy's name."""
+
+@disjoint_base
+class RateLimitItem:
+    """A rate as limits.RateLimitItem: amount per multiples granularity."""
+
+    def __new__(
+        cls, amount: int, multiples: int = 1, granularity: str = "second", namespace: str = "LIMITER"
+    ) -> "RateLimitItem": ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def multiples(self) -> int: ...
+    @property
+    def granularity(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @staticmethod
+    def _from_native(limit: int, period_us: int) -> "RateLimitItem":
+        """The item of a native (limit, period_us) pair."""
+    def get_expiry(self) -> int:
+        """The period in seconds."""
+    def key_for(self, *identifiers: Any) -> str:
+        """The storage key for these identifiers."""
+    def _native(self) -> Tuple[int, int]:
+        """(limit, period_us)."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@disjoint_base
+class LimitsStrategy:
+    """Base of the limits-style strategy classes."""
+
+    def __new__(cls, storage: str, strategy: str, fail_open: bool = False) -> "LimitsStrategy": ...
+    def hit(self, item: RateLimitItem, *identifiers: Any, cost: int = 1) -> bool:
+        """Counts a request; False when over the limit."""
+    def test(self, item: RateLimitItem, *identifiers: Any, cost: int = 1) -> bool:
+        """Whether a request would be allowed."""
+    def _window(self, item: RateLimitItem, *identifiers: Any) -> Tuple[float, int]:
+        """(seconds until reset, remaining)."""
+    def clear(self, item: RateLimitItem, *identifiers: Any) -> None:
+        """Forgets the counts for the identifiers."""

@@ -31,6 +31,10 @@ from .exceptions import RateLimitExceeded as _RateLimitExceededBase
 
 __all__ = [
     "RateLimitItem",
+    "RateLimitItemPerSecond",
+    "RateLimitItemPerMinute",
+    "RateLimitItemPerHour",
+    "RateLimitItemPerDay",
     "parse",
     "parse_many",
     "Decision",
@@ -46,56 +50,38 @@ __all__ = [
 ]
 
 _MICROS = 1_000_000
-_UNITS = ((86_400, "day"), (3_600, "hour"), (60, "minute"), (1, "second"))
 
 
-class RateLimitItem:
-    """A rate: ``amount`` per ``multiples`` units of ``granularity`` (as ``limits``)."""
+RateLimitItem = _native.RateLimitItem
+"""A rate: ``amount`` per ``multiples`` units of ``granularity`` (as ``limits``); native."""
 
-    __slots__ = ("amount", "multiples", "granularity", "namespace", "_period_us", "_suffix")
 
-    def __init__(self, amount: int, multiples: int = 1, granularity: str = "second",
-                 namespace: str = "LIMITER") -> None:
-        seconds = dict((name, s) for s, name in _UNITS).get(granularity)
-        if seconds is None:
-            raise InvalidInputError(f"unknown granularity {granularity!r}")
-        if amount < 1 or multiples < 1:
-            raise InvalidInputError("amount and multiples must be at least 1")
-        self.amount, self.multiples, self.granularity, self.namespace = amount, multiples, granularity, namespace
-        self._period_us = multiples * seconds * _MICROS
-        self._suffix = f"{amount}/{multiples}/{granularity}"
+class RateLimitItemPerSecond(RateLimitItem):
+    """``amount`` per ``multiples`` seconds (``limits.RateLimitItemPerSecond``)."""
 
-    @classmethod
-    def _from_native(cls, limit: int, period_us: int) -> RateLimitItem:
-        seconds = period_us // _MICROS
-        for unit_s, name in _UNITS:
-            if seconds % unit_s == 0:
-                return cls(limit, seconds // unit_s, name)
-        raise InvalidInputError("periods are whole seconds")  # the grammar only makes those
+    def __new__(cls, amount: int, multiples: int = 1, namespace: str = "LIMITER") -> RateLimitItemPerSecond:
+        return super().__new__(cls, amount, multiples, "second", namespace)
 
-    def get_expiry(self) -> int:
-        """The period in seconds."""
-        return self._period_us // _MICROS
 
-    def key_for(self, *identifiers: str) -> str:
-        """The storage key for these identifiers (as ``limits``)."""
-        parts = [self.namespace, *map(str, identifiers), str(self.amount), str(self.multiples), self.granularity]
-        return "/".join(parts)
+class RateLimitItemPerMinute(RateLimitItem):
+    """``amount`` per ``multiples`` minutes (``limits.RateLimitItemPerMinute``)."""
 
-    def _native(self) -> tuple[int, int]:
-        return (self.amount, self._period_us)
+    def __new__(cls, amount: int, multiples: int = 1, namespace: str = "LIMITER") -> RateLimitItemPerMinute:
+        return super().__new__(cls, amount, multiples, "minute", namespace)
 
-    def __str__(self) -> str:
-        return f"{self.amount} per {self.multiples} {self.granularity}"
 
-    def __repr__(self) -> str:
-        return f"RateLimitItem({self.amount}, {self.multiples}, {self.granularity!r})"
+class RateLimitItemPerHour(RateLimitItem):
+    """``amount`` per ``multiples`` hours (``limits.RateLimitItemPerHour``)."""
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, RateLimitItem) and self._native() == other._native()
+    def __new__(cls, amount: int, multiples: int = 1, namespace: str = "LIMITER") -> RateLimitItemPerHour:
+        return super().__new__(cls, amount, multiples, "hour", namespace)
 
-    def __hash__(self) -> int:
-        return hash(self._native())
+
+class RateLimitItemPerDay(RateLimitItem):
+    """``amount`` per ``multiples`` days (``limits.RateLimitItemPerDay``)."""
+
+    def __new__(cls, amount: int, multiples: int = 1, namespace: str = "LIMITER") -> RateLimitItemPerDay:
+        return super().__new__(cls, amount, multiples, "day", namespace)
 
 
 def parse_many(rates: str) -> list[RateLimitItem]:
@@ -249,30 +235,18 @@ class WindowStats(NamedTuple):
     remaining: int
 
 
-class _LimitsStrategy:
+class _LimitsStrategy(_native.LimitsStrategy):
+    """``hit``/``test``/``clear`` are native (one call per hit); the storage decides sharing."""
+
     _strategy = "fixed-window"
 
-    def __init__(self, storage: Storage) -> None:
-        fail_open = bool(storage.options.get("fail_open", False))
-        self._limiter = RateLimiter(storage.uri, self._strategy, fail_open=fail_open)
-        self._hit = self._limiter._native.hit_item  # the whole hit in one native call
-
-    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
-        """Counts one request (of ``cost``) for the identifiers; False when over the limit."""
-        return self._hit(item.namespace, identifiers, item._suffix, item.amount, item._period_us, cost, False)
-
-    def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
-        """Whether a request would be allowed, without counting it."""
-        return self._hit(item.namespace, identifiers, item._suffix, item.amount, item._period_us, cost, True)
+    def __new__(cls, storage: Storage) -> _LimitsStrategy:
+        return super().__new__(cls, storage.uri, cls._strategy, bool(storage.options.get("fail_open", False)))
 
     def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
-        """When the window resets and how much is left."""
-        d = self._limiter.test(item.key_for(*identifiers), item, cost=0)
-        return WindowStats(time.time() + d.reset_after, d.remaining)
-
-    def clear(self, item: RateLimitItem, *identifiers: str) -> None:
-        """Forgets the counts for the identifiers."""
-        self._limiter.reset(item.key_for(*identifiers), item)
+        """When the window resets (Unix seconds) and how much is left."""
+        reset_after, remaining = self._window(item, *identifiers)
+        return WindowStats(time.time() + reset_after, remaining)
 
 
 class FixedWindowRateLimiter(_LimitsStrategy):

@@ -5,6 +5,7 @@ use crate::IntoPy;
 use bulwark::ratelimit::limiter::{Limiter, LimiterOptions, OnBackendFailure};
 use bulwark::ratelimit::{parse, Rate, Strategy};
 use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
 use std::time::Duration;
 
 /// ``[(limit, period_us), ...]`` of a rate string such as ``"10/second; 1000 per hour"``.
@@ -107,47 +108,6 @@ impl PyLimiter {
         py.detach(|| self.inner.reset(&key, &rates)).py(py)
     }
 
-    /// The `limits` fast path: one rate, the key built from ``namespace``, the identifiers and
-    /// ``suffix`` (as ``RateLimitItem.key_for``), a bool back. ``peek`` only tests.
-    #[allow(clippy::too_many_arguments)]
-    fn hit_item(
-        &self,
-        py: Python<'_>,
-        namespace: &str,
-        identifiers: &Bound<'_, pyo3::types::PyTuple>,
-        suffix: &str,
-        limit: u64,
-        period_us: u64,
-        cost: u64,
-        peek: bool,
-    ) -> PyResult<bool> {
-        let mut key = String::with_capacity(64);
-        key.push_str(namespace);
-        for id in identifiers.iter() {
-            key.push('/');
-            match id.cast::<pyo3::types::PyString>() {
-                Ok(s) => key.push_str(s.to_str()?),
-                Err(_) => key.push_str(id.str()?.to_str()?),
-            }
-        }
-        key.push('/');
-        key.push_str(suffix);
-        let rate = [Rate::new(limit, period_us).py(py)?];
-        let decide = || {
-            if peek {
-                self.inner.test(&key, &rate, cost)
-            } else {
-                self.inner.hit(&key, &rate, cost)
-            }
-        };
-        let outcome = if self.inner.is_shared() {
-            py.detach(decide)
-        } else {
-            decide()
-        };
-        Ok(outcome.py(py)?.decision.allowed)
-    }
-
     /// The strategy's name.
     #[getter]
     fn strategy(&self) -> &'static str {
@@ -195,5 +155,274 @@ impl PyLimiter {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ratelimit_parse, m)?)?;
     m.add_class::<PyLimiter>()?;
+    m.add_class::<RateLimitItem>()?;
+    m.add_class::<LimitsStrategy>()?;
     Ok(())
+}
+
+/// Seconds per granularity, longest first (the names `limits` uses).
+const UNITS: [(u64, &str); 4] = [
+    (86_400, "day"),
+    (3_600, "hour"),
+    (60, "minute"),
+    (1, "second"),
+];
+
+/// A rate as `limits.RateLimitItem`: ``amount`` per ``multiples`` ``granularity``. Native so that
+/// the `limits`-style ``hit`` reads it without Python attribute look-ups.
+#[pyclass(frozen, subclass, module = "bulwark.ratelimit", name = "RateLimitItem")]
+pub(crate) struct RateLimitItem {
+    #[pyo3(get)]
+    amount: u64,
+    #[pyo3(get)]
+    multiples: u64,
+    #[pyo3(get)]
+    granularity: &'static str,
+    #[pyo3(get)]
+    namespace: String,
+    rate: Rate,
+    /// ``amount/multiples/granularity``: the tail of every storage key.
+    suffix: String,
+}
+
+#[pymethods]
+impl RateLimitItem {
+    #[new]
+    #[pyo3(signature = (amount, multiples=1, granularity="second", namespace="LIMITER"))]
+    fn new(
+        py: Python<'_>,
+        amount: u64,
+        multiples: u64,
+        granularity: &str,
+        namespace: &str,
+    ) -> PyResult<Self> {
+        let Some(&(seconds, unit)) = UNITS
+            .iter()
+            .find(|(_, name)| *name == granularity || granularity.strip_suffix('s') == Some(name))
+        else {
+            return Err(bulwark::Error::invalid_input(format!(
+                "unknown granularity {granularity:?}: use second, minute, hour or day"
+            )))
+            .py(py);
+        };
+        if amount < 1 || multiples < 1 {
+            return Err(bulwark::Error::invalid_input(
+                "amount and multiples must be at least 1",
+            ))
+            .py(py);
+        }
+        let period_us = multiples
+            .checked_mul(seconds)
+            .and_then(|s| s.checked_mul(1_000_000))
+            .ok_or_else(|| bulwark::Error::invalid_input("the period is too long"))
+            .py(py)?;
+        Ok(Self {
+            amount,
+            multiples,
+            granularity: unit,
+            namespace: namespace.to_owned(),
+            rate: Rate::new(amount, period_us).py(py)?,
+            suffix: format!("{amount}/{multiples}/{unit}"),
+        })
+    }
+
+    /// The item of a native ``(limit, period_us)`` pair, in the largest whole unit.
+    #[staticmethod]
+    fn _from_native(py: Python<'_>, limit: u64, period_us: u64) -> PyResult<Self> {
+        let seconds = period_us / 1_000_000;
+        let found = UNITS
+            .iter()
+            .find(|(unit_s, _)| seconds > 0 && period_us % 1_000_000 == 0 && seconds % unit_s == 0);
+        match found {
+            Some(&(unit_s, name)) => Self::new(py, limit, seconds / unit_s, name, "LIMITER"),
+            None => Err(bulwark::Error::invalid_input("periods are whole seconds")).py(py),
+        }
+    }
+
+    /// The period in seconds.
+    fn get_expiry(&self) -> u64 {
+        self.rate.period_us() / 1_000_000
+    }
+
+    /// The storage key for these identifiers, as ``limits`` builds it.
+    #[pyo3(signature = (*identifiers))]
+    fn key_for(&self, identifiers: &Bound<'_, PyTuple>) -> PyResult<String> {
+        self.key(identifiers)
+    }
+
+    /// ``(limit, period_us)`` for the native limiter.
+    fn _native(&self) -> (u64, u64) {
+        (self.rate.limit(), self.rate.period_us())
+    }
+
+    fn __str__(&self) -> String {
+        format!(
+            "{} per {} {}",
+            self.amount, self.multiples, self.granularity
+        )
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "RateLimitItem({}, {}, {:?})",
+            self.amount, self.multiples, self.granularity
+        )
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<RateLimitItem>().is_ok_and(|o| {
+            let o = o.get();
+            o.rate.limit() == self.rate.limit()
+                && o.rate.period_us() == self.rate.period_us()
+                && o.namespace == self.namespace
+        })
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.rate.limit(), self.rate.period_us(), &self.namespace).hash(&mut h);
+        h.finish()
+    }
+}
+
+impl RateLimitItem {
+    /// ``namespace/identifiers.../amount/multiples/granularity``; bytes are read as UTF-8 and
+    /// anything else through ``str()``, as `limits`' ``safe_string``.
+    fn key(&self, identifiers: &Bound<'_, PyTuple>) -> PyResult<String> {
+        let mut key = String::with_capacity(self.namespace.len() + self.suffix.len() + 32);
+        key.push_str(&self.namespace);
+        for id in identifiers.iter() {
+            key.push('/');
+            if let Ok(s) = id.cast::<PyString>() {
+                key.push_str(s.to_str()?);
+            } else if let Ok(b) = id.cast::<pyo3::types::PyBytes>() {
+                // Not UTF-8: UnicodeDecodeError, as limits' bytes.decode() raises.
+                let text = std::str::from_utf8(b.as_bytes()).map_err(|e| {
+                    match pyo3::exceptions::PyUnicodeDecodeError::new_utf8(id.py(), b.as_bytes(), e)
+                    {
+                        Ok(err) => PyErr::from_value(err.into_any()),
+                        Err(err) => err,
+                    }
+                })?;
+                key.push_str(text);
+            } else {
+                key.push_str(id.str()?.to_str()?);
+            }
+        }
+        key.push('/');
+        key.push_str(&self.suffix);
+        Ok(key)
+    }
+}
+
+/// The base of the `limits`-style strategy classes: ``hit``/``test`` in one native call.
+#[pyclass(
+    frozen,
+    subclass,
+    module = "bulwark.ratelimit",
+    name = "LimitsStrategy"
+)]
+struct LimitsStrategy {
+    inner: Limiter,
+}
+
+#[pymethods]
+impl LimitsStrategy {
+    #[new]
+    #[pyo3(signature = (storage, strategy, fail_open=false))]
+    fn new(py: Python<'_>, storage: &str, strategy: &str, fail_open: bool) -> PyResult<Self> {
+        let options = LimiterOptions {
+            on_backend_failure: if fail_open {
+                OnBackendFailure::Allow
+            } else {
+                OnBackendFailure::Deny
+            },
+            ..LimiterOptions::default()
+        };
+        let strategy: Strategy = strategy.parse().py(py)?;
+        Ok(Self {
+            inner: Limiter::new(storage, strategy, &options).py(py)?,
+        })
+    }
+
+    /// Counts one request (of ``cost``) for the identifiers; False when over the limit.
+    #[pyo3(signature = (item, *identifiers, cost=1))]
+    fn hit(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, RateLimitItem>,
+        identifiers: &Bound<'_, PyTuple>,
+        cost: u64,
+    ) -> PyResult<bool> {
+        Ok(self.decide(py, item, identifiers, cost, false)?.allowed)
+    }
+
+    /// Whether a request would be allowed, without counting it.
+    #[pyo3(signature = (item, *identifiers, cost=1))]
+    fn test(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, RateLimitItem>,
+        identifiers: &Bound<'_, PyTuple>,
+        cost: u64,
+    ) -> PyResult<bool> {
+        Ok(self.decide(py, item, identifiers, cost, true)?.allowed)
+    }
+
+    /// ``(seconds until the window resets, remaining)`` without counting.
+    #[pyo3(signature = (item, *identifiers))]
+    fn _window(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, RateLimitItem>,
+        identifiers: &Bound<'_, PyTuple>,
+    ) -> PyResult<(f64, u64)> {
+        let d = self.decide(py, item, identifiers, 0, true)?;
+        #[allow(clippy::cast_precision_loss)] // microseconds within a day's range are exact in f64
+        Ok((d.reset_after_us as f64 / 1e6, d.remaining))
+    }
+
+    /// Forgets the counts for the identifiers.
+    #[pyo3(signature = (item, *identifiers))]
+    fn clear(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, RateLimitItem>,
+        identifiers: &Bound<'_, PyTuple>,
+    ) -> PyResult<()> {
+        let item = item.get();
+        let key = item.key(identifiers)?;
+        let rate = [item.rate];
+        py.detach(|| self.inner.reset(&key, &rate)).py(py)
+    }
+}
+
+impl LimitsStrategy {
+    fn decide(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, RateLimitItem>,
+        identifiers: &Bound<'_, PyTuple>,
+        cost: u64,
+        peek: bool,
+    ) -> PyResult<bulwark::ratelimit::Decision> {
+        let item = item.get();
+        let key = item.key(identifiers)?;
+        let rate = [item.rate];
+        let decide = || {
+            if peek {
+                self.inner.test(&key, &rate, cost)
+            } else {
+                self.inner.hit(&key, &rate, cost)
+            }
+        };
+        // Redis is a network round trip: let other threads run meanwhile.
+        let outcome = if self.inner.is_shared() {
+            py.detach(decide)
+        } else {
+            decide()
+        };
+        Ok(outcome.py(py)?.decision)
+    }
 }

@@ -33,6 +33,38 @@ def test_rate_grammar_matches_limits():
             rl.parse_many(bad)
 
 
+def test_rate_items_and_keys_as_limits_builds_them():
+    for unit in ("Second", "Minute", "Hour", "Day"):
+        ours = getattr(rl, f"RateLimitItemPer{unit}")(7, 2, namespace="NS")
+        theirs = getattr(limits, f"RateLimitItemPer{unit}")(7, 2, namespace="NS")
+        assert (ours.amount, ours.multiples, ours.namespace, ours.get_expiry()) == (
+            theirs.amount, theirs.multiples, theirs.namespace, theirs.get_expiry())
+        assert isinstance(ours, rl.RateLimitItem)
+        # identifiers of every type limits' safe_string accepts
+        assert ours.key_for("a", b"b", 3, 4.5) == theirs.key_for("a", b"b", 3, 4.5)
+    assert rl.RateLimitItemPerMinute(5) == rl.parse("5/minute")
+    assert hash(rl.RateLimitItemPerMinute(5)) == hash(rl.parse("5 per minute"))
+    assert rl.RateLimitItemPerMinute(5) != rl.RateLimitItemPerSecond(5)
+    assert rl.RateLimitItemPerMinute(5, namespace="A") != rl.RateLimitItemPerMinute(5, namespace="B")
+    for bad in [(0,), (1, 0)]:
+        with pytest.raises(InvalidInputError, match="at least 1"):
+            rl.RateLimitItemPerSecond(*bad)
+    with pytest.raises(InvalidInputError, match="fortnight"):
+        rl.RateLimitItem(1, 1, "fortnight")
+    with pytest.raises(OverflowError):
+        rl.RateLimitItemPerSecond(-1)
+    with pytest.raises(UnicodeDecodeError):
+        rl.parse("1/second").key_for(b"\xff")
+    with pytest.raises(TypeError):
+        rl.FixedWindowRateLimiter(rl.storage_from_string("memory://")).hit("5/minute", "x")
+
+
+@pytest.mark.parametrize("strategy", ["fixed-window", "sliding-window", "moving-window", "gcra"])
+def test_a_rate_given_twice_counts_once(strategy):
+    limiter = rl.RateLimiter("memory://", strategy)
+    assert [limiter.hit("k", "3/minute", "3 per minute").allowed for _ in range(5)] == [True] * 3 + [False] * 2
+
+
 @pytest.mark.parametrize("name", ["FixedWindowRateLimiter", "MovingWindowRateLimiter", "SlidingWindowCounterRateLimiter"])
 def test_limits_surface_decides_as_limits_does(name):
     ours = getattr(rl, name)(rl.storage_from_string("memory://"))

@@ -86,61 +86,34 @@ impl MemoryStore {
             return Err(Error::invalid_input("no rate given"));
         }
         let mut shard = self.shard(key)?;
-        if !shard.map.contains_key(key) {
-            // A first hit: decide on empty states; insert only when something is counted.
-            let mut states = vec![State::Empty; rates.len()];
-            let decisions = decide(strategy, &mut states, rates, cost, now, peek);
-            if decisions.iter().all(|d| d.allowed) && !peek {
-                if shard.map.len() >= self.per_shard {
-                    make_room(&mut shard, now, self.per_shard);
-                }
-                let expires_at = expiry(&states, rates, now);
-                shard.map.insert(
-                    key.to_owned(),
-                    Entry {
-                        states: rates
-                            .iter()
-                            .zip(states)
-                            .map(|(r, st)| (strategy, *r, st))
-                            .collect(),
-                        expires_at,
-                        last_used: now,
-                    },
-                );
+        if let Some(entry) = shard.map.get_mut(key) {
+            // New rates for this key start empty.
+            line_up(&mut entry.states, strategy, rates);
+            let decisions = decide(strategy, &mut entry.states, rates, cost, now, peek)?;
+            if !peek && decisions.iter().all(|d| d.allowed) {
+                let expires_at = expiry(&entry.states, now);
+                entry.expires_at = entry.expires_at.max(expires_at);
+                entry.last_used = now;
             }
             return Ok(decisions);
         }
-        let Some(entry) = shard.map.get_mut(key) else {
-            return Err(Error::internal("rate-limit entry vanished under its lock"));
-        };
-        // Line the entry's states up with the rates asked for (new rates start empty).
-        for r in rates {
-            if !entry
-                .states
-                .iter()
-                .any(|(s, rr, _)| *s == strategy && rr == r)
-            {
-                entry.states.push((strategy, *r, State::Empty));
-            }
-        }
-        // Move the states out (O(1) each), decide with the shared helper, move them back.
-        let mut states = rates
-            .iter()
-            .map(|r| state_for(&mut entry.states, strategy, r).map(std::mem::take))
-            .collect::<Result<Vec<State>>>()?;
-        let decisions = decide(strategy, &mut states, rates, cost, now, peek);
-        for (r, st) in rates.iter().zip(states) {
-            *state_for(&mut entry.states, strategy, r)? = st;
-        }
+        // A first hit: decide on empty states; insert only when something is counted.
+        let mut states = Vec::with_capacity(rates.len());
+        line_up(&mut states, strategy, rates);
+        let decisions = decide(strategy, &mut states, rates, cost, now, peek)?;
         if !peek && decisions.iter().all(|d| d.allowed) {
-            let expires_at = entry
-                .states
-                .iter()
-                .map(|(_, r, st)| st.expires_at(r))
-                .max()
-                .unwrap_or(now);
-            entry.expires_at = entry.expires_at.max(expires_at);
-            entry.last_used = now;
+            if shard.map.len() >= self.per_shard {
+                make_room(&mut shard, now, self.per_shard);
+            }
+            let expires_at = expiry(&states, now);
+            shard.map.insert(
+                key.to_owned(),
+                Entry {
+                    states,
+                    expires_at,
+                    last_used: now,
+                },
+            );
         }
         Ok(decisions)
     }
@@ -170,38 +143,69 @@ impl MemoryStore {
     }
 }
 
-/// Decides every rate on `states` (peeking), then commits all of them if all allow and this is
-/// not a peek.
+/// Adds an empty state for each of `rates` that `states` does not hold yet.
+fn line_up(states: &mut Vec<(Strategy, Rate, State)>, strategy: Strategy, rates: &[Rate]) {
+    for r in rates {
+        if !states.iter().any(|(s, rr, _)| *s == strategy && rr == r) {
+            states.push((strategy, *r, State::Empty));
+        }
+    }
+}
+
+/// Decides every rate on its state (peeking), then commits all of them if all allow and this is
+/// not a peek: a request is counted against every rate or none. The one decision path for new
+/// and existing keys.
 fn decide(
     strategy: Strategy,
-    states: &mut [State],
+    states: &mut [(Strategy, Rate, State)],
     rates: &[Rate],
     cost: u64,
     now: u64,
     peek: bool,
-) -> Vec<Decision> {
-    let mut decisions: Vec<Decision> = states
-        .iter_mut()
-        .zip(rates)
-        .map(|(st, r)| step(strategy, st, r, cost, now, true))
-        .collect();
+) -> Result<Vec<Decision>> {
+    let mut decisions = Vec::with_capacity(rates.len());
+    for r in rates {
+        decisions.push(step(
+            strategy,
+            state_for(states, strategy, r)?,
+            r,
+            cost,
+            now,
+            true,
+        ));
+    }
     if !decisions.iter().all(|d| d.allowed) {
         for d in &mut decisions {
             d.allowed = false;
         }
     } else if !peek {
-        for ((d, st), r) in decisions.iter_mut().zip(states.iter_mut()).zip(rates) {
-            *d = step(strategy, st, r, cost, now, false);
+        for (i, r) in rates.iter().enumerate() {
+            // A rate listed twice is one state: count it once.
+            let earlier = rates.get(..i).and_then(|e| e.iter().position(|e| e == r));
+            let d = match earlier.and_then(|j| decisions.get(j)) {
+                Some(d) => *d,
+                None => step(
+                    strategy,
+                    state_for(states, strategy, r)?,
+                    r,
+                    cost,
+                    now,
+                    false,
+                ),
+            };
+            if let Some(slot) = decisions.get_mut(i) {
+                *slot = d;
+            }
         }
     }
-    decisions
+    Ok(decisions)
 }
 
-fn expiry(states: &[State], rates: &[Rate], now: u64) -> u64 {
+/// When the last of `states` runs out (microseconds).
+fn expiry(states: &[(Strategy, Rate, State)], now: u64) -> u64 {
     states
         .iter()
-        .zip(rates)
-        .map(|(st, r)| st.expires_at(r))
+        .map(|(_, r, st)| st.expires_at(r))
         .max()
         .unwrap_or(now)
 }

@@ -66,35 +66,53 @@ for i = 1, #KEYS do
       expire_at(key, start + 2 * p)
     end
   elseif strategy == 'moving-window' then
-    local entries = redis.call('LRANGE', key, 0, -1)
-    local log, drop = {}, 0
-    for _, e in ipairs(entries) do
-      local ts, c = string.match(e, '^(%d+):(%d+)$')
-      ts, c = tonumber(ts), tonumber(c)
-      if ts + p <= now then drop = drop + 1 else log[#log + 1] = {ts, c} end
+    -- The exact log, oldest first, one entry "ts:cost:cum" per counted hit, where cum is the
+    -- running total of the costs pushed, so the window's total is O(1):
+    -- cum(newest) - (cum(oldest) - cost(oldest)). Expired entries are popped from the head
+    -- (each once); only a denial searches the log, by bisection, for when enough frees up.
+    local function entry(e)
+      if not e then return nil end
+      local ts, c, cum = string.match(e, '^(%d+):(%d+):(%d+)$')
+      return tonumber(ts), tonumber(c), tonumber(cum)
     end
-    local used = 0
-    for _, e in ipairs(log) do used = used + e[2] end
+    local used, base, last_ts, last_cum, n = 0, 0, nil, 0, 0
+    while true do
+      local e = redis.call('LINDEX', key, 0)
+      if not e then break end
+      local ts, c, cum = entry(e)
+      if ts and ts + p > now then
+        base = cum - c
+        n = redis.call('LLEN', key)
+        local lts, _, lcum = entry(redis.call('LINDEX', key, -1))
+        last_ts, last_cum = lts, lcum
+        used = last_cum - base
+        break
+      end
+      redis.call('LPOP', key)
+    end
     allowed = used + cost <= limit
     if allowed then retry = 0
     elseif cost > limit then retry = -1
     else
-      local need, at = used + cost - limit, now
-      for _, e in ipairs(log) do
-        at = e[1] + p
-        need = need - e[2]
-        if need <= 0 then break end
+      -- the oldest entry whose removal (with all before it) frees `need`
+      local need, lo, hi = used + cost - limit, 0, n - 1
+      while lo < hi do
+        local mid = math.floor((lo + hi) / 2)
+        local _, _, cum = entry(redis.call('LINDEX', key, mid))
+        if cum - base >= need then hi = mid else lo = mid + 1 end
       end
-      retry = at - now
+      local ts = entry(redis.call('LINDEX', key, lo))
+      retry = ts + p - now
     end
     local now_used = allowed and used + cost or used
     remaining, uncounted = math.max(limit - now_used, 0), math.max(limit - used, 0)
-    local last = log[#log]
-    if allowed and cost > 0 then reset = p elseif last then reset = last[1] + p - now else reset = 0 end
+    if allowed and cost > 0 then reset = p elseif last_ts then reset = last_ts + p - now else reset = 0 end
+    local next_cum = last_cum + cost
     writes[i] = function()
-      if drop > 0 then redis.call('LTRIM', key, drop, -1) end
-      if cost > 0 then redis.call('RPUSH', key, fmt(now) .. ':' .. fmt(cost)) end
-      expire_at(key, now + p)
+      if cost > 0 then
+        redis.call('RPUSH', key, fmt(now) .. ':' .. fmt(cost) .. ':' .. fmt(next_cum))
+        expire_at(key, now + p)
+      end
     end
   elseif strategy == 'gcra' then
     local tat = tonumber(redis.call('GET', key) or '0')
@@ -123,7 +141,11 @@ for i = 1, #KEYS do
   out[#out + 1] = retry
 end
 if all and not peek then
-  for i = 1, #KEYS do writes[i]() end
+  -- a rate listed twice is one key: count it once
+  local written = {}
+  for i = 1, #KEYS do
+    if not written[KEYS[i]] then written[KEYS[i]] = true; writes[i]() end
+  end
 end
 out[1] = all and 1 or 0
 return out

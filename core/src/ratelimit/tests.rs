@@ -330,6 +330,29 @@ fn extreme_periods_costs_and_times_never_overflow() {
     }
 }
 
+#[test]
+fn a_rate_listed_twice_counts_once() {
+    let r = rate(3, 60);
+    for strategy in [
+        Strategy::FixedWindow,
+        Strategy::SlidingWindow,
+        Strategy::MovingWindow,
+        Strategy::Gcra,
+    ] {
+        let store = MemoryStore::new(10);
+        let admitted = (0..10)
+            .filter(|i| {
+                store
+                    .apply(strategy, "dup", &[r, r], 1, T0 + i, false)
+                    .unwrap()
+                    .iter()
+                    .all(|d| d.allowed)
+            })
+            .count();
+        assert_eq!(admitted, 3, "{strategy:?}");
+    }
+}
+
 mod redis {
     //! Against the redis-server `make test` starts (BULWARK_REDIS_URL); skipped loudly without.
     use super::super::redis_store::RedisStore;
@@ -398,6 +421,54 @@ mod redis {
             // The denied hit was not counted against the looser rate.
             assert_eq!(d[1].remaining, 1, "{strategy:?}: {d:?}");
         }
+    }
+
+    #[test]
+    fn a_rate_listed_twice_counts_once() {
+        let Some(store) = store("dup") else { return };
+        let r = rate(3, 60);
+        for strategy in STRATEGIES {
+            let admitted = (0..10)
+                .filter(|_| {
+                    store
+                        .apply(strategy, "dup", &[r, r], 1, false)
+                        .unwrap()
+                        .iter()
+                        .all(|d| d.allowed)
+                })
+                .count();
+            assert_eq!(admitted, 3, "{strategy:?}");
+        }
+    }
+
+    #[test]
+    fn moving_window_log_on_redis_frees_entries_oldest_first() {
+        let Some(store) = store("log") else { return };
+        let r = Rate::new(5, 2 * S).unwrap();
+        let mw = Strategy::MovingWindow;
+        let start = std::time::Instant::now();
+        assert!(store.apply(mw, "l", &[r], 2, false).unwrap()[0].allowed);
+        std::thread::sleep(Duration::from_millis(400));
+        assert!(store.apply(mw, "l", &[r], 2, false).unwrap()[0].allowed);
+        let d = store.apply(mw, "l", &[r], 1, false).unwrap()[0];
+        assert!(d.allowed && d.remaining == 0, "{d:?}");
+        // Cost 2 waits for the first entry (2 s after it), cost 3 for the second one too.
+        let elapsed = start.elapsed().as_micros() as u64;
+        let d2 = store.apply(mw, "l", &[r], 2, true).unwrap()[0];
+        assert!(!d2.allowed, "{d2:?}");
+        assert!(d2.retry_after_us <= 2 * S - 400_000 + 50_000, "{d2:?}");
+        assert!(d2.retry_after_us + elapsed + 50_000 >= 2 * S, "{d2:?}");
+        let d3 = store.apply(mw, "l", &[r], 3, true).unwrap()[0];
+        assert!(
+            d3.retry_after_us > d2.retry_after_us + 300_000,
+            "{d2:?} {d3:?}"
+        );
+        assert!(d3.retry_after_us <= 2 * S, "{d3:?}");
+        // Once the first entry expires, its 2 units are free again and only those.
+        std::thread::sleep(Duration::from_micros(d2.retry_after_us + 20_000));
+        let d = store.apply(mw, "l", &[r], 2, true).unwrap()[0];
+        assert!(d.allowed && d.remaining == 0, "{d:?}");
+        assert!(!store.apply(mw, "l", &[r], 3, true).unwrap()[0].allowed);
     }
 
     #[test]
