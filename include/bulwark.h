@@ -94,6 +94,46 @@
 #define BW_JWT_PEM_CAPACITY 4096
 
 /**
+ * Algorithm: HMAC-SHA-1 (also what 0 means).
+ */
+#define BW_OTP_SHA1 1
+
+/**
+ * Algorithm: HMAC-SHA-256.
+ */
+#define BW_OTP_SHA256 2
+
+/**
+ * Algorithm: HMAC-SHA-512.
+ */
+#define BW_OTP_SHA512 3
+
+/**
+ * `bw_otp_uri.kind`: a time-based code (`otpauth://totp/`).
+ */
+#define BW_OTP_TOTP 1
+
+/**
+ * `bw_otp_uri.kind`: a counter-based code (`otpauth://hotp/`).
+ */
+#define BW_OTP_HOTP 2
+
+/**
+ * Characters of a secret from `bw_totp_generate_secret` (160 bits of base32).
+ */
+#define BW_OTP_SECRET_LEN 32
+
+/**
+ * A buffer this size holds any code plus its NUL (10 digits at most).
+ */
+#define BW_OTP_CODE_CAPACITY 11
+
+/**
+ * Capacity of each text field of `bw_otp_uri`, NUL included.
+ */
+#define BW_OTP_FIELD_CAPACITY 256
+
+/**
  * A buffer of this many bytes holds any hash string the library produces, NUL included.
  */
 #define BW_PASSWORD_HASH_MAX_LEN 256
@@ -267,6 +307,10 @@ enum bw_result
    */
   BW_ERR_INVALID_KEY = 410,
   /**
+   * A one-time code is valid but was already used (or is older than the last one used).
+   */
+  BW_ERR_OTP_REPLAYED = 500,
+  /**
    * A rate limit denied the request.
    */
   BW_ERR_RATE_LIMITED = 600,
@@ -322,6 +366,12 @@ typedef struct bw_limiter bw_limiter;
  * `bw_redact_*` function takes one; NULL means the default field list.
  */
 typedef struct bw_redactor bw_redactor;
+
+/**
+ * A replay guard (opaque): remembers the last accepted step per account in memory or in Redis.
+ * Safe to share between threads. Free with `bw_replay_guard_free`.
+ */
+typedef struct bw_replay_guard bw_replay_guard;
 
 /**
  * Options of `bw_jwt_verifier_new`. Zero-initialise (`= {0}`) or use
@@ -400,6 +450,80 @@ typedef struct {
    */
   uint32_t flags;
 } bw_jwt_verifier_options;
+
+/**
+ * OTP parameters; zero-initialise (`= {0}`) for the defaults: SHA-1, 6 digits, 30 s, T0 = 0,
+ * secrets of at least 128 bits.
+ */
+typedef struct {
+  /**
+   * `BW_OTP_SHA1` (or 0), `BW_OTP_SHA256` or `BW_OTP_SHA512`.
+   */
+  uint32_t algorithm;
+  /**
+   * Digits per code, 6 to 10; 0 means 6.
+   */
+  uint32_t digits;
+  /**
+   * Seconds per TOTP step; 0 means 30.
+   */
+  uint64_t period;
+  /**
+   * Unix time at which TOTP step 0 starts (RFC 6238's T0).
+   */
+  uint64_t t0;
+  /**
+   * Accept secrets under 128 bits (only for existing enrolments).
+   */
+  bool allow_short_secret;
+} bw_otp_params;
+
+/**
+ * An `otpauth://` URI taken apart by `bw_otp_parse_uri`. Text fields are NUL-terminated with
+ * their length beside them. `secret` is key material: wipe the struct after use.
+ */
+typedef struct {
+  /**
+   * `BW_OTP_TOTP` or `BW_OTP_HOTP`.
+   */
+  uint32_t kind;
+  /**
+   * The base32 secret as written in the URI.
+   */
+  char secret[BW_OTP_FIELD_CAPACITY];
+  /**
+   * Length of `secret`.
+   */
+  size_t secret_len;
+  /**
+   * The account name.
+   */
+  char account[BW_OTP_FIELD_CAPACITY];
+  /**
+   * Length of `account`.
+   */
+  size_t account_len;
+  /**
+   * The issuer (empty when `has_issuer` is false).
+   */
+  char issuer[BW_OTP_FIELD_CAPACITY];
+  /**
+   * Length of `issuer`.
+   */
+  size_t issuer_len;
+  /**
+   * Whether the URI names an issuer.
+   */
+  bool has_issuer;
+  /**
+   * Parameters: algorithm (`BW_OTP_SHA*`), digits and period; t0 is 0.
+   */
+  bw_otp_params params;
+  /**
+   * The initial counter (HOTP; 0 otherwise).
+   */
+  uint64_t counter;
+} bw_otp_uri;
 
 /**
  * Argon2 parameters: passes, memory in KiB, lanes, hash length and salt length in bytes.
@@ -915,6 +1039,170 @@ bw_result bw_jwt_generate_key_pair(const char *alg,
                                    char *public_pem,
                                    size_t public_cap,
                                    size_t *public_len);
+
+/**
+ * Writes a new random base32 secret (`BW_OTP_SECRET_LEN` characters, 160 bits, no padding) plus
+ * a NUL into `buf`; for TOTP and HOTP alike. Buffer contract as every text output.
+ */
+bw_result bw_totp_generate_secret(char *buf, size_t cap, size_t *out_len);
+
+/**
+ * Writes the TOTP code at Unix time `time` (zero-padded digits plus a NUL) into `buf`;
+ * `BW_OTP_CODE_CAPACITY` always suffices. `params` may be NULL for the defaults.
+ */
+bw_result bw_totp_code(const char *secret,
+                       size_t secret_len,
+                       const bw_otp_params *params,
+                       uint64_t time,
+                       char *buf,
+                       size_t cap,
+                       size_t *out_len);
+
+/**
+ * Checks `code` against every step within `window` steps of `time`'s (each side; at most 1000),
+ * all compared in constant time, and writes the matched step to `*out_step`. A wrong code is
+ * `BW_ERR_VERIFICATION_FAILED`.
+ */
+bw_result bw_totp_verify(const char *secret,
+                         size_t secret_len,
+                         const bw_otp_params *params,
+                         const char *code,
+                         size_t code_len,
+                         uint64_t time,
+                         uint64_t window,
+                         uint64_t *out_step);
+
+/**
+ * As `bw_totp_verify`, accepting the code only for a step later than `*last_used_step` (NULL
+ * when no code was accepted yet) and writing the step to store next to `*out_step`. A valid code
+ * of that step or an earlier one is `BW_ERR_OTP_REPLAYED`; a wrong code
+ * `BW_ERR_VERIFICATION_FAILED`.
+ */
+bw_result bw_totp_verify_once(const char *secret,
+                              size_t secret_len,
+                              const bw_otp_params *params,
+                              const char *code,
+                              size_t code_len,
+                              uint64_t time,
+                              uint64_t window,
+                              const uint64_t *last_used_step,
+                              uint64_t *out_step);
+
+/**
+ * Writes the `otpauth://totp/` provisioning URI (as pyotp writes it) plus a NUL into `buf`.
+ * `issuer` may be NULL with length 0 for none.
+ */
+bw_result bw_totp_provisioning_uri(const char *secret,
+                                   size_t secret_len,
+                                   const bw_otp_params *params,
+                                   const char *account,
+                                   size_t account_len,
+                                   const char *issuer,
+                                   size_t issuer_len,
+                                   char *buf,
+                                   size_t cap,
+                                   size_t *out_len);
+
+/**
+ * Writes the HOTP code of `counter` (digits plus a NUL) into `buf`.
+ */
+bw_result bw_hotp_code(const char *secret,
+                       size_t secret_len,
+                       const bw_otp_params *params,
+                       uint64_t counter,
+                       char *buf,
+                       size_t cap,
+                       size_t *out_len);
+
+/**
+ * Checks `code` against counters `counter` to `counter + look_ahead` (at most 1000), all in
+ * constant time, and writes the matched counter to `*out_counter`; store `*out_counter + 1` as
+ * the next counter so that no code works twice. A wrong code is `BW_ERR_VERIFICATION_FAILED`.
+ */
+bw_result bw_hotp_verify(const char *secret,
+                         size_t secret_len,
+                         const bw_otp_params *params,
+                         const char *code,
+                         size_t code_len,
+                         uint64_t counter,
+                         uint64_t look_ahead,
+                         uint64_t *out_counter);
+
+/**
+ * Writes the `otpauth://hotp/` provisioning URI with `initial_count` plus a NUL into `buf`.
+ * `issuer` may be NULL with length 0 for none.
+ */
+bw_result bw_hotp_provisioning_uri(const char *secret,
+                                   size_t secret_len,
+                                   const bw_otp_params *params,
+                                   const char *account,
+                                   size_t account_len,
+                                   const char *issuer,
+                                   size_t issuer_len,
+                                   uint64_t initial_count,
+                                   char *buf,
+                                   size_t cap,
+                                   size_t *out_len);
+
+/**
+ * Parses an `otpauth://totp/…` or `otpauth://hotp/…` URI into `*out` (pyotp's rules; text
+ * fields up to `BW_OTP_FIELD_CAPACITY - 1` bytes). Malformed URIs are `BW_ERR_INVALID_INPUT`
+ * with what is wrong in the message.
+ */
+bw_result bw_otp_parse_uri(const char *uri, size_t uri_len, bw_otp_uri *out_uri);
+
+/**
+ * Writes the QR code of `text` (a provisioning URI) as an SVG document plus a NUL into `buf`.
+ * Text too long for a QR code is `BW_ERR_INVALID_INPUT`.
+ */
+bw_result bw_otp_qr_svg(const char *text_ptr,
+                        size_t text_len,
+                        char *buf,
+                        size_t cap,
+                        size_t *out_len);
+
+/**
+ * Writes the QR code of `text` as a grayscale PNG with `scale` pixels per module (1 to 64) into
+ * `buf` (bytes, no NUL); `*out_len` is its size, or the size needed with
+ * `BW_ERR_BUFFER_TOO_SMALL`.
+ */
+bw_result bw_otp_qr_png(const char *text_ptr,
+                        size_t text_len,
+                        uint32_t scale,
+                        uint8_t *buf,
+                        size_t cap,
+                        size_t *out_len);
+
+/**
+ * Creates a replay guard on `storage_uri` (`memory://` or `redis://host:port/db`; Redis keys
+ * under `bulwark:otp:`). Free with `bw_replay_guard_free`.
+ */
+bw_result bw_replay_guard_new(const char *storage_uri,
+                              size_t storage_uri_len,
+                              bw_replay_guard **out_guard);
+
+/**
+ * Verifies a TOTP `code` for `account` at `time` within `window` steps and records the step:
+ * the first request to use a code wins (atomically, across processes with Redis); the same
+ * code again, or an older one, is `BW_ERR_OTP_REPLAYED`; a wrong code
+ * `BW_ERR_VERIFICATION_FAILED`; Redis unreachable `BW_ERR_BACKEND` (fail closed). Thread-safe.
+ */
+bw_result bw_replay_guard_verify(const bw_replay_guard *guard,
+                                 const char *account,
+                                 size_t account_len,
+                                 const char *secret,
+                                 size_t secret_len,
+                                 const bw_otp_params *params,
+                                 const char *code,
+                                 size_t code_len,
+                                 uint64_t time,
+                                 uint64_t window,
+                                 uint64_t *out_step);
+
+/**
+ * Frees a replay guard from `bw_replay_guard_new`; NULL is a no-op.
+ */
+bw_result bw_replay_guard_free(bw_replay_guard *guard);
 
 /**
  * Returns `BW_PASSWORD_HASH_MAX_LEN`, for callers that cannot read C macros (ctypes, cffi).

@@ -44,6 +44,8 @@ pub enum ErrorKind {
     AlgorithmNotAllowed,
     /// A key is unusable: wrong format, wrong type for the algorithm, too short, or not found.
     InvalidKey,
+    /// A one-time code that is valid but was already used (or is older than the last one used).
+    Replayed,
 }
 
 impl ErrorKind {
@@ -67,6 +69,7 @@ impl ErrorKind {
             Self::InvalidClaim => "invalid claim",
             Self::AlgorithmNotAllowed => "algorithm not allowed",
             Self::InvalidKey => "invalid key",
+            Self::Replayed => "code already used",
         }
     }
 }

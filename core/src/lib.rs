@@ -22,6 +22,7 @@ pub mod error;
 pub mod fernet;
 pub mod headers;
 pub mod jwt;
+pub mod otp;
 pub mod password;
 pub mod random;
 pub mod ratelimit;

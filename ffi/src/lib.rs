@@ -11,6 +11,7 @@
 mod crypto;
 mod guard;
 mod jwt;
+mod otp;
 mod password;
 mod ratelimit;
 mod result;
@@ -20,6 +21,7 @@ use bulwark::random;
 pub use crypto::*;
 use guard::{check_out_buffer, ffi_guard, out, reserve_text, slice, slice_mut, write_text};
 pub use jwt::*;
+pub use otp::*;
 pub use password::*;
 pub use ratelimit::*;
 pub use result::bw_result;

@@ -54,6 +54,8 @@ pub enum bw_result {
     BW_ERR_ALGORITHM_NOT_ALLOWED = 409,
     /// A key is unusable: wrong format, wrong type for the algorithm, too short, or not found.
     BW_ERR_INVALID_KEY = 410,
+    /// A one-time code is valid but was already used (or is older than the last one used).
+    BW_ERR_OTP_REPLAYED = 500,
     /// A rate limit denied the request.
     BW_ERR_RATE_LIMITED = 600,
     /// A bug inside the library: an invariant did not hold.
@@ -66,7 +68,7 @@ pub enum bw_result {
 
 impl bw_result {
     /// Every code, for tests and for `bw_result_str`.
-    pub(crate) const ALL: [bw_result; 21] = [
+    pub(crate) const ALL: [bw_result; 22] = [
         Self::BW_OK,
         Self::BW_ERR_NULL_PARAMETER,
         Self::BW_ERR_INVALID_INPUT,
@@ -84,6 +86,7 @@ impl bw_result {
         Self::BW_ERR_INVALID_CLAIM,
         Self::BW_ERR_ALGORITHM_NOT_ALLOWED,
         Self::BW_ERR_INVALID_KEY,
+        Self::BW_ERR_OTP_REPLAYED,
         Self::BW_ERR_RATE_LIMITED,
         Self::BW_ERR_INTERNAL,
         Self::BW_ERR_PANIC,
@@ -110,6 +113,7 @@ impl bw_result {
             Self::BW_ERR_INVALID_CLAIM => "invalid claim\0",
             Self::BW_ERR_ALGORITHM_NOT_ALLOWED => "algorithm not allowed\0",
             Self::BW_ERR_INVALID_KEY => "invalid key\0",
+            Self::BW_ERR_OTP_REPLAYED => "one-time code already used\0",
             Self::BW_ERR_RATE_LIMITED => "rate limited\0",
             Self::BW_ERR_INTERNAL => "internal error\0",
             Self::BW_ERR_PANIC => "internal error: panic caught at the C boundary\0",
@@ -136,6 +140,7 @@ impl bw_result {
             K::InvalidClaim => Self::BW_ERR_INVALID_CLAIM,
             K::AlgorithmNotAllowed => Self::BW_ERR_ALGORITHM_NOT_ALLOWED,
             K::InvalidKey => Self::BW_ERR_INVALID_KEY,
+            K::Replayed => Self::BW_ERR_OTP_REPLAYED,
             _ => Self::BW_ERR_INTERNAL,
         }
     }

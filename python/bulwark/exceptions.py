@@ -11,6 +11,7 @@ __all__ = [
     "VerificationError",
     "ExpiredError",
     "NotYetValidError",
+    "ReplayedCodeError",
     "RateLimitExceeded",
     "BackendError",
     "InvalidTag",
@@ -36,6 +37,10 @@ class ExpiredError(VerificationError):
 
 class NotYetValidError(VerificationError):
     """A token or code is not valid yet."""
+
+
+class ReplayedCodeError(VerificationError):
+    """A one-time code is valid but was already used (or is older than the last one used)."""
 
 
 class RateLimitExceeded(BulwarkError):

@@ -22,6 +22,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: &bulwark::Error) -> PyErr {
         K::RateLimited => "RateLimitExceeded",
         K::Backend => "BackendError",
         K::Internal => "BulwarkError",
+        K::Replayed => "ReplayedCodeError",
         // Only tokens produce the remaining kinds: raise them as PyJWT's exceptions.
         _ => return jwt::jwt_err(py, err),
     };

@@ -16,36 +16,35 @@ const POOL_MAX: usize = 16;
 
 /// A rate-limit store shared through Redis by every process that uses the same server and prefix.
 pub struct RedisStore {
-    client: redis::Client,
-    pool: Mutex<Vec<redis::Connection>>,
+    pool: RedisPool,
     prefix: String,
-    timeout: Duration,
     script: redis::Script,
 }
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The URL may carry a password: show only where it points.
-        let info = self.client.get_connection_info();
         f.debug_struct("RedisStore")
-            .field("addr", &info.addr().to_string())
+            .field("addr", &self.pool.addr())
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
 }
 
-fn backend(e: &redis::RedisError) -> Error {
+pub(crate) fn backend(e: &redis::RedisError) -> Error {
     Error::backend(format!("redis: {e}"))
 }
 
-impl RedisStore {
-    /// A store on `url` (`redis://[:password@]host[:port][/db]`). Nothing is connected yet; the
-    /// first decision connects.
-    ///
-    /// # Errors
-    /// [`crate::ErrorKind::InvalidInput`] for a malformed URL or `rediss://` (TLS is not
-    /// compiled in).
-    pub fn open(url: &str, prefix: &str, timeout: Duration) -> Result<Self> {
+/// Pooled connections to one Redis server, opened with a timeout and dropped after any error so
+/// the next call reconnects; shared by the rate limiter and the OTP replay guard.
+pub(crate) struct RedisPool {
+    client: redis::Client,
+    pool: Mutex<Vec<redis::Connection>>,
+    timeout: Duration,
+}
+
+impl RedisPool {
+    /// A pool for `url`; nothing connects yet.
+    pub(crate) fn open(url: &str, timeout: Duration) -> Result<Self> {
         if url.starts_with("rediss://") {
             return Err(Error::invalid_input(
                 "rediss:// (TLS) is not supported by this build; use a TLS tunnel or redis://",
@@ -56,13 +55,17 @@ impl RedisStore {
         Ok(Self {
             client,
             pool: Mutex::new(Vec::new()),
-            prefix: prefix.to_owned(),
             timeout,
-            script: redis::Script::new(include_str!("redis_store.lua")),
         })
     }
 
-    fn connection(&self) -> Result<redis::Connection> {
+    /// Where the pool points (never the password the URL may carry).
+    pub(crate) fn addr(&self) -> String {
+        self.client.get_connection_info().addr().to_string()
+    }
+
+    /// A pooled connection, or a new one.
+    pub(crate) fn connection(&self) -> Result<redis::Connection> {
         if let Some(c) = self.pool.lock().ok().and_then(|mut p| p.pop()) {
             return Ok(c);
         }
@@ -76,12 +79,40 @@ impl RedisStore {
         Ok(con)
     }
 
-    fn give_back(&self, con: redis::Connection) {
+    /// Returns a connection that worked to the pool.
+    pub(crate) fn give_back(&self, con: redis::Connection) {
         if let Ok(mut pool) = self.pool.lock() {
             if pool.len() < POOL_MAX {
                 pool.push(con);
             }
         }
+    }
+
+    /// Runs `script` on a pooled connection; a failed connection is dropped, not pooled.
+    pub(crate) fn invoke<T: redis::FromRedisValue>(
+        &self,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> Result<T> {
+        let mut con = self.connection()?;
+        let reply = invocation.invoke(&mut con).map_err(|e| backend(&e))?;
+        self.give_back(con);
+        Ok(reply)
+    }
+}
+
+impl RedisStore {
+    /// A store on `url` (`redis://[:password@]host[:port][/db]`). Nothing is connected yet; the
+    /// first decision connects.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidInput`] for a malformed URL or `rediss://` (TLS is not
+    /// compiled in).
+    pub fn open(url: &str, prefix: &str, timeout: Duration) -> Result<Self> {
+        Ok(Self {
+            pool: RedisPool::open(url, timeout)?,
+            prefix: prefix.to_owned(),
+            script: redis::Script::new(include_str!("redis_store.lua")),
+        })
     }
 
     fn key(&self, strategy: Strategy, rate: &Rate, key: &str) -> String {
@@ -122,15 +153,7 @@ impl RedisStore {
         for r in rates {
             invocation.arg(r.limit()).arg(r.period_us());
         }
-        let mut con = self.connection()?;
-        let reply: Vec<i64> = match invocation.invoke(&mut con) {
-            Ok(v) => {
-                self.give_back(con);
-                v
-            }
-            // The connection may be broken: drop it, the next call reconnects.
-            Err(e) => return Err(backend(&e)),
-        };
+        let reply: Vec<i64> = self.pool.invoke(&invocation)?;
         decode_reply(&reply, rates)
     }
 
@@ -143,12 +166,12 @@ impl RedisStore {
         if keys.is_empty() {
             return Ok(());
         }
-        let mut con = self.connection()?;
+        let mut con = self.pool.connection()?;
         redis::cmd("DEL")
             .arg(keys)
             .query::<()>(&mut con)
             .map_err(|e| backend(&e))?;
-        self.give_back(con);
+        self.pool.give_back(con);
         Ok(())
     }
 }

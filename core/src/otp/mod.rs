@@ -1,0 +1,500 @@
+//! One-time passwords: HOTP (RFC 4226) and TOTP (RFC 6238) with SHA-1, SHA-256 or SHA-512,
+//! 6 to 10 digits, any period and a T0 offset; verification that compares every code of the
+//! window in constant time and returns the matched step; replay protection (`verify_once`, and a
+//! [`ReplayGuard`] shared through Redis); `otpauth://` URIs; QR codes as SVG and PNG.
+//!
+//! HMAC comes from aws-lc-rs, the SDK's one crypto backend: the dynamic truncation of RFC 4226
+//! on top of it is a few lines of arithmetic (this is why the module does not use `totp-rs`,
+//! which would bring a second HMAC/SHA stack, exits its window check at the first match and
+//! returns no step).
+//!
+//! ```
+//! use bulwark::otp::{Secret, Totp};
+//!
+//! let secret = Secret::generate().unwrap();            // 160 bits
+//! let totp = Totp::new(&secret, Default::default()).unwrap();
+//! let code = totp.code_at(1_700_000_000).unwrap();
+//! assert_eq!(totp.verify(&code, 1_700_000_000, 1).unwrap(), 1_700_000_000 / 30);
+//! // Replay protection: the step just used cannot be used again.
+//! let step = totp.verify_once(&code, 1_700_000_000, 1, None).unwrap();
+//! let again = totp.verify_once(&code, 1_700_000_010, 1, Some(step)).unwrap_err();
+//! assert_eq!(again.kind(), bulwark::ErrorKind::Replayed);
+//! ```
+
+mod qr;
+mod replay;
+mod uri;
+
+pub use qr::{qr_png, qr_svg};
+pub use replay::{ReplayGuard, ReplayGuardOptions};
+pub use uri::{build_uri, parse_uri, OtpAuthUri, OtpKind};
+
+use crate::{Error, ErrorKind, Result};
+use aws_lc_rs::hmac;
+use zeroize::Zeroizing;
+
+/// Secrets shorter than this (128 bits) are refused unless the caller opts out.
+pub const MIN_SECRET_BYTES: usize = 16;
+/// Bytes of a generated secret (160 bits, as RFC 4226 recommends and pyotp generates).
+pub const DEFAULT_SECRET_BYTES: usize = 20;
+/// The widest verification window accepted (steps each side), to bound the work per call.
+pub const MAX_WINDOW: u64 = 1000;
+
+/// The HMAC hash of an OTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Algorithm {
+    /// HMAC-SHA-1: what authenticator apps support everywhere (the default).
+    #[default]
+    Sha1,
+    /// HMAC-SHA-256.
+    Sha256,
+    /// HMAC-SHA-512.
+    Sha512,
+}
+
+impl Algorithm {
+    /// The name used in `otpauth://` URIs: `SHA1`, `SHA256`, `SHA512`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sha1 => "SHA1",
+            Self::Sha256 => "SHA256",
+            Self::Sha512 => "SHA512",
+        }
+    }
+
+    fn hmac(self) -> hmac::Algorithm {
+        match self {
+            Self::Sha1 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+            Self::Sha256 => hmac::HMAC_SHA256,
+            Self::Sha512 => hmac::HMAC_SHA512,
+        }
+    }
+}
+
+impl std::str::FromStr for Algorithm {
+    type Err = Error;
+
+    /// `SHA1`/`sha1`/`SHA-1`, and likewise for SHA-256 and SHA-512.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_uppercase().replace('-', "").as_str() {
+            "SHA1" => Ok(Self::Sha1),
+            "SHA256" => Ok(Self::Sha256),
+            "SHA512" => Ok(Self::Sha512),
+            _ => Err(Error::invalid_input(format!(
+                "unsupported OTP algorithm {s:?}: use SHA1, SHA256 or SHA512"
+            ))),
+        }
+    }
+}
+
+/// An OTP secret (the HMAC key). Zeroized on drop; `Debug` shows only its length.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<Vec<u8>>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret({} bytes)", self.0.len())
+    }
+}
+
+impl Secret {
+    /// A new random secret of 160 bits from the OS CSPRNG.
+    ///
+    /// # Errors
+    /// `Backend` if the random source fails.
+    pub fn generate() -> Result<Self> {
+        Ok(Self(Zeroizing::new(crate::random::token_bytes(
+            DEFAULT_SECRET_BYTES,
+        )?)))
+    }
+
+    /// A secret from raw bytes; at least 128 bits.
+    ///
+    /// # Errors
+    /// `InvalidInput` for fewer than [`MIN_SECRET_BYTES`] bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        check_len(bytes.len(), MIN_SECRET_BYTES)?;
+        Ok(Self(Zeroizing::new(bytes.to_vec())))
+    }
+
+    /// Parses base32 as people and apps write it: any case, spaces and hyphens ignored, padding
+    /// optional, unused trailing bits ignored (as pyotp and Google Authenticator do). At least
+    /// 128 bits.
+    ///
+    /// ```
+    /// let s = bulwark::otp::Secret::from_base32("jbsw y3dp ehpk 3pxp jbsw y3dp ehpk 3pxp").unwrap();
+    /// assert_eq!(s.to_base32(), "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP");
+    /// assert!(bulwark::otp::Secret::from_base32("JBSWY3DPEHPK3PXP").is_err()); // 80 bits
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidInput` for characters outside the alphabet, an impossible length, or fewer than
+    /// 128 bits.
+    pub fn from_base32(text: &str) -> Result<Self> {
+        Self::from_base32_min(text, MIN_SECRET_BYTES)
+    }
+
+    /// As [`Secret::from_base32`] but accepting secrets under 128 bits (at least one byte): only
+    /// for existing enrolments made with short secrets.
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed base32 or an empty secret.
+    pub fn from_base32_allow_short(text: &str) -> Result<Self> {
+        Self::from_base32_min(text, 1)
+    }
+
+    fn from_base32_min(text: &str, min: usize) -> Result<Self> {
+        let bytes = Zeroizing::new(decode_base32_secret(text)?);
+        check_len(bytes.len(), min)?;
+        Ok(Self(bytes))
+    }
+
+    /// The secret as upper-case base32 without padding (the `secret=` of a URI).
+    #[must_use]
+    pub fn to_base32(&self) -> String {
+        crate::encoding::base32_encode(&self.0)
+    }
+
+    /// The raw key bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+fn check_len(len: usize, min: usize) -> Result<()> {
+    if len == 0 {
+        return Err(Error::invalid_input("the OTP secret is empty"));
+    }
+    if len < min {
+        return Err(Error::invalid_input(format!(
+            "the OTP secret has {} bits; at least {} are required (opt out only for existing \
+             enrolments)",
+            len * 8,
+            min * 8
+        )));
+    }
+    Ok(())
+}
+
+/// Base32 with spaces/hyphens dropped, any case, optional padding, trailing bits ignored.
+fn decode_base32_secret(text: &str) -> Result<Vec<u8>> {
+    let mut bits: u64 = 0;
+    let mut nbits = 0u32;
+    let mut out = Vec::with_capacity(text.len() * 5 / 8 + 1);
+    let mut chars = 0usize;
+    let mut padding = false;
+    for c in text.chars() {
+        let v = match c {
+            ' ' | '-' | '\t' => continue,
+            '=' => {
+                padding = true;
+                continue;
+            }
+            'A'..='Z' => u64::from(c as u8 - b'A'),
+            'a'..='z' => u64::from(c as u8 - b'a'),
+            '2'..='7' => u64::from(c as u8 - b'2') + 26,
+            _ => {
+                return Err(Error::invalid_input(format!(
+                    "the OTP secret is not base32: unexpected character {c:?}"
+                )))
+            }
+        };
+        if padding {
+            return Err(Error::invalid_input(
+                "the OTP secret is not base32: '=' padding is only allowed at the end",
+            ));
+        }
+        chars += 1;
+        bits = (bits << 5) | v;
+        nbits += 5;
+        if nbits >= 8 {
+            nbits -= 8;
+            out.push(((bits >> nbits) & 0xff) as u8);
+        }
+    }
+    // 1, 3 or 6 characters past a multiple of 8 cannot come from whole bytes.
+    if matches!(chars % 8, 1 | 3 | 6) {
+        out.iter_mut().for_each(|b| *b = 0);
+        return Err(Error::invalid_input(format!(
+            "the OTP secret is not base32: {chars} characters is not a possible length"
+        )));
+    }
+    Ok(out)
+}
+
+/// The parameters shared by HOTP and TOTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    /// The HMAC hash (default SHA-1).
+    pub algorithm: Algorithm,
+    /// Digits per code, 6 to 10 (default 6).
+    pub digits: u32,
+    /// Seconds per TOTP step (default 30; unused by HOTP).
+    pub period: u64,
+    /// The Unix time at which TOTP step 0 starts (RFC 6238's T0, default 0; unused by HOTP).
+    pub t0: u64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            algorithm: Algorithm::Sha1,
+            digits: 6,
+            period: 30,
+            t0: 0,
+        }
+    }
+}
+
+/// An HOTP generator and verifier (RFC 4226) with its key prepared once.
+pub struct Hotp {
+    key: hmac::Key,
+    digits: u32,
+    algorithm: Algorithm,
+}
+
+impl std::fmt::Debug for Hotp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hotp")
+            .field("algorithm", &self.algorithm)
+            .field("digits", &self.digits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hotp {
+    /// An HOTP for `secret` with `params.algorithm` and `params.digits`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for digits outside 6..=10.
+    pub fn new(secret: &Secret, params: Params) -> Result<Self> {
+        if !(6..=10).contains(&params.digits) {
+            return Err(Error::invalid_input(format!(
+                "OTP digits must be between 6 and 10, got {}",
+                params.digits
+            )));
+        }
+        Ok(Self {
+            key: hmac::Key::new(params.algorithm.hmac(), secret.as_bytes()),
+            digits: params.digits,
+            algorithm: params.algorithm,
+        })
+    }
+
+    /// The number of digits per code.
+    #[must_use]
+    pub fn digits(&self) -> u32 {
+        self.digits
+    }
+
+    /// The HMAC hash.
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The code for `counter`, zero-padded to the digit count.
+    ///
+    /// ```
+    /// // RFC 4226 Appendix D, counter 0.
+    /// let s = bulwark::otp::Secret::from_bytes(b"12345678901234567890").unwrap();
+    /// let h = bulwark::otp::Hotp::new(&s, Default::default()).unwrap();
+    /// assert_eq!(h.code(0), "755224");
+    /// ```
+    #[must_use]
+    pub fn code(&self, counter: u64) -> String {
+        let n = self.number(counter);
+        format!("{n:0width$}", width = self.digits as usize)
+    }
+
+    /// The code as a number (RFC 4226 dynamic truncation modulo 10^digits).
+    fn number(&self, counter: u64) -> u64 {
+        let tag = hmac::sign(&self.key, &counter.to_be_bytes());
+        let mac = tag.as_ref();
+        let offset = usize::from(mac.last().copied().unwrap_or(0) & 0x0f);
+        let mut word = [0u8; 4];
+        // Every HMAC output here is at least 20 bytes, so offset + 4 <= 19 is always in range.
+        if let Some(bytes) = mac.get(offset..offset + 4) {
+            word.copy_from_slice(bytes);
+        }
+        let binary = u64::from(u32::from_be_bytes(word) & 0x7fff_ffff);
+        binary % 10u64.pow(self.digits)
+    }
+
+    /// Whether `code` is the code of `counter`, compared in constant time.
+    #[must_use]
+    pub fn verify(&self, code: &str, counter: u64) -> bool {
+        crate::ct::eq(code.as_bytes(), self.code(counter).as_bytes())
+    }
+
+    /// Checks `code` against counters `counter ..= counter + look_ahead` (a resynchronisation
+    /// window), every one of them in constant time with no early exit, and returns the matched
+    /// counter; the caller stores `matched + 1` as the next counter, so no code works twice.
+    ///
+    /// # Errors
+    /// `VerificationFailed` when no counter matches; `InvalidInput` for a look-ahead over
+    /// [`MAX_WINDOW`] or a counter range past `u64::MAX`.
+    pub fn verify_window(&self, code: &str, counter: u64, look_ahead: u64) -> Result<u64> {
+        check_window(look_ahead)?;
+        let last = counter
+            .checked_add(look_ahead)
+            .ok_or_else(|| Error::invalid_input("the HOTP counter window passes 2^64"))?;
+        let (found, matched) = self.scan(code, counter, last, None);
+        if found {
+            Ok(matched)
+        } else {
+            Err(Error::verification_failed("the code is not valid"))
+        }
+    }
+
+    /// Compares `code` with the code of every counter in `first..=last` without exiting early;
+    /// returns whether one matched and the highest matching counter (above `floor` if given).
+    fn scan(&self, code: &str, first: u64, last: u64, floor: Option<u64>) -> (bool, u64) {
+        let mut found = 0u64;
+        let mut matched = 0u64;
+        let given = code.as_bytes();
+        let mut c = first;
+        loop {
+            let expected = self.code(c);
+            let eq = u64::from(crate::ct::eq(given, expected.as_bytes()));
+            let above = floor.map_or(1, |f| u64::from(c > f));
+            let take = (eq & above).wrapping_neg(); // all ones when this counter counts
+            matched = (c & take) | (matched & !take);
+            found |= take & 1;
+            if c == last {
+                break;
+            }
+            c += 1;
+        }
+        (found == 1, matched)
+    }
+}
+
+fn check_window(window: u64) -> Result<()> {
+    if window > MAX_WINDOW {
+        return Err(Error::invalid_input(format!(
+            "an OTP window of {window} steps is too wide (at most {MAX_WINDOW})"
+        )));
+    }
+    Ok(())
+}
+
+/// A TOTP generator and verifier (RFC 6238) with its key prepared once.
+#[derive(Debug)]
+pub struct Totp {
+    hotp: Hotp,
+    period: u64,
+    t0: u64,
+}
+
+impl Totp {
+    /// A TOTP for `secret` with `params` (algorithm, digits, period, T0).
+    ///
+    /// # Errors
+    /// `InvalidInput` for digits outside 6..=10 or a zero period.
+    pub fn new(secret: &Secret, params: Params) -> Result<Self> {
+        if params.period == 0 {
+            return Err(Error::invalid_input(
+                "the TOTP period must be at least 1 second",
+            ));
+        }
+        Ok(Self {
+            hotp: Hotp::new(secret, params)?,
+            period: params.period,
+            t0: params.t0,
+        })
+    }
+
+    /// The period in seconds.
+    #[must_use]
+    pub fn period(&self) -> u64 {
+        self.period
+    }
+
+    /// The digits per code.
+    #[must_use]
+    pub fn digits(&self) -> u32 {
+        self.hotp.digits
+    }
+
+    /// The time step of Unix time `time`: `(time - T0) / period`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a time before T0.
+    pub fn step(&self, time: u64) -> Result<u64> {
+        time.checked_sub(self.t0)
+            .map(|t| t / self.period)
+            .ok_or_else(|| Error::invalid_input("the time lies before the TOTP's T0"))
+    }
+
+    /// The code of step `step`.
+    #[must_use]
+    pub fn code_at_step(&self, step: u64) -> String {
+        self.hotp.code(step)
+    }
+
+    /// The code at Unix time `time`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a time before T0.
+    pub fn code_at(&self, time: u64) -> Result<String> {
+        Ok(self.hotp.code(self.step(time)?))
+    }
+
+    /// Checks `code` against every step within `window` steps of `time`'s (each side), all in
+    /// constant time with no early exit, and returns the matched step.
+    ///
+    /// # Errors
+    /// `VerificationFailed` for a code valid at no step of the window; `InvalidInput` for a
+    /// window over [`MAX_WINDOW`] or a time before T0.
+    pub fn verify(&self, code: &str, time: u64, window: u64) -> Result<u64> {
+        let (found, step) = self.scan(code, time, window, None)?;
+        if found {
+            Ok(step)
+        } else {
+            Err(Error::verification_failed("the code is not valid"))
+        }
+    }
+
+    /// As [`Totp::verify`], accepting the code only for a step later than `last_used_step` (the
+    /// one stored after the previous success; `None` if there was none). Returns the step to
+    /// store. A code valid in the window but not after the last used step is
+    /// [`ErrorKind::Replayed`], whether it is the same code again or an older one.
+    ///
+    /// # Errors
+    /// `Replayed` as above; `VerificationFailed` for a code valid at no step of the window;
+    /// `InvalidInput` as for [`Totp::verify`].
+    pub fn verify_once(
+        &self,
+        code: &str,
+        time: u64,
+        window: u64,
+        last_used_step: Option<u64>,
+    ) -> Result<u64> {
+        let (found, step) = self.scan(code, time, window, last_used_step)?;
+        if found {
+            return Ok(step);
+        }
+        // Not fresh: tell a replay (valid but used) from a wrong code.
+        match self.scan(code, time, window, None)? {
+            (true, _) => Err(Error::new(
+                ErrorKind::Replayed,
+                "the code was already used (or is older than the last one used)",
+            )),
+            (false, _) => Err(Error::verification_failed("the code is not valid")),
+        }
+    }
+
+    fn scan(&self, code: &str, time: u64, window: u64, floor: Option<u64>) -> Result<(bool, u64)> {
+        check_window(window)?;
+        let step = self.step(time)?;
+        let first = step.saturating_sub(window);
+        let last = step.saturating_add(window);
+        Ok(self.hotp.scan(code, first, last, floor))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,194 @@
+//! `ReplayGuard`: replay protection for services that would rather not store the last used step
+//! themselves. It remembers, per account, the last step accepted, in memory (one process) or in
+//! Redis (a fleet, through the same connection pool as the rate limiter); the first request to
+//! use a code wins, atomically, and every code of that step or an earlier one is refused after.
+
+use super::Totp;
+use crate::ratelimit::redis_store::RedisPool;
+use crate::{Error, ErrorKind, Result};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const SHARDS: usize = 16;
+
+/// Options of a [`ReplayGuard`].
+#[derive(Debug, Clone)]
+pub struct ReplayGuardOptions {
+    /// Redis key prefix (default `bulwark:otp:`).
+    pub prefix: String,
+    /// Redis connect/read/write timeout (default 500 ms).
+    pub timeout: Duration,
+    /// Accounts the memory store holds at most (default 1,048,576). When it is full of live
+    /// records, new accounts are refused with a `Backend` error rather than forgetting a record
+    /// (which would let a used code through).
+    pub max_accounts: usize,
+}
+
+impl Default for ReplayGuardOptions {
+    fn default() -> Self {
+        Self {
+            prefix: "bulwark:otp:".to_owned(),
+            timeout: Duration::from_millis(500),
+            max_accounts: 1 << 20,
+        }
+    }
+}
+
+/// Per account: (last step used, Unix second the record expires).
+type Records = Mutex<HashMap<String, (u64, u64)>>;
+
+enum Backing {
+    Memory {
+        shards: Box<[Records]>,
+        per_shard: usize,
+        hasher: std::collections::hash_map::RandomState,
+    },
+    Redis(Box<RedisBacking>),
+}
+
+struct RedisBacking {
+    pool: RedisPool,
+    prefix: String,
+    script: redis::Script,
+}
+
+/// Remembers the last accepted OTP step per account, in memory or in Redis. Thread-safe.
+pub struct ReplayGuard {
+    backing: Backing,
+}
+
+impl std::fmt::Debug for ReplayGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match &self.backing {
+            Backing::Memory { .. } => "memory".to_owned(),
+            Backing::Redis(r) => format!("redis {}", r.pool.addr()),
+        };
+        f.debug_struct("ReplayGuard")
+            .field("store", &kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The Redis side of `claim`: store the step if it is later than the stored one (compared as
+/// decimal strings, exact for every u64), with an expiry, atomically.
+const CLAIM_SCRIPT: &str = r"
+local s, last = ARGV[1], redis.call('GET', KEYS[1])
+if last and (#last > #s or (#last == #s and last >= s)) then return 0 end
+redis.call('SET', KEYS[1], s, 'PX', ARGV[2])
+return 1
+";
+
+impl ReplayGuard {
+    /// A guard on `storage` (`memory://` or `redis://host:port/db`).
+    ///
+    /// # Errors
+    /// `InvalidInput` for another scheme or a malformed Redis URL.
+    pub fn new(storage: &str, options: &ReplayGuardOptions) -> Result<Self> {
+        let backing = if storage == "memory://" || storage.starts_with("memory://?") {
+            let per_shard = options.max_accounts.div_ceil(SHARDS).max(1);
+            Backing::Memory {
+                shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+                per_shard,
+                hasher: std::collections::hash_map::RandomState::new(),
+            }
+        } else if storage.starts_with("redis://") || storage.starts_with("rediss://") {
+            Backing::Redis(Box::new(RedisBacking {
+                pool: RedisPool::open(storage, options.timeout)?,
+                prefix: options.prefix.clone(),
+                script: redis::Script::new(CLAIM_SCRIPT),
+            }))
+        } else {
+            return Err(Error::invalid_input(format!(
+                "unsupported replay-guard storage {storage:?}: use memory:// or redis://"
+            )));
+        };
+        Ok(Self { backing })
+    }
+
+    /// Records `step` as used for `account` if it is later than the last step recorded, keeping
+    /// the record `ttl` (after which no code of that step can verify anyway). Returns whether it
+    /// was recorded: false means the step, or a later one, was already used.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an empty account; `Backend` when Redis fails or the memory store is
+    /// full of live records.
+    pub fn claim(&self, account: &str, step: u64, ttl: Duration, now_secs: u64) -> Result<bool> {
+        if account.is_empty() {
+            return Err(Error::invalid_input("the replay-guard account is empty"));
+        }
+        match &self.backing {
+            Backing::Memory {
+                shards,
+                per_shard,
+                hasher,
+            } => {
+                let i = usize::try_from(hasher.hash_one(account) % SHARDS as u64).unwrap_or(0);
+                let mut map = shards
+                    .get(i)
+                    .ok_or_else(|| Error::internal("replay shard out of range"))?
+                    .lock()
+                    .map_err(|_| Error::internal("a replay-guard lock was poisoned"))?;
+                let expires = now_secs.saturating_add(ttl.as_secs().max(1));
+                if let Some((last, until)) = map.get_mut(account) {
+                    if *until > now_secs && *last >= step {
+                        return Ok(false);
+                    }
+                    *last = step;
+                    *until = expires;
+                    return Ok(true);
+                }
+                if map.len() >= *per_shard {
+                    map.retain(|_, (_, until)| *until > now_secs);
+                    if map.len() >= *per_shard {
+                        return Err(Error::backend(
+                            "the replay guard is full of live records; refusing rather than \
+                             forgetting one",
+                        ));
+                    }
+                }
+                map.insert(account.to_owned(), (step, expires));
+                Ok(true)
+            }
+            Backing::Redis(r) => {
+                let mut invocation = r.script.prepare_invoke();
+                invocation
+                    .key(format!("{}{account}", r.prefix))
+                    .arg(step.to_string())
+                    .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
+                let stored: i64 = r.pool.invoke(&invocation)?;
+                Ok(stored == 1)
+            }
+        }
+    }
+
+    /// Verifies `code` for `account` at Unix time `time` within `window` steps and records the
+    /// matched step: the first request to use a code wins; the same code again, or any code of
+    /// that step or an earlier one, is [`ErrorKind::Replayed`]. Returns the matched step.
+    ///
+    /// # Errors
+    /// `VerificationFailed` for a wrong code, `Replayed` for a used one, `Backend` when the store
+    /// fails (fail closed), `InvalidInput` as for [`Totp::verify`].
+    pub fn verify(
+        &self,
+        totp: &Totp,
+        account: &str,
+        code: &str,
+        time: u64,
+        window: u64,
+    ) -> Result<u64> {
+        let step = totp.verify(code, time, window)?;
+        // Codes of steps up to `step` stay acceptable until `step + window` has passed.
+        let live_steps = window.saturating_mul(2).saturating_add(2);
+        let ttl = Duration::from_secs(live_steps.saturating_mul(totp.period()));
+        if self.claim(account, step, ttl, time)? {
+            Ok(step)
+        } else {
+            Err(Error::new(
+                ErrorKind::Replayed,
+                "the code was already used (or is older than the last one used)",
+            ))
+        }
+    }
+}

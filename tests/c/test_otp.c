@@ -1,0 +1,247 @@
+/* C tests of one-time passwords: secrets, TOTP codes and windows with the matched step,
+ * verify_once replays, parameters, HOTP look-ahead, provisioning URIs built and parsed, QR codes,
+ * NULLs and small buffers, and the replay guard (8 threads racing one code in memory; two guards
+ * sharing Redis when BULWARK_REDIS_URL is set, as `make test` does). The RFC vectors run through
+ * this library from pytest (tests/python/test_otp.py reads ../shared/vectors). Built with -Werror
+ * and ASan/UBSan. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "check.h"
+
+#define TXT(s) (s), strlen(s)
+
+static const char SECRET[] = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+static const uint64_t NOW = 1700000010u;
+
+static void test_secret(void) {
+    char buf[BW_OTP_SECRET_LEN + 1], other[BW_OTP_SECRET_LEN + 1];
+    size_t n = 0;
+    CHECK_RC(bw_totp_generate_secret(buf, sizeof buf, &n), BW_OK);
+    CHECK(n == BW_OTP_SECRET_LEN && strlen(buf) == BW_OTP_SECRET_LEN);
+    CHECK(strspn(buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == BW_OTP_SECRET_LEN);
+    CHECK_RC(bw_totp_generate_secret(other, sizeof other, &n), BW_OK);
+    CHECK(strcmp(buf, other) != 0);
+    CHECK_RC(bw_totp_generate_secret(buf, 10, &n), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(n == BW_OTP_SECRET_LEN + 1);
+    CHECK_RC(bw_totp_generate_secret(NULL, 0, &n), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK_RC(bw_totp_generate_secret(buf, sizeof buf, NULL), BW_ERR_NULL_PARAMETER);
+}
+
+static void test_totp_window_and_replay(void) {
+    char code[BW_OTP_CODE_CAPACITY], prev[BW_OTP_CODE_CAPACITY];
+    size_t n = 0;
+    uint64_t step = 0, last = 0;
+    const uint64_t want = NOW / 30;
+    CHECK_RC(bw_totp_code(TXT(SECRET), NULL, NOW, code, sizeof code, &n), BW_OK);
+    CHECK(n == 6 && strlen(code) == 6);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(code), NOW, 1, &step), BW_OK);
+    CHECK(step == want);
+    CHECK_RC(bw_totp_code(TXT(SECRET), NULL, NOW - 30, prev, sizeof prev, &n), BW_OK);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(prev), NOW, 1, &step), BW_OK);
+    CHECK(step == want - 1);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(prev), NOW, 0, &step), BW_ERR_VERIFICATION_FAILED);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT("12345x"), NOW, 1, &step), BW_ERR_VERIFICATION_FAILED);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(code), NOW, 1001, &step), BW_ERR_INVALID_INPUT);
+    /* verify_once: first use, the same code again, an older code, a later step */
+    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(code), NOW, 1, NULL, &step), BW_OK);
+    CHECK(step == want);
+    last = step;
+    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(code), NOW + 5, 1, &last, &step), BW_ERR_OTP_REPLAYED);
+    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(prev), NOW, 1, &last, &step), BW_ERR_OTP_REPLAYED);
+    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT("000000x"), NOW, 1, &last, &step), BW_ERR_VERIFICATION_FAILED);
+    last = want - 1;
+    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(code), NOW, 1, &last, &step), BW_OK);
+    CHECK(step == want);
+    CHECK(strcmp(bw_result_str(BW_ERR_OTP_REPLAYED), "one-time code already used") == 0);
+}
+
+static void test_params_and_secrets(void) {
+    char code[BW_OTP_CODE_CAPACITY];
+    size_t n = 0;
+    uint64_t step = 0;
+    bw_otp_params p = {0};
+    p.algorithm = BW_OTP_SHA512, p.digits = 8, p.period = 60, p.t0 = 100;
+    CHECK_RC(bw_totp_code(TXT(SECRET), &p, NOW, code, sizeof code, &n), BW_OK);
+    CHECK(n == 8);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), &p, TXT(code), NOW, 0, &step), BW_OK);
+    CHECK(step == (NOW - 100) / 60);
+    /* The same code under other parameters does not verify. */
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(code), NOW, 1, &step), BW_ERR_VERIFICATION_FAILED);
+    p.digits = 10;
+    CHECK_RC(bw_totp_code(TXT(SECRET), &p, NOW, code, sizeof code, &n), BW_OK);
+    CHECK(n == 10);
+    CHECK_RC(bw_totp_code(TXT(SECRET), &p, 99, code, sizeof code, &n), BW_ERR_INVALID_INPUT); /* before T0 */
+    p.digits = 11;
+    CHECK_RC(bw_totp_code(TXT(SECRET), &p, NOW, code, sizeof code, &n), BW_ERR_INVALID_INPUT);
+    p.digits = 6, p.algorithm = 9;
+    CHECK_RC(bw_totp_code(TXT(SECRET), &p, NOW, code, sizeof code, &n), BW_ERR_INVALID_INPUT);
+    /* Lenient base32, strict length: 80-bit secrets only with the opt-out. */
+    CHECK_RC(bw_totp_code(TXT("jbsw y3dp-ehpk 3pxp jbswy3dpehpk3pxp"), NULL, NOW, code, sizeof code, &n), BW_OK);
+    CHECK_RC(bw_totp_code(TXT("JBSWY3DPEHPK3PXP"), NULL, NOW, code, sizeof code, &n), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "128") != NULL);
+    bw_otp_params shortp = {0};
+    shortp.allow_short_secret = true;
+    CHECK_RC(bw_totp_code(TXT("JBSWY3DPEHPK3PXP"), &shortp, NOW, code, sizeof code, &n), BW_OK);
+    CHECK_RC(bw_totp_code(TXT("JBSWY3DP!"), &shortp, NOW, code, sizeof code, &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_totp_code(TXT(""), &shortp, NOW, code, sizeof code, &n), BW_ERR_INVALID_INPUT);
+    /* NULLs, bad UTF-8, small buffers */
+    CHECK_RC(bw_totp_code(NULL, 5, NULL, NOW, code, sizeof code, &n), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, NULL, 6, NOW, 1, &step), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT("123456"), NOW, 1, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, "\xff\xfe", 2, NOW, 1, &step), BW_ERR_INVALID_UTF8);
+    CHECK_RC(bw_totp_code(TXT(SECRET), NULL, NOW, code, 3, &n), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(n == 7);
+}
+
+static void test_hotp(void) {
+    char code[BW_OTP_CODE_CAPACITY];
+    size_t n = 0;
+    uint64_t matched = 0;
+    CHECK_RC(bw_hotp_code(TXT(SECRET), NULL, 7, code, sizeof code, &n), BW_OK);
+    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), 7, 0, &matched), BW_OK);
+    CHECK(matched == 7);
+    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), 3, 10, &matched), BW_OK);
+    CHECK(matched == 7);
+    /* the caller stores matched + 1: the code no longer works */
+    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), matched + 1, 10, &matched), BW_ERR_VERIFICATION_FAILED);
+    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), UINT64_MAX, 1, &matched), BW_ERR_INVALID_INPUT);
+}
+
+static void test_uris(void) {
+    char uri[512];
+    size_t n = 0;
+    bw_otp_params p = {0};
+    bw_otp_uri u;
+    CHECK_RC(bw_totp_provisioning_uri(TXT(SECRET), NULL, TXT("alice@example.com"), TXT("ACME Co"), uri, sizeof uri, &n), BW_OK);
+    CHECK(strcmp(uri, "otpauth://totp/ACME%20Co:alice%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=ACME%20Co") == 0);
+    CHECK_RC(bw_otp_parse_uri(uri, n, &u), BW_OK);
+    CHECK(u.kind == BW_OTP_TOTP && u.has_issuer && strcmp(u.issuer, "ACME Co") == 0 && u.issuer_len == 7);
+    CHECK(strcmp(u.account, "alice@example.com") == 0 && strcmp(u.secret, SECRET) == 0);
+    CHECK(u.params.algorithm == BW_OTP_SHA1 && u.params.digits == 6 && u.params.period == 30);
+    p.algorithm = BW_OTP_SHA256, p.digits = 8;
+    CHECK_RC(bw_hotp_provisioning_uri(TXT(SECRET), &p, TXT("bob"), NULL, 0, 5, uri, sizeof uri, &n), BW_OK);
+    CHECK(strcmp(uri, "otpauth://hotp/bob?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&counter=5&algorithm=SHA256&digits=8") == 0);
+    CHECK_RC(bw_otp_parse_uri(uri, n, &u), BW_OK);
+    CHECK(u.kind == BW_OTP_HOTP && !u.has_issuer && u.issuer_len == 0 && u.counter == 5);
+    CHECK(u.params.algorithm == BW_OTP_SHA256 && u.params.digits == 8);
+    /* The URI's secret and parameters work directly for codes. */
+    char a[BW_OTP_CODE_CAPACITY], b[BW_OTP_CODE_CAPACITY];
+    CHECK_RC(bw_hotp_code(u.secret, u.secret_len, &u.params, 5, a, sizeof a, &n), BW_OK);
+    CHECK_RC(bw_hotp_code(TXT(SECRET), &p, 5, b, sizeof b, &n), BW_OK);
+    CHECK(strcmp(a, b) == 0);
+    CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/a?secret=JBSWY3DP&digits=9"), &u), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "digits") != NULL);
+    CHECK_RC(bw_otp_parse_uri(TXT("https://x/y"), &u), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/a"), &u), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "no secret") != NULL);
+    CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/a?secret=JBSWY3DP"), NULL), BW_ERR_NULL_PARAMETER);
+    /* an account name longer than the struct's field is refused, not truncated */
+    char longuri[600];
+    snprintf(longuri, sizeof longuri, "otpauth://totp/%0300d?secret=JBSWY3DP", 7);
+    CHECK_RC(bw_otp_parse_uri(TXT(longuri), &u), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_totp_provisioning_uri(TXT(SECRET), NULL, TXT(""), NULL, 0, uri, sizeof uri, &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_totp_provisioning_uri(TXT(SECRET), NULL, TXT("a"), NULL, 0, uri, 10, &n), BW_ERR_BUFFER_TOO_SMALL);
+}
+
+static void test_qr(void) {
+    const char *uri = "otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=ACME";
+    size_t need = 0, n = 0;
+    CHECK_RC(bw_otp_qr_svg(TXT(uri), NULL, 0, &need), BW_ERR_BUFFER_TOO_SMALL);
+    char *svg = malloc(need);
+    CHECK(svg != NULL);
+    if (svg) {
+        CHECK_RC(bw_otp_qr_svg(TXT(uri), svg, need, &n), BW_OK);
+        CHECK(n + 1 == need && strncmp(svg, "<svg", 4) == 0 && strstr(svg, "</svg>") != NULL);
+        free(svg);
+    }
+    CHECK_RC(bw_otp_qr_png(TXT(uri), 4, NULL, 0, &need), BW_ERR_BUFFER_TOO_SMALL);
+    uint8_t *png = malloc(need);
+    CHECK(png != NULL);
+    if (png) {
+        CHECK_RC(bw_otp_qr_png(TXT(uri), 4, png, need, &n), BW_OK);
+        CHECK(n == need && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0);
+        free(png);
+    }
+    uint8_t small[16];
+    CHECK_RC(bw_otp_qr_png(TXT(uri), 0, small, sizeof small, &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_otp_qr_svg(NULL, 0, NULL, 0, &n), BW_ERR_INVALID_INPUT);
+}
+
+typedef struct {
+    const bw_replay_guard *guard;
+    const char *code;
+    bw_result rc;
+} racer;
+
+static void *race(void *arg) {
+    racer *r = arg;
+    uint64_t step = 0;
+    r->rc = bw_replay_guard_verify(r->guard, TXT("race"), TXT(SECRET), NULL, TXT(r->code), NOW, 1, &step);
+    return NULL;
+}
+
+static void test_replay_guard(const char *uri) {
+    bw_replay_guard *g = NULL, *g2 = NULL;
+    char code[BW_OTP_CODE_CAPACITY];
+    size_t n = 0;
+    uint64_t step = 0;
+    char account[64];
+    snprintf(account, sizeof account, "acct-%ld-%d", (long)time(NULL), rand());
+    CHECK_RC(bw_replay_guard_new(TXT(uri), &g), BW_OK);
+    CHECK_RC(bw_replay_guard_new(TXT(uri), &g2), BW_OK);
+    CHECK_RC(bw_totp_code(TXT(SECRET), NULL, NOW, code, sizeof code, &n), BW_OK);
+    CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &step), BW_OK);
+    CHECK(step == NOW / 30);
+    /* The second guard shares Redis; in memory the guards are separate. */
+    bw_result second = bw_replay_guard_verify(g2, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &step);
+    CHECK(second == (strncmp(uri, "redis", 5) == 0 ? BW_ERR_OTP_REPLAYED : BW_OK));
+    CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT(code), NOW + 3, 1, &step), BW_ERR_OTP_REPLAYED);
+    CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT("000000x"), NOW, 1, &step), BW_ERR_VERIFICATION_FAILED);
+    CHECK_RC(bw_replay_guard_verify(NULL, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &step), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_replay_guard_verify(g, TXT(""), TXT(SECRET), NULL, TXT(code), NOW, 1, &step), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_replay_guard_free(g2), BW_OK);
+    CHECK_RC(bw_replay_guard_free(g), BW_OK);
+    if (strncmp(uri, "memory", 6) == 0) {
+        /* 8 threads race one code on one guard: exactly one wins. */
+        pthread_t t[8];
+        racer r[8];
+        int wins = 0, replays = 0;
+        CHECK_RC(bw_replay_guard_new(TXT(uri), &g), BW_OK);
+        for (int i = 0; i < 8; i++) {
+            r[i] = (racer){g, code, BW_ERR_INTERNAL};
+            CHECK(pthread_create(&t[i], NULL, race, &r[i]) == 0);
+        }
+        for (int i = 0; i < 8; i++) {
+            pthread_join(t[i], NULL);
+            wins += r[i].rc == BW_OK;
+            replays += r[i].rc == BW_ERR_OTP_REPLAYED;
+        }
+        CHECK(wins == 1 && replays == 7);
+        CHECK_RC(bw_replay_guard_free(g), BW_OK);
+    }
+    CHECK_RC(bw_replay_guard_new(TXT("ftp://x"), &g), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_replay_guard_free(NULL), BW_OK);
+}
+
+int main(void) {
+    srand((unsigned)time(NULL));
+    test_secret();
+    test_totp_window_and_replay();
+    test_params_and_secrets();
+    test_hotp();
+    test_uris();
+    test_qr();
+    test_replay_guard("memory://");
+    const char *redis = getenv("BULWARK_REDIS_URL");
+    if (redis && *redis) {
+        test_replay_guard(redis);
+    } else {
+        fprintf(stderr, "\n!!!!!! SKIPPED: BULWARK_REDIS_URL is not set; the Redis replay guard was NOT tested !!!!!!\n\n");
+    }
+    return check_summary("test_otp");
+}
