@@ -1,6 +1,6 @@
 """Type stubs for the native half of the bulwark package (checked by mypy.stubtest)."""
 
-from typing import Any, Iterable, List, Optional, Tuple, Union, final
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -9,6 +9,12 @@ _Digest = Union[str, bytes, bytearray, memoryview]
 __all__ = [
     "AESGCM",
     "NativeLimiter",
+    "NativeOtp",
+    "NativeReplayGuard",
+    "otp_build_uri",
+    "otp_parse_uri",
+    "otp_qr_svg",
+    "otp_qr_png",
     "RateLimitItem",
     "LimitsStrategy",
     "ratelimit_parse",
@@ -426,3 +432,59 @@ class LimitsStrategy:
         """(seconds until reset, remaining)."""
     def clear(self, item: RateLimitItem, *identifiers: Any) -> None:
         """Forgets the counts for the identifiers."""
+
+@final
+class NativeOtp:
+    """An OTP key prepared once (TOTP step N = HOTP counter N)."""
+
+    def __new__(
+        cls,
+        secret: str,
+        digits: int = 6,
+        algorithm: str = "SHA1",
+        period: int = 30,
+        t0: int = 0,
+        allow_short_secret: bool = False,
+    ) -> "NativeOtp": ...
+    def code(self, counter: int) -> str:
+        """The code of a step or counter."""
+    def step(self, time: int) -> int:
+        """The TOTP step of a Unix time."""
+    def verify(self, code: str, time: int, window: int) -> Optional[int]:
+        """The matched step, or None."""
+    def verify_once(self, code: str, time: int, window: int, last_used_step: Optional[int] = None) -> int:
+        """The step to store; raises ReplayedCodeError or VerificationError."""
+    def verify_counter(self, code: str, counter: int, look_ahead: int) -> Optional[int]:
+        """The matched HOTP counter, or None."""
+
+@final
+class NativeReplayGuard:
+    """The last accepted step per account, in memory or Redis."""
+
+    def __new__(
+        cls, storage: str = "memory://", prefix: Optional[str] = None, timeout: float = 0.5, max_accounts: int = ...
+    ) -> "NativeReplayGuard": ...
+    def verify(self, otp: NativeOtp, account: str, code: str, time: int, window: int) -> int:
+        """Verifies and records the step."""
+
+def otp_build_uri(
+    kind: str,
+    secret: str,
+    account: str,
+    issuer: Optional[str] = None,
+    algorithm: str = "SHA1",
+    digits: int = 6,
+    period: int = 30,
+    counter: int = 0,
+    image: Optional[str] = None,
+) -> str:
+    """A provisioning URI as pyotp writes it."""
+
+def otp_parse_uri(uri: str) -> Dict[str, Any]:
+    """The fields of an otpauth URI."""
+
+def otp_qr_svg(text: str) -> str:
+    """A QR code as SVG."""
+
+def otp_qr_png(text: str, scale: int) -> bytes:
+    """A QR code as PNG."""

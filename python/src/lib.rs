@@ -4,6 +4,7 @@
 mod crypto;
 mod jwt;
 mod password;
+mod otp;
 mod ratelimit;
 mod web;
 
@@ -170,5 +171,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     web::register(m)?;
     jwt::register(m)?;
     ratelimit::register(m)?;
+    otp::register(m)?;
     Ok(())
 }

@@ -56,6 +56,14 @@ def clib():
         "bw_jwt_verifier_verify": [c.c_void_p, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
                                    c.POINTER(c.c_size_t)],
         "bw_jwt_verifier_free": [c.c_void_p],
+        "bw_totp_code": [c.c_char_p, c.c_size_t, c.c_void_p, c.c_uint64, c.c_char_p, c.c_size_t,
+                         c.POINTER(c.c_size_t)],
+        "bw_hotp_code": [c.c_char_p, c.c_size_t, c.c_void_p, c.c_uint64, c.c_char_p, c.c_size_t,
+                         c.POINTER(c.c_size_t)],
+        "bw_totp_verify": [c.c_char_p, c.c_size_t, c.c_void_p, c.c_char_p, c.c_size_t, c.c_uint64, c.c_uint64,
+                           c.POINTER(c.c_uint64)],
+        "bw_totp_provisioning_uri": [c.c_char_p, c.c_size_t, c.c_void_p, c.c_char_p, c.c_size_t, c.c_char_p,
+                                     c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
     }
     for name, args in sig.items():
         fn = getattr(lib, name)

@@ -413,6 +413,12 @@ impl Totp {
         self.period
     }
 
+    /// The HOTP underneath (the code of step N is the HOTP code of counter N).
+    #[must_use]
+    pub fn hotp(&self) -> &Hotp {
+        &self.hotp
+    }
+
     /// The digits per code.
     #[must_use]
     pub fn digits(&self) -> u32 {

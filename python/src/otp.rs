@@ -1,0 +1,228 @@
+//! pyo3 glue for `bulwark.otp`: a prepared OTP key (codes, windows, replay checks), otpauth URIs,
+//! QR codes and the replay guard. The pyotp-shaped classes live in `bulwark/otp.py`.
+
+use crate::IntoPy;
+use bulwark::otp::{
+    build_uri, parse_uri, qr_png, qr_svg, Algorithm, OtpKind, Params, ReplayGuard,
+    ReplayGuardOptions, Secret, Totp,
+};
+use bulwark::ErrorKind;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use std::time::Duration;
+
+fn params(py: Python<'_>, digits: u32, algorithm: &str, period: u64, t0: u64) -> PyResult<Params> {
+    Ok(Params {
+        algorithm: algorithm.parse::<Algorithm>().py(py)?,
+        digits,
+        period,
+        t0,
+    })
+}
+
+/// An OTP key prepared once: TOTP steps and HOTP counters share it (step N = counter N).
+#[pyclass(frozen, module = "bulwark.otp", name = "NativeOtp")]
+struct NativeOtp {
+    totp: Totp,
+}
+
+#[pymethods]
+impl NativeOtp {
+    #[new]
+    #[pyo3(signature = (secret, digits=6, algorithm="SHA1", period=30, t0=0, allow_short_secret=false))]
+    fn new(
+        py: Python<'_>,
+        secret: &str,
+        digits: u32,
+        algorithm: &str,
+        period: u64,
+        t0: u64,
+        allow_short_secret: bool,
+    ) -> PyResult<Self> {
+        let key = if allow_short_secret {
+            Secret::from_base32_allow_short(secret)
+        } else {
+            Secret::from_base32(secret)
+        }
+        .py(py)?;
+        Ok(Self {
+            totp: Totp::new(&key, params(py, digits, algorithm, period, t0)?).py(py)?,
+        })
+    }
+
+    /// The code of TOTP step (or HOTP counter) ``counter``.
+    fn code(&self, counter: u64) -> String {
+        self.totp.code_at_step(counter)
+    }
+
+    /// The TOTP step of Unix time ``time``.
+    fn step(&self, py: Python<'_>, time: u64) -> PyResult<u64> {
+        self.totp.step(time).py(py)
+    }
+
+    /// The matched step within ``window`` steps of ``time``'s, or None (constant time).
+    fn verify(&self, py: Python<'_>, code: &str, time: u64, window: u64) -> PyResult<Option<u64>> {
+        none_if_wrong(py, self.totp.verify(code, time, window))
+    }
+
+    /// The step to store, if ``code`` is valid for a step after ``last_used_step``; raises
+    /// ``ReplayedCodeError`` for a used code and ``VerificationError`` for a wrong one.
+    #[pyo3(signature = (code, time, window, last_used_step=None))]
+    fn verify_once(
+        &self,
+        py: Python<'_>,
+        code: &str,
+        time: u64,
+        window: u64,
+        last_used_step: Option<u64>,
+    ) -> PyResult<u64> {
+        self.totp
+            .verify_once(code, time, window, last_used_step)
+            .py(py)
+    }
+
+    /// The matched HOTP counter in ``counter ..= counter + look_ahead``, or None.
+    fn verify_counter(
+        &self,
+        py: Python<'_>,
+        code: &str,
+        counter: u64,
+        look_ahead: u64,
+    ) -> PyResult<Option<u64>> {
+        none_if_wrong(py, self.totp.hotp().verify_window(code, counter, look_ahead))
+    }
+}
+
+fn none_if_wrong(py: Python<'_>, r: bulwark::Result<u64>) -> PyResult<Option<u64>> {
+    match r {
+        Ok(step) => Ok(Some(step)),
+        Err(e) if e.kind() == ErrorKind::VerificationFailed => Ok(None),
+        Err(e) => Err(e).py(py),
+    }
+}
+
+/// A provisioning URI written as pyotp writes it.
+#[pyfunction]
+#[pyo3(signature = (kind, secret, account, issuer=None, algorithm="SHA1", digits=6, period=30, counter=0, image=None))]
+#[allow(clippy::too_many_arguments)]
+fn otp_build_uri(
+    py: Python<'_>,
+    kind: &str,
+    secret: &str,
+    account: &str,
+    issuer: Option<&str>,
+    algorithm: &str,
+    digits: u32,
+    period: u64,
+    counter: u64,
+    image: Option<&str>,
+) -> PyResult<String> {
+    let kind = match kind {
+        "totp" => OtpKind::Totp,
+        "hotp" => OtpKind::Hotp,
+        other => {
+            return Err(bulwark::Error::invalid_input(format!(
+                "unknown OTP kind {other:?} (totp or hotp)"
+            )))
+            .py(py)
+        }
+    };
+    let p = params(py, digits, algorithm, period, 0)?;
+    build_uri(kind, secret, account, issuer, p, counter, image).py(py)
+}
+
+/// The fields of an otpauth URI as a dict (pyotp's rules).
+#[pyfunction]
+fn otp_parse_uri<'py>(py: Python<'py>, uri: &str) -> PyResult<Bound<'py, PyDict>> {
+    let u = parse_uri(uri).py(py)?;
+    let d = PyDict::new(py);
+    d.set_item(
+        "kind",
+        match u.kind {
+            OtpKind::Totp => "totp",
+            OtpKind::Hotp => "hotp",
+        },
+    )?;
+    d.set_item("secret", &u.secret)?;
+    d.set_item("name", &u.account)?;
+    d.set_item("issuer", &u.issuer)?;
+    d.set_item("algorithm", u.algorithm.as_str())?;
+    d.set_item("digits", u.digits)?;
+    d.set_item("period", u.period)?;
+    d.set_item("counter", u.counter)?;
+    d.set_item("image", &u.image)?;
+    Ok(d)
+}
+
+/// The QR code of ``text`` as an SVG document.
+#[pyfunction]
+fn otp_qr_svg(py: Python<'_>, text: &str) -> PyResult<String> {
+    qr_svg(text).py(py)
+}
+
+/// The QR code of ``text`` as a PNG, ``scale`` pixels per module.
+#[pyfunction]
+fn otp_qr_png<'py>(py: Python<'py>, text: &str, scale: u32) -> PyResult<Bound<'py, PyBytes>> {
+    Ok(PyBytes::new(py, &qr_png(text, scale).py(py)?))
+}
+
+/// Remembers the last accepted step per account in memory or Redis.
+#[pyclass(frozen, module = "bulwark.otp", name = "NativeReplayGuard")]
+struct NativeReplayGuard {
+    inner: ReplayGuard,
+}
+
+#[pymethods]
+impl NativeReplayGuard {
+    #[new]
+    #[pyo3(signature = (storage="memory://", prefix=None, timeout=0.5, max_accounts=1 << 20))]
+    fn new(
+        py: Python<'_>,
+        storage: &str,
+        prefix: Option<String>,
+        timeout: f64,
+        max_accounts: usize,
+    ) -> PyResult<Self> {
+        if !(timeout.is_finite() && timeout > 0.0) {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "timeout must be a positive number of seconds",
+            ));
+        }
+        let mut options = ReplayGuardOptions {
+            timeout: Duration::from_secs_f64(timeout),
+            max_accounts: max_accounts.max(1),
+            ..ReplayGuardOptions::default()
+        };
+        if let Some(p) = prefix {
+            options.prefix = p;
+        }
+        Ok(Self {
+            inner: ReplayGuard::new(storage, &options).py(py)?,
+        })
+    }
+
+    /// Verifies and records: the matched step, or ``ReplayedCodeError`` / ``VerificationError``.
+    fn verify(
+        &self,
+        py: Python<'_>,
+        otp: &NativeOtp,
+        account: &str,
+        code: &str,
+        time: u64,
+        window: u64,
+    ) -> PyResult<u64> {
+        // Redis is a round trip: let other threads run meanwhile.
+        py.detach(|| self.inner.verify(&otp.totp, account, code, time, window))
+            .py(py)
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeOtp>()?;
+    m.add_class::<NativeReplayGuard>()?;
+    m.add_function(wrap_pyfunction!(otp_build_uri, m)?)?;
+    m.add_function(wrap_pyfunction!(otp_parse_uri, m)?)?;
+    m.add_function(wrap_pyfunction!(otp_qr_svg, m)?)?;
+    m.add_function(wrap_pyfunction!(otp_qr_png, m)?)?;
+    Ok(())
+}
