@@ -58,6 +58,8 @@ from limits import strategies as limits_strategies  # noqa: E402
 from bulwark import ratelimit as bw_rl  # noqa: E402
 
 from bulwark import jwt as bw_jwt  # noqa: E402
+import pyotp  # noqa: E402  (the peer of bulwark.otp)
+from bulwark import otp as bw_otp  # noqa: E402
 
 _key32, _nonce = os.urandom(32), os.urandom(12)
 _fkey = cf.Fernet.generate_key()
@@ -125,6 +127,30 @@ def _jwt_rows():
                      lambda a=alg, k=public, t=signed: bw_jwt.decode(t, k, algorithms=[a]),
                      lambda a=alg, k=peer_pub, t=signed: pyjwt.decode(t, k, algorithms=[a]), "PyJWT + cryptography"))
     return rows
+
+def _otp_rows():
+    secret = pyotp.random_base32()
+    ours, peer = bw_otp.TOTP(secret), pyotp.TOTP(secret)
+    codes = {}
+
+    def current():
+        """The code of the current step (so a run crossing a step boundary stays comparable):
+        pyotp then matches at its second try, as for a user typing the code on screen."""
+        step = int(time.time()) // 30
+        if step not in codes:
+            codes[step] = peer.at(step * 30)
+        return codes[step]
+
+    wrong = f"{(int(current()) + 500_000) % 1_000_000:06d}"  # six digits, valid at no step near now
+    return [
+        ("TOTP now()", ours.now, peer.now, "pyotp TOTP.now"),
+        ("TOTP verify(code, valid_window=1)", lambda: ours.verify(current(), valid_window=1),
+         lambda: peer.verify(current(), valid_window=1), "pyotp TOTP.verify"),
+        ("TOTP verify, wrong code, valid_window=1", lambda: ours.verify(wrong, valid_window=1),
+         lambda: peer.verify(wrong, valid_window=1), "pyotp TOTP.verify"),
+        ("random_base32()", bw_otp.random_base32, pyotp.random_base32, "pyotp.random_base32"),
+    ]
+
 
 def _ratelimit_rows():
     keys = [f"client-{i}" for i in range(1000)]
@@ -273,6 +299,7 @@ ROWS = [
     *_aead_rows("ChaCha20-Poly1305", bw_aead.ChaCha20Poly1305, ca.ChaCha20Poly1305),
     *_fernet_rows(),
     *_jwt_rows(),
+    *_otp_rows(),
     *_ratelimit_rows(),
 ]
 
@@ -481,6 +508,10 @@ def main():
         "objects (its fastest path), Bulwark gets the PEM text (parsed once, then cached by digest).",
         "Issue 5's targets: HS256 encode+decode at most 0.10x PyJWT's time, every asymmetric verify at",
         "most 0.67x. Bulwark writes the payload JSON natively, byte for byte as PyJWT does.",
+        "",
+        "OTP: `TOTP` objects built once on both sides; a verify with `valid_window=1` computes and",
+        "compares three codes (Bulwark: all three in constant time, no early exit). Issue 6's target:",
+        "verify at least 20x pyotp's speed (ratio <= 0.05).",
         "",
         "Rate limiting: `limits`-compatible classes on both sides, a hit on one of 1,000 keys per call,",
         "limit never reached. Issue 7's targets: memory at most 0.10x the time of `limits`; Redis at",

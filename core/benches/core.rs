@@ -130,6 +130,27 @@ fn jwt(c: &mut Criterion) {
     group.finish();
 }
 
+fn otp(c: &mut Criterion) {
+    use bulwark::otp::{Params, Secret, Totp};
+    let totp = Totp::new(&Secret::generate().unwrap(), Params::default()).unwrap();
+    let now = 1_700_000_000;
+    let code = totp.code_at(now).unwrap();
+    let mut group = c.benchmark_group("otp");
+    group.bench_function("totp_code", |b| {
+        b.iter(|| totp.code_at(black_box(now)).unwrap())
+    });
+    group.bench_function("totp_verify_window_1", |b| {
+        b.iter(|| totp.verify(black_box(&code), now, 1).unwrap())
+    });
+    group.bench_function("totp_verify_once_window_1", |b| {
+        b.iter(|| {
+            totp.verify_once(black_box(&code), now, 1, Some(now / 30 - 1))
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
 fn ratelimit(c: &mut Criterion) {
     use bulwark::ratelimit::memory::MemoryStore;
     use bulwark::ratelimit::{parse, Strategy};
@@ -184,5 +205,5 @@ fn ratelimit(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, ct_eq, random, password, encryption, jwt, ratelimit);
+criterion_group!(benches, ct_eq, random, password, encryption, jwt, otp, ratelimit);
 criterion_main!(benches);

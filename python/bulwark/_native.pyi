@@ -433,9 +433,9 @@ class LimitsStrategy:
     def clear(self, item: RateLimitItem, *identifiers: Any) -> None:
         """Forgets the counts for the identifiers."""
 
-@final
+@disjoint_base
 class NativeOtp:
-    """An OTP key prepared once (TOTP step N = HOTP counter N)."""
+    """An OTP key prepared once (TOTP step N = HOTP counter N); the base of TOTP and HOTP."""
 
     def __new__(
         cls,
@@ -446,15 +446,17 @@ class NativeOtp:
         t0: int = 0,
         allow_short_secret: bool = False,
     ) -> "NativeOtp": ...
-    def code(self, counter: int) -> str:
+    def _code(self, counter: int) -> str:
         """The code of a step or counter."""
-    def step(self, time: int) -> int:
+    def _step(self, time: int) -> int:
         """The TOTP step of a Unix time."""
-    def verify(self, code: str, time: int, window: int) -> Optional[int]:
+    def verify(self, otp: Any, for_time: Any = None, valid_window: int = 0) -> bool:
+        """pyotp's TOTP.verify."""
+    def _verify_at(self, code: str, time: int, window: int) -> Optional[int]:
         """The matched step, or None."""
-    def verify_once(self, code: str, time: int, window: int, last_used_step: Optional[int] = None) -> int:
+    def _verify_once(self, code: str, time: int, window: int, last_used_step: Optional[int] = None) -> int:
         """The step to store; raises ReplayedCodeError or VerificationError."""
-    def verify_counter(self, code: str, counter: int, look_ahead: int) -> Optional[int]:
+    def _verify_counter(self, code: str, counter: int, look_ahead: int) -> Optional[int]:
         """The matched HOTP counter, or None."""
 
 @final

@@ -132,27 +132,24 @@ def _timestamp(for_time: TimeArg) -> int:
     return int(ts)
 
 
-class OTP:
-    """What TOTP and HOTP share: the secret (base32), digits, digest, name and issuer."""
+class OTP(_native.NativeOtp):
+    """What TOTP and HOTP share: the secret (base32), digits, digest, name and issuer. The key is
+    prepared natively once, when the object is made."""
 
     def __init__(self, s: str, digits: int = 6, digest: Any = None, name: str | None = None,
-                 issuer: str | None = None, *, allow_short_secret: bool = False,
-                 _period: int = 30) -> None:
-        if not 6 <= digits <= 10:
-            raise ValueError("digits must be between 6 and 10")
+                 issuer: str | None = None, *args: Any, **kwargs: Any) -> None:
         self.secret = s
         self.digits = digits
         self.digest = digest if digest is not None else hashlib.sha1
         self.name = name or "Secret"
         self.issuer = issuer
         self._algorithm = _algorithm(digest)
-        self._native = _native.NativeOtp(s, digits, self._algorithm, _period, 0, allow_short_secret)
 
     def generate_otp(self, input: int) -> str:
         """The code of counter ``input`` (pyotp's name)."""
         if input < 0:
             raise ValueError("input must be positive integer")
-        return self._native.code(input)
+        return self._code(input)
 
     def byte_secret(self) -> bytes:
         """The decoded secret."""
@@ -169,14 +166,20 @@ class OTP:
 class TOTP(OTP):
     """Time-based codes (RFC 6238), as ``pyotp.TOTP``."""
 
+    def __new__(cls, s: str, digits: int = 6, digest: Any = None, name: str | None = None,
+                issuer: str | None = None, interval: int = 30, *,
+                allow_short_secret: bool = False) -> TOTP:
+        if not 6 <= digits <= 10:
+            raise ValueError("digits must be between 6 and 10")
+        if not interval > 0:
+            raise ValueError("interval must be positive")
+        return super().__new__(cls, s, digits, _algorithm(digest), interval, 0, allow_short_secret)
+
     def __init__(self, s: str, digits: int = 6, digest: Any = None, name: str | None = None,
                  issuer: str | None = None, interval: int = 30, *,
                  allow_short_secret: bool = False) -> None:
-        if not interval > 0:
-            raise ValueError("interval must be positive")
         self.interval = interval
-        super().__init__(s, digits, digest, name, issuer, allow_short_secret=allow_short_secret,
-                         _period=interval)
+        super().__init__(s, digits, digest, name, issuer)
 
     def timecode(self, for_time: TimeArg) -> int:
         """The time step of ``for_time``."""
@@ -188,15 +191,15 @@ class TOTP(OTP):
 
     def now(self) -> str:
         """The current code."""
-        return self._native.code(int(time.time()) // self.interval)
+        return self._code(int(time.time()) // self.interval)
 
-    def verify(self, otp: Any, for_time: TimeArg | None = None, valid_window: int = 0) -> bool:
-        """Whether ``otp`` is valid at ``for_time`` (default now), ``valid_window`` steps each
-        side. Every code of the window is compared in constant time."""
+    # verify(otp, for_time=None, valid_window=0) -> bool is native (NativeOtp.verify): one call
+    # for the common case, an ASCII code checked now; the rest comes here.
+    def _verify_slow(self, otp: Any, for_time: TimeArg | None, valid_window: int) -> bool:
         if valid_window < 0:
             return False
         t = int(time.time()) if for_time is None else _timestamp(for_time)
-        return self._native.verify(_normalize(otp), t, valid_window) is not None
+        return self._verify_at(_normalize(otp), t, valid_window) is not None
 
     def verify_and_get_timecode(self, otp: Any, for_time: TimeArg | None = None,
                                 valid_window: int = 0) -> int:
@@ -204,7 +207,7 @@ class TOTP(OTP):
         if valid_window < 0:
             raise ValueError("valid_window cannot be negative")
         t = int(time.time()) if for_time is None else _timestamp(for_time)
-        step = self._native.verify(_normalize(otp), t, valid_window)
+        step = self._verify_at(_normalize(otp), t, valid_window)
         if step is None:
             raise OTPVerificationError("OTP verification failed")
         return step
@@ -222,7 +225,7 @@ class TOTP(OTP):
             last_used_step = None
         t = int(time.time()) if for_time is None else _timestamp(for_time)
         try:
-            return self._native.verify_once(_normalize(otp), t, valid_window, last_used_step)
+            return self._verify_once(_normalize(otp), t, valid_window, last_used_step)
         except ReplayedCodeError:
             if raise_errors:
                 raise
@@ -251,11 +254,18 @@ class TOTP(OTP):
 class HOTP(OTP):
     """Counter-based codes (RFC 4226), as ``pyotp.HOTP``."""
 
+    def __new__(cls, s: str, digits: int = 6, digest: Any = None, name: str | None = None,
+                issuer: str | None = None, initial_count: int = 0, *,
+                allow_short_secret: bool = False) -> HOTP:
+        if not 6 <= digits <= 10:
+            raise ValueError("digits must be between 6 and 10")
+        return super().__new__(cls, s, digits, _algorithm(digest), 30, 0, allow_short_secret)
+
     def __init__(self, s: str, digits: int = 6, digest: Any = None, name: str | None = None,
                  issuer: str | None = None, initial_count: int = 0, *,
                  allow_short_secret: bool = False) -> None:
         self.initial_count = initial_count
-        super().__init__(s, digits, digest, name, issuer, allow_short_secret=allow_short_secret)
+        super().__init__(s, digits, digest, name, issuer)
 
     def at(self, count: int) -> str:
         """The code of counter ``initial_count + count``."""
@@ -266,7 +276,7 @@ class HOTP(OTP):
         c = self.initial_count + counter
         if c < 0:
             raise ValueError("input must be positive integer")
-        return self._native.verify_counter(_normalize(otp), c, 0) is not None
+        return self._verify_counter(_normalize(otp), c, 0) is not None
 
     def verify_window(self, otp: Any, counter: int, look_ahead: int = 10) -> int | None:
         """The matched counter in ``counter .. counter + look_ahead`` (resynchronisation), or
@@ -274,7 +284,7 @@ class HOTP(OTP):
         c = self.initial_count + counter
         if c < 0 or look_ahead < 0:
             raise ValueError("counter and look_ahead must not be negative")
-        m = self._native.verify_counter(_normalize(otp), c, look_ahead)
+        m = self._verify_counter(_normalize(otp), c, look_ahead)
         return None if m is None else m - self.initial_count
 
     def provisioning_uri(self, name: str | None = None, initial_count: int | None = None,
@@ -322,7 +332,7 @@ class ReplayGuard:
             raise ValueError("valid_window cannot be negative")
         t = int(time.time()) if for_time is None else _timestamp(for_time)
         try:
-            return self._native.verify(totp._native, account, _normalize(otp), t, valid_window)
+            return self._native.verify(totp, account, _normalize(otp), t, valid_window)
         except ReplayedCodeError:
             raise
         except VerificationError:

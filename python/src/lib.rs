@@ -3,8 +3,8 @@
 
 mod crypto;
 mod jwt;
-mod password;
 mod otp;
+mod password;
 mod ratelimit;
 mod web;
 

@@ -21,7 +21,7 @@ fn params(py: Python<'_>, digits: u32, algorithm: &str, period: u64, t0: u64) ->
 }
 
 /// An OTP key prepared once: TOTP steps and HOTP counters share it (step N = counter N).
-#[pyclass(frozen, module = "bulwark.otp", name = "NativeOtp")]
+#[pyclass(frozen, subclass, module = "bulwark.otp", name = "NativeOtp")]
 struct NativeOtp {
     totp: Totp,
 }
@@ -51,23 +51,65 @@ impl NativeOtp {
     }
 
     /// The code of TOTP step (or HOTP counter) ``counter``.
+    #[pyo3(name = "_code")]
     fn code(&self, counter: u64) -> String {
         self.totp.code_at_step(counter)
     }
 
     /// The TOTP step of Unix time ``time``.
+    #[pyo3(name = "_step")]
     fn step(&self, py: Python<'_>, time: u64) -> PyResult<u64> {
         self.totp.step(time).py(py)
     }
 
+    /// pyotp's ``TOTP.verify(otp, for_time=None, valid_window=0)``: one native call for an
+    /// ASCII string checked now; anything else (datetimes, ints, Unicode digits) goes through the
+    /// Python ``_verify_slow`` of the subclass.
+    #[pyo3(signature = (otp, for_time=None, valid_window=0))]
+    fn verify(
+        slf: &Bound<'_, Self>,
+        otp: &Bound<'_, PyAny>,
+        for_time: Option<&Bound<'_, PyAny>>,
+        valid_window: i64,
+    ) -> PyResult<bool> {
+        let py = slf.py();
+        if let (None, Ok(window), Ok(s)) = (
+            for_time,
+            u64::try_from(valid_window),
+            otp.cast::<pyo3::types::PyString>(),
+        ) {
+            let code = s.to_str()?;
+            if code.is_ascii() {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_err(|_| {
+                        pyo3::exceptions::PyValueError::new_err("the clock is before 1970")
+                    })?
+                    .as_secs();
+                let me = slf.get();
+                return Ok(none_if_wrong(py, me.totp.verify(code, now, window))?.is_some());
+            }
+        }
+        slf.call_method1("_verify_slow", (otp, for_time, valid_window))?
+            .extract()
+    }
+
     /// The matched step within ``window`` steps of ``time``'s, or None (constant time).
-    fn verify(&self, py: Python<'_>, code: &str, time: u64, window: u64) -> PyResult<Option<u64>> {
+    #[pyo3(name = "_verify_at")]
+    fn verify_at(
+        &self,
+        py: Python<'_>,
+        code: &str,
+        time: u64,
+        window: u64,
+    ) -> PyResult<Option<u64>> {
         none_if_wrong(py, self.totp.verify(code, time, window))
     }
 
     /// The step to store, if ``code`` is valid for a step after ``last_used_step``; raises
     /// ``ReplayedCodeError`` for a used code and ``VerificationError`` for a wrong one.
     #[pyo3(signature = (code, time, window, last_used_step=None))]
+    #[pyo3(name = "_verify_once")]
     fn verify_once(
         &self,
         py: Python<'_>,
@@ -82,6 +124,7 @@ impl NativeOtp {
     }
 
     /// The matched HOTP counter in ``counter ..= counter + look_ahead``, or None.
+    #[pyo3(name = "_verify_counter")]
     fn verify_counter(
         &self,
         py: Python<'_>,
@@ -89,7 +132,10 @@ impl NativeOtp {
         counter: u64,
         look_ahead: u64,
     ) -> PyResult<Option<u64>> {
-        none_if_wrong(py, self.totp.hotp().verify_window(code, counter, look_ahead))
+        none_if_wrong(
+            py,
+            self.totp.hotp().verify_window(code, counter, look_ahead),
+        )
     }
 }
 

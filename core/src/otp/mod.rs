@@ -326,7 +326,7 @@ impl Hotp {
     /// Whether `code` is the code of `counter`, compared in constant time.
     #[must_use]
     pub fn verify(&self, code: &str, counter: u64) -> bool {
-        crate::ct::eq(code.as_bytes(), self.code(counter).as_bytes())
+        self.scan(code, counter, counter, None).0
     }
 
     /// Checks `code` against counters `counter ..= counter + look_ahead` (a resynchronisation
@@ -351,14 +351,18 @@ impl Hotp {
 
     /// Compares `code` with the code of every counter in `first..=last` without exiting early;
     /// returns whether one matched and the highest matching counter (above `floor` if given).
+    /// Codes are compared as numbers with branch-free arithmetic; a `code` that is not exactly
+    /// `digits` ASCII digits matches nothing (its shape is the caller's input, not a secret).
     fn scan(&self, code: &str, first: u64, last: u64, floor: Option<u64>) -> (bool, u64) {
+        let Some(given) = self.parse_code(code) else {
+            return (false, 0);
+        };
         let mut found = 0u64;
         let mut matched = 0u64;
-        let given = code.as_bytes();
         let mut c = first;
         loop {
-            let expected = self.code(c);
-            let eq = u64::from(crate::ct::eq(given, expected.as_bytes()));
+            let diff = std::hint::black_box(self.number(c) ^ given);
+            let eq = ((diff | diff.wrapping_neg()) >> 63) ^ 1; // 1 when diff == 0
             let above = floor.map_or(1, |f| u64::from(c > f));
             let take = (eq & above).wrapping_neg(); // all ones when this counter counts
             matched = (c & take) | (matched & !take);
@@ -369,6 +373,16 @@ impl Hotp {
             c += 1;
         }
         (found == 1, matched)
+    }
+
+    /// `code` as a number if it is exactly `digits` ASCII digits.
+    fn parse_code(&self, code: &str) -> Option<u64> {
+        if code.len() != self.digits as usize {
+            return None;
+        }
+        code.bytes().try_fold(0u64, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+        })
     }
 }
 
