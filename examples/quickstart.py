@@ -121,3 +121,28 @@ print("429 headers:", {k: v for k, v in denied.headers().items() if k in ("Retry
 if os.environ.get("BULWARK_REDIS_URL"):
     shared = ratelimit.RateLimiter(os.environ["BULWARK_REDIS_URL"], strategy="gcra")
     print("shared through Redis:", shared.hit("api:key-1", "10/second").allowed)
+
+# 16. Two-factor (TOTP): enrol with a URI and a QR code, then verify with replay protection.
+#     pyotp code runs unchanged after `from bulwark import otp as pyotp`.
+import tempfile  # noqa: E402
+
+from bulwark import otp  # noqa: E402
+
+totp = otp.TOTP(otp.random_base32(), name="alice@example.com", issuer="Example")
+uri = totp.provisioning_uri()
+print("enrolment URI:", uri.split("secret=")[0] + "secret=…")
+qr_path = os.path.join(tempfile.gettempdir(), "bulwark-enrol.svg")
+with open(qr_path, "w", encoding="utf-8") as f:
+    f.write(totp.qr_svg())  # or totp.qr_png() for an <img> tag / a file
+print("QR code written to", qr_path)
+code = totp.now()  # what the authenticator app shows
+print("code accepted:", totp.verify(code, valid_window=1))
+last_step = totp.verify_once(code, last_used_step=None)  # store this step with the user
+print("same code again (replay) accepted:", totp.verify_once(code, last_used_step=last_step) is not None)
+guard = otp.ReplayGuard(os.environ.get("BULWARK_REDIS_URL", "memory://"))  # the fleet shares it
+code2 = totp.now()
+guard.verify(totp, "alice", code2)
+try:
+    guard.verify(totp, "alice", code2)
+except otp.ReplayedCodeError:
+    print("the replay guard refused the code the second time")
