@@ -21,6 +21,7 @@ from bulwark.exceptions import (
     InvalidToken,
     NotYetValidError,
     RateLimitExceeded,
+    ReplayedCodeError,
     VerificationError,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "InvalidToken",
     "NotYetValidError",
     "RateLimitExceeded",
+    "ReplayedCodeError",
     "VerificationError",
     "compare_digest",
     "random_base32",
