@@ -63,6 +63,37 @@ pub fn base32_encode(data: &[u8]) -> String {
 /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for characters outside the base32 alphabet,
 /// a length no base32 text can have, or non-zero trailing bits.
 pub fn base32_decode_lenient(text: &str) -> Result<Vec<u8>> {
+    base32_clean_and_decode(text, &BASE32)
+}
+
+/// As [`base32_decode_lenient`], but unused trailing bits are ignored rather than refused, as
+/// authenticator apps, pyotp and Python's `base64.b32decode` read OTP secrets.
+///
+/// ```
+/// // 26 characters carry 130 bits: the last two are ignored.
+/// let key = bulwark::encoding::base32_decode_ignoring_trailing_bits("AAAAAAAAAAAAAAAAAAAAAAAAAB").unwrap();
+/// assert_eq!(key, [0u8; 16]);
+/// ```
+///
+/// # Errors
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for characters outside the alphabet or a
+/// length no base32 text can have.
+pub fn base32_decode_ignoring_trailing_bits(text: &str) -> Result<Vec<u8>> {
+    static BASE32_ANY_TRAILING: std::sync::LazyLock<Option<Encoding>> =
+        std::sync::LazyLock::new(|| {
+            let mut spec = BASE32.specification();
+            spec.check_trailing_bits = false;
+            spec.encoding().ok()
+        });
+    let encoding = BASE32_ANY_TRAILING
+        .as_ref()
+        .ok_or_else(|| Error::internal("the base32 decoder could not be built"))?;
+    base32_clean_and_decode(text, encoding)
+}
+
+/// Drops spaces, hyphens and tabs, upper-cases, re-pads to a multiple of 8 (so the padded,
+/// strict decoder checks the length) and decodes with `encoding`.
+fn base32_clean_and_decode(text: &str, encoding: &Encoding) -> Result<Vec<u8>> {
     let mut cleaned: String = text
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '\t'))
@@ -75,10 +106,17 @@ pub fn base32_decode_lenient(text: &str) -> Result<Vec<u8>> {
             "base32: '=' padding is only allowed at the end",
         ));
     }
-    // Re-pad to a multiple of 8 so the padded, strict decoder checks length and trailing bits.
+    // 1, 3 or 6 characters past a multiple of 8 cannot come from whole bytes (the padded
+    // decoder would call this a padding error, which misleads whoever typed the text).
+    if matches!(cleaned.len() % 8, 1 | 3 | 6) {
+        return Err(Error::invalid_input(format!(
+            "base32: invalid length: {} characters is not a possible length",
+            cleaned.len()
+        )));
+    }
     let padded_len = cleaned.len().div_ceil(8) * 8;
     cleaned.extend(std::iter::repeat_n('=', padded_len - cleaned.len()));
-    decode_with(&BASE32, &cleaned, "base32")
+    decode_with(encoding, &cleaned, "base32")
 }
 
 /// Encodes bytes as lower-case hex.

@@ -178,50 +178,11 @@ fn check_len(len: usize, min: usize) -> Result<()> {
     Ok(())
 }
 
-/// Base32 with spaces/hyphens dropped, any case, optional padding, trailing bits ignored.
+/// Base32 as [`crate::encoding::base32_decode_ignoring_trailing_bits`] reads it, with messages
+/// that say it is the OTP secret that is wrong.
 fn decode_base32_secret(text: &str) -> Result<Vec<u8>> {
-    let mut bits: u64 = 0;
-    let mut nbits = 0u32;
-    let mut out = Vec::with_capacity(text.len() * 5 / 8 + 1);
-    let mut chars = 0usize;
-    let mut padding = false;
-    for c in text.chars() {
-        let v = match c {
-            ' ' | '-' | '\t' => continue,
-            '=' => {
-                padding = true;
-                continue;
-            }
-            'A'..='Z' => u64::from(c as u8 - b'A'),
-            'a'..='z' => u64::from(c as u8 - b'a'),
-            '2'..='7' => u64::from(c as u8 - b'2') + 26,
-            _ => {
-                return Err(Error::invalid_input(format!(
-                    "the OTP secret is not base32: unexpected character {c:?}"
-                )))
-            }
-        };
-        if padding {
-            return Err(Error::invalid_input(
-                "the OTP secret is not base32: '=' padding is only allowed at the end",
-            ));
-        }
-        chars += 1;
-        bits = (bits << 5) | v;
-        nbits += 5;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push(((bits >> nbits) & 0xff) as u8);
-        }
-    }
-    // 1, 3 or 6 characters past a multiple of 8 cannot come from whole bytes.
-    if matches!(chars % 8, 1 | 3 | 6) {
-        out.iter_mut().for_each(|b| *b = 0);
-        return Err(Error::invalid_input(format!(
-            "the OTP secret is not base32: {chars} characters is not a possible length"
-        )));
-    }
-    Ok(out)
+    crate::encoding::base32_decode_ignoring_trailing_bits(text)
+        .map_err(|e| Error::invalid_input(format!("the OTP secret is not base32: {}", e.message())))
 }
 
 /// The parameters shared by HOTP and TOTP.
