@@ -84,7 +84,8 @@ class RedactingFilter(logging.Filter):
 
 class SecurityLogger:
     """Security events as redacted JSON lines on a standard logger (``bulwark.security`` by default):
-    ``log_auth_attempt(success, user_id, ip)`` and ``log_suspicious_activity(kind, details)``."""
+    ``log_auth_attempt(success, user_id, ip)``, ``log_suspicious_activity(kind, details)`` and
+    ``log_event(event, **fields)``."""
 
     def __init__(self, logger: Union[str, logging.Logger, None] = None, redactor: Optional[Redactor] = None) -> None:
         if isinstance(logger, logging.Logger):
@@ -103,6 +104,11 @@ class SecurityLogger:
         """Log a login outcome (INFO on success, WARNING on failure); returns the JSON line."""
         event = {"event": "auth_attempt", "success": bool(success), "user_id": user_id, "ip": ip, **extra}
         return self._emit(logging.INFO if success else logging.WARNING, event)
+
+    def log_event(self, event: str, level: int = logging.INFO, **fields: Any) -> str:
+        """Log any other security event (an account created, two-factor switched on, ...) with
+        its fields, secrets redacted; returns the JSON line."""
+        return self._emit(level, {"event": event, **fields})
 
     def log_suspicious_activity(self, kind: str, details: Optional[Mapping[str, Any]] = None, **extra: Any) -> str:
         """Log a suspicious event at WARNING with its details (secrets redacted); returns the line."""

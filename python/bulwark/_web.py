@@ -1,0 +1,200 @@
+"""What ``bulwark.flask`` and ``bulwark.asgi`` share: bearer-token verification with roles and
+permissions, the JSON error bodies, rate-limit keys and the audit trail. Framework-free."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from bulwark import jwt
+from bulwark.ratelimit import Decision, RateLimitItem, RateLimiter, parse_many
+from bulwark.redact import SecurityLogger
+
+__all__ = ["TokenVerifier", "bearer_token", "error_body", "RouteRates", "default_security_logger"]
+
+# RFC 6750 section 3: the challenge for a missing, malformed, invalid or expired token, and for a
+# token that lacks the role or permission asked for.
+CHALLENGE_INVALID = 'Bearer error="invalid_token"'
+CHALLENGE_SCOPE = 'Bearer error="insufficient_scope"'
+# Longer than any token Bulwark's decoder accepts (8 KiB): refused before decoding.
+_MAX_AUTHORIZATION = 16 * 1024
+
+_default_logger: SecurityLogger | None = None
+
+
+def default_security_logger() -> SecurityLogger:
+    """The shared ``SecurityLogger`` (logger ``bulwark.security``) the integrations write to."""
+    global _default_logger
+    if _default_logger is None:
+        _default_logger = SecurityLogger()
+    return _default_logger
+
+
+def error_body(error: str, message: str, **extra: Any) -> bytes:
+    """A JSON error body: ``{"error": code, "message": text, ...}``; nothing from the request."""
+    return json.dumps({"error": error, "message": message, **extra}, separators=(",", ":")).encode()
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (scheme case-insensitive), or
+    None when the header is missing, uses another scheme, or is malformed."""
+    if not authorization or len(authorization) > _MAX_AUTHORIZATION:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        return None
+    return token
+
+
+def _as_set(value: Any, split: bool) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset(value.split()) if split else frozenset([value])
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset(v for v in value if isinstance(v, str))
+    return frozenset()
+
+
+def _wanted(value: str | Iterable[str] | None) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    return frozenset([value]) if isinstance(value, str) else frozenset(value)
+
+
+class TokenVerifier:
+    """Verifies bearer JWTs against one key and an algorithm allow-list, and checks roles and
+    permissions. ``key`` may also be a ``jwt.PyJWKClient`` (the key is chosen by the token's kid).
+
+    Roles come from the ``roles`` claim (a list) or ``role`` (a string); permissions from
+    ``permissions`` (a list) or the OAuth ``scope`` / ``scp`` claims (space-separated)."""
+
+    def __init__(
+        self,
+        key: Any,
+        algorithms: Sequence[str],
+        issuer: str | Sequence[str] | None = None,
+        audience: str | Iterable[str] | None = None,
+        leeway: float = 0,
+        options: Mapping[str, Any] | None = None,
+        roles_claim: str = "roles",
+        permissions_claim: str = "permissions",
+    ) -> None:
+        if key is None or (isinstance(key, (str, bytes)) and not key):
+            raise ValueError("a verification key is required")
+        if isinstance(algorithms, str) or not algorithms:
+            raise ValueError("algorithms must be a non-empty list, e.g. ['HS256'] (an allow-list)")
+        self.key = key
+        self.algorithms = list(algorithms)
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+        # Tokens without an expiry are refused unless the caller says otherwise.
+        self.options = dict(options) if options is not None else {"require": ["exp"]}
+        self.roles_claim = roles_claim
+        self.permissions_claim = permissions_claim
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The verified claims; raises ``jwt.InvalidTokenError`` (or a subclass) otherwise."""
+        key = self.key
+        if hasattr(key, "get_signing_key_from_jwt"):
+            key = key.get_signing_key_from_jwt(token).key
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=self.algorithms,
+            issuer=self.issuer,
+            audience=self.audience,
+            leeway=self.leeway,
+            options=self.options,
+        )
+        return claims
+
+    def roles(self, claims: Mapping[str, Any]) -> frozenset[str]:
+        """The roles a token grants."""
+        found = _as_set(claims.get(self.roles_claim), split=False)
+        return found | _as_set(claims.get("role"), split=False)
+
+    def permissions(self, claims: Mapping[str, Any]) -> frozenset[str]:
+        """The permissions a token grants."""
+        found = _as_set(claims.get(self.permissions_claim), split=False)
+        return found | _as_set(claims.get("scope"), split=True) | _as_set(claims.get("scp"), split=True)
+
+    def authorized(
+        self, claims: Mapping[str, Any], role: str | Iterable[str] | None, permission: str | Iterable[str] | None
+    ) -> bool:
+        """True if the claims hold one of ``role`` (any of several) and every ``permission``."""
+        roles = _wanted(role)
+        if roles and not (roles & self.roles(claims)):
+            return False
+        return _wanted(permission) <= self.permissions(claims)
+
+
+def denial_reason(exc: Exception) -> str:
+    """A short reason for the audit log (never shown to the client)."""
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return "expired_token"
+    if isinstance(exc, jwt.InvalidSignatureError):
+        return "bad_signature"
+    if isinstance(exc, jwt.InvalidAlgorithmError):
+        return "algorithm_not_allowed"
+    return "invalid_token"
+
+
+class RouteRates:
+    """A list of rate strings (or a callable returning one), parsed once per distinct string."""
+
+    def __init__(self, value: str | Callable[[], str] | Sequence[str | RateLimitItem]) -> None:
+        self._value = value
+        self._cache: dict[str, list[RateLimitItem]] = {}
+        if isinstance(value, str):
+            self._static: list[RateLimitItem] | None = self._parse(value)
+        elif callable(value):
+            self._static = None
+        else:
+            items: list[RateLimitItem] = []
+            for v in value:
+                items.extend(self._parse(v) if isinstance(v, str) else [v])
+            self._static = items
+
+    def _parse(self, text: str) -> list[RateLimitItem]:
+        items = self._cache.get(text)
+        if items is None:
+            items = parse_many(text)
+            if len(self._cache) < 256:
+                self._cache[text] = items
+        return items
+
+    def items(self) -> list[RateLimitItem]:
+        """The rates for this request."""
+        if self._static is not None:
+            return self._static
+        assert callable(self._value)
+        return self._parse(self._value())
+
+
+def limit_text(decision: Decision) -> str:
+    """``10 per 1 second``: the binding rate as flask-limiter words it."""
+    return str(decision.rate)
+
+
+def retry_after_seconds(decision: Decision) -> int:
+    """Whole seconds until a denied request could pass (at least 1)."""
+    retry = decision.retry_after if math.isfinite(decision.retry_after) else decision.reset_after
+    return max(1, math.ceil(retry))
+
+
+def most_restrictive(decisions: Sequence[Decision]) -> Decision | None:
+    """The decision to report in headers: a denial first, else the one with least remaining."""
+    if not decisions:
+        return None
+    denied = [d for d in decisions if not d.allowed]
+    if denied:
+        return max(denied, key=lambda d: d.retry_after)
+    return min(decisions, key=lambda d: (d.remaining, d.limit))
+
+
+def new_limiter(storage_uri: str, strategy: str, on_backend_failure: str, prefix: str | None) -> RateLimiter:
+    """The core limiter behind a framework integration."""
+    return RateLimiter(storage_uri, strategy, on_backend_failure=on_backend_failure, prefix=prefix)

@@ -1,0 +1,296 @@
+"""ASGI integration (Starlette, FastAPI, any ASGI 3 app): rate limiting, security headers and CORS
+as pure ASGI middlewares (no Starlette import), and ``JWTBearer``, a FastAPI dependency that
+returns the verified claims.
+
+    app = FastAPI()
+    app.add_middleware(RateLimitMiddleware, limits=["100 per minute"])
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(CORSMiddleware, origins=["https://app.example"])
+    admin = JWTBearer(key=PUBLIC_KEY, algorithms=["ES256"], role="admin")
+
+    @app.get("/admin")
+    def admin_page(claims: dict = Depends(admin)): ...
+
+Refusals are JSON: 401 with ``WWW-Authenticate: Bearer error="invalid_token"``, 403 with
+``error="insufficient_scope"``, 429 with ``Retry-After`` and the rate-limit headers, 503 when the
+shared rate-limit store is unreachable and the limiter fails closed. Denials go to
+``bulwark.redact.SecurityLogger`` with secrets redacted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
+from typing import Any
+
+from bulwark import jwt
+from bulwark._web import (
+    CHALLENGE_INVALID,
+    CHALLENGE_SCOPE,
+    RouteRates,
+    TokenVerifier,
+    bearer_token,
+    default_security_logger,
+    denial_reason,
+    error_body,
+    limit_text,
+    new_limiter,
+    retry_after_seconds,
+)
+from bulwark.headers import CORSPolicy, security_headers
+from bulwark.ratelimit import Decision
+from bulwark.redact import SecurityLogger
+
+try:  # Only JWTBearer needs Starlette (FastAPI reads the annotation to pass the request).
+    from starlette.requests import Request
+except ImportError:  # pragma: no cover - depends on what is installed
+    Request = Any  # type: ignore[misc,assignment]
+
+__all__ = ["CORSMiddleware", "JWTBearer", "RateLimitMiddleware", "SecurityHeadersMiddleware", "client_address"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def client_address(scope: Scope) -> str:
+    """The peer address the server reports (``127.0.0.1`` when it reports none). Behind a proxy,
+    put a trusted proxy-headers middleware in front (uvicorn's ``--proxy-headers``)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "127.0.0.1"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _facts(scope: Scope) -> dict[str, Any]:
+    return {
+        "ip": client_address(scope),
+        "method": scope.get("method"),
+        "path": scope.get("path"),
+        "user_agent": _header(scope, b"user-agent"),
+    }
+
+
+def _encode(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+async def _respond(send: Send, status: int, body: bytes, headers: Mapping[str, str]) -> None:
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": raw + _encode(headers)})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _add_missing(message: Message, headers: list[tuple[bytes, bytes]]) -> None:
+    """Adds headers to a ``http.response.start`` message unless the app set them; ``vary`` is
+    merged rather than replaced."""
+    current = list(message.get("headers") or [])
+    have = {bytes(k).lower(): i for i, (k, _) in enumerate(current)}
+    for name, value in headers:
+        if name == b"vary" and name in have:
+            i = have[name]
+            old = bytes(current[i][1]).decode("latin-1")
+            parts = [p.strip() for p in old.split(",")]
+            extra = [p.strip() for p in value.decode("latin-1").split(",") if p.strip() not in parts]
+            current[i] = (name, ", ".join(parts + extra).encode("latin-1"))
+        elif name not in have:
+            current.append((name, value))
+    message["headers"] = current
+
+
+class RateLimitMiddleware:
+    """Limits every HTTP request by client address (or ``key_func(scope)``).
+
+    ``limits``: rate strings (``"100 per minute"``, ``"10/second; 1000/day"``); ``per_path`` gives
+    each path its own count; ``exempt_paths`` are never limited. ``storage_uri`` ``memory://`` or
+    ``redis://...`` (shared by every process), ``strategy`` as ``bulwark.ratelimit``,
+    ``on_backend_failure`` ``deny`` (503, the default), ``allow`` or ``local``."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limits: str | Sequence[str] = ("100 per minute",),
+        *,
+        key_func: Callable[[Scope], str] | None = None,
+        storage_uri: str = "memory://",
+        strategy: str = "fixed-window",
+        headers_enabled: bool = True,
+        per_path: bool = False,
+        exempt_paths: Iterable[str] = (),
+        on_backend_failure: str = "deny",
+        key_prefix: str | None = None,
+        security_logger: SecurityLogger | None = None,
+    ) -> None:
+        self.app = app
+        self.rates = RouteRates([limits] if isinstance(limits, str) else list(limits))
+        self.key_func = key_func or client_address
+        self.limiter = new_limiter(storage_uri, strategy, on_backend_failure, key_prefix)
+        self.headers_enabled = headers_enabled
+        self.per_path = per_path
+        self.exempt_paths = frozenset(exempt_paths)
+        self.security_logger = security_logger
+        # A Redis round trip is taken off the event loop; a memory hit is a few microseconds.
+        self._offload = not storage_uri.startswith("memory://")
+
+    def _hit(self, key: str) -> Decision:
+        return self.limiter.hit(key, *self.rates.items())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in self.exempt_paths:
+            await self.app(scope, receive, send)
+            return
+        key = self.key_func(scope)
+        if self.per_path:
+            key = f"{scope.get('path')}/{key}"
+        if self._offload:
+            decision = await asyncio.get_running_loop().run_in_executor(None, self._hit, key)
+        else:
+            decision = self._hit(key)
+        if not decision.allowed:
+            logger = self.security_logger or default_security_logger()
+            if decision.backend_error is not None:
+                body = error_body("rate_limiter_unavailable", "rate limiting is unavailable; try again later")
+                await _respond(send, 503, body, {"Retry-After": "1"})
+                return
+            logger.log_suspicious_activity("rate_limited", {**_facts(scope), "limit": limit_text(decision)})
+            body = error_body("rate_limited", f"rate limit exceeded: {limit_text(decision)}",
+                              retry_after=retry_after_seconds(decision))
+            await _respond(send, 429, body, decision.headers() if self.headers_enabled else
+                           {"Retry-After": str(retry_after_seconds(decision))})
+            return
+        if not self.headers_enabled:
+            await self.app(scope, receive, send)
+            return
+        extra = _encode(decision.headers())
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _add_missing(message, extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class SecurityHeadersMiddleware:
+    """Adds ``bulwark.headers.security_headers(**options)`` to every HTTP response (headers the
+    app set itself are kept)."""
+
+    def __init__(self, app: ASGIApp, **options: Any) -> None:
+        self.app = app
+        self.headers = _encode(security_headers(**options))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _add_missing(message, self.headers)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class CORSMiddleware:
+    """Answers CORS preflights (204 allowed, 403 refused, the app is not called) and adds the
+    CORS headers to other responses, per a ``CORSPolicy`` or its keyword arguments."""
+
+    def __init__(self, app: ASGIApp, policy: CORSPolicy | None = None, *,
+                 security_logger: SecurityLogger | None = None, **policy_options: Any) -> None:
+        if policy is None:
+            if "origins" not in policy_options:
+                raise ValueError("CORSMiddleware needs a CORSPolicy or origins=[...]")
+            policy = CORSPolicy(**policy_options)
+        elif policy_options:
+            raise ValueError("give either a CORSPolicy or its options, not both")
+        self.app = app
+        self.policy = policy
+        self.security_logger = security_logger
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        origin = _header(scope, b"origin")
+        method = _header(scope, b"access-control-request-method")
+        if scope.get("method") == "OPTIONS" and origin is not None and method is not None:
+            requested = _header(scope, b"access-control-request-headers") or ""
+            decision = self.policy.check_preflight(origin, method, requested)
+            if decision.allowed:
+                await send({"type": "http.response.start", "status": 204, "headers": _encode(decision.headers)})
+                await send({"type": "http.response.body", "body": b""})
+            else:
+                (self.security_logger or default_security_logger()).log_suspicious_activity(
+                    "cors_denied", {**_facts(scope), "origin": origin, "requested_method": method})
+                await _respond(send, 403, error_body("cors_denied", "origin or method not allowed"), decision.headers)
+            return
+        extra = _encode(self.policy.check_request(origin).headers)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _add_missing(message, extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class JWTBearer:
+    """FastAPI dependency: ``claims: dict = Depends(JWTBearer(key=..., algorithms=[...]))``.
+
+    Verifies ``Authorization: Bearer`` against ``key`` (or a ``jwt.PyJWKClient``) and the
+    algorithm allow-list, requires ``exp`` unless ``options`` says otherwise, checks ``role``
+    (any of) and ``permission`` (all of), and returns the claims (also on
+    ``request.state.jwt_claims``). Raises FastAPI's ``HTTPException`` 401/403 otherwise."""
+
+    def __init__(
+        self,
+        key: Any,
+        algorithms: Sequence[str],
+        issuer: str | Sequence[str] | None = None,
+        audience: str | Iterable[str] | None = None,
+        leeway: float = 0,
+        *,
+        role: str | Iterable[str] | None = None,
+        permission: str | Iterable[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+        roles_claim: str = "roles",
+        permissions_claim: str = "permissions",
+        security_logger: SecurityLogger | None = None,
+    ) -> None:
+        self.verifier = TokenVerifier(key, algorithms, issuer, audience, leeway, options, roles_claim,
+                                      permissions_claim)
+        self.role = role
+        self.permission = permission
+        self.security_logger = security_logger
+
+    def _deny(self, request: Any, status: int, kind: str, message: str, challenge: str, **details: Any) -> Exception:
+        from starlette.exceptions import HTTPException
+
+        facts = _facts(request.scope)
+        (self.security_logger or default_security_logger()).log_suspicious_activity(kind, {**facts, **details})
+        code = "invalid_token" if status == 401 else "forbidden"
+        return HTTPException(status, detail={"error": code, "message": message},
+                             headers={"WWW-Authenticate": challenge})
+
+    async def __call__(self, request: Request) -> dict[str, Any]:
+        token = bearer_token(request.headers.get("authorization"))
+        if token is None:
+            raise self._deny(request, 401, "auth_failed", "authentication required", CHALLENGE_INVALID,
+                             reason="missing_token")
+        try:
+            claims = self.verifier.verify(token)
+        except jwt.PyJWTError as exc:
+            raise self._deny(request, 401, "auth_failed", "invalid or expired token", CHALLENGE_INVALID,
+                             reason=denial_reason(exc)) from None
+        if not self.verifier.authorized(claims, self.role, self.permission):
+            raise self._deny(request, 403, "forbidden", "not allowed", CHALLENGE_SCOPE, subject=claims.get("sub"))
+        request.state.jwt_claims = claims
+        return claims

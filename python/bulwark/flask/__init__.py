@@ -1,0 +1,776 @@
+"""Flask integration: bearer-JWT auth with roles, flask-limiter's ``Limiter``, security headers,
+CORS, request validation with pydantic or marshmallow, and an audit trail — on Bulwark's core.
+
+Needs Flask >= 2.3 (``pip install bulwark[flask]``). Code written for flask-limiter runs after
+changing the imports::
+
+    from bulwark.flask import Limiter              # was: from flask_limiter import Limiter
+    from bulwark.flask.util import get_remote_address
+
+    limiter = Limiter(get_remote_address, app=app, default_limits=["100 per minute"])
+
+    @app.get("/slow")
+    @limiter.limit("10 per second")
+    def slow(): ...
+
+Every refusal is a JSON body and an ``HTTPException`` subclass (so ``@app.errorhandler(401)``
+can restyle it): 401 with ``WWW-Authenticate: Bearer error="invalid_token"``, 403 with
+``error="insufficient_scope"``, 429 with ``Retry-After`` and the rate-limit headers, 400 with the
+field errors. Denials are written to ``bulwark.redact.SecurityLogger`` with secrets redacted.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import flask
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, ServiceUnavailable, TooManyRequests, Unauthorized
+
+from bulwark import jwt
+from bulwark._web import (
+    CHALLENGE_INVALID,
+    CHALLENGE_SCOPE,
+    RouteRates,
+    TokenVerifier,
+    bearer_token,
+    default_security_logger,
+    denial_reason,
+    error_body,
+    limit_text,
+    most_restrictive,
+    new_limiter,
+    retry_after_seconds,
+)
+from bulwark.headers import CORSPolicy, security_headers
+from bulwark.ratelimit import Decision, RateLimiter
+from bulwark.redact import SecurityLogger
+
+from .util import get_remote_address
+
+__all__ = [
+    "CORS",
+    "AuthenticationFailed",
+    "ExemptionScope",
+    "InvalidRequestBody",
+    "JWTAuth",
+    "Limiter",
+    "PermissionDenied",
+    "RateLimitExceeded",
+    "RateLimiterUnavailable",
+    "SecurityHeaders",
+    "current_claims",
+    "get_remote_address",
+    "log_login",
+    "require_auth",
+    "validate_input",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_log = logging.getLogger("bulwark.flask")
+
+
+# ----------------------------------------------------------------------------- JSON refusals
+
+
+class _JSONError(HTTPException):
+    """An HTTP refusal whose response is a small JSON body (and never an HTML page)."""
+
+    error = "error"
+
+    def __init__(self, message: str, headers: Mapping[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+        self.headers = dict(headers or {})
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        body = error_body(self.error, self.message, **self.extra)
+        resp = Response(body, status=self.code, mimetype="application/json")
+        for name, value in self.headers.items():
+            resp.headers[name] = value
+        return resp
+
+
+class AuthenticationFailed(_JSONError, Unauthorized):
+    """401: no bearer token, or one that is malformed, badly signed, expired or not yet valid."""
+
+    error = "invalid_token"
+
+
+class PermissionDenied(_JSONError, Forbidden):
+    """403: a valid token without the role or permission the route asks for."""
+
+    error = "forbidden"
+
+
+class RateLimitExceeded(_JSONError, TooManyRequests):
+    """429: a rate limit is used up; ``.decision`` and ``.limit`` say which and until when."""
+
+    error = "rate_limited"
+
+    def __init__(self, decision: Decision, message: str | None = None, headers: Mapping[str, str] | None = None):
+        retry = retry_after_seconds(decision)
+        super().__init__(message or f"rate limit exceeded: {limit_text(decision)}", headers, retry_after=retry)
+        self.decision = decision
+        self.limit = decision.rate
+
+
+class RateLimiterUnavailable(_JSONError, ServiceUnavailable):
+    """503: the shared rate-limit store is unreachable and the limiter fails closed."""
+
+    error = "rate_limiter_unavailable"
+
+
+class InvalidRequestBody(_JSONError, BadRequest):
+    """400: the body (or query) did not validate; ``fields`` holds the per-field messages."""
+
+    error = "invalid_input"
+
+
+# ----------------------------------------------------------------------------- audit
+
+
+def _request_facts() -> dict[str, Any]:
+    return {
+        "ip": request.remote_addr,
+        "method": request.method,
+        "path": request.path,
+        "user_agent": request.headers.get("User-Agent"),
+    }
+
+
+def log_login(success: bool, user_id: Any, *, logger: SecurityLogger | None = None, **extra: Any) -> str:
+    """Write a login outcome for the current request (client address, path, user agent) to the
+    security log, secrets redacted; returns the JSON line."""
+    facts = _request_facts()
+    ip = facts.pop("ip")
+    return (logger or default_security_logger()).log_auth_attempt(success, user_id, ip, **facts, **extra)
+
+
+def _log_denial(logger: SecurityLogger | None, kind: str, **details: Any) -> None:
+    (logger or default_security_logger()).log_suspicious_activity(kind, {**_request_facts(), **details})
+
+
+# ----------------------------------------------------------------------------- JWT auth
+
+
+class JWTAuth:
+    """Bearer-JWT authentication for a Flask app.
+
+    ``key``, ``algorithms``, ``issuer``, ``audience`` and ``leeway`` may instead come from
+    ``app.config`` (``BULWARK_JWT_KEY``, ``BULWARK_JWT_ALGORITHMS``, ...) at ``init_app``.
+    ``algorithms`` is an allow-list and must be given; tokens must carry ``exp`` unless
+    ``options`` says otherwise. Verified claims are put on ``flask.g.jwt_claims``."""
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        key: Any = None,
+        algorithms: Sequence[str] | None = None,
+        issuer: str | Sequence[str] | None = None,
+        audience: str | Iterable[str] | None = None,
+        leeway: float | None = None,
+        *,
+        options: Mapping[str, Any] | None = None,
+        roles_claim: str = "roles",
+        permissions_claim: str = "permissions",
+        security_logger: SecurityLogger | None = None,
+    ) -> None:
+        self._args = dict(key=key, algorithms=algorithms, issuer=issuer, audience=audience, leeway=leeway)
+        self._options = options
+        self._roles_claim = roles_claim
+        self._permissions_claim = permissions_claim
+        self.security_logger = security_logger
+        self.verifier: TokenVerifier | None = None
+        if key is not None and algorithms is not None:
+            self.verifier = self._build({})
+        if app is not None:
+            self.init_app(app)
+
+    def _build(self, config: Mapping[str, Any]) -> TokenVerifier:
+        def pick(name: str, default: Any = None) -> Any:
+            value = self._args[name]
+            return config.get(f"BULWARK_JWT_{name.upper()}", default) if value is None else value
+
+        return TokenVerifier(
+            pick("key"),
+            pick("algorithms") or [],
+            issuer=pick("issuer"),
+            audience=pick("audience"),
+            leeway=pick("leeway", 0),
+            options=self._options,
+            roles_claim=self._roles_claim,
+            permissions_claim=self._permissions_claim,
+        )
+
+    def init_app(self, app: Flask) -> None:
+        """Reads missing settings from ``app.config`` and registers the extension (fails now,
+        not at the first request, when the key or the algorithm list is missing)."""
+        self.verifier = self._build(app.config)
+        app.extensions["bulwark.jwt"] = self
+
+    def _verifier(self) -> TokenVerifier:
+        if self.verifier is None:
+            raise RuntimeError("JWTAuth has no key yet: pass key= and algorithms= or call init_app(app)")
+        return self.verifier
+
+    def authenticate(self, role: str | Iterable[str] | None = None,
+                     permission: str | Iterable[str] | None = None) -> dict[str, Any]:
+        """Verify the current request's bearer token; the claims, or a 401/403 ``HTTPException``."""
+        verifier = self._verifier()
+        token = bearer_token(request.headers.get("Authorization"))
+        if token is None:
+            _log_denial(self.security_logger, "auth_failed", reason="missing_token")
+            raise AuthenticationFailed("authentication required", {"WWW-Authenticate": CHALLENGE_INVALID})
+        try:
+            claims = verifier.verify(token)
+        except jwt.PyJWTError as exc:
+            _log_denial(self.security_logger, "auth_failed", reason=denial_reason(exc))
+            raise AuthenticationFailed("invalid or expired token", {"WWW-Authenticate": CHALLENGE_INVALID}) from None
+        if not verifier.authorized(claims, role, permission):
+            _log_denial(self.security_logger, "forbidden", subject=claims.get("sub"),
+                        role=_words(role), permission=_words(permission))
+            raise PermissionDenied("not allowed", {"WWW-Authenticate": CHALLENGE_SCOPE})
+        g.jwt_claims = claims
+        return claims
+
+    def require_auth(self, role: Any = None, permission: str | Iterable[str] | None = None) -> Any:
+        """Decorator: the view runs only with a valid bearer token holding one of ``role`` and
+        every ``permission``. Usable bare (``@auth.require_auth``) or called."""
+        if callable(role) and not isinstance(role, str):
+            return self.require_auth()(role)
+
+        def decorator(view: F) -> F:
+            @functools.wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                self.authenticate(role, permission)
+                return view(*args, **kwargs)
+
+            return wrapper  # type: ignore[return-value]
+
+        return decorator
+
+
+def _words(value: str | Iterable[str] | None) -> Any:
+    return value if value is None or isinstance(value, str) else sorted(value)
+
+
+def require_auth(role: Any = None, permission: str | Iterable[str] | None = None) -> Any:
+    """``@require_auth("admin")`` using the app's ``JWTAuth`` (found at request time)."""
+    if callable(role) and not isinstance(role, str):
+        return require_auth()(role)
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            auth = current_app.extensions.get("bulwark.jwt")
+            if auth is None:
+                raise RuntimeError("require_auth needs JWTAuth(app, ...) or JWTAuth.init_app(app) first")
+            auth.authenticate(role, permission)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def current_claims() -> dict[str, Any] | None:
+    """The verified claims of the current request (None before ``require_auth`` ran)."""
+    claims: dict[str, Any] | None = g.get("jwt_claims")
+    return claims
+
+
+# ----------------------------------------------------------------------------- rate limits
+
+
+class ExemptionScope:
+    """Which limits ``Limiter.exempt`` lifts (flask-limiter's flag names)."""
+
+    NONE = 0
+    APPLICATION = 1
+    META = 2
+    DEFAULT = 4
+    DESCENDENTS = 8
+    ANCESTORS = 16
+
+
+_ALL_EXEMPT = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META
+
+
+def _qualified_name(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__name__}.{fn.__qualname__}"
+
+
+class _Limit:
+    """One group of rates with how they are keyed and when they apply (a decorator, a default
+    or an application limit). Also a context manager for limiting a block inside a view."""
+
+    def __init__(
+        self,
+        limiter: Limiter,
+        limit_value: Any,
+        *,
+        key_func: Callable[[], str] | None,
+        shared: bool,
+        scope: str | Callable[[str], str] | None,
+        per_method: bool = False,
+        methods: Iterable[str] | None = None,
+        error_message: str | Callable[[], str] | None = None,
+        exempt_when: Callable[[], bool] | None = None,
+        override_defaults: bool = True,
+        deduct_when: Callable[[Response], bool] | None = None,
+        on_breach: Callable[[Any], Response | None] | None = None,
+        cost: int | Callable[[], int] = 1,
+    ) -> None:
+        self.limiter = limiter
+        self.rates = RouteRates(limit_value)
+        self.key_func = key_func
+        self.shared = shared
+        self.scope = scope
+        self.per_method = per_method
+        self.methods = {m.upper() for m in methods} if methods else None
+        self.error_message = error_message
+        self.exempt_when = exempt_when
+        self.override_defaults = override_defaults
+        self.deduct_when = deduct_when
+        self.on_breach = on_breach
+        self.cost = cost
+
+    # -- as a decorator
+    def __call__(self, obj: Any) -> Any:
+        if isinstance(obj, flask.Blueprint):
+            self.limiter._blueprint_limits.setdefault(obj.name, []).append(self)
+        else:
+            self.limiter._route_limits.setdefault(_qualified_name(obj), []).append(self)
+        return obj
+
+    # -- as a context manager
+    def __enter__(self) -> Decision:
+        decision = self.limiter._hit(self, request.endpoint or "")
+        if not decision.allowed:
+            raise RateLimitExceeded(decision, self._message())
+        return decision
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def applies(self) -> bool:
+        if self.methods is not None and request.method not in self.methods:
+            return False
+        return not (self.exempt_when is not None and self.exempt_when())
+
+    def key(self, endpoint: str) -> str:
+        who = (self.key_func or self.limiter._key_func)()
+        if self.shared:
+            where = self.scope(endpoint) if callable(self.scope) else str(self.scope)
+        else:
+            where = endpoint
+            if self.scope:
+                where += ":" + (self.scope(endpoint) if callable(self.scope) else self.scope)
+        if self.per_method:
+            where += ":" + request.method
+        return f"{where}/{who}"
+
+    def hit_cost(self) -> int:
+        return self.cost() if callable(self.cost) else self.cost
+
+    def _message(self) -> str | None:
+        if self.error_message is None:
+            return None
+        return self.error_message() if callable(self.error_message) else self.error_message
+
+
+class Limiter:
+    """flask-limiter's ``Limiter`` on Bulwark's rate limiter.
+
+    ``Limiter(key_func, app=None, default_limits=[...], application_limits=[...],
+    storage_uri="memory://", strategy="fixed-window", headers_enabled=True, ...)``; settings left
+    out are read from ``app.config`` (``RATELIMIT_DEFAULT``, ``RATELIMIT_STORAGE_URI``,
+    ``RATELIMIT_STRATEGY``, ``RATELIMIT_HEADERS_ENABLED``, ``RATELIMIT_ENABLED``, ...).
+    Default limits count per route; application limits are shared by every route. When the
+    shared store is unreachable the limiter answers 503 (fail closed) unless ``swallow_errors``
+    (allow) or ``in_memory_fallback_enabled`` (count locally) says otherwise."""
+
+    def __init__(
+        self,
+        key_func: Callable[[], str] | Flask | None = None,
+        *,
+        app: Flask | None = None,
+        default_limits: Sequence[str | Callable[[], str]] | None = None,
+        default_limits_per_method: bool | None = None,
+        default_limits_exempt_when: Callable[[], bool] | None = None,
+        default_limits_deduct_when: Callable[[Response], bool] | None = None,
+        default_limits_cost: int | Callable[[], int] | None = None,
+        application_limits: Sequence[str | Callable[[], str]] | None = None,
+        application_limits_per_method: bool | None = None,
+        application_limits_exempt_when: Callable[[], bool] | None = None,
+        application_limits_deduct_when: Callable[[Response], bool] | None = None,
+        application_limits_cost: int | Callable[[], int] | None = None,
+        headers_enabled: bool | None = None,
+        strategy: str | None = None,
+        storage_uri: str | None = None,
+        storage_options: Mapping[str, Any] | None = None,
+        swallow_errors: bool | None = None,
+        in_memory_fallback_enabled: bool | None = None,
+        on_breach: Callable[[Any], Response | None] | None = None,
+        key_prefix: str = "",
+        enabled: bool = True,
+        security_logger: SecurityLogger | None = None,
+    ) -> None:
+        if isinstance(key_func, Flask):  # the flask-limiter 1.x/2.x order: Limiter(app, key_func=...)
+            app, key_func = key_func, None
+        self._key_func: Callable[[], str] = key_func or get_remote_address
+        self._settings = dict(
+            default_limits=default_limits,
+            default_limits_per_method=default_limits_per_method,
+            application_limits=application_limits,
+            application_limits_per_method=application_limits_per_method,
+            headers_enabled=headers_enabled,
+            strategy=strategy,
+            storage_uri=storage_uri,
+            swallow_errors=swallow_errors,
+            in_memory_fallback_enabled=in_memory_fallback_enabled,
+            key_prefix=key_prefix,
+        )
+        self._default_extra = dict(exempt_when=default_limits_exempt_when, deduct_when=default_limits_deduct_when,
+                                   cost=default_limits_cost or 1)
+        self._application_extra = dict(exempt_when=application_limits_exempt_when,
+                                       deduct_when=application_limits_deduct_when,
+                                       cost=application_limits_cost or 1)
+        self.storage_options = dict(storage_options or {})
+        self.enabled = enabled
+        self.on_breach = on_breach
+        self.security_logger = security_logger
+        self._route_limits: dict[str, list[_Limit]] = {}
+        self._blueprint_limits: dict[str, list[_Limit]] = {}
+        self._route_exemptions: dict[str, int] = {}
+        self._blueprint_exemptions: dict[str, int] = {}
+        self._request_filters: list[Callable[[], bool]] = []
+        self._defaults: list[_Limit] = []
+        self._application: list[_Limit] = []
+        self.limiter: RateLimiter | None = None
+        self.headers_enabled = True
+        self.storage_uri = "memory://"
+        self.strategy = "fixed-window"
+        self._policy = "deny"
+        self._prefix: str | None = None
+        self.app = app
+        if app is not None:
+            self.init_app(app)
+
+    # -- set-up
+    def init_app(self, app: Flask) -> None:
+        """Read missing settings from ``app.config``, open the store and hook the app."""
+        c = app.config
+        s = self._settings
+
+        def pick(name: str, config_name: str, default: Any) -> Any:
+            return s[name] if s[name] is not None else c.get(config_name, default)
+
+        self.enabled = self.enabled and bool(c.get("RATELIMIT_ENABLED", True))
+        self.headers_enabled = bool(pick("headers_enabled", "RATELIMIT_HEADERS_ENABLED", True))
+        self.storage_uri = pick("storage_uri", "RATELIMIT_STORAGE_URI", "memory://")
+        self.strategy = pick("strategy", "RATELIMIT_STRATEGY", "fixed-window")
+        if pick("in_memory_fallback_enabled", "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False):
+            policy = "local"
+        elif pick("swallow_errors", "RATELIMIT_SWALLOW_ERRORS", False):
+            policy = "allow"
+        else:
+            policy = "deny"
+        self._policy = policy
+        self._prefix = s["key_prefix"] or c.get("RATELIMIT_KEY_PREFIX", "") or None
+        self.limiter = new_limiter(self.storage_uri, self.strategy, policy, self._prefix)
+
+        defaults = pick("default_limits", "RATELIMIT_DEFAULT", None)
+        per_method = bool(pick("default_limits_per_method", "RATELIMIT_DEFAULTS_PER_METHOD", False))
+        self._defaults = [self._limit(v, per_method=per_method, **self._default_extra) for v in _limit_list(defaults)]
+        application = pick("application_limits", "RATELIMIT_APPLICATION", None)
+        per_method = bool(pick("application_limits_per_method", "RATELIMIT_APPLICATION_PER_METHOD", False))
+        self._application = [
+            self._limit(v, shared=True, scope="global", per_method=per_method, **self._application_extra)
+            for v in _limit_list(application)
+        ]
+        app.before_request(self._before_request)
+        app.after_request(self._after_request)
+        app.extensions["limiter"] = self
+        self.app = app
+
+    def _limit(self, value: Any, shared: bool = False, scope: Any = None, **kwargs: Any) -> _Limit:
+        return _Limit(self, value, key_func=None, shared=shared, scope=scope, **kwargs)
+
+    # -- decorators (flask-limiter's names and arguments)
+    def limit(self, limit_value: str | Callable[[], str], *, key_func: Callable[[], str] | None = None,
+              per_method: bool = False, methods: Iterable[str] | None = None,
+              error_message: str | Callable[[], str] | None = None,
+              exempt_when: Callable[[], bool] | None = None, override_defaults: bool = True,
+              deduct_when: Callable[[Response], bool] | None = None,
+              on_breach: Callable[[Any], Response | None] | None = None,
+              cost: int | Callable[[], int] = 1,
+              scope: str | Callable[[str], str] | None = None) -> _Limit:
+        """Limit a view or a blueprint (``@limiter.limit("10 per second")``), or a block
+        (``with limiter.limit("1/second"):``)."""
+        return _Limit(self, limit_value, key_func=key_func, shared=False, scope=scope, per_method=per_method,
+                      methods=methods, error_message=error_message, exempt_when=exempt_when,
+                      override_defaults=override_defaults, deduct_when=deduct_when, on_breach=on_breach, cost=cost)
+
+    def shared_limit(self, limit_value: str | Callable[[], str], scope: str | Callable[[str], str], *,
+                     key_func: Callable[[], str] | None = None, per_method: bool = False,
+                     methods: Iterable[str] | None = None, error_message: str | Callable[[], str] | None = None,
+                     exempt_when: Callable[[], bool] | None = None, override_defaults: bool = True,
+                     deduct_when: Callable[[Response], bool] | None = None,
+                     on_breach: Callable[[Any], Response | None] | None = None,
+                     cost: int | Callable[[], int] = 1) -> _Limit:
+        """One limit counted across every view decorated with the same ``scope``."""
+        return _Limit(self, limit_value, key_func=key_func, shared=True, scope=scope, per_method=per_method,
+                      methods=methods, error_message=error_message, exempt_when=exempt_when,
+                      override_defaults=override_defaults, deduct_when=deduct_when, on_breach=on_breach, cost=cost)
+
+    def exempt(self, obj: Any = None, *, flags: int = _ALL_EXEMPT) -> Any:
+        """Lift the default and application limits from a view or a blueprint."""
+        if obj is None:
+            return functools.partial(self.exempt, flags=flags)
+        if isinstance(obj, flask.Blueprint):
+            self._blueprint_exemptions[obj.name] = flags
+        else:
+            self._route_exemptions[_qualified_name(obj)] = flags
+        return obj
+
+    def request_filter(self, fn: Callable[[], bool]) -> Callable[[], bool]:
+        """Register ``fn``; a request for which it returns True is not limited at all."""
+        self._request_filters.append(fn)
+        return fn
+
+    def reset(self) -> None:
+        """Forget every count (in-memory storage only; Redis keys expire on their own)."""
+        if not self.storage_uri.startswith("memory://") or self.limiter is None:
+            raise NotImplementedError("reset() clears in-memory storage only; expire or delete Redis keys instead")
+        self.limiter = new_limiter(self.storage_uri, self.strategy, self._policy, self._prefix)
+
+    @property
+    def current_limit(self) -> Decision | None:
+        """The decision reported in the current response's headers."""
+        decision: Decision | None = g.get("_bulwark_rate_decision")
+        return decision
+
+    # -- per request
+    def _hit(self, lim: _Limit, endpoint: str, test: bool = False) -> Decision:
+        assert self.limiter is not None, "Limiter.init_app(app) was not called"
+        call = self.limiter.test if test else self.limiter.hit
+        return call(lim.key(endpoint), *lim.rates.items(), cost=lim.hit_cost())
+
+    def _limits_for_request(self) -> list[_Limit]:
+        endpoint = request.endpoint
+        view = current_app.view_functions.get(endpoint) if endpoint else None
+        name = _qualified_name(view) if view is not None else ""
+        blueprint = request.blueprint
+        exempt = self._route_exemptions.get(name, 0)
+        if blueprint is not None:
+            exempt |= self._blueprint_exemptions.get(blueprint, 0)
+        route = self._route_limits.get(name) or (self._blueprint_limits.get(blueprint, []) if blueprint else [])
+        chosen = [] if exempt & ExemptionScope.APPLICATION else list(self._application)
+        chosen.extend(route)
+        if (not route or not all(lim.override_defaults for lim in route)) and not exempt & ExemptionScope.DEFAULT:
+            chosen.extend(self._defaults)
+        return [lim for lim in chosen if lim.applies()]
+
+    def _before_request(self) -> Response | None:
+        if not self.enabled or request.endpoint in (None, "static"):
+            return None
+        if any(f() for f in self._request_filters):
+            return None
+        endpoint = request.endpoint or ""
+        decisions: list[Decision] = []
+        deferred: list[_Limit] = []
+        for lim in self._limits_for_request():
+            decision = self._hit(lim, endpoint, test=lim.deduct_when is not None)
+            if lim.deduct_when is not None:
+                deferred.append(lim)
+            decisions.append(decision)
+            if decision.backend_error is not None and not decision.allowed:
+                _log.error("rate-limit store unreachable: %s", decision.backend_error)
+                raise RateLimiterUnavailable("rate limiting is unavailable; try again later", {"Retry-After": "1"})
+            if not decision.allowed:
+                g._bulwark_rate_decision = decision
+                _log_denial(self.security_logger, "rate_limited", limit=limit_text(decision), endpoint=endpoint)
+                handler = lim.on_breach or self.on_breach
+                custom = handler(decision) if handler is not None else None
+                if isinstance(custom, Response):
+                    return custom
+                raise RateLimitExceeded(decision, lim._message(), decision.headers() if self.headers_enabled else None)
+        g._bulwark_rate_deferred = deferred
+        g._bulwark_rate_decision = most_restrictive(decisions)
+        return None
+
+    def _after_request(self, response: Response) -> Response:
+        if not self.enabled:
+            return response
+        for lim in g.get("_bulwark_rate_deferred", ()):
+            if lim.deduct_when is not None and lim.deduct_when(response):
+                self._hit(lim, request.endpoint or "")
+        decision: Decision | None = g.get("_bulwark_rate_decision")
+        if self.headers_enabled and decision is not None:
+            for name, value in decision.headers().items():
+                if name not in response.headers:
+                    response.headers[name] = value
+        return response
+
+
+def _limit_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v for v in (p.strip() for p in value.split(";")) if v]
+    return list(value)
+
+
+# ----------------------------------------------------------------------------- headers, CORS
+
+
+class SecurityHeaders:
+    """Adds ``bulwark.headers.security_headers(**options)`` to every response (a header the
+    view set itself is left alone)."""
+
+    def __init__(self, app: Flask | None = None, **options: Any) -> None:
+        self.headers = security_headers(**options)
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Hook the app."""
+        app.after_request(self._apply)
+
+    def _apply(self, response: Response) -> Response:
+        for name, value in self.headers.items():
+            if name not in response.headers:
+                response.headers[name] = value
+        return response
+
+
+class CORS:
+    """Answers preflights and adds CORS headers per ``policy`` (a ``bulwark.headers.CORSPolicy``
+    or its keyword arguments). A preflight is answered before any other hook (no auth or rate
+    limit applies to it): 204 when allowed, 403 when not. ``Vary`` is always set."""
+
+    def __init__(self, app: Flask | None = None, policy: CORSPolicy | None = None, *,
+                 security_logger: SecurityLogger | None = None, **policy_options: Any) -> None:
+        if policy is None:
+            if "origins" not in policy_options:
+                raise ValueError("CORS needs a CORSPolicy or origins=[...]")
+            policy = CORSPolicy(**policy_options)
+        elif policy_options:
+            raise ValueError("give either a CORSPolicy or its options, not both")
+        self.policy = policy
+        self.security_logger = security_logger
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Hook the app (the preflight hook runs first)."""
+        app.before_request_funcs.setdefault(None, []).insert(0, self._preflight)
+        app.after_request(self._apply)
+
+    def _preflight(self) -> Response | None:
+        method = request.headers.get("Access-Control-Request-Method")
+        origin = request.headers.get("Origin")
+        if request.method != "OPTIONS" or method is None or origin is None:
+            return None
+        decision = self.policy.check_preflight(origin, method, request.headers.get("Access-Control-Request-Headers", ""))
+        g._bulwark_cors_done = True
+        if decision.allowed:
+            resp = Response(status=204)
+            resp.headers.remove("Content-Type")
+        else:
+            _log_denial(self.security_logger, "cors_denied", origin=origin, requested_method=method)
+            resp = Response(error_body("cors_denied", "origin or method not allowed"), status=403,
+                            mimetype="application/json")
+        _merge_headers(resp, decision.headers)
+        return resp
+
+    def _apply(self, response: Response) -> Response:
+        if g.get("_bulwark_cors_done"):
+            return response
+        _merge_headers(response, self.policy.check_request(request.headers.get("Origin")).headers)
+        return response
+
+
+def _merge_headers(response: Response, headers: Mapping[str, str]) -> None:
+    for name, value in headers.items():
+        if name == "Vary" and "Vary" in response.headers:
+            have = [v.strip() for v in response.headers["Vary"].split(",")]
+            extra = [v.strip() for v in value.split(",") if v.strip() not in have]
+            response.headers["Vary"] = ", ".join(have + extra)
+        else:
+            response.headers[name] = value
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _validator(schema: Any) -> Callable[[Any], Any]:
+    """A function that validates data with a pydantic model or a marshmallow schema, raising
+    ``InvalidRequestBody`` with per-field messages (never the submitted values)."""
+    if isinstance(schema, type) and hasattr(schema, "model_validate"):  # pydantic 2
+        import pydantic
+
+        def run_pydantic(data: Any) -> Any:
+            try:
+                return schema.model_validate(data)
+            except pydantic.ValidationError as exc:
+                fields: dict[str, list[str]] = {}
+                for err in exc.errors(include_input=False, include_url=False):
+                    where = ".".join(str(p) for p in err.get("loc", ())) or "_schema"
+                    fields.setdefault(where, []).append(str(err.get("msg", "invalid")))
+                raise InvalidRequestBody("request validation failed", fields=fields) from None
+
+        return run_pydantic
+    try:
+        import marshmallow
+    except ImportError:  # pragma: no cover - depends on what is installed
+        marshmallow = None  # type: ignore[assignment]
+    if marshmallow is not None:
+        instance = schema() if isinstance(schema, type) and issubclass(schema, marshmallow.Schema) else schema
+        if isinstance(instance, marshmallow.Schema):
+
+            def run_marshmallow(data: Any) -> Any:
+                try:
+                    return instance.load(data)
+                except marshmallow.ValidationError as exc:
+                    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+                    raise InvalidRequestBody("request validation failed", fields=messages) from None
+
+            return run_marshmallow
+    raise TypeError(f"validate_input needs a pydantic model class or a marshmallow schema, not {schema!r}")
+
+
+def validate_input(schema: Any, *, location: str = "json", arg: str | None = None) -> Callable[[F], F]:
+    """Decorator: validate the JSON body (``location="json"``), the query string (``"args"``) or
+    a form (``"form"``) with a pydantic model or a marshmallow schema; 400 with the field errors
+    on failure. The result is ``flask.g.validated_data`` (and the keyword ``arg`` if given)."""
+    if location not in ("json", "args", "form"):
+        raise ValueError("location must be 'json', 'args' or 'form'")
+    validate = _validator(schema)
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if location == "json":
+                data = request.get_json(silent=True)
+                if data is None:
+                    raise InvalidRequestBody("the body must be a JSON document (Content-Type: application/json)",
+                                             fields={})
+            else:
+                source = request.args if location == "args" else request.form
+                data = {k: (v[0] if len(v) == 1 else v) for k, v in source.to_dict(flat=False).items()}
+            g.validated_data = validate(data)
+            if arg is not None:
+                kwargs[arg] = g.validated_data
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
