@@ -1,7 +1,9 @@
 # Bulwark: the two commands a newcomer needs are `make demo` and `make test`; both set up
 # everything themselves (.venv with maturin, the wheel, the C library and bulwark.pc).
 #
-#   make demo    build everything, run examples/quickstart.c and examples/quickstart.py
+#   make demo    build everything, run examples/quickstart.c and examples/quickstart.py, then
+#                start the reference API service (examples/api_service) and drive a full scenario
+#   make serve   start the reference API service on http://127.0.0.1:8000 and leave it running
 #   make test    fmt, clippy, Rust tests, header freshness, C tests under ASan/UBSan, pytest,
 #                stubtest — with a throw-away redis-server on loopback
 #   make bench   criterion benches + bench/compare.py side by side with the peer libraries;
@@ -32,7 +34,7 @@ SANITIZE := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: help demo test check check-rust check-header check-c check-python bench header lib wheel venv clean
+.PHONY: help demo serve test check check-rust check-header check-c check-python bench header lib wheel venv clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -72,6 +74,14 @@ demo: wheel lib
 	$(BUILD)/quickstart
 	@echo "== examples/quickstart.py"
 	$(PY) examples/quickstart.py
+	@echo "== examples/api_service (reference service on a loopback port, driven over HTTP)"
+	$(PY) examples/api_service/demo.py
+
+# The reference service for your own requests (data in build/api_service; alice is the admin).
+# Drive it from another terminal with: .venv/bin/python examples/api_service/demo.py --url http://127.0.0.1:8000
+serve: wheel
+	BULWARK_ADMIN_USERS=$${BULWARK_ADMIN_USERS:-alice} $(PY) examples/api_service/server.py \
+	  --host $${BULWARK_HOST:-127.0.0.1} --port $${BULWARK_PORT:-8000} --data-dir $(BUILD)/api_service
 
 # ---------------------------------------------------------------------------- test
 test: wheel lib

@@ -136,7 +136,7 @@ def _account_key() -> str:
 def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None,
                admin_users: tuple[str, ...] = (), cors_origins: tuple[str, ...] = ("http://localhost:3000",),
                default_limits: str = "120 per minute", login_ip_limit: str = "30 per minute",
-               login_account_limit: str = "5 per minute") -> Flask:
+               login_account_limit: str = "5 per minute", rate_limit_prefix: str = "") -> Flask:
     """The service as a Flask app (see the module docstring)."""
     data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
@@ -163,7 +163,7 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
                    security_logger=audit)
     storage = redis_url or "memory://"
     limiter = Limiter(get_remote_address, app=app, default_limits=[default_limits], storage_uri=storage,
-                      strategy="moving-window", security_logger=audit)
+                      strategy="moving-window", key_prefix=rate_limit_prefix, security_logger=audit)
     SecurityHeaders(app)
     CORS(app, origins=list(cors_origins), methods=["GET", "POST", "DELETE"],
          headers=["Authorization", "Content-Type", "X-API-Key"], security_logger=audit)
@@ -422,7 +422,7 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
 def app_from_env(data_dir: str) -> Flask:
     """The app configured from the environment (``BULWARK_REDIS_URL``, ``BULWARK_ADMIN_USERS``,
     ``BULWARK_CORS_ORIGINS``, ``BULWARK_DEFAULT_LIMITS``, ``BULWARK_LOGIN_IP_LIMIT``,
-    ``BULWARK_LOGIN_ACCOUNT_LIMIT``)."""
+    ``BULWARK_LOGIN_ACCOUNT_LIMIT``, ``BULWARK_RATELIMIT_PREFIX``)."""
     env: Callable[[str, str], str] = lambda name, default: os.environ.get(name) or default
     return create_app(
         data_dir,
@@ -432,4 +432,5 @@ def app_from_env(data_dir: str) -> Flask:
         default_limits=env("BULWARK_DEFAULT_LIMITS", "120 per minute"),
         login_ip_limit=env("BULWARK_LOGIN_IP_LIMIT", "30 per minute"),
         login_account_limit=env("BULWARK_LOGIN_ACCOUNT_LIMIT", "5 per minute"),
+        rate_limit_prefix=env("BULWARK_RATELIMIT_PREFIX", ""),
     )

@@ -133,6 +133,7 @@ class RateLimitMiddleware:
         self.key_func = key_func or client_address
         self.limiter = new_limiter(storage_uri, strategy, on_backend_failure, key_prefix)
         self.headers_enabled = headers_enabled
+        self.on_backend_failure = on_backend_failure
         self.per_path = per_path
         self.exempt_paths = frozenset(exempt_paths)
         self.security_logger = security_logger
@@ -155,7 +156,7 @@ class RateLimitMiddleware:
             decision = self._hit(key)
         if not decision.allowed:
             logger = self.security_logger or default_security_logger()
-            if decision.backend_error is not None:
+            if decision.backend_error is not None and self.on_backend_failure == "deny":
                 body = error_body("rate_limiter_unavailable", "rate limiting is unavailable; try again later")
                 await _respond(send, 503, body, {"Retry-After": "1"})
                 return

@@ -397,8 +397,10 @@ class Limiter:
 
     def __init__(
         self,
-        key_func: Callable[[], str] | Flask | None = None,
+        key_func_or_app: Callable[[], str] | Flask | None = None,
+        /,
         *,
+        key_func: Callable[[], str] | None = None,
         app: Flask | None = None,
         default_limits: Sequence[str | Callable[[], str]] | None = None,
         default_limits_per_method: bool | None = None,
@@ -421,8 +423,10 @@ class Limiter:
         enabled: bool = True,
         security_logger: SecurityLogger | None = None,
     ) -> None:
-        if isinstance(key_func, Flask):  # the flask-limiter 1.x/2.x order: Limiter(app, key_func=...)
-            app, key_func = key_func, None
+        if isinstance(key_func_or_app, Flask):  # the flask-limiter 1.x/2.x order: Limiter(app, key_func=...)
+            app = key_func_or_app
+        elif key_func_or_app is not None:
+            key_func = key_func_or_app
         self._key_func: Callable[[], str] = key_func or get_remote_address
         self._settings = dict(
             default_limits=default_limits,
@@ -572,6 +576,8 @@ class Limiter:
             exempt |= self._blueprint_exemptions.get(blueprint, 0)
         route = self._route_limits.get(name) or (self._blueprint_limits.get(blueprint, []) if blueprint else [])
         chosen = [] if exempt & ExemptionScope.APPLICATION else list(self._application)
+        # Route limits that do not cover this method leave the defaults in force (as flask-limiter).
+        route = [lim for lim in route if lim.methods is None or request.method in lim.methods]
         chosen.extend(route)
         if (not route or not all(lim.override_defaults for lim in route)) and not exempt & ExemptionScope.DEFAULT:
             chosen.extend(self._defaults)
@@ -590,7 +596,7 @@ class Limiter:
             if lim.deduct_when is not None:
                 deferred.append(lim)
             decisions.append(decision)
-            if decision.backend_error is not None and not decision.allowed:
+            if decision.backend_error is not None and not decision.allowed and self._policy == "deny":
                 _log.error("rate-limit store unreachable: %s", decision.backend_error)
                 raise RateLimiterUnavailable("rate limiting is unavailable; try again later", {"Retry-After": "1"})
             if not decision.allowed:

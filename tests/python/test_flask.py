@@ -1,0 +1,599 @@
+"""bulwark.flask: every decorator and status code through Flask's test client, and the limiter side by
+side with flask-limiter (same app, same requests, same answers)."""
+
+import json
+import logging
+import os
+import time
+
+import flask
+import flask_limiter
+import flask_limiter.util
+import marshmallow
+import pydantic
+import pytest
+from flask import Flask, g
+
+import bulwark.flask as bf
+from bulwark import jwt
+from bulwark.flask.util import get_remote_address
+from bulwark.headers import CORSPolicy
+from bulwark.redact import SecurityLogger
+
+KEY = "flask-test-secret-" + "k" * 32
+REDIS_URL = os.environ.get("BULWARK_REDIS_URL")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="BULWARK_REDIS_URL not set: run through `make test`")
+
+
+def token(key=KEY, algorithm="HS256", ttl=60, **claims):
+    body = {"sub": "u1", **claims}
+    if ttl is not None:
+        body["exp"] = int(time.time()) + ttl
+    return jwt.encode(body, key, algorithm=algorithm)
+
+
+def bearer(t):
+    return {"Authorization": f"Bearer {t}"}
+
+
+# ------------------------------------------------------------------------------------------ auth
+
+
+@pytest.fixture
+def auth_app():
+    app = Flask(__name__)
+    auth = bf.JWTAuth(app, key=KEY, algorithms=["HS256"], issuer="iss-1", audience="aud-1")
+
+    @app.get("/any")
+    @auth.require_auth
+    def any_user():
+        return {"sub": g.jwt_claims["sub"], "same": bf.current_claims() is g.jwt_claims}
+
+    @app.get("/admin")
+    @auth.require_auth(role="admin")
+    def admin():
+        return {"ok": True}
+
+    @app.get("/staff")
+    @auth.require_auth(role=["admin", "staff"])
+    def staff():
+        return {"ok": True}
+
+    @app.get("/write")
+    @auth.require_auth(permission=["items:read", "items:write"])
+    def write():
+        return {"ok": True}
+
+    @app.get("/module-level")
+    @bf.require_auth("admin")
+    def module_level():
+        return {"ok": True}
+
+    return app
+
+
+def good(**claims):
+    return token(iss="iss-1", aud="aud-1", **claims)
+
+
+def test_valid_token_reaches_the_view_with_claims(auth_app):
+    c = auth_app.test_client()
+    r = c.get("/any", headers=bearer(good()))
+    assert r.status_code == 200 and r.json == {"sub": "u1", "same": True}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": ""},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer a b"},
+        {"Authorization": "Bearer " + "a" * 20000},
+        {"Authorization": "Bearer not-a-jwt"},
+    ],
+)
+def test_missing_or_malformed_header_is_401_with_challenge(auth_app, headers):
+    r = auth_app.test_client().get("/any", headers=headers)
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    assert r.mimetype == "application/json"
+    assert r.json["error"] == "invalid_token" and set(r.json) == {"error", "message"}
+
+
+def _none_token():
+    import base64
+
+    def b64(d):
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+
+    return f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64({'sub': 'u1', 'exp': int(time.time()) + 60, 'iss': 'iss-1', 'aud': 'aud-1', 'roles': ['admin']})}."
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: good(ttl=-120),  # expired
+        lambda: good(ttl=None),  # no exp: required by default
+        lambda: token(key="another-secret-" + "x" * 32, iss="iss-1", aud="aud-1"),  # wrong key
+        lambda: token(key=KEY, algorithm="HS384", iss="iss-1", aud="aud-1"),  # outside the allow-list
+        lambda: token(iss="someone-else", aud="aud-1"),
+        lambda: token(iss="iss-1", aud="other-api"),
+        lambda: good(nbf=int(time.time()) + 3600),
+        _none_token,
+        lambda: good()[:-3] + ("AAA" if not good().endswith("AAA") else "BBB"),  # signature changed
+    ],
+)
+def test_invalid_tokens_are_401_and_the_body_says_nothing_more(auth_app, bad):
+    r = auth_app.test_client().get("/any", headers=bearer(bad()))
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    assert r.json == {"error": "invalid_token", "message": "invalid or expired token"}
+
+
+def test_roles_and_permissions(auth_app):
+    c = auth_app.test_client()
+    assert c.get("/admin", headers=bearer(good(roles=["admin"]))).status_code == 200
+    assert c.get("/admin", headers=bearer(good(role="admin"))).status_code == 200
+    r = c.get("/admin", headers=bearer(good(roles=["user"])))
+    assert r.status_code == 403
+    assert r.headers["WWW-Authenticate"] == 'Bearer error="insufficient_scope"'
+    assert r.json == {"error": "forbidden", "message": "not allowed"}
+    assert c.get("/admin", headers=bearer(good(roles="administrator"))).status_code == 403
+    assert c.get("/staff", headers=bearer(good(roles=["staff"]))).status_code == 200
+    assert c.get("/staff", headers=bearer(good())).status_code == 403
+    assert c.get("/write", headers=bearer(good(permissions=["items:read", "items:write"]))).status_code == 200
+    assert c.get("/write", headers=bearer(good(scope="items:write items:read"))).status_code == 200
+    assert c.get("/write", headers=bearer(good(scope="items:read"))).status_code == 403
+    assert c.get("/write", headers=bearer(good(permissions=["items:read"]))).status_code == 403
+    # The role check comes after the token check: a bad token is 401 even on a role route.
+    assert c.get("/admin", headers=bearer(good(ttl=-120, roles=["admin"]))).status_code == 401
+
+
+def test_module_level_require_auth_and_init_app_from_config():
+    app = Flask(__name__)
+    app.config.update(BULWARK_JWT_KEY=KEY, BULWARK_JWT_ALGORITHMS=["HS256"])
+    auth = bf.JWTAuth()
+    auth.init_app(app)
+
+    @app.get("/x")
+    @bf.require_auth("admin")
+    def x():
+        return {"ok": True}
+
+    c = app.test_client()
+    assert c.get("/x", headers=bearer(token(roles=["admin"]))).status_code == 200
+    assert c.get("/x", headers=bearer(token())).status_code == 403
+    assert c.get("/x").status_code == 401
+
+
+def test_misconfiguration_fails_at_start_up_not_at_a_request():
+    with pytest.raises(ValueError, match="algorithms"):
+        bf.JWTAuth(Flask(__name__), key=KEY)
+    with pytest.raises(ValueError, match="algorithms"):
+        bf.JWTAuth(Flask(__name__), key=KEY, algorithms="HS256")
+    with pytest.raises(ValueError, match="key"):
+        bf.JWTAuth(Flask(__name__), algorithms=["HS256"])
+    app = Flask(__name__)
+
+    @app.get("/x")
+    @bf.require_auth
+    def x():
+        return {}
+
+    assert app.test_client().get("/x").status_code == 500  # no JWTAuth registered: a server bug
+
+
+def test_errorhandler_can_restyle_refusals(auth_app):
+    @auth_app.errorhandler(401)
+    def restyled(exc):
+        return {"custom": True}, 401, {"WWW-Authenticate": exc.headers["WWW-Authenticate"]}
+
+    r = auth_app.test_client().get("/any")
+    assert r.status_code == 401 and r.json == {"custom": True}
+
+
+def test_denials_are_audited_without_the_token(auth_app, caplog):
+    bad = good(ttl=-120)
+    with caplog.at_level(logging.INFO, logger="bulwark.security"):
+        auth_app.test_client().get("/any", headers=bearer(bad))
+        auth_app.test_client().get("/admin", headers=bearer(good(roles=["user"])))
+    events = [json.loads(r.getMessage()) for r in caplog.records if r.name == "bulwark.security"]
+    assert [e["kind"] for e in events] == ["auth_failed", "forbidden"]
+    assert events[0]["details"]["reason"] == "expired_token" and events[0]["details"]["path"] == "/any"
+    assert bad not in caplog.text
+
+
+def test_log_login_redacts_what_the_caller_passes(caplog):
+    app = Flask(__name__)
+    logger = SecurityLogger("test.audit")
+    with app.test_request_context("/login", method="POST", environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        with caplog.at_level(logging.INFO, logger="test.audit"):
+            line = bf.log_login(False, "bob", logger=logger, body={"username": "bob", "password": "hunter2-secret"})
+    event = json.loads(line)
+    assert event["success"] is False and event["ip"] == "203.0.113.9" and event["path"] == "/login"
+    assert event["body"] == {"username": "bob", "password": "[REDACTED]"}
+    assert "hunter2-secret" not in caplog.text
+
+
+# ------------------------------------------------------------------------------------------ limits
+
+
+def make_limited_app(flavour, storage="memory://", **limiter_kwargs):
+    """The same app on flask-limiter or on bulwark.flask."""
+    if flavour == "flask_limiter":
+        Limiter, remote = flask_limiter.Limiter, flask_limiter.util.get_remote_address
+    else:
+        Limiter, remote = bf.Limiter, get_remote_address
+    app = Flask(__name__)
+    limiter = Limiter(remote, app=app, storage_uri=storage, headers_enabled=True, **limiter_kwargs)
+
+    @app.get("/default")
+    def default():
+        return "d"
+
+    @app.get("/other")
+    def other():
+        return "o"
+
+    @app.get("/limited")
+    @limiter.limit("3 per minute")
+    def limited():
+        return "l"
+
+    @app.get("/two")
+    @limiter.limit("2 per minute")
+    @limiter.limit("4 per hour")
+    def two():
+        return "t"
+
+    @app.get("/free")
+    @limiter.exempt
+    def free():
+        return "f"
+
+    @app.route("/posts", methods=["GET", "POST"])
+    @limiter.limit("1 per minute", methods=["POST"])
+    def posts():
+        return "p"
+
+    return app, limiter
+
+
+SEQUENCE = (
+    [("GET", "/default", "1.1.1.1")] * 6
+    + [("GET", "/other", "1.1.1.1")] * 2
+    + [("GET", "/limited", "1.1.1.1")] * 5
+    + [("GET", "/limited", "2.2.2.2")] * 2
+    + [("GET", "/two", "1.1.1.1")] * 4
+    + [("GET", "/free", "1.1.1.1")] * 8
+    + [("POST", "/posts", "1.1.1.1")] * 2
+    + [("GET", "/posts", "1.1.1.1")] * 3
+)
+
+
+def run_sequence(app):
+    c = app.test_client()
+    out = []
+    for method, path, ip in SEQUENCE:
+        r = c.open(path, method=method, environ_base={"REMOTE_ADDR": ip})
+        out.append((path, r.status_code, r.headers.get("X-RateLimit-Limit"), r.headers.get("X-RateLimit-Remaining")))
+    return out
+
+
+@pytest.mark.parametrize("strategy", ["fixed-window", "moving-window"])
+def test_same_answers_as_flask_limiter(strategy):
+    kwargs = dict(default_limits=["5 per minute", "100 per hour"], strategy=strategy)
+    theirs = run_sequence(make_limited_app("flask_limiter", **kwargs)[0])
+    ours = run_sequence(make_limited_app("bulwark", **kwargs)[0])
+    assert [(p, s) for p, s, _, _ in ours] == [(p, s) for p, s, _, _ in theirs]
+    # Headers report the binding limit on both sides for the single-limit routes.
+    for (p, s, lim, rem), (_, _, lim2, rem2) in zip(ours, theirs):
+        if p in ("/limited", "/posts") and s == 200:
+            assert (lim, rem) == (lim2, rem2), p
+    assert [s for p, s, _, _ in ours if p == "/free"] == [200] * 8
+
+
+def test_seed_code_runs_after_the_import_change():
+    app = Flask(__name__)
+    limiter = bf.Limiter(key_func=get_remote_address, default_limits=["100 per minute", "1000 per hour"])
+    limiter.init_app(app)
+
+    @app.get("/api")
+    @limiter.limit("10 per second")
+    def api():
+        return {"ok": True}
+
+    c = app.test_client()
+    statuses = [c.get("/api").status_code for _ in range(12)]
+    assert statuses == [200] * 10 + [429] * 2
+    r = c.get("/api")
+    assert r.status_code == 429 and r.mimetype == "application/json"
+    assert r.json["error"] == "rate_limited" and r.json["retry_after"] == 1
+    assert r.headers["Retry-After"] == "1"
+    assert r.headers["X-RateLimit-Limit"] == "10" and r.headers["X-RateLimit-Remaining"] == "0"
+    assert int(r.headers["X-RateLimit-Reset"]) >= int(time.time())
+
+
+def test_old_argument_order_limiter_app_first():
+    app = Flask(__name__)
+    limiter = bf.Limiter(app, key_func=get_remote_address, default_limits=["1 per minute"])
+    app.add_url_rule("/", "i", lambda: "x")
+    c = app.test_client()
+    assert [c.get("/").status_code for _ in range(2)] == [200, 429]
+    assert limiter.app is app
+
+
+def test_application_and_shared_limits_and_scopes():
+    app = Flask(__name__)
+    limiter = bf.Limiter(get_remote_address, app=app, application_limits=["5 per minute"])
+    shared = limiter.shared_limit("2 per minute", scope="pair")
+
+    @app.get("/a")
+    @shared
+    def a():
+        return "a"
+
+    @app.get("/b")
+    @shared
+    def b():
+        return "b"
+
+    @app.get("/c")
+    def c_():
+        return "c"
+
+    c = app.test_client()
+    assert [c.get(p).status_code for p in ("/a", "/b", "/a")] == [200, 200, 429]
+    # The application limit is checked first and counted all three requests above (the third
+    # was then refused by the shared limit), so 2 of its 5 remain for /c.
+    assert [c.get("/c").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_per_key_func_per_method_cost_exempt_when_and_messages():
+    app = Flask(__name__)
+    limiter = bf.Limiter(get_remote_address, app=app)
+    vip = {"on": False}
+
+    @app.route("/u/<user>", methods=["GET", "POST"])
+    @limiter.limit("2 per minute", key_func=lambda: flask.request.view_args["user"], per_method=True,
+                   exempt_when=lambda: vip["on"], error_message="slow down")
+    def user(user):
+        return user
+
+    @app.get("/heavy")
+    @limiter.limit("5 per minute", cost=lambda: 2)
+    def heavy():
+        return "h"
+
+    c = app.test_client()
+    assert [c.get("/u/ann").status_code for _ in range(3)] == [200, 200, 429]
+    assert c.get("/u/ann").json["message"] == "slow down"
+    assert [c.post("/u/ann").status_code for _ in range(3)] == [200, 200, 429]
+    assert c.get("/u/bob").status_code == 200
+    vip["on"] = True
+    assert c.get("/u/ann").status_code == 200
+    assert [c.get("/heavy").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_deduct_when_only_counts_chosen_responses():
+    app = Flask(__name__)
+    limiter = bf.Limiter(get_remote_address, app=app)
+
+    @app.post("/login")
+    @limiter.limit("2 per minute", deduct_when=lambda resp: resp.status_code == 401)
+    def login():
+        return ("no", 401) if flask.request.json["pw"] != "right" else ("yes", 200)
+
+    c = app.test_client()
+    assert [c.post("/login", json={"pw": "right"}).status_code for _ in range(4)] == [200] * 4
+    assert [c.post("/login", json={"pw": "wrong"}).status_code for _ in range(3)] == [401, 401, 429]
+    assert c.post("/login", json={"pw": "right"}).status_code == 429
+
+
+def test_on_breach_request_filter_context_manager_disable_and_reset():
+    app = Flask(__name__)
+    app.config["RATELIMIT_DEFAULT"] = "1 per minute"
+    seen = []
+    limiter = bf.Limiter(get_remote_address, on_breach=lambda d: seen.append(d.limit) or None)
+    limiter.init_app(app)
+
+    @limiter.request_filter
+    def internal():
+        return flask.request.headers.get("X-Internal") == "yes"
+
+    @app.get("/x")
+    def x():
+        return "x"
+
+    @app.get("/block")
+    @limiter.exempt
+    def block():
+        try:
+            with limiter.limit("1 per minute"):
+                return "inside"
+        except bf.RateLimitExceeded as exc:
+            return {"limited": str(exc.limit)}, 429
+
+    c = app.test_client()
+    assert [c.get("/x").status_code for _ in range(2)] == [200, 429]
+    assert seen == [1]
+    assert c.get("/x", headers={"X-Internal": "yes"}).status_code == 200
+    assert c.get("/block").data == b"inside"
+    assert c.get("/block").json == {"limited": "1 per 1 minute"}
+    limiter.reset()
+    assert c.get("/x").status_code == 200
+    off = Flask(__name__)
+    off.config["RATELIMIT_ENABLED"] = False
+    bf.Limiter(get_remote_address, app=off, default_limits=["1 per minute"])
+    off.add_url_rule("/", "i", lambda: "x")
+    assert [off.test_client().get("/").status_code for _ in range(3)] == [200] * 3
+
+
+def test_blueprint_limits_and_exemption_and_custom_429():
+    app = Flask(__name__)
+    limiter = bf.Limiter(get_remote_address, app=app, default_limits=["1 per minute"])
+    api = flask.Blueprint("api", __name__)
+    free = flask.Blueprint("free", __name__)
+    api.add_url_rule("/a", "a", lambda: "a")
+    free.add_url_rule("/f", "f", lambda: "f")
+    limiter.limit("3 per minute")(api)
+    limiter.exempt(free)
+    app.register_blueprint(api, url_prefix="/api")
+    app.register_blueprint(free, url_prefix="/free")
+
+    @app.errorhandler(429)
+    def custom(exc):
+        return {"try_again_in": exc.decision.retry_after > 0}, 429
+
+    c = app.test_client()
+    assert [c.get("/api/a").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert c.get("/api/a").json == {"try_again_in": True}
+    assert [c.get("/free/f").status_code for _ in range(3)] == [200] * 3
+
+
+def test_unreachable_store_fails_closed_unless_told_otherwise():
+    dead = "redis://127.0.0.1:1/0"
+    for kwargs, want in [({}, 503), ({"swallow_errors": True}, 200), ({"in_memory_fallback_enabled": True}, 200)]:
+        app = Flask(__name__)
+        bf.Limiter(get_remote_address, app=app, default_limits=["2 per minute"], storage_uri=dead, **kwargs)
+        app.add_url_rule("/", "i", lambda: "x")
+        r = app.test_client().get("/")
+        assert r.status_code == want, kwargs
+        if want == 503:
+            assert r.json["error"] == "rate_limiter_unavailable"
+    # The local fallback still limits.
+    app = Flask(__name__)
+    bf.Limiter(get_remote_address, app=app, default_limits=["2 per minute"], storage_uri=dead,
+               in_memory_fallback_enabled=True)
+    app.add_url_rule("/", "i", lambda: "x")
+    assert [app.test_client().get("/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+@needs_redis
+def test_two_apps_share_one_redis_limit_exactly():
+    prefix = f"test:flask:{time.time_ns()}:"
+    apps = [make_limited_app("bulwark", storage=REDIS_URL, key_prefix=prefix)[0] for _ in range(2)]
+    clients = [a.test_client() for a in apps]
+    statuses = [clients[i % 2].get("/limited").status_code for i in range(8)]
+    assert statuses.count(200) == 3 and statuses[:3] == [200] * 3
+
+
+# ------------------------------------------------------------------------------------------ headers, CORS
+
+
+def test_security_headers_on_every_response_and_view_headers_win():
+    app = Flask(__name__)
+    bf.SecurityHeaders(app, hsts_max_age=None, frame_options="SAMEORIGIN")
+    bf.JWTAuth(app, key=KEY, algorithms=["HS256"])
+
+    @app.get("/ok")
+    def ok():
+        return "ok", 200, {"Cache-Control": "max-age=60"}
+
+    @app.get("/protected")
+    @bf.require_auth
+    def protected():
+        return "p"
+
+    c = app.test_client()
+    for path, status in [("/ok", 200), ("/missing", 404), ("/protected", 401)]:
+        r = c.get(path)
+        assert r.status_code == status
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert "Strict-Transport-Security" not in r.headers
+    assert c.get("/ok").headers["Cache-Control"] == "max-age=60"
+    assert c.get("/missing").headers["Cache-Control"] == "no-store"
+
+
+def test_cors_preflight_actual_requests_and_vary_merge():
+    app = Flask(__name__)
+    policy = CORSPolicy(["https://app.example"], methods=["GET", "POST"], headers=["Authorization", "Content-Type"],
+                        allow_credentials=True)
+    auth = bf.JWTAuth(app, key=KEY, algorithms=["HS256"])
+    bf.Limiter(get_remote_address, app=app, default_limits=["1 per minute"])
+    bf.CORS(app, policy)
+
+    @app.post("/items")
+    @auth.require_auth
+    def items():
+        return "i", 200, {"Vary": "Accept-Encoding"}
+
+    c = app.test_client()
+    pre = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+           "Access-Control-Request-Headers": "authorization, content-type"}
+    for _ in range(3):  # answered before the limiter and without a token
+        r = c.options("/items", headers=pre)
+        assert r.status_code == 204
+        assert r.headers["Access-Control-Allow-Origin"] == "https://app.example"
+        assert r.headers["Access-Control-Allow-Credentials"] == "true"
+        assert "POST" in r.headers["Access-Control-Allow-Methods"]
+    r = c.options("/items", headers={**pre, "Origin": "https://evil.example"})
+    assert r.status_code == 403 and "Access-Control-Allow-Origin" not in r.headers
+    r = c.options("/items", headers={**pre, "Access-Control-Request-Method": "DELETE"})
+    assert r.status_code == 403
+    r = c.post("/items", headers={"Origin": "https://app.example", **bearer(token())})
+    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert r.headers["Vary"] == "Accept-Encoding, Origin"
+    r = c.post("/items", headers={"Origin": "https://evil.example", **bearer(token())})
+    assert "Access-Control-Allow-Origin" not in r.headers and "Origin" in r.headers["Vary"]
+    with pytest.raises(ValueError):
+        bf.CORS(Flask(__name__), origins=["*"], allow_credentials=True)
+    with pytest.raises(ValueError):
+        bf.CORS(Flask(__name__))
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+class ItemModel(pydantic.BaseModel):
+    name: str = pydantic.Field(min_length=1, max_length=20)
+    qty: int = pydantic.Field(ge=1)
+
+
+class ItemSchema(marshmallow.Schema):
+    name = marshmallow.fields.String(required=True, validate=marshmallow.validate.Length(min=1, max=20))
+    qty = marshmallow.fields.Integer(required=True, validate=marshmallow.validate.Range(min=1))
+
+
+@pytest.mark.parametrize("schema", [ItemModel, ItemSchema, ItemSchema()])
+def test_validate_input_with_pydantic_and_marshmallow(schema):
+    app = Flask(__name__)
+
+    @app.post("/items")
+    @bf.validate_input(schema, arg="item")
+    def items(item):
+        data = item if isinstance(item, dict) else item.model_dump()
+        assert data is not None and (g.validated_data is item)
+        return {"name": data["name"], "qty": data["qty"]}
+
+    @app.get("/search")
+    @bf.validate_input(schema, location="args")
+    def search():
+        v = g.validated_data
+        return {"qty": v["qty"] if isinstance(v, dict) else v.qty}
+
+    c = app.test_client()
+    assert c.post("/items", json={"name": "bolt", "qty": 3}).json == {"name": "bolt", "qty": 3}
+    r = c.post("/items", json={"name": "secret-value-xyz" * 3, "qty": 0})
+    assert r.status_code == 400 and r.json["error"] == "invalid_input"
+    assert set(r.json["fields"]) == {"name", "qty"}
+    assert "secret-value-xyz" not in r.get_data(as_text=True)  # the input is never echoed back
+    r = c.post("/items", json={"qty": 2})
+    assert r.status_code == 400 and list(r.json["fields"]) == ["name"]
+    for body in (b"not json", b"[1, 2"):
+        r = c.post("/items", data=body, content_type="application/json")
+        assert r.status_code == 400 and r.json["error"] == "invalid_input"
+    assert c.post("/items", data="name=x", content_type="application/x-www-form-urlencoded").status_code == 400
+    assert c.get("/search?name=a&qty=4").json == {"qty": 4}
+    assert c.get("/search?name=a&qty=zero").status_code == 400
+
+
+def test_validate_input_refuses_what_it_cannot_use():
+    with pytest.raises(TypeError):
+        bf.validate_input(dict)
+    with pytest.raises(ValueError):
+        bf.validate_input(ItemModel, location="cookies")
