@@ -61,6 +61,9 @@ from bulwark import jwt as bw_jwt  # noqa: E402
 import pyotp  # noqa: E402  (the peer of bulwark.otp)
 from bulwark import otp as bw_otp  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import web_bench  # noqa: E402  (the protected-endpoint benchmark, issue 9)
+
 _key32, _nonce = os.urandom(32), os.urandom(12)
 _fkey = cf.Fernet.generate_key()
 _bw_f, _cf_f = bw_fernet.Fernet(_fkey), cf.Fernet(_fkey)
@@ -525,6 +528,17 @@ def main():
         f"Loopback round trip here (raw socket PING, no client library): {_redis_ping_us()}.",
         "",
         *redis_throughput(),
+        "",
+        "## Python web stack: a protected endpoint (issue 9)",
+        "",
+        "One endpoint that verifies an HS256 bearer token, counts one rate limit (never reached) and",
+        "adds eight security headers: `bulwark.flask` (JWTAuth + Limiter + SecurityHeaders) against",
+        "PyJWT + flask-limiter + an `after_request` hook, each app in its own waitress process, driven",
+        "by a third process over loopback (bench/web_bench.py), median of alternating runs. Most of a",
+        "request is the server and Flask itself; the second table isolates what each stack adds to a",
+        "bare Flask view.",
+        "",
+        *web_bench.table(),
         "",
         "## C: JWT verifier handle",
         "",

@@ -619,9 +619,7 @@ class Limiter:
                 self._hit(lim, request.endpoint or "")
         decision: Decision | None = g.get("_bulwark_rate_decision")
         if self.headers_enabled and decision is not None:
-            for name, value in decision.headers().items():
-                if name not in response.headers:
-                    response.headers[name] = value
+            _add_missing(response, decision.headers().items())
         return response
 
 
@@ -642,6 +640,7 @@ class SecurityHeaders:
 
     def __init__(self, app: Flask | None = None, **options: Any) -> None:
         self.headers = security_headers(**options)
+        self._pairs = list(self.headers.items())
         if app is not None:
             self.init_app(app)
 
@@ -650,10 +649,15 @@ class SecurityHeaders:
         app.after_request(self._apply)
 
     def _apply(self, response: Response) -> Response:
-        for name, value in self.headers.items():
-            if name not in response.headers:
-                response.headers[name] = value
+        _add_missing(response, self._pairs)
         return response
+
+
+def _add_missing(response: Response, pairs: Iterable[tuple[str, str]]) -> None:
+    """Adds the headers the response does not have yet, in one pass (werkzeug's per-header
+    lookups are linear, and a response carries a dozen of these)."""
+    have = {name.lower() for name in response.headers.keys()}
+    response.headers.extend([(name, value) for name, value in pairs if name.lower() not in have])
 
 
 class CORS:
