@@ -146,3 +146,58 @@ try:
     guard.verify(totp, "alice", code2)
 except otp.ReplayedCodeError:
     print("the replay guard refused the code the second time")
+
+# 17. Web frameworks: Flask decorators and ASGI middlewares on the same core (Flask is an extra:
+#     `pip install bulwark[flask]`). `make demo` then runs examples/api_service, a whole service.
+import asyncio  # noqa: E402
+import time  # noqa: E402
+
+from flask import Flask, g  # noqa: E402
+
+from bulwark.asgi import RateLimitMiddleware, SecurityHeadersMiddleware  # noqa: E402
+from bulwark.flask import JWTAuth, Limiter, SecurityHeaders  # noqa: E402
+from bulwark.flask.util import get_remote_address  # noqa: E402  (was: flask_limiter.util)
+
+app = Flask("quickstart")
+auth = JWTAuth(app, key=secret, algorithms=["HS256"])
+web_limiter = Limiter(get_remote_address, app=app, default_limits=["2 per minute"])
+SecurityHeaders(app)
+
+
+@app.get("/orders")
+@auth.require_auth(role="customer")
+def orders():
+    return {"orders": [], "for": g.jwt_claims["sub"]}
+
+
+client = app.test_client()
+customer = jwt.encode({"sub": "ann", "roles": ["customer"], "exp": int(time.time()) + 60}, secret, algorithm="HS256")
+print("Flask without a token:", client.get("/orders").status_code,
+      client.get("/orders").headers["WWW-Authenticate"])
+limited = client.get("/orders", headers={"Authorization": f"Bearer {customer}"})
+print("Flask, third request in a minute:", limited.status_code, limited.json, "Retry-After", limited.headers["Retry-After"])
+
+
+async def hello(scope, receive, send):  # any ASGI app: Starlette, FastAPI, or this
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"hi"})
+
+
+asgi_app = SecurityHeadersMiddleware(RateLimitMiddleware(hello, limits=["1 per minute"]))
+
+
+async def asgi_request():
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "client": ("198.51.100.7", 5000)}
+    await asgi_app(scope, receive, send)
+    return sent[0]["status"], dict(sent[0]["headers"]).get(b"x-frame-options")
+
+
+print("ASGI twice:", asyncio.run(asgi_request()), asyncio.run(asgi_request()))
