@@ -4,8 +4,9 @@
 #   make demo    build everything, run examples/quickstart.c and examples/quickstart.py, then
 #                start the reference API service (examples/api_service) and drive a full scenario
 #   make serve   start the reference API service on http://127.0.0.1:8000 and leave it running
-#   make test    fmt, clippy, Rust tests, header freshness, C tests under ASan/UBSan, pytest,
-#                stubtest — with a throw-away redis-server on loopback
+#   make test    fmt, clippy, Rust tests (dependency guard included), header freshness, C tests
+#                under ASan/UBSan and under valgrind, pytest, stubtest — with a throw-away
+#                redis-server on loopback
 #   make bench   criterion benches + bench/compare.py side by side with the peer libraries;
 #                writes BENCHMARKS.md
 #   make header  regenerate include/bulwark.h from ffi/ (commit the result)
@@ -34,7 +35,7 @@ SANITIZE := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: help demo serve test check check-rust check-header check-c check-python bench header lib wheel venv clean
+.PHONY: help demo serve test check check-rust check-header check-c check-valgrind check-python bench header lib wheel venv clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -87,7 +88,7 @@ serve: wheel
 test: wheel lib
 	tests/with-redis.sh $(MAKE) --no-print-directory check
 
-check: check-rust check-header check-c check-python
+check: check-rust check-header check-c check-valgrind check-python
 	@echo "make test: all checks passed"
 
 check-rust:
@@ -117,6 +118,24 @@ check-c:
 	$(CC) $(CWARN) -fsyntax-only bench/aead_bench.c $$(pkg-config --cflags bulwark)
 	$(CC) $(CWARN) -fsyntax-only bench/jwt_bench.c $$(pkg-config --cflags bulwark)
 	$(CC) $(CWARN) -fsyntax-only bench/ratelimit_bench.c $$(pkg-config --cflags bulwark)
+
+# The same C tests without sanitizers under valgrind memcheck: no invalid access, no definite or
+# indirect leak (every handle freed, error paths included). valgrind is installed if missing.
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect \
+            --errors-for-leak-kinds=definite,indirect
+check-valgrind:
+	command -v valgrind >/dev/null || { echo "installing valgrind with apt-get"; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
+	mkdir -p $(BUILD)/valgrind
+	for t in tests/c/test_*.c; do \
+	  exe=$(BUILD)/valgrind/$$(basename $$t .c); \
+	  $(CC) $(CWARN) -g -O1 -pthread $$t -o $$exe $$(pkg-config --cflags --libs bulwark); \
+	  echo "== $$t (valgrind memcheck)"; $(VALGRIND) $$exe; \
+	done
+	# Every function the header exports is called by some C test (and so runs under both checkers).
+	missing=$$(grep -oE '^[a-z_]+[ *]+bw_[a-z0-9_]+\(' include/bulwark.h | grep -oE 'bw_[a-z0-9_]+' | sort -u | \
+	  while read -r f; do grep -qw "$$f" tests/c/*.c || echo "$$f"; done); \
+	if [ -n "$$missing" ]; then echo "exported but never called by tests/c: $$missing"; exit 1; fi
 
 check-python:
 	BULWARK_LIB=$(DIST)/lib/libbulwark.so $(VENV)/bin/pytest -q tests/python
