@@ -75,7 +75,9 @@ fn violations(tree: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (name, version) in &found {
         if FORBIDDEN.contains(&name.as_str()) {
-            out.push(format!("{name} v{version} is a second crypto backend or primitive"));
+            out.push(format!(
+                "{name} v{version} is a second crypto backend or primitive"
+            ));
         }
     }
     let mut versions: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -84,7 +86,11 @@ fn violations(tree: &str) -> Vec<String> {
     }
     for name in SINGLE_VERSION {
         if let Some(v) = versions.get(name).filter(|v| v.len() > 1) {
-            out.push(format!("{name} appears in {} versions: {}", v.len(), v.join(", ")));
+            out.push(format!(
+                "{name} appears in {} versions: {}",
+                v.len(),
+                v.join(", ")
+            ));
         }
     }
     out
