@@ -105,6 +105,17 @@ def _add_missing(message: Message, headers: list[tuple[bytes, bytes]]) -> None:
     message["headers"] = current
 
 
+def _adding(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    """``send`` that adds ``headers`` (those the app did not set) to the response start."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            _add_missing(message, headers)
+        await send(message)
+
+    return send_with_headers
+
+
 class RateLimitMiddleware:
     """Limits every HTTP request by client address (or ``key_func(scope)``).
 
@@ -169,14 +180,7 @@ class RateLimitMiddleware:
         if not self.headers_enabled:
             await self.app(scope, receive, send)
             return
-        extra = _encode(decision.headers())
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                _add_missing(message, extra)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, _adding(send, _encode(decision.headers())))
 
 
 class SecurityHeadersMiddleware:
@@ -191,13 +195,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                _add_missing(message, self.headers)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, _adding(send, self.headers))
 
 
 class CORSMiddleware:
@@ -233,14 +231,7 @@ class CORSMiddleware:
                     "cors_denied", {**_facts(scope), "origin": origin, "requested_method": method})
                 await _respond(send, 403, error_body("cors_denied", "origin or method not allowed"), decision.headers)
             return
-        extra = _encode(self.policy.check_request(origin).headers)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                _add_missing(message, extra)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, _adding(send, _encode(self.policy.check_request(origin).headers)))
 
 
 class JWTBearer:
