@@ -181,7 +181,10 @@ def run_scenario(base: str, say: Callable[[str], None] = print, hammer_limit: in
 @contextmanager
 def service(data_dir: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """Start ``server.py`` on a free loopback port; yields its base URL, stops it afterwards."""
-    full_env = {**os.environ, "BULWARK_ADMIN_USERS": "alice", **(env or {})}
+    # A fresh key prefix per service (unless the caller shares one): with BULWARK_REDIS_URL set,
+    # counts left in Redis by an earlier run must not decide this one.
+    full_env = {**os.environ, "BULWARK_ADMIN_USERS": "alice",
+                "BULWARK_RATELIMIT_PREFIX": f"demo:{token_hex(6)}:", **(env or {})}
     proc = subprocess.Popen([sys.executable, str(HERE / "server.py"), "--port", "0", "--data-dir", data_dir, "--quiet"],
                             stdout=subprocess.PIPE, env=full_env, text=True)
     try:

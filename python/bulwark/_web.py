@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from bulwark import jwt
+from bulwark.exceptions import InvalidInputError
 from bulwark.ratelimit import Decision, RateLimitItem, RateLimiter, parse_many
 from bulwark.redact import SecurityLogger
 
@@ -22,6 +23,10 @@ CHALLENGE_SCOPE = 'Bearer error="insufficient_scope"'
 _MAX_AUTHORIZATION = 16 * 1024
 
 _default_logger: SecurityLogger | None = None
+# What bulwark.jwt verifies; anything else (``none`` above all) is refused at start-up.
+_ALGORITHMS = frozenset(
+    ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
+)
 
 
 def default_security_logger() -> SecurityLogger:
@@ -85,6 +90,9 @@ class TokenVerifier:
             raise ValueError("a verification key is required")
         if isinstance(algorithms, str) or not algorithms:
             raise ValueError("algorithms must be a non-empty list, e.g. ['HS256'] (an allow-list)")
+        unknown = [a for a in algorithms if a not in _ALGORITHMS]
+        if unknown:
+            raise ValueError(f"unsupported JWT algorithm(s) {unknown}: use {sorted(_ALGORITHMS)} ('none' never)")
         self.key = key
         self.algorithms = list(algorithms)
         self.issuer = issuer
@@ -156,6 +164,8 @@ class RouteRates:
             items: list[RateLimitItem] = []
             for v in value:
                 items.extend(self._parse(v) if isinstance(v, str) else [v])
+            if not items:
+                raise InvalidInputError("no rate given")
             self._static = items
 
     def _parse(self, text: str) -> list[RateLimitItem]:

@@ -73,6 +73,11 @@ def test_rate_limit_middleware_per_path_key_func_and_dead_store():
     assert status == 503 and json.loads(body)["error"] == "rate_limiter_unavailable"
     assert drive(RateLimitMiddleware(plain_app, limits="5/minute", storage_uri=dead,
                                      on_backend_failure="allow"))[0] == 200
+    for bad in ([], "abc", ["10 per fortnight"]):
+        with pytest.raises(ValueError):
+            RateLimitMiddleware(plain_app, limits=bad)
+    with pytest.raises(ValueError):
+        JWTBearer(key=KEY, algorithms=["none"])
     local = RateLimitMiddleware(plain_app, limits="1/minute", storage_uri=dead, on_backend_failure="local")
     assert [drive(local)[0] for _ in range(2)] == [200, 429]
 
