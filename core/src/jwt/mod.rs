@@ -289,8 +289,62 @@ impl<'de> serde::Deserialize<'de> for UniqueObject {
     }
 }
 
+/// Any JSON value, read without being built, so that what [`parse_object`] would refuse (a
+/// number beyond `f64`, such as `1e400`) is refused here too: a token is never signed that no
+/// verifier could read.
+struct Readable;
+
+impl<'de> serde::Deserialize<'de> for Readable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Readable;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Readable, E> {
+                Ok(Readable)
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<Readable, E> {
+                Ok(Readable)
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<Readable, E> {
+                Ok(Readable)
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Readable, E> {
+                Ok(Readable)
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<Readable, E> {
+                Ok(Readable)
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Readable, E> {
+                Ok(Readable)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Readable, A::Error> {
+                while seq.next_element::<Readable>()?.is_some() {}
+                Ok(Readable)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Readable, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, Readable>()?
+                    .is_some()
+                {}
+                Ok(Readable)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
 /// Checks that `json` is one object with unique top-level member names within the nesting
-/// limit, without building it (the signing path only needs to know it is well-formed).
+/// limit, every number readable, without building it (the signing path only needs to know it
+/// is well-formed and that a verifier will read it).
 fn check_object(json: &[u8], max_depth: usize, what: &str) -> Result<()> {
     struct Keys;
     impl<'de> serde::de::Visitor<'de> for Keys {
@@ -307,7 +361,7 @@ fn check_object(json: &[u8], max_depth: usize, what: &str) -> Result<()> {
                 if seen.contains(&k) {
                     return Err(duplicate_member(&k));
                 }
-                access.next_value::<serde::de::IgnoredAny>()?;
+                access.next_value::<Readable>()?;
                 seen.push(k);
             }
             Ok(())

@@ -702,10 +702,27 @@ fn headers_are_sorted_and_carry_extra_fields() {
     );
     assert_eq!(e.unwrap_err().kind(), ErrorKind::InvalidInput);
     // Claims JSON that is not an object is refused before signing.
-    for bad in ["[1]", "nope", r#"{"a":1,"a":1}"#] {
+    // So are numbers no verifier could read (found by fuzzing: such a token was signed, then
+    // every decode refused it).
+    for bad in [
+        "[1]",
+        "nope",
+        r#"{"a":1,"a":1}"#,
+        r#"{"exp":1.9e333}"#,
+        r#"{"a":{"b":[1e400]}}"#,
+        r#"{"n":-1e309}"#,
+    ] {
         let e = encode_json(Algorithm::HS256, &key, bad, None, EncodeOptions::default());
         assert_eq!(e.unwrap_err().kind(), ErrorKind::InvalidInput, "{bad}");
     }
+    let verifier = Verifier::new(
+        VerifyingKey::hmac(SECRET).unwrap(),
+        Validation::new(&[Algorithm::HS256]),
+    )
+    .unwrap();
+    let good = r#"{"n":1e308,"big":1180591620717411303424,"s":"\u00e9","x":[{"y":null}]}"#;
+    let t = encode_json(Algorithm::HS256, &key, good, None, EncodeOptions::default()).unwrap();
+    assert_eq!(verifier.verify(&t).unwrap().payload_json, good);
 }
 
 #[test]
