@@ -297,6 +297,31 @@ fn malformed_uris_say_what_is_wrong() {
         ("otpauth://totp/a?secret=JBSWY3DP&period=0", "period"),
         ("otpauth://totp/X:a?secret=JBSWY3DP&issuer=Y", "differs"),
         ("otpauth://totp/a%ZZ?secret=JBSWY3DP", "%-escape"),
+        // Found by fuzzing: an image the builder refuses used to parse, so it could not be
+        // written back.
+        (
+            "otpauth://totp/a?secret=JBSWY3DP&image=httpsJ%2F%2Fexample.com%2Flogo.png",
+            "image",
+        ),
+        (
+            "otpauth://totp/a?secret=JBSWY3DP&image=https%3A%2F%2Fexample.com",
+            "image",
+        ),
+        // Found by fuzzing: a counter on a totp URI (or a period on an hotp one) was kept but
+        // never written back; pyotp raises for both.
+        (
+            "otpauth://totp/a?secret=JBSWY3DP&counter=7",
+            "only for hotp",
+        ),
+        (
+            "otpauth://hotp/a?secret=JBSWY3DP&period=60",
+            "only for totp",
+        ),
+        (
+            "otpauth://totp/Example:?secret=JBSWY3DP",
+            "account name is empty",
+        ),
+        ("otpauth://totp/a?secret=%3D%3D%3D%3D", "secret is empty"),
         ("otpauth://totp/a%FF?secret=JBSWY3DP", "UTF-8"),
         ("otpauth://totp/a?secret=JBSWY3DP&encoder=steam", "encoder"),
     ];
@@ -451,4 +476,33 @@ fn replay_guard_on_redis() {
             .kind(),
         ErrorKind::Backend
     );
+}
+
+#[test]
+fn built_uris_are_never_longer_than_parse_accepts() {
+    // Found by fuzzing: a label that percent-encoding triples was written, then refused on read.
+    let long = "é".repeat(800);
+    let e = build_uri(
+        OtpKind::Totp,
+        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+        &long,
+        None,
+        Params::default(),
+        0,
+        None,
+    )
+    .unwrap_err();
+    assert!(e.message().contains("longer than"), "{}", e.message());
+    let ok = build_uri(
+        OtpKind::Totp,
+        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+        &"é".repeat(600),
+        None,
+        Params::default(),
+        0,
+        None,
+    )
+    .unwrap();
+    assert!(ok.len() <= uri::MAX_URI_LEN);
+    assert_eq!(parse_uri(&ok).unwrap().account, "é".repeat(600));
 }

@@ -116,6 +116,19 @@ fn decode(s: &str, plus_is_space: bool, what: &str) -> Result<String> {
         .map_err(|_| Error::invalid_input(format!("otpauth URI: the {what} is not UTF-8")))
 }
 
+/// Refuses an `image` that is not an `https://host/path` URL (as pyotp's builder does); the
+/// parser applies the same rule, so whatever parses can be written again.
+fn check_image(image: &str) -> Result<()> {
+    let rest = image.strip_prefix("https://").unwrap_or("");
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.is_empty() || path.is_empty() {
+        return Err(Error::invalid_input(format!(
+            "otpauth URI: the image {image:?} is not an https://host/path URL"
+        )));
+    }
+    Ok(())
+}
+
 /// Builds a provisioning URI exactly as pyotp's `provisioning_uri` does: label
 /// `issuer:account` (each part percent-encoded), then `secret`, `issuer`, `counter` (HOTP),
 /// `algorithm` (unless SHA1), `digits` (unless 6), `period` (unless 30, TOTP), `image`.
@@ -129,8 +142,8 @@ fn decode(s: &str, plus_is_space: bool, what: &str) -> Result<String> {
 /// ```
 ///
 /// # Errors
-/// `InvalidInput` for an empty secret or account, digits outside 6..=10, a zero period, or an
-/// image that is not an `https://host/path` URL.
+/// `InvalidInput` for an empty secret or account, digits outside 6..=10, a zero period, an
+/// image that is not an `https://host/path` URL, or a URI over [`MAX_URI_LEN`] bytes.
 pub fn build_uri(
     kind: OtpKind,
     secret_base32: &str,
@@ -185,15 +198,15 @@ pub fn build_uri(
         uri.push_str(&format!("&period={}", params.period));
     }
     if let Some(image) = image {
-        let rest = image.strip_prefix("https://").unwrap_or("");
-        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-        if host.is_empty() || path.is_empty() {
-            return Err(Error::invalid_input(format!(
-                "otpauth URI: the image {image:?} is not an https://host/path URL"
-            )));
-        }
+        check_image(image)?;
         uri.push_str("&image=");
         uri.push_str(&encode(image, false));
+    }
+    if uri.len() > MAX_URI_LEN {
+        // Escaping can triple a name: never write what parse_uri would refuse to read.
+        return Err(Error::invalid_input(format!(
+            "otpauth URI: longer than {MAX_URI_LEN} bytes once encoded"
+        )));
     }
     Ok(uri)
 }
@@ -237,6 +250,12 @@ pub fn parse_uri(uri: &str) -> Result<OtpAuthUri> {
         ),
         None => (None, decode(label, false, "account name")?),
     };
+    if account.is_empty() {
+        // The builder refuses it too: an authenticator would list the entry without a name.
+        return Err(Error::invalid_input(
+            "otpauth URI: the account name is empty",
+        ));
+    }
     let mut out = OtpAuthUri {
         kind,
         secret: String::new(),
@@ -279,6 +298,18 @@ pub fn parse_uri(uri: &str) -> Result<OtpAuthUri> {
             })
         };
         match key.as_str() {
+            // pyotp raises for these on the other kind (TypeError); so do we, with a reason,
+            // rather than keep a value the URI's kind has no use for.
+            "counter" if kind == OtpKind::Totp => {
+                return Err(Error::invalid_input(
+                    "otpauth URI: counter is only for hotp (this is a totp URI)",
+                ))
+            }
+            "period" if kind == OtpKind::Hotp => {
+                return Err(Error::invalid_input(
+                    "otpauth URI: period is only for totp (this is an hotp URI)",
+                ))
+            }
             "secret" => out.secret = value.clone(),
             "issuer" => {
                 if issuer.as_ref().is_some_and(|i| *i != value) {
@@ -318,7 +349,10 @@ pub fn parse_uri(uri: &str) -> Result<OtpAuthUri> {
                 }
             }
             "counter" => out.counter = number("counter")?,
-            "image" => out.image = Some(value.clone()),
+            "image" => {
+                check_image(&value)?;
+                out.image = Some(value.clone());
+            }
             "encoder" => {
                 return Err(Error::invalid_input(format!(
                     "otpauth URI: encoder {value:?} is not supported"
@@ -331,7 +365,10 @@ pub fn parse_uri(uri: &str) -> Result<OtpAuthUri> {
         return Err(Error::invalid_input("otpauth URI: no secret found"));
     }
     // The secret must at least be base32 (its minimum length is the caller's policy).
-    super::decode_base32_secret(&out.secret)?;
+    if super::decode_base32_secret(&out.secret)?.is_empty() {
+        // Only padding or spaces (found by fuzzing): no key at all.
+        return Err(Error::invalid_input("otpauth URI: the secret is empty"));
+    }
     out.issuer = issuer;
     Ok(out)
 }
