@@ -186,7 +186,11 @@ fn parse_origin(origin: &str) -> Option<(String, String, Option<u16>)> {
         return None;
     }
     let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) => (h, Some(p.parse::<u16>().ok()?)),
+        // Decimal digits only, no leading zero (`+443`, `0443` are not serialised origins).
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !p.starts_with('0') => {
+            (h, Some(p.parse::<u16>().ok()?))
+        }
+        Some(_) => return None,
         None => (rest, None),
     };
     let host = host.to_ascii_lowercase();
@@ -275,6 +279,11 @@ impl CorsPolicy {
     fn origin_allowed(&self, origin: &str) -> bool {
         if origin == "null" {
             return self.rules.contains(&OriginRule::Null);
+        }
+        // Browsers send origins lower-cased; another spelling is not a browser's and is refused,
+        // so what is echoed in Access-Control-Allow-Origin is always the canonical origin.
+        if origin.bytes().any(|b| b.is_ascii_uppercase()) {
+            return false;
         }
         let Some((scheme, host, port)) = parse_origin(origin) else {
             return false;
@@ -496,7 +505,11 @@ mod tests {
         .unwrap();
         let table = [
             ("https://app.example.com", true),
-            ("https://APP.example.com", true),
+            // Browsers serialise origins lower-cased and without padded ports; other
+            // spellings are refused rather than echoed back (found by fuzzing).
+            ("https://APP.example.com", false),
+            ("http://localhost:+3000", false),
+            ("http://localhost:03000", false),
             ("http://app.example.com", false),
             ("https://app.example.com:8443", false),
             ("https://evil.com", false),
