@@ -59,6 +59,30 @@ const CONTAINS: &[&str] = &[
     "privatekey",
 ];
 
+/// Authorization schemes kept in front of [`REDACTED`] by [`Redactor::redact_header`] (the IANA
+/// registry plus the common `Token`, `ApiKey` and AWS's): any other first word may itself be
+/// the secret (`Authorization: s3cr3t-key`), so it is redacted with the rest.
+pub const AUTH_SCHEMES: &[&str] = &[
+    "Basic",
+    "Bearer",
+    "Concealed",
+    "Digest",
+    "DPoP",
+    "GNAP",
+    "HOBA",
+    "Mutual",
+    "Negotiate",
+    "NTLM",
+    "OAuth",
+    "PrivateToken",
+    "SCRAM-SHA-1",
+    "SCRAM-SHA-256",
+    "vapid",
+    "Token",
+    "ApiKey",
+    "AWS4-HMAC-SHA256",
+];
+
 /// Lower-cases a field name and drops `-` and `_`, so its variants compare equal.
 #[must_use]
 pub fn normalize(name: &str) -> String {
@@ -210,15 +234,19 @@ impl Redactor {
     }
 
     /// Redacts one header's value: sensitive names get [`REDACTED`], except that
-    /// `Authorization`-style values keep their scheme (`Bearer [REDACTED]`); other values are
-    /// redacted by value.
+    /// `Authorization`-style values keep a known scheme (`Bearer [REDACTED]`, see
+    /// [`AUTH_SCHEMES`]); other values are redacted by value.
     #[must_use]
     pub fn redact_header(&self, name: &str, value: &str) -> String {
         let n = normalize(name);
         if n == "authorization" || n == "proxyauthorization" {
             return match value.trim().split_once(char::is_whitespace) {
-                Some((scheme, _)) => format!("{scheme} {REDACTED}"),
-                None => REDACTED.to_owned(),
+                Some((scheme, _))
+                    if AUTH_SCHEMES.iter().any(|k| k.eq_ignore_ascii_case(scheme)) =>
+                {
+                    format!("{scheme} {REDACTED}")
+                }
+                _ => REDACTED.to_owned(),
             };
         }
         if self.is_sensitive(name) {
@@ -373,6 +401,9 @@ mod tests {
             ("User-Agent", "curl/8"),
             ("X-Forwarded-For", "1.2.3.4"),
             ("Authorization", "opaque"),
+            // Found by fuzzing: an unknown first word may be the secret itself.
+            ("Authorization", "s3cr3t-key-123 extra"),
+            ("Proxy-Authorization", "bAsIc dXNlcjpwYXNz"),
         ]);
         assert_eq!(h[0].1, "Bearer [REDACTED]");
         assert_eq!(h[1].1, REDACTED);
@@ -380,5 +411,7 @@ mod tests {
         assert_eq!(h[3].1, "curl/8");
         assert_eq!(h[4].1, "1.2.3.4");
         assert_eq!(h[5].1, REDACTED);
+        assert_eq!(h[6].1, REDACTED);
+        assert_eq!(h[7].1, "bAsIc [REDACTED]");
     }
 }
