@@ -140,6 +140,12 @@ static void test_uris(void) {
     CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/a"), &u), BW_ERR_INVALID_INPUT);
     CHECK(strstr(last_message(), "no secret") != NULL);
     CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/a?secret=JBSWY3DP"), NULL), BW_ERR_NULL_PARAMETER);
+    /* Found by fuzzing: parse refuses what build could not write back. */
+    CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/a?secret=JBSWY3DP&counter=7"), &u), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "only for hotp") != NULL);
+    CHECK_RC(bw_otp_parse_uri(TXT("otpauth://hotp/a?secret=JBSWY3DP&period=60"), &u), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/ACME:?secret=JBSWY3DP"), &u), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/a?secret=%3D%3D%3D%3D"), &u), BW_ERR_INVALID_INPUT);
     /* an account name longer than the struct's field is refused, not truncated */
     char longuri[600];
     snprintf(longuri, sizeof longuri, "otpauth://totp/%0300d?secret=JBSWY3DP", 7);

@@ -190,6 +190,19 @@ def test_malformed_secrets_and_uris_give_clear_errors():
             pyotp.parse_uri(uri)  # pyotp refuses the same URIs
     with pytest.raises(ValueError, match="https"):
         otp.TOTP(s).provisioning_uri("a", image="http://example.com/x.png")
+    # Found by fuzzing (parse -> build -> parse): what cannot be written back is refused on read.
+    # pyotp raises TypeError for the first two (its constructors have no such parameter).
+    for uri, part in {
+        "otpauth://totp/a?secret=" + s + "&counter=7": "only for hotp",
+        "otpauth://hotp/a?secret=" + s + "&period=60": "only for totp",
+        "otpauth://totp/a?secret=" + s + "&image=http%3A%2F%2Fx%2Fy.png": "image",
+        "otpauth://totp/ACME:?secret=" + s: "account name is empty",
+        "otpauth://totp/a?secret=%3D%3D%3D%3D": "secret is empty",
+    }.items():
+        with pytest.raises(ValueError, match=part):
+            otp.parse_uri(uri)
+    with pytest.raises(ValueError, match="longer than"):
+        otp.TOTP(s).provisioning_uri("\u00e9" * 800)
 
 
 def test_verify_once_replay_table():

@@ -87,6 +87,8 @@ def test_redact_values_queries_headers_and_bad_input():
     assert redact.redact_headers({"Cookie": "sid=1", "Accept": "json", "Authorization": "Basic dXNlcjpwYXNz"}) == {
         "Cookie": "[REDACTED]", "Accept": "json", "Authorization": "Basic [REDACTED]"}
     assert redact.redact_headers([("x-auth-token", "t")]) == [("x-auth-token", "[REDACTED]")]
+    # Only known schemes are kept: an unknown first word may be the secret itself.
+    assert redact.redact_headers({"Authorization": "s3cr3t-key-123 extra"}) == {"Authorization": "[REDACTED]"}
     r = redact.Redactor(["employee_number"])
     assert redact.redact_json({"Employee-Number": 7}, r) == {"Employee-Number": "[REDACTED]"}
     assert r.is_sensitive("EMPLOYEE_NUMBER") and not redact.Redactor().is_sensitive("employee_number")
@@ -144,6 +146,9 @@ CORS_TABLE = [
     ("https://example.org.evil.com", False),
     ("http://app.example.com", False),
     ("null", False),
+    # Browsers serialise origins lower-cased, ports unpadded (found by fuzzing).
+    ("https://APP.example.com", False),
+    ("https://a.example.org:+443", False),
 ]
 
 
