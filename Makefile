@@ -9,6 +9,8 @@
 #                redis-server on loopback
 #   make bench   criterion benches + bench/compare.py side by side with the peer libraries;
 #                writes BENCHMARKS.md
+#   make fuzz    every cargo-fuzz target for FUZZ_SECONDS each (default 60; FUZZ_TARGETS, FUZZ_JOBS)
+#                from fuzz/corpus; installs cargo-fuzz, uses RUSTC_BOOTSTRAP=1 (see FUZZING.md)
 #   make header  regenerate include/bulwark.h from ffi/ (commit the result)
 #   make lib     build dist/{lib,include} and dist/lib/pkgconfig/bulwark.pc
 #   make wheel   build the abi3 wheel and install it into .venv
@@ -35,7 +37,7 @@ SANITIZE := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: help demo serve test check check-rust check-header check-c check-valgrind check-python bench header lib wheel venv clean
+.PHONY: help demo serve test check check-rust check-header check-c check-valgrind check-python bench fuzz header lib wheel venv clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -150,6 +152,10 @@ bench: wheel lib
 	$(CC) $(CWARN) -O2 bench/jwt_bench.c -o $(BUILD)/jwt_bench $$(pkg-config --cflags --libs bulwark)
 	$(CC) $(CWARN) -O2 -pthread bench/ratelimit_bench.c -o $(BUILD)/ratelimit_bench $$(pkg-config --cflags --libs bulwark)
 	BULWARK_C_BENCH=$(BUILD)/aead_bench BULWARK_C_JWT_BENCH=$(BUILD)/jwt_bench BULWARK_C_RL_BENCH=$(BUILD)/ratelimit_bench tests/with-redis.sh $(PY) bench/compare.py --write BENCHMARKS.md
+
+# ---------------------------------------------------------------------------- fuzz
+fuzz:
+	fuzz/run.sh
 
 clean:
 	rm -rf $(VENV) $(DIST) $(BUILD) target/wheels

@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzz target: see `bulwark_fuzz::props::redact` for the properties checked.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bulwark_fuzz::props::redact(data));
