@@ -279,6 +279,19 @@ fn parse_phc(hash: &str) -> Result<(argon2::password_hash::phc::PasswordHash, Ar
         .as_ref()
         .map(|h| h.len())
         .ok_or_else(|| Error::invalid_input("argon2: the hash has no hash value"))?;
+    // Exactly m, t, p, once each and in that order, as the reference encoder writes them and
+    // libargon2 (argon2-cffi) requires: a duplicated or missing parameter is not guessed
+    // (found by fuzzing: "m=8,t=1,t=1" verified as "m=8,t=1,p=1").
+    if !phc
+        .params
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .eq(["m", "t", "p"])
+    {
+        return Err(Error::invalid_input(
+            "argon2: the parameters must be exactly m=..,t=..,p=.. in that order",
+        ));
+    }
     let crate_params = argon2::Params::try_from(&phc)
         .map_err(|e| Error::invalid_input(format!("argon2: bad parameters: {e}")))?;
     let as_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);

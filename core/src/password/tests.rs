@@ -192,6 +192,17 @@ fn malformed_hashes_are_invalid_input_with_a_reason() {
         (good_argon.replace("m=64", "m=4"), "bad parameters"),
         (good_argon.rsplit_once('$').unwrap().0.to_string(), "argon2"),
         ("$argon2id$v=19$m=64,t=1,p=1$!!!!$AAAA".into(), "argon2"),
+        // Found by fuzzing: a duplicated t in place of p verified (p defaulted to 1).
+        (good_argon.replace("p=1", "t=1"), "exactly m=..,t=..,p=.."),
+        (good_argon.replace(",p=1", ""), "exactly m=..,t=..,p=.."),
+        (
+            good_argon.replace("m=64,t=1", "t=1,m=64"),
+            "exactly m=..,t=..,p=..",
+        ),
+        (
+            good_argon.replace("p=1", "p=1,keyid=AAAA"),
+            "exactly m=..,t=..,p=..",
+        ),
     ];
     for (hash, why) in cases {
         let err = verify(b"pw", &hash).unwrap_err();
