@@ -67,6 +67,10 @@ static void test_hash_buffers_and_nulls(void) {
             CHECK(strncmp(exact, "$argon2id$v=19$m=1024,t=1,p=1$", 30) == 0);
             CHECK_RC(bw_password_verify(PW("pw"), exact, len, &ok), BW_OK);
             CHECK(ok);
+            /* Found by fuzzing: a duplicated t in place of p used to verify (p defaulted). */
+            exact[26] = 't';
+            CHECK(strncmp(exact, "$argon2id$v=19$m=1024,t=1,t=1$", 30) == 0);
+            CHECK_RC(bw_password_verify(PW("pw"), exact, len, &ok), BW_ERR_INVALID_INPUT);
             free(exact);
         }
     }

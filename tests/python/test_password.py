@@ -137,7 +137,10 @@ def test_argon2_exceptions_and_needs_rehash_like_cffi():
     assert issubclass(argon2.InvalidHashError, ValueError)
     assert issubclass(argon2.VerifyMismatchError, bulwark.BulwarkError)
     bad_hashes = ["", "nonsense", h[:-5] + "!!!!!", h.replace("argon2id", "argon2x"),
-                  h.rsplit("$", 1)[0], "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA"]
+                  h.rsplit("$", 1)[0], "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA",
+                  # Found by fuzzing: parameters not exactly m, t, p (libargon2 refuses them too).
+                  h.replace("p=1", "t=1"), h.replace(",p=1", ""), h.replace("m=1024,t=1", "t=1,m=1024"),
+                  h.replace("p=1", "p=1,keyid=AAAA")]
     for bad in bad_hashes:
         with pytest.raises((cffi_argon2.exceptions.VerificationError, cffi_argon2.exceptions.InvalidHashError)) as t:
             theirs.verify(bad, "pw")
