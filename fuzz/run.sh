@@ -37,12 +37,15 @@ run_one() {
         status="FAILED (see $log and fuzz/artifacts/$t/)"
     fi
     end=$(date +%s)
-    local execs cov corpus
+    local execs cov corpus secs
+    # libFuzzer's own count of fuzzing seconds ("Done N runs in S second(s)"); the wall clock
+    # also counts a rebuild when another cargo holds the lock.
+    secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
     corpus=$(find "$OUT/corpus/$t" -type f | wc -l)
     printf '%-16s %6ss %12s execs  cov %-6s corpus %-6s %s\n' \
-        "$t" "$((end - start))" "${execs:-?}" "${cov:-?}" "$corpus" "$status" | tee -a "$OUT/summary.txt"
+        "$t" "${secs:-$((end - start))}" "${execs:-?}" "${cov:-?}" "$corpus" "$status" | tee -a "$OUT/summary.txt"
     [ "$status" = ok ]
 }
 
