@@ -65,8 +65,7 @@ fn flip(s: &str, pos: usize, with: u8) -> Option<String> {
         new = if new == b'~' { b' ' } else { new + 1 };
     }
     *b = new;
-    // Only ASCII was written over a byte of a str that was ASCII at that spot or not: keep it
-    // valid UTF-8 by falling back to a lossy read.
+    // Writing ASCII over one byte of a multi-byte character leaves invalid UTF-8: read lossily.
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -575,17 +574,12 @@ pub fn apikey_parse(data: &[u8]) {
     }
 }
 
-/// Whether the redactor must hide this field's value.
-fn must_hide(r: &Redactor, name: &str) -> bool {
-    r.is_sensitive(name)
-}
-
 /// Checks that every value under a sensitive key in `out` is exactly `[REDACTED]`.
 fn check_json(r: &Redactor, out: &Value) {
     match out {
         Value::Object(map) => {
             for (k, v) in map {
-                if must_hide(r, k) {
+                if r.is_sensitive(k) {
                     assert_eq!(v, &Value::String(REDACTED.to_owned()), "{k} not redacted");
                 } else {
                     check_json(r, v);
