@@ -135,6 +135,9 @@ static void test_attacks(void) {
     for (int i = 0; i < 40; i++) strcat(deep, "]");
     strcat(deep, "}");
     CHECK_RC(hs_encode(deep, tok, sizeof tok, &tok_len), BW_ERR_INVALID_INPUT);
+    /* Found by fuzzing: a number no verifier can read is refused before signing. */
+    CHECK_RC(hs_encode("{\"exp\":1.9e333}", tok, sizeof tok, &tok_len), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "out of range") != NULL);
     CHECK_RC(hs_encode("not json", tok, sizeof tok, &tok_len), BW_ERR_INVALID_INPUT);
     CHECK_RC(hs_encode("[1]", tok, sizeof tok, &tok_len), BW_ERR_INVALID_INPUT);
 

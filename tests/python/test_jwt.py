@@ -117,6 +117,10 @@ def test_encode_refuses_what_pyjwt_refuses():
     # PyJWT makes an unsigned token for algorithm=None; Bulwark refuses.
     with pytest.raises(jwt.InvalidAlgorithmError):
         jwt.encode({}, SECRET, algorithm=None)
+    # Numbers beyond a double: no decoder of ours could read the token, so it is not signed
+    # (found by fuzzing; PyJWT signs it and reads 1e400 back as inf).
+    with pytest.raises(bw_exc.InvalidInputError, match="out of range"):
+        jwt.encode({"x": 10**400}, SECRET)
 
 
 # ----------------------------------------------------------------------------- the seed
