@@ -268,7 +268,7 @@ pub unsafe extern "C" fn bw_limiter_headers(
         };
         let outcome = Outcome {
             decision: binding,
-            decisions: vec![binding],
+            decisions: std::iter::once(binding).collect(),
             binding: usize::try_from(d.rate_index).unwrap_or(0),
             backend_error: None,
         };

@@ -290,7 +290,39 @@ impl RateLimitItem {
     /// ``namespace/identifiers.../amount/multiples/granularity``; bytes are read as UTF-8 and
     /// anything else through ``str()``, as `limits`' ``safe_string``.
     fn key(&self, identifiers: &Bound<'_, PyTuple>) -> PyResult<String> {
-        let mut key = String::with_capacity(self.namespace.len() + self.suffix.len() + 32);
+        let mut key = String::new();
+        self.write_key(identifiers, &mut key)?;
+        Ok(key)
+    }
+
+    /// Calls `f` with the storage key for `identifiers`, built in a buffer this thread reuses
+    /// (a hit then allocates nothing for its key). A nested call (an identifier's ``__str__``
+    /// that hits a limiter itself) finds the buffer in use and builds its own.
+    fn with_key<T>(
+        &self,
+        identifiers: &Bound<'_, PyTuple>,
+        f: impl FnOnce(&str) -> PyResult<T>,
+    ) -> PyResult<T> {
+        thread_local! {
+            static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        /// Larger buffers are given back after use, so one huge identifier is not kept.
+        const KEEP: usize = 1024;
+        KEY.with(|cell| {
+            let Ok(mut buf) = cell.try_borrow_mut() else {
+                return f(&self.key(identifiers)?);
+            };
+            buf.clear();
+            let result = self.write_key(identifiers, &mut buf).and_then(|()| f(&buf));
+            if buf.capacity() > KEEP {
+                *buf = String::new();
+            }
+            result
+        })
+    }
+
+    fn write_key(&self, identifiers: &Bound<'_, PyTuple>, key: &mut String) -> PyResult<()> {
+        key.reserve(self.namespace.len() + self.suffix.len() + 2 + 32 * identifiers.len());
         key.push_str(&self.namespace);
         for id in identifiers.iter() {
             key.push('/');
@@ -312,7 +344,7 @@ impl RateLimitItem {
         }
         key.push('/');
         key.push_str(&self.suffix);
-        Ok(key)
+        Ok(())
     }
 }
 
@@ -408,21 +440,22 @@ impl LimitsStrategy {
         peek: bool,
     ) -> PyResult<bulwark::ratelimit::Decision> {
         let item = item.get();
-        let key = item.key(identifiers)?;
         let rate = [item.rate];
-        let decide = || {
-            if peek {
-                self.inner.test(&key, &rate, cost)
+        item.with_key(identifiers, |key| {
+            let decide = || {
+                if peek {
+                    self.inner.test(key, &rate, cost)
+                } else {
+                    self.inner.hit(key, &rate, cost)
+                }
+            };
+            // Redis is a network round trip: let other threads run meanwhile.
+            let outcome = if self.inner.is_shared() {
+                py.detach(decide)
             } else {
-                self.inner.hit(&key, &rate, cost)
-            }
-        };
-        // Redis is a network round trip: let other threads run meanwhile.
-        let outcome = if self.inner.is_shared() {
-            py.detach(decide)
-        } else {
-            decide()
-        };
-        Ok(outcome.py(py)?.decision)
+                decide()
+            };
+            Ok(outcome.py(py)?.decision)
+        })
     }
 }

@@ -3,7 +3,7 @@
 
 use super::memory::{MemoryStore, DEFAULT_MAX_KEYS};
 use super::redis_store::{RedisStore, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
-use super::{Clock, Decision, Rate, Strategy, SystemClock, MICROS};
+use super::{Clock, Decision, Decisions, Rate, Strategy, SystemClock, MICROS};
 use crate::{Error, ErrorKind, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +23,7 @@ pub trait Store: Send + Sync {
         cost: u64,
         peek: bool,
         now_us: u64,
-    ) -> Result<Vec<Decision>>;
+    ) -> Result<Decisions>;
 
     /// Forgets what `strategy` recorded for `key` under `rates`.
     ///
@@ -41,7 +41,7 @@ impl Store for MemoryStore {
         cost: u64,
         peek: bool,
         now_us: u64,
-    ) -> Result<Vec<Decision>> {
+    ) -> Result<Decisions> {
         MemoryStore::apply(self, strategy, key, rates, cost, now_us, peek)
     }
 
@@ -59,7 +59,7 @@ impl Store for RedisStore {
         cost: u64,
         peek: bool,
         _now_us: u64,
-    ) -> Result<Vec<Decision>> {
+    ) -> Result<Decisions> {
         RedisStore::apply(self, strategy, key, rates, cost, peek)
     }
 
@@ -112,7 +112,7 @@ pub struct Outcome {
     /// The binding decision: the denying rate that frees up last, or the rate with the least left.
     pub decision: Decision,
     /// One decision per rate, in the order given.
-    pub decisions: Vec<Decision>,
+    pub decisions: Decisions,
     /// The index of the binding rate in `decisions`.
     pub binding: usize,
     /// Set when the shared store failed and the failure policy decided instead.
@@ -275,7 +275,15 @@ impl Limiter {
     }
 }
 
-fn outcome(decisions: Vec<Decision>, backend_error: Option<Error>) -> Outcome {
+fn outcome(decisions: Decisions, backend_error: Option<Error>) -> Outcome {
+    if let [decision] = *decisions {
+        return Outcome {
+            decision,
+            decisions,
+            binding: 0,
+            backend_error,
+        };
+    }
     let binding = decisions
         .iter()
         .enumerate()

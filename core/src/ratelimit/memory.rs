@@ -2,9 +2,9 @@
 //! key's rates under it), and bounded: at most `max_keys` keys, idle keys expire, and when full a
 //! shard first drops expired keys, then the least recently used of a small sample.
 
-use super::{step, Decision, Rate, State, Strategy};
+use super::{step, Decisions, Rate, State, Strategy};
 use crate::{Error, Result};
-use std::collections::HashMap;
+use hashbrown::HashTable;
 use std::hash::BuildHasher;
 use std::sync::Mutex;
 
@@ -15,6 +15,9 @@ const EVICTION_SAMPLE: usize = 8;
 pub const DEFAULT_MAX_KEYS: usize = 1 << 20;
 
 struct Entry {
+    key: Box<str>,
+    /// The key's hash, computed once per request: it picks the shard and the slot.
+    hash: u64,
     states: Vec<(Strategy, Rate, State)>,
     expires_at: u64,
     last_used: u64,
@@ -22,8 +25,24 @@ struct Entry {
 
 #[derive(Default)]
 struct Shard {
-    map: HashMap<String, Entry>,
+    map: HashTable<Entry>,
     next_sweep: u64,
+}
+
+impl Shard {
+    fn find_mut(&mut self, hash: u64, key: &str) -> Option<&mut Entry> {
+        self.map
+            .find_mut(hash, |e| e.hash == hash && *e.key == *key)
+    }
+
+    fn remove(&mut self, hash: u64, key: &str) {
+        if let Ok(slot) = self
+            .map
+            .find_entry(hash, |e| e.hash == hash && *e.key == *key)
+        {
+            slot.remove();
+        }
+    }
 }
 
 /// A thread-safe in-memory store with a bounded number of keys.
@@ -58,13 +77,18 @@ impl MemoryStore {
         }
     }
 
-    fn shard(&self, key: &str) -> Result<std::sync::MutexGuard<'_, Shard>> {
-        let i = usize::try_from(self.hasher.hash_one(key) % SHARDS as u64).unwrap_or(0);
-        self.shards
+    /// The key's (keyed, flood-resistant) hash and its shard, locked. The shard comes from bits
+    /// the shard's table does not use for slots (it uses the low ones and the top seven).
+    fn shard(&self, key: &str) -> Result<(u64, std::sync::MutexGuard<'_, Shard>)> {
+        let hash = self.hasher.hash_one(key);
+        let i = usize::try_from((hash >> 40) % SHARDS as u64).unwrap_or(0);
+        let shard = self
+            .shards
             .get(i)
             .ok_or_else(|| Error::internal("shard index out of range"))?
             .lock()
-            .map_err(|_| Error::internal("a rate-limit shard lock was poisoned"))
+            .map_err(|_| Error::internal("a rate-limit shard lock was poisoned"))?;
+        Ok((hash, shard))
     }
 
     /// Applies a request of `cost` against every rate of `key` at `now` (microseconds): allowed
@@ -81,12 +105,12 @@ impl MemoryStore {
         cost: u64,
         now: u64,
         peek: bool,
-    ) -> Result<Vec<Decision>> {
+    ) -> Result<Decisions> {
         if rates.is_empty() {
             return Err(Error::invalid_input("no rate given"));
         }
-        let mut shard = self.shard(key)?;
-        if let Some(entry) = shard.map.get_mut(key) {
+        let (hash, mut shard) = self.shard(key)?;
+        if let Some(entry) = shard.find_mut(hash, key) {
             // New rates for this key start empty.
             line_up(&mut entry.states, strategy, rates);
             let decisions = decide(strategy, &mut entry.states, rates, cost, now, peek)?;
@@ -106,13 +130,16 @@ impl MemoryStore {
                 make_room(&mut shard, now, self.per_shard);
             }
             let expires_at = expiry(&states, now);
-            shard.map.insert(
-                key.to_owned(),
+            shard.map.insert_unique(
+                hash,
                 Entry {
+                    key: key.into(),
+                    hash,
                     states,
                     expires_at,
                     last_used: now,
                 },
+                |e| e.hash,
             );
         }
         Ok(decisions)
@@ -123,7 +150,8 @@ impl MemoryStore {
     /// # Errors
     /// `Internal` for a poisoned lock.
     pub fn reset(&self, key: &str) -> Result<()> {
-        self.shard(key)?.map.remove(key);
+        let (hash, mut shard) = self.shard(key)?;
+        shard.remove(hash, key);
         Ok(())
     }
 
@@ -162,8 +190,20 @@ fn decide(
     cost: u64,
     now: u64,
     peek: bool,
-) -> Result<Vec<Decision>> {
-    let mut decisions = Vec::with_capacity(rates.len());
+) -> Result<Decisions> {
+    if let [r] = rates {
+        // One rate: its own step decides and (when allowed, not peeking) commits.
+        let d = step(
+            strategy,
+            state_for(states, strategy, r)?,
+            r,
+            cost,
+            now,
+            peek,
+        );
+        return Ok(std::iter::once(d).collect());
+    }
+    let mut decisions = Decisions::with_capacity(rates.len());
     for r in rates {
         decisions.push(step(
             strategy,
@@ -226,7 +266,7 @@ fn state_for<'a>(
 /// least recently used of a few keys.
 fn make_room(shard: &mut Shard, now: u64, cap: usize) {
     if now >= shard.next_sweep {
-        shard.map.retain(|_, e| e.expires_at > now);
+        shard.map.retain(|e| e.expires_at > now);
         shard.next_sweep = now.saturating_add(super::MICROS);
     }
     if shard.map.len() < cap {
@@ -236,9 +276,9 @@ fn make_room(shard: &mut Shard, now: u64, cap: usize) {
         .map
         .iter()
         .take(EVICTION_SAMPLE)
-        .min_by_key(|(_, e)| e.last_used)
-        .map(|(k, _)| k.clone());
-    if let Some(k) = victim {
-        shard.map.remove(&k);
+        .min_by_key(|e| e.last_used)
+        .map(|e| (e.hash, e.key.clone()));
+    if let Some((hash, key)) = victim {
+        shard.remove(hash, &key);
     }
 }

@@ -189,6 +189,10 @@ impl std::str::FromStr for Strategy {
     }
 }
 
+/// One [`Decision`] per rate, in the order the rates were given; held inline (no allocation)
+/// for up to two rates, the common case.
+pub type Decisions = smallvec::SmallVec<[Decision; 2]>;
+
 /// The outcome of a hit (or a peek) against one rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decision {

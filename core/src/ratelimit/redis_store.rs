@@ -3,7 +3,7 @@
 //! prefix and expire with their state. Connections are pooled, opened with a timeout, and dropped
 //! after any error so the next call reconnects (a restarted server is picked up again).
 
-use super::{Decision, Rate, Strategy};
+use super::{Decision, Decisions, Rate, Strategy};
 use crate::{Error, Result};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -138,7 +138,7 @@ impl RedisStore {
         rates: &[Rate],
         cost: u64,
         peek: bool,
-    ) -> Result<Vec<Decision>> {
+    ) -> Result<Decisions> {
         if rates.is_empty() {
             return Err(Error::invalid_input("no rate given"));
         }
@@ -177,7 +177,7 @@ impl RedisStore {
 }
 
 /// Turns the script's flat integer reply into decisions.
-fn decode_reply(reply: &[i64], rates: &[Rate]) -> Result<Vec<Decision>> {
+fn decode_reply(reply: &[i64], rates: &[Rate]) -> Result<Decisions> {
     let bad = || Error::backend("redis: unexpected reply from the rate-limit script");
     let (all, rest) = reply.split_first().ok_or_else(bad)?;
     if rest.len() != rates.len() * 5 {
