@@ -3,10 +3,11 @@
 //! window in constant time and returns the matched step; replay protection (`verify_once`, and a
 //! [`ReplayGuard`] shared through Redis); `otpauth://` URIs; QR codes as SVG and PNG.
 //!
-//! HMAC comes from aws-lc-rs, the SDK's one crypto backend: the dynamic truncation of RFC 4226
-//! on top of it is a few lines of arithmetic (this is why the module does not use `totp-rs`,
-//! which would bring a second HMAC/SHA stack, exits its window check at the first match and
-//! returns no step).
+//! HMAC comes from aws-lc, the SDK's one crypto backend: codes through aws-lc-rs, window checks
+//! through aws-lc's HMAC context reused across the window (see `window_hmac`). The dynamic
+//! truncation of RFC 4226 on top of it is a few lines of arithmetic (this is why the module does
+//! not use `totp-rs`, which would bring a second HMAC/SHA stack, exits its window check at the
+//! first match and returns no step).
 //!
 //! ```
 //! use bulwark::otp::{Secret, Totp};
@@ -24,6 +25,7 @@
 mod qr;
 mod replay;
 mod uri;
+mod window_hmac;
 
 pub use qr::{qr_png, qr_svg};
 pub use replay::{ReplayGuard, ReplayGuardOptions};
@@ -212,6 +214,8 @@ impl Default for Params {
 /// An HOTP generator and verifier (RFC 4226) with its key prepared once.
 pub struct Hotp {
     key: hmac::Key,
+    /// The same key as aws-lc's reusable context, for checks over a window of counters.
+    window_key: window_hmac::WindowKey,
     digits: u32,
     algorithm: Algorithm,
 }
@@ -239,6 +243,7 @@ impl Hotp {
         }
         Ok(Self {
             key: hmac::Key::new(params.algorithm.hmac(), secret.as_bytes()),
+            window_key: window_hmac::WindowKey::new(params.algorithm, secret.as_bytes())?,
             digits: params.digits,
             algorithm: params.algorithm,
         })
@@ -270,10 +275,13 @@ impl Hotp {
         format!("{n:0width$}", width = self.digits as usize)
     }
 
-    /// The code as a number (RFC 4226 dynamic truncation modulo 10^digits).
+    /// The code as a number.
     fn number(&self, counter: u64) -> u64 {
-        let tag = hmac::sign(&self.key, &counter.to_be_bytes());
-        let mac = tag.as_ref();
+        self.truncate(hmac::sign(&self.key, &counter.to_be_bytes()).as_ref())
+    }
+
+    /// RFC 4226 dynamic truncation of an HMAC tag, modulo 10^digits.
+    fn truncate(&self, mac: &[u8]) -> u64 {
         let offset = usize::from(mac.last().copied().unwrap_or(0) & 0x0f);
         let mut word = [0u8; 4];
         // Every HMAC output here is at least 20 bytes, so offset + 4 <= 19 is always in range.
@@ -284,10 +292,12 @@ impl Hotp {
         binary % 10u64.pow(self.digits)
     }
 
-    /// Whether `code` is the code of `counter`, compared in constant time.
+    /// Whether `code` is the code of `counter`, compared in constant time (false also if the
+    /// HMAC backend fails, which aws-lc does not do for a keyed context).
     #[must_use]
     pub fn verify(&self, code: &str, counter: u64) -> bool {
-        self.scan(code, counter, counter, None).0
+        self.scan(code, counter, counter, None)
+            .is_ok_and(|(found, _)| found)
     }
 
     /// Checks `code` against counters `counter ..= counter + look_ahead` (a resynchronisation
@@ -302,7 +312,7 @@ impl Hotp {
         let last = counter
             .checked_add(look_ahead)
             .ok_or_else(|| Error::invalid_input("the HOTP counter window passes 2^64"))?;
-        let (found, matched) = self.scan(code, counter, last, None);
+        let (found, matched) = self.scan(code, counter, last, None)?;
         if found {
             Ok(matched)
         } else {
@@ -314,15 +324,18 @@ impl Hotp {
     /// returns whether one matched and the highest matching counter (above `floor` if given).
     /// Codes are compared as numbers with branch-free arithmetic; a `code` that is not exactly
     /// `digits` ASCII digits matches nothing (its shape is the caller's input, not a secret).
-    fn scan(&self, code: &str, first: u64, last: u64, floor: Option<u64>) -> (bool, u64) {
+    fn scan(&self, code: &str, first: u64, last: u64, floor: Option<u64>) -> Result<(bool, u64)> {
         let Some(given) = self.parse_code(code) else {
-            return (false, 0);
+            return Ok((false, 0));
         };
+        let mut signer = self.window_key.signer()?;
+        let mut tag = [0u8; window_hmac::MAX_TAG_LEN];
         let mut found = 0u64;
         let mut matched = 0u64;
         let mut c = first;
         loop {
-            let diff = std::hint::black_box(self.number(c) ^ given);
+            let number = self.truncate(signer.sign(&c.to_be_bytes(), &mut tag)?);
+            let diff = std::hint::black_box(number ^ given);
             let eq = ((diff | diff.wrapping_neg()) >> 63) ^ 1; // 1 when diff == 0
             let above = floor.map_or(1, |f| u64::from(c > f));
             let take = (eq & above).wrapping_neg(); // all ones when this counter counts
@@ -333,7 +346,8 @@ impl Hotp {
             }
             c += 1;
         }
-        (found == 1, matched)
+        tag.fill(0);
+        Ok((found == 1, matched))
     }
 
     /// `code` as a number if it is exactly `digits` ASCII digits.
@@ -473,7 +487,7 @@ impl Totp {
         let step = self.step(time)?;
         let first = step.saturating_sub(window);
         let last = step.saturating_add(window);
-        Ok(self.hotp.scan(code, first, last, floor))
+        self.hotp.scan(code, first, last, floor)
     }
 }
 
