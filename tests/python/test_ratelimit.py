@@ -59,6 +59,29 @@ def test_rate_items_and_keys_as_limits_builds_them():
         rl.FixedWindowRateLimiter(rl.storage_from_string("memory://")).hit("5/minute", "x")
 
 
+def test_keys_stay_exact_with_long_and_reentrant_identifiers():
+    """Hits build their key in a per-thread buffer: an identifier whose __str__ hits the limiter
+    itself (while the outer key is being built) and identifiers far longer than the buffer keeps
+    must still give limits' keys and separate counts."""
+    ours = rl.FixedWindowRateLimiter(rl.storage_from_string("memory://"))
+    item = rl.parse("2/minute")
+    inner = []
+
+    class Reentrant:
+        def __str__(self):
+            inner.append(ours.hit(item, "inner", "x"))
+            return "outer-id"
+
+    assert [ours.hit(item, "user", Reentrant()) for _ in range(3)] == [True, True, False]
+    assert inner == [True, True, False]
+    assert ours.test(item, "user", "outer-id") is False  # the same key as the plain string
+    assert ours.test(item, "user", "outer-id2") is True
+    long = "k" * 5000
+    assert item.key_for("user", long) == limits.parse("2/minute").key_for("user", long)
+    assert [ours.hit(item, "user", long) for _ in range(3)] == [True, True, False]
+    assert ours.hit(item, "user", long + "x") and ours.hit(item, "user", "short")
+
+
 @pytest.mark.parametrize("strategy", ["fixed-window", "sliding-window", "moving-window", "gcra"])
 def test_a_rate_given_twice_counts_once(strategy):
     limiter = rl.RateLimiter("memory://", strategy)
