@@ -2,7 +2,7 @@
 //! (limits-compatible surface, Decision, RateLimitExceeded) live in `bulwark/ratelimit.py`.
 
 use crate::IntoPy;
-use bulwark::ratelimit::limiter::{Limiter, LimiterOptions, OnBackendFailure};
+use bulwark::ratelimit::limiter::{Limiter, LimiterOptions, OnBackendFailure, Outcome};
 use bulwark::ratelimit::{parse, Rate, Strategy};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
@@ -125,20 +125,7 @@ impl PyLimiter {
         peek: bool,
     ) -> PyResult<DecisionTuple> {
         let rates = rates_of(py, rates)?;
-        let decide = || {
-            if peek {
-                self.inner.test(key, &rates, cost)
-            } else {
-                self.inner.hit(key, &rates, cost)
-            }
-        };
-        // Redis is a network round trip: let other threads run meanwhile.
-        let o = if self.inner.is_shared() {
-            py.detach(decide)
-        } else {
-            decide()
-        }
-        .py(py)?;
+        let o = decide_on(py, &self.inner, key, &rates, cost, peek)?;
         let d = o.decision;
         Ok((
             d.allowed,
@@ -150,6 +137,32 @@ impl PyLimiter {
             o.backend_error.map(|e| e.message().to_owned()),
         ))
     }
+}
+
+/// A hit (or, with `peek`, a test) on `limiter`. A shared store's decision is a network round
+/// trip, so it runs without the GIL and other threads go on meanwhile.
+#[inline]
+fn decide_on(
+    py: Python<'_>,
+    limiter: &Limiter,
+    key: &str,
+    rates: &[Rate],
+    cost: u64,
+    peek: bool,
+) -> PyResult<Outcome> {
+    let decide = || {
+        if peek {
+            limiter.test(key, rates, cost)
+        } else {
+            limiter.hit(key, rates, cost)
+        }
+    };
+    if limiter.is_shared() {
+        py.detach(decide)
+    } else {
+        decide()
+    }
+    .py(py)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -442,20 +455,7 @@ impl LimitsStrategy {
         let item = item.get();
         let rate = [item.rate];
         item.with_key(identifiers, |key| {
-            let decide = || {
-                if peek {
-                    self.inner.test(key, &rate, cost)
-                } else {
-                    self.inner.hit(key, &rate, cost)
-                }
-            };
-            // Redis is a network round trip: let other threads run meanwhile.
-            let outcome = if self.inner.is_shared() {
-                py.detach(decide)
-            } else {
-                decide()
-            };
-            Ok(outcome.py(py)?.decision)
+            Ok(decide_on(py, &self.inner, key, &rate, cost, peek)?.decision)
         })
     }
 }

@@ -201,7 +201,9 @@ fn decide(
             now,
             peek,
         );
-        return Ok(std::iter::once(d).collect());
+        let mut one = Decisions::new();
+        one.push(d);
+        return Ok(one);
     }
     let mut decisions = Decisions::with_capacity(rates.len());
     for r in rates {
