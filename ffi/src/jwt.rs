@@ -3,9 +3,7 @@
 
 use crate::guard::{ffi_guard, opt_ref, out, slice, text, write_text};
 use crate::result::{bw_result, Failure};
-use bulwark::jwt::{
-    self, Algorithm, EncodeOptions, JwkSet, KeyType, SigningKey, Validation, Verifier, VerifyingKey,
-};
+use bulwark::jwt::{self, Algorithm, EncodeOptions, JwkSet, SigningKey, Validation, Verifier};
 use std::ffi::c_char;
 
 /// Flag: accept HMAC secrets shorter than the hash output (refused by default, RFC 7518 §3.2).
@@ -52,23 +50,8 @@ fn list(s: &str, what: &str) -> Result<Vec<String>, Failure> {
         .collect())
 }
 
-/// A private or public key given as bytes: JWK JSON when it starts with `{`, else PEM.
-fn is_jwk(key: &[u8]) -> bool {
-    key.trim_ascii_start().first() == Some(&b'{')
-}
-
-fn key_text(key: &[u8]) -> Result<&str, Failure> {
-    std::str::from_utf8(key).map_err(|_| {
-        bulwark::Error::new(bulwark::ErrorKind::InvalidKey, "the JWK is not UTF-8").into()
-    })
-}
-
 fn signing_key(alg: Algorithm, key: &[u8]) -> Result<SigningKey, Failure> {
-    Ok(match (alg.key_type(), is_jwk(key)) {
-        (KeyType::Hmac, _) => SigningKey::hmac(key)?,
-        (_, true) => SigningKey::from_jwk(key_text(key)?)?,
-        (_, false) => SigningKey::from_pem(key)?,
-    })
+    Ok(SigningKey::for_algorithm(alg, key)?)
 }
 
 /// Signs `claims_json` (one JSON object, signed verbatim) into a compact JWT, written
@@ -334,7 +317,7 @@ fn validation_from(o: &bw_jwt_verifier_options) -> Result<Validation, Failure> {
 }
 
 /// Creates a verifier. Refused with `BW_ERR_INVALID_INPUT`: an empty or mixed (HS* with
-/// public-key) allow-list, both or neither of `key` and `jwks`, unknown flags; with
+/// public-key) allow-list (whatever the key), both or neither of `key` and `jwks`, unknown flags; with
 /// `BW_ERR_ALGORITHM_NOT_ALLOWED`: `none` or an unknown name in the list; with
 /// `BW_ERR_INVALID_KEY`: an unusable key or JWK set, or a key no allowed algorithm uses.
 /// `options` must not be NULL; `*out_verifier` is written on success only.
@@ -357,18 +340,7 @@ pub unsafe extern "C" fn bw_jwt_verifier_new(
             )
         };
         let verifier = match (key.is_empty(), jwks.is_empty()) {
-            (false, true) => {
-                let hmac = validation
-                    .algorithms
-                    .iter()
-                    .all(|a| a.key_type() == KeyType::Hmac);
-                let key = match (hmac, is_jwk(key)) {
-                    (true, _) => VerifyingKey::hmac(key)?,
-                    (false, true) => VerifyingKey::from_jwk(key_text(key)?)?,
-                    (false, false) => VerifyingKey::from_pem(key)?,
-                };
-                Verifier::new(key, validation)?
-            }
+            (false, true) => Verifier::from_material(key, validation)?,
             (true, false) => Verifier::with_jwks(JwkSet::from_json(jwks)?, validation)?,
             _ => {
                 return Err(

@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from bulwark import jwt
+from bulwark import _native, jwt
 from bulwark.exceptions import InvalidInputError
 from bulwark.ratelimit import Decision, RateLimitItem, RateLimiter, parse_many
 from bulwark.redact import SecurityLogger
@@ -93,6 +93,9 @@ class TokenVerifier:
         unknown = [a for a in algorithms if a not in _ALGORITHMS]
         if unknown:
             raise ValueError(f"unsupported JWT algorithm(s) {unknown}: use {sorted(_ALGORITHMS)} ('none' never)")
+        # Core's rules, once: no mixed HMAC/public-key list, and the key must fit the list (a
+        # public key or JWK text is never an HMAC secret). A PyJWKClient types each JWK itself.
+        _native.jwt_check_verifier(list(algorithms), None if hasattr(key, "get_signing_key_from_jwt") else key)
         self.key = key
         self.algorithms = list(algorithms)
         self.issuer = issuer
@@ -103,11 +106,27 @@ class TokenVerifier:
         self.roles_claim = roles_claim
         self.permissions_claim = permissions_claim
 
-    def verify(self, token: str) -> dict[str, Any]:
-        """The verified claims; raises ``jwt.InvalidTokenError`` (or a subclass) otherwise."""
-        key = self.key
-        if hasattr(key, "get_signing_key_from_jwt"):
-            key = key.get_signing_key_from_jwt(token).key
+    @property
+    def fetches_keys(self) -> bool:
+        """True when the key comes from a JWKS endpoint (a lookup may fetch over the network)."""
+        return hasattr(self.key, "get_signing_key_from_jwt")
+
+    def key_for(self, token: str) -> Any:
+        """The key for ``token``: the configured key, or its JWKS key by ``kid`` (may fetch)."""
+        return self.key.get_signing_key_from_jwt(token).key if self.fetches_keys else self.key
+
+    def cached_key_for(self, token: str) -> Any:
+        """As ``key_for`` without network: None when the JWKS key is not cached and fresh."""
+        if not self.fetches_keys:
+            return self.key
+        jwk = self.key.get_cached_signing_key_from_jwt(token)
+        return None if jwk is None else jwk.key
+
+    def verify(self, token: str, key: Any = None) -> dict[str, Any]:
+        """The verified claims; raises ``jwt.InvalidTokenError`` (or a subclass) otherwise.
+        ``key`` is the one ``key_for(token)`` gave, when the caller looked it up already."""
+        if key is None:
+            key = self.key_for(token)
         claims: dict[str, Any] = jwt.decode(
             token,
             key,

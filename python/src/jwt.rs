@@ -369,6 +369,11 @@ impl<'de, 'py> serde::de::Visitor<'de> for ClaimsSeed<'_, 'py> {
             }
             let v = if self.wanted.contains(&k.as_ref()) {
                 let value: Value = map.next_value()?;
+                // A claim kept for validation goes through serde's tree, which holds integers
+                // beyond 64 bits only as floats: flag it so json.loads redoes the dict exactly.
+                if may_be_lossy(&value) {
+                    self.inner.lossy.set(true);
+                }
                 let obj = value_to_py(py, &value).map_err(|e| self.inner.fail(e))?;
                 self.captured.borrow_mut().push((k.to_string(), value));
                 obj
@@ -631,10 +636,6 @@ fn verifying_cache() -> &'static KeyCache<VerifyingKey> {
     CACHE.get_or_init(KeyCache::new)
 }
 
-fn is_jwk_text(b: &[u8]) -> bool {
-    b.trim_ascii_start().first() == Some(&b'{')
-}
-
 /// The key material of a str/bytes/dict/cryptography key argument, typed by `alg`.
 enum Material {
     Bytes(zeroize::Zeroizing<Vec<u8>>),
@@ -687,17 +688,11 @@ fn signing_key(
         Material::Jwk(j) => signing_cache()
             .get_or(alg.key_type(), j.as_bytes(), || SigningKey::from_jwk(&j))
             .jwt(py),
-        Material::Bytes(b) => {
-            let t = alg.key_type();
-            let r = if t == KeyType::Hmac {
-                SigningKey::hmac(&b).map(Arc::new)
-            } else if is_jwk_text(&b) {
-                signing_cache().get_or(t, &b, || SigningKey::from_jwk(&String::from_utf8_lossy(&b)))
-            } else {
-                signing_cache().get_or(t, &b, || SigningKey::from_pem(&b))
-            };
-            r.jwt(py)
+        Material::Bytes(b) => match alg.key_type() {
+            KeyType::Hmac => SigningKey::for_algorithm(alg, &b).map(Arc::new),
+            t => signing_cache().get_or(t, &b, || SigningKey::for_algorithm(alg, &b)),
         }
+        .jwt(py),
     }
 }
 
@@ -716,19 +711,11 @@ fn verifying_key(
         Material::Jwk(j) => verifying_cache()
             .get_or(alg.key_type(), j.as_bytes(), || VerifyingKey::from_jwk(&j))
             .jwt(py),
-        Material::Bytes(b) => {
-            let t = alg.key_type();
-            let r = if t == KeyType::Hmac {
-                VerifyingKey::hmac(&b).map(Arc::new)
-            } else if is_jwk_text(&b) {
-                verifying_cache().get_or(t, &b, || {
-                    VerifyingKey::from_jwk(&String::from_utf8_lossy(&b))
-                })
-            } else {
-                verifying_cache().get_or(t, &b, || VerifyingKey::from_pem(&b))
-            };
-            r.jwt(py)
+        Material::Bytes(b) => match alg.key_type() {
+            KeyType::Hmac => VerifyingKey::for_algorithm(alg, &b).map(Arc::new),
+            t => verifying_cache().get_or(t, &b, || VerifyingKey::for_algorithm(alg, &b)),
         }
+        .jwt(py),
     }
 }
 
@@ -1040,12 +1027,44 @@ fn jwt_generate_key_pair(py: Python<'_>, algorithm: &str) -> PyResult<(String, S
     Ok((private.to_string(), public))
 }
 
+/// Checks a verifier's configuration at start-up with core's rules: the allow-list (known names,
+/// not empty, not HMAC mixed with public-key algorithms) and, when given, that the key is usable
+/// with it (a public key or JWK text is never an HMAC secret).
+#[pyfunction]
+#[pyo3(signature = (algorithms, key=None))]
+fn jwt_check_verifier(
+    py: Python<'_>,
+    algorithms: Vec<String>,
+    key: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let algs = algorithms
+        .iter()
+        .map(|a| a.parse::<Algorithm>())
+        .collect::<bulwark::Result<Vec<_>>>()
+        .jwt(py)?;
+    jwt::check_allow_list(&algs).jwt(py)?;
+    let Some(key) = key else { return Ok(()) };
+    let mut first_error = None;
+    for alg in &algs {
+        match verifying_key(py, key, *alg) {
+            Ok(k) => {
+                return jwt::Verifier::new((*k).clone(), Validation::new(&algs))
+                    .map(drop)
+                    .jwt(py)
+            }
+            Err(e) => first_error = first_error.or(Some(e)),
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jwt_encode, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_decode, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_decode_complete, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_get_unverified_header, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_generate_key_pair, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_check_verifier, m)?)?;
     m.add_class::<PyJwtKey>()?;
     Ok(())
 }

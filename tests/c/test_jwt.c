@@ -90,6 +90,26 @@ static void test_attacks(void) {
     CHECK_RC(bw_jwt_encode(TXT("HS256"), (const uint8_t *)pub, pub_len, TXT("{}"), NULL, 0, tok, sizeof tok, &tok_len), BW_ERR_INVALID_KEY);
     CHECK_RC(make_verifier("HS256", pub, pub_len, &v), BW_ERR_INVALID_KEY);
     CHECK_RC(make_verifier("HS256,RS256", pub, pub_len, &v), BW_ERR_INVALID_INPUT);
+    /* A mixed list is an input error whatever the key: an HMAC secret, a PEM or a JWK. */
+    CHECK_RC(make_verifier("RS256,HS256", SECRET, 32, &v), BW_ERR_INVALID_INPUT);
+    CHECK(v == NULL);
+    /* A public JWK as text (hostile spellings too) is never an HMAC secret: HS256 tokens signed
+     * with it are neither made nor accepted, and the ES256 verifier takes the same text. */
+    static const char *JWKS_AS_SECRET[] = {
+        "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}",
+        "  \n{\"k\\u0074y\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}",
+        "\xEF\xBB\xBF{\"keys\":[{\"KTY\":\"RSA\",\"n\":\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw\",\"e\":\"AQAB\"}]}",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        const char *jwk = JWKS_AS_SECRET[i];
+        CHECK_RC(bw_jwt_encode(TXT("HS256"), (const uint8_t *)jwk, strlen(jwk), TXT("{}"), NULL, 0, tok, sizeof tok, &tok_len), BW_ERR_INVALID_KEY);
+        CHECK_RC(make_verifier("HS256", jwk, strlen(jwk), &v), BW_ERR_INVALID_KEY);
+        CHECK(strstr(last_message(), "JWK") != NULL);
+        CHECK_RC(make_verifier("ES256,HS256", jwk, strlen(jwk), &v), BW_ERR_INVALID_INPUT);
+    }
+    CHECK_RC(make_verifier("ES256", JWKS_AS_SECRET[0], strlen(JWKS_AS_SECRET[0]), &v), BW_OK);
+    CHECK_RC(bw_jwt_verifier_free(v), BW_OK);
+    v = NULL;
     CHECK_RC(make_verifier("RS256", pub, pub_len, &rs), BW_OK);
     CHECK_RC(hs_encode("{\"sub\":\"admin\"}", tok, sizeof tok, &tok_len), BW_OK);
     CHECK_RC(bw_jwt_verifier_verify(rs, tok, tok_len, claims, sizeof claims, &claims_len), BW_ERR_ALGORITHM_NOT_ALLOWED);

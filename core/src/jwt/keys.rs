@@ -52,8 +52,9 @@ fn bad_key(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidKey, message)
 }
 
-/// Refuses an "HMAC secret" that is really a public key or certificate (as PyJWT does): using
-/// a public key as a shared secret is the classic key-confusion attack.
+/// Refuses an "HMAC secret" that is really a public key, certificate or JWK (as PyJWT does):
+/// using public key material as a shared secret is the classic key-confusion attack, since the
+/// attacker knows it and can sign an HS* token with it.
 fn check_not_asymmetric(secret: &[u8]) -> Result<()> {
     const MARKERS: [&[u8]; 6] = [
         b"-----BEGIN ",
@@ -63,7 +64,7 @@ fn check_not_asymmetric(secret: &[u8]) -> Result<()> {
         b"ssh-dss",
         b"sk-ecdsa-",
     ];
-    let trimmed = secret.trim_ascii_start();
+    let trimmed = trim_text_start(secret);
     if MARKERS.iter().any(|m| trimmed.starts_with(m))
         || secret.windows(11).any(|w| w == b"-----BEGIN ")
     {
@@ -72,7 +73,48 @@ fn check_not_asymmetric(secret: &[u8]) -> Result<()> {
              used as an HMAC secret",
         ));
     }
+    if looks_like_jwk(secret) {
+        return Err(bad_key(
+            "the key looks like a JWK and must not be used directly as an HMAC secret; pass an \
+             \"oct\" JWK as a parsed key (a dict or PyJWK), or the raw secret bytes",
+        ));
+    }
     Ok(())
+}
+
+/// `material` without leading ASCII white space and a UTF-8 byte order mark.
+fn trim_text_start(material: &[u8]) -> &[u8] {
+    let t = material.trim_ascii_start();
+    t.strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .map_or(t, <[u8]>::trim_ascii_start)
+}
+
+/// Whether `material` is JWK or JWK-set text: a JSON object (after white space or a BOM) that
+/// names `kty` or `keys`, spelled out or with JSON escapes. Random binary secrets that merely
+/// start with `{` are not caught: they hold neither name and are not a JSON object.
+fn looks_like_jwk(material: &[u8]) -> bool {
+    let t = trim_text_start(material);
+    if t.first() != Some(&b'{') {
+        return false;
+    }
+    if t.windows(3).any(|w| w.eq_ignore_ascii_case(b"kty")) {
+        return true;
+    }
+    match serde_json::from_slice::<Value>(t) {
+        Ok(Value::Object(map)) => map
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("kty") || k.eq_ignore_ascii_case("keys")),
+        _ => false,
+    }
+}
+
+/// Whether key material for a public-key algorithm is JWK text (else it is read as PEM).
+fn is_jwk_text(material: &[u8]) -> bool {
+    trim_text_start(material).first() == Some(&b'{')
+}
+
+fn jwk_text(material: &[u8]) -> Result<&str> {
+    std::str::from_utf8(trim_text_start(material)).map_err(|_| bad_key("the JWK is not UTF-8"))
 }
 
 fn check_hmac_secret(secret: &[u8]) -> Result<()> {
@@ -184,6 +226,31 @@ fn check_rsa_modulus(modulus_len: usize) -> Result<()> {
 /// The accessors and the use check shared by [`SigningKey`] and [`VerifyingKey`].
 macro_rules! key_common {
     () => {
+        /// Key material as a caller hands it over (bytes or text), typed for `alg`: the one rule
+        /// every door uses. For HS* it is an HMAC secret (PEM, SSH and JWK text refused); for
+        /// the public-key algorithms it is a JWK object when it starts with `{`, else PEM
+        /// (a verifying key reduces a private key to its public half). The key must fit `alg`.
+        ///
+        /// ```
+        /// use bulwark::jwt::{Algorithm, VerifyingKey};
+        /// let jwk = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
+        /// assert!(VerifyingKey::for_algorithm(Algorithm::ES256, jwk).is_ok());
+        /// // The same public JWK is never an HMAC secret (the key-confusion attack).
+        /// assert!(VerifyingKey::for_algorithm(Algorithm::HS256, jwk).is_err());
+        /// ```
+        ///
+        /// # Errors
+        /// [`ErrorKind::InvalidKey`] when the material is unusable or does not fit `alg`.
+        pub fn for_algorithm(alg: Algorithm, material: &[u8]) -> Result<Self> {
+            let key = match alg.key_type() {
+                KeyType::Hmac => Self::hmac(material)?,
+                _ if is_jwk_text(material) => Self::from_jwk(jwk_text(material)?)?,
+                _ => Self::from_pem(material)?,
+            };
+            check_fit(key.key_type, key.alg, alg)?;
+            Ok(key)
+        }
+
         /// The same key with a key id (written into headers when signing, matched against a
         /// token's `kid` in a [`JwkSet`]).
         #[must_use]

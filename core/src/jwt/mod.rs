@@ -551,8 +551,18 @@ pub struct Verifier {
 }
 
 /// Refuses allow-lists that are empty or mix HMAC with public-key algorithms (one key material
-/// must never be read both ways).
-fn check_allow_list(algorithms: &[Algorithm]) -> Result<()> {
+/// must never be read both ways): what every verifier checks at construction, for doors that
+/// check their configuration before building one.
+///
+/// ```
+/// use bulwark::jwt::{check_allow_list, Algorithm};
+/// assert!(check_allow_list(&[Algorithm::RS256, Algorithm::ES256]).is_ok());
+/// assert!(check_allow_list(&[Algorithm::RS256, Algorithm::HS256]).is_err());
+/// ```
+///
+/// # Errors
+/// [`ErrorKind::InvalidInput`] as above.
+pub fn check_allow_list(algorithms: &[Algorithm]) -> Result<()> {
     if algorithms.is_empty() {
         return Err(Error::invalid_input(
             "the algorithm allow-list is empty; name the algorithms you accept",
@@ -596,6 +606,34 @@ impl Verifier {
             keys: KeySource::One(key),
             validation,
         })
+    }
+
+    /// A verifier for key material as a caller hands it over (HMAC secret, PEM or JWK text):
+    /// the allow-list is checked first (so a mixed list is [`ErrorKind::InvalidInput`] whatever
+    /// the key), then the material is typed by the allowed algorithms' family with
+    /// [`VerifyingKey::for_algorithm`].
+    ///
+    /// ```
+    /// use bulwark::jwt::{Algorithm, Validation, Verifier};
+    /// let v = Validation::new(&[Algorithm::HS256]);
+    /// assert!(Verifier::from_material(b"a-32-byte-secret-for-hs256-tests", v).is_ok());
+    /// let mixed = Validation::new(&[Algorithm::RS256, Algorithm::HS256]);
+    /// let err = Verifier::from_material(b"a-32-byte-secret-for-hs256-tests", mixed).unwrap_err();
+    /// assert_eq!(err.kind(), bulwark::ErrorKind::InvalidInput);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Verifier::new`] and [`VerifyingKey::for_algorithm`].
+    pub fn from_material(material: &[u8], validation: Validation) -> Result<Self> {
+        check_allow_list(&validation.algorithms)?;
+        let mut first_error = None;
+        for alg in &validation.algorithms {
+            match VerifyingKey::for_algorithm(*alg, material) {
+                Ok(key) => return Self::new(key, validation),
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        Err(first_error.unwrap_or_else(|| Error::invalid_input("no algorithm to type the key by")))
     }
 
     /// A verifier that picks the key from a JWK set by the token's `kid`.

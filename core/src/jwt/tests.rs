@@ -394,6 +394,79 @@ fn key_confusion_hs256_with_the_rsa_public_key_is_refused() {
 }
 
 #[test]
+fn key_confusion_with_a_public_jwk_as_text_is_refused() {
+    // The audit's attack: an HS256 token "signed" with the text of the server's public JWK,
+    // verified with that same text under a list mixing HS256 and RS256.
+    let ec_jwk = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
+    let variants = [
+        ec_jwk.to_owned(),
+        format!("  \n\t{ec_jwk}"),
+        format!("\u{feff}{ec_jwk}"),
+        ec_jwk.replace("\"kty\"", "\"k\\u0074y\""),
+        ec_jwk.replace("\"kty\"", "\"KTY\""),
+        format!(r#"{{"keys":[{ec_jwk}]}}"#),
+    ];
+    for text in &variants {
+        let m = text.as_bytes();
+        for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+            let e = VerifyingKey::for_algorithm(alg, m).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidKey, "{text}");
+            assert!(e.message().contains("JWK"), "{e}");
+            assert_eq!(
+                SigningKey::for_algorithm(alg, m).unwrap_err().kind(),
+                ErrorKind::InvalidKey
+            );
+            assert_eq!(
+                VerifyingKey::hmac(m).unwrap_err().kind(),
+                ErrorKind::InvalidKey
+            );
+        }
+        let mixed = Validation::new(&[Algorithm::ES256, Algorithm::HS256]);
+        assert_eq!(
+            Verifier::from_material(m, mixed).unwrap_err().kind(),
+            ErrorKind::InvalidInput,
+            "a mixed list is an input error whatever the key"
+        );
+    }
+    // The same text is an ES256 key, and a verifier built from it refuses the forged HS256 token.
+    let v =
+        Verifier::from_material(ec_jwk.as_bytes(), Validation::new(&[Algorithm::ES256])).unwrap();
+    let input = format!(
+        "{}.{}",
+        BASE64URL_NOPAD.encode(br#"{"alg":"HS256"}"#),
+        BASE64URL_NOPAD.encode(br#"{"sub":"admin"}"#)
+    );
+    let tag = aws_lc_rs::hmac::sign(
+        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, ec_jwk.as_bytes()),
+        input.as_bytes(),
+    );
+    let forged = format!("{input}.{}", BASE64URL_NOPAD.encode(tag.as_ref()));
+    assert_eq!(kind_of(v.verify(&forged)), ErrorKind::AlgorithmNotAllowed);
+    // Secrets that merely start with '{' (random bytes, JSON without kty) are still secrets.
+    for secret in [
+        &b"{\x01\x02 not json at all, 32 bytes long.."[..],
+        br#"{"note":"a JSON secret, not a key"}"#,
+    ] {
+        assert!(VerifyingKey::for_algorithm(Algorithm::HS256, secret).is_ok());
+    }
+    // A mixed list with an HMAC secret is InvalidInput too (it used to be InvalidKey).
+    let mixed = Validation::new(&[Algorithm::RS256, Algorithm::HS256]);
+    assert_eq!(
+        Verifier::from_material(SECRET, mixed).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    // Material of the wrong family for the algorithm is refused by type.
+    let (_, rsa_pub) = &keys().rsa;
+    assert!(VerifyingKey::for_algorithm(Algorithm::RS256, rsa_pub.as_bytes()).is_ok());
+    assert_eq!(
+        VerifyingKey::for_algorithm(Algorithm::ES256, rsa_pub.as_bytes())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidKey
+    );
+}
+
+#[test]
 fn allow_list_is_enforced_and_must_be_non_empty() {
     let token = hs_token(json!({"a": 1}));
     let v = Verifier::new(
