@@ -240,6 +240,31 @@ pub unsafe extern "C" fn bw_limiter_reset(
     })
 }
 
+/// Gives back `cost` units that an earlier `bw_limiter_hit` of `key` counted: reserve with a
+/// hit before the work, refund when it turns out not to count (a login that succeeded, under a
+/// limit on failures), so concurrent requests can never all pass one remaining unit. Gives back
+/// at most what the current window still counts. `BW_ERR_BACKEND` when Redis fails (unless the
+/// limiter falls back locally). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_limiter_refund(
+    limiter: *const bw_limiter,
+    key: *const c_char,
+    key_len: usize,
+    cost: u64,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees limiter and (key, key_len).
+        let (l, key) = unsafe {
+            (
+                opt_ref(limiter).ok_or_else(|| Failure::null("limiter"))?,
+                text(key, key_len, "key")?,
+            )
+        };
+        l.limiter.refund(key, &l.rates, cost)?;
+        Ok(())
+    })
+}
+
 /// Writes the response headers for a decision of this limiter as `Name: value\r\n` lines
 /// (`X-RateLimit-Limit`, `-Remaining`, `-Reset` as Unix time, `Retry-After` when denied, and the
 /// IETF `RateLimit` / `RateLimit-Policy` fields). Text buffer contract as `bw_token_urlsafe`.

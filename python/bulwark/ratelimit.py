@@ -204,6 +204,13 @@ class RateLimiter:
             raise RateLimitExceeded(decision)
         return decision
 
+    def refund(self, key: str, *rates: RateArg, cost: int = 1) -> None:
+        """Gives back ``cost`` units an earlier ``hit`` of ``key`` counted: reserve with ``hit``
+        before the work, refund when it turns out not to count (a login that succeeded under a
+        limit on failures), so concurrent requests never all pass one remaining unit."""
+        items = _items(rates)
+        self._native.refund(key, [i._native() for i in items], cost)
+
     def reset(self, key: str, *rates: RateArg) -> None:
         """Forgets ``key``'s counts under ``rates``."""
         items = _items(rates)

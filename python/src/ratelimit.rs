@@ -101,6 +101,13 @@ impl PyLimiter {
         self.decide(py, key, rates, cost, true)
     }
 
+    /// Gives back ``cost`` units an earlier ``hit`` of ``key`` counted.
+    fn refund(&self, py: Python<'_>, key: &str, rates: Vec<(u64, u64)>, cost: u64) -> PyResult<()> {
+        let rates = rates_of(py, rates)?;
+        let key = key.to_owned();
+        py.detach(|| self.inner.refund(&key, &rates, cost)).py(py)
+    }
+
     /// Forgets ``key`` under ``rates``.
     fn reset(&self, py: Python<'_>, key: &str, rates: Vec<(u64, u64)>) -> PyResult<()> {
         let rates = rates_of(py, rates)?;

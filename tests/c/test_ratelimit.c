@@ -39,6 +39,38 @@ static void test_strategies(void) {
     }
 }
 
+/* Reserve, then refund: a refunded hit frees its unit in every strategy, on `store_url`; a
+ * refund never goes below empty; bad arguments are typed errors. */
+static void check_refund(const char *store_url, const bw_limiter_options *o) {
+    static const uint32_t STRATEGIES[] = {BW_RL_FIXED_WINDOW, BW_RL_SLIDING_WINDOW, BW_RL_MOVING_WINDOW, BW_RL_GCRA};
+    for (size_t i = 0; i < 4; i++) {
+        bw_limiter *l = NULL;
+        bw_decision d;
+        CHECK_RC(bw_limiter_new(store_url, strlen(store_url), STRATEGIES[i], TXT("2/hour"), o, &l), BW_OK);
+        CHECK_RC(bw_limiter_hit(l, TXT("refund-k"), 1, &d), BW_OK);
+        CHECK(d.allowed);
+        CHECK_RC(bw_limiter_hit(l, TXT("refund-k"), 1, &d), BW_OK);
+        CHECK(d.allowed);
+        CHECK_RC(bw_limiter_hit(l, TXT("refund-k"), 1, &d), BW_OK);
+        CHECK(!d.allowed);
+        CHECK_RC(bw_limiter_refund(l, TXT("refund-k"), 1), BW_OK);
+        CHECK_RC(bw_limiter_hit(l, TXT("refund-k"), 1, &d), BW_OK);
+        CHECK(d.allowed && d.remaining == 0);
+        /* Refunding more than was counted empties the key, no further. */
+        CHECK_RC(bw_limiter_refund(l, TXT("refund-k"), 100), BW_OK);
+        for (int n = 0; n < 3; n++) {
+            CHECK_RC(bw_limiter_hit(l, TXT("refund-k"), 1, &d), BW_OK);
+            CHECK(d.allowed == (n < 2));
+        }
+        /* A key never hit: nothing to give back, not an error. */
+        CHECK_RC(bw_limiter_refund(l, TXT("never-hit"), 1), BW_OK);
+        CHECK_RC(bw_limiter_refund(NULL, TXT("k"), 1), BW_ERR_NULL_PARAMETER);
+        CHECK_RC(bw_limiter_refund(l, NULL, 1, 1), BW_ERR_NULL_PARAMETER);
+        CHECK_RC(bw_limiter_refund(l, "\xff", 1, 1), BW_ERR_INVALID_UTF8);
+        CHECK_RC(bw_limiter_free(l), BW_OK);
+    }
+}
+
 static void test_bad_input_and_headers(void) {
     bw_limiter *l = NULL;
     bw_decision d;
@@ -137,6 +169,7 @@ static void test_redis(void) {
     CHECK(allowed == 7);
     CHECK_RC(bw_limiter_free(a), BW_OK);
     CHECK_RC(bw_limiter_free(b), BW_OK);
+    check_refund(url, &o);
     /* Threads against Redis: still exact. */
     CHECK_RC(bw_limiter_new(url, strlen(url), BW_RL_GCRA, TXT("300/hour"), &o, &a), BW_OK);
     {
@@ -185,6 +218,7 @@ static void test_failure_policies(void) {
 
 int main(void) {
     test_strategies();
+    check_refund("memory://", NULL);
     test_bad_input_and_headers();
     test_threads_exact();
     test_redis();

@@ -36,12 +36,18 @@ impl Default for ReplayGuardOptions {
     }
 }
 
-/// Per account: (last step used, Unix second the record expires).
-type Records = Mutex<HashMap<String, (u64, u64)>>;
+/// Per account: (last step used, Unix second the record expires), and when a full shard may
+/// next sweep out expired records (at most once a second, so a full guard refuses new accounts
+/// in constant time instead of rescanning the shard for each).
+#[derive(Default)]
+struct Records {
+    map: HashMap<String, (u64, u64)>,
+    next_sweep: u64,
+}
 
 enum Backing {
     Memory {
-        shards: Box<[Records]>,
+        shards: Box<[Mutex<Records>]>,
         per_shard: usize,
         hasher: std::collections::hash_map::RandomState,
     },
@@ -89,7 +95,7 @@ impl ReplayGuard {
         let backing = if storage == "memory://" || storage.starts_with("memory://?") {
             let per_shard = options.max_accounts.div_ceil(SHARDS).max(1);
             Backing::Memory {
-                shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+                shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
                 per_shard,
                 hasher: std::collections::hash_map::RandomState::new(),
             }
@@ -125,13 +131,14 @@ impl ReplayGuard {
                 hasher,
             } => {
                 let i = usize::try_from(hasher.hash_one(account) % SHARDS as u64).unwrap_or(0);
-                let mut map = shards
+                let mut records = shards
                     .get(i)
                     .ok_or_else(|| Error::internal("replay shard out of range"))?
                     .lock()
-                    .map_err(|_| Error::internal("a replay-guard lock was poisoned"))?;
+                    // A panic elsewhere must not turn every later code into an error.
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let expires = now_secs.saturating_add(ttl.as_secs().max(1));
-                if let Some((last, until)) = map.get_mut(account) {
+                if let Some((last, until)) = records.map.get_mut(account) {
                     if *until > now_secs && *last >= step {
                         return Ok(false);
                     }
@@ -139,16 +146,19 @@ impl ReplayGuard {
                     *until = expires;
                     return Ok(true);
                 }
-                if map.len() >= *per_shard {
-                    map.retain(|_, (_, until)| *until > now_secs);
-                    if map.len() >= *per_shard {
+                if records.map.len() >= *per_shard {
+                    if now_secs >= records.next_sweep {
+                        records.map.retain(|_, (_, until)| *until > now_secs);
+                        records.next_sweep = now_secs.saturating_add(1);
+                    }
+                    if records.map.len() >= *per_shard {
                         return Err(Error::backend(
                             "the replay guard is full of live records; refusing rather than \
                              forgetting one",
                         ));
                     }
                 }
-                map.insert(account.to_owned(), (step, expires));
+                records.map.insert(account.to_owned(), (step, expires));
                 Ok(true)
             }
             Backing::Redis(r) => {

@@ -25,6 +25,19 @@ pub trait Store: Send + Sync {
         now_us: u64,
     ) -> Result<Decisions>;
 
+    /// Gives back `cost` units of an earlier counted hit (see [`super::refund`]).
+    ///
+    /// # Errors
+    /// `InvalidInput` for no rates; `Backend` when a shared store fails.
+    fn refund(
+        &self,
+        strategy: Strategy,
+        key: &str,
+        rates: &[Rate],
+        cost: u64,
+        now_us: u64,
+    ) -> Result<()>;
+
     /// Forgets what `strategy` recorded for `key` under `rates`.
     ///
     /// # Errors
@@ -45,6 +58,17 @@ impl Store for MemoryStore {
         MemoryStore::apply(self, strategy, key, rates, cost, now_us, peek)
     }
 
+    fn refund(
+        &self,
+        strategy: Strategy,
+        key: &str,
+        rates: &[Rate],
+        cost: u64,
+        now_us: u64,
+    ) -> Result<()> {
+        MemoryStore::refund(self, strategy, key, rates, cost, now_us)
+    }
+
     fn reset(&self, _strategy: Strategy, key: &str, _rates: &[Rate]) -> Result<()> {
         MemoryStore::reset(self, key)
     }
@@ -61,6 +85,17 @@ impl Store for RedisStore {
         _now_us: u64,
     ) -> Result<Decisions> {
         RedisStore::apply(self, strategy, key, rates, cost, peek)
+    }
+
+    fn refund(
+        &self,
+        strategy: Strategy,
+        key: &str,
+        rates: &[Rate],
+        cost: u64,
+        _now_us: u64,
+    ) -> Result<()> {
+        RedisStore::refund(self, strategy, key, rates, cost)
     }
 
     fn reset(&self, strategy: Strategy, key: &str, rates: &[Rate]) -> Result<()> {
@@ -229,6 +264,38 @@ impl Limiter {
     /// As [`Limiter::hit`].
     pub fn test(&self, key: &str, rates: &[Rate], cost: u64) -> Result<Outcome> {
         self.decide(key, rates, cost, true)
+    }
+
+    /// Gives back `cost` units that an earlier [`Limiter::hit`] of `key` counted against
+    /// `rates`: reserve with `hit` before the work, refund when the work turns out not to count
+    /// (a login that succeeded, under a limit on failures). Unlike "test, then count afterwards"
+    /// this never lets concurrent requests all pass one remaining unit.
+    ///
+    /// ```
+    /// use bulwark::ratelimit::{limiter::{Limiter, LimiterOptions}, parse, Strategy};
+    /// let limiter = Limiter::new("memory://", Strategy::FixedWindow, &LimiterOptions::default())?;
+    /// let rates = parse("1/minute")?;
+    /// assert!(limiter.hit("login:ann", &rates, 1)?.decision.allowed);
+    /// assert!(!limiter.hit("login:ann", &rates, 1)?.decision.allowed);
+    /// limiter.refund("login:ann", &rates, 1)?; // the first attempt succeeded: it does not count
+    /// assert!(limiter.hit("login:ann", &rates, 1)?.decision.allowed);
+    /// # Ok::<(), bulwark::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidInput` for no rates; `Backend` when the shared store fails (with the `Local`
+    /// policy the local fallback is refunded instead and this is not an error).
+    pub fn refund(&self, key: &str, rates: &[Rate], cost: u64) -> Result<()> {
+        let now = self.clock.now_us();
+        match self.store.refund(self.strategy, key, rates, cost, now) {
+            Err(e) if e.kind() == ErrorKind::Backend => match (&self.fallback, self.policy) {
+                (Some(local), OnBackendFailure::Local) => {
+                    local.refund(self.strategy, key, rates, cost, now)
+                }
+                _ => Err(e),
+            },
+            other => other,
+        }
     }
 
     /// Forgets `key`'s counts under `rates`.

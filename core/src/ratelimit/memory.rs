@@ -1,6 +1,13 @@
 //! The in-process store: sharded, exact under contention (one shard lock per decision, all of a
-//! key's rates under it), and bounded: at most `max_keys` keys, idle keys expire, and when full a
-//! shard first drops expired keys, then the least recently used of a small sample.
+//! key's rates under it), and bounded: at most `max_keys` keys, and idle keys expire.
+//!
+//! The eviction rule, when a shard is full and a new key must be counted: first the keys that
+//! expired are dropped (a sweep of the shard at most once a second); else one key is evicted,
+//! the least recently used (hits that were denied count as use) of a sample of up to 8 keys
+//! that are not being denied right now. A key that is being denied (its last hit was refused
+//! and its retry time has not come) is evicted only when the first 64 keys looked at are all
+//! being denied. So a flood of fresh keys cannot reset a key that is being held back, and the
+//! work per hit stays bounded.
 
 use super::{step, Decisions, Rate, State, Strategy};
 use crate::{Error, Result};
@@ -9,8 +16,10 @@ use std::hash::BuildHasher;
 use std::sync::Mutex;
 
 const SHARDS: usize = 64;
-/// Keys looked at when a full shard must evict a live key.
+/// Keys not being denied that a full shard compares before evicting the least recently used.
 const EVICTION_SAMPLE: usize = 8;
+/// Keys a full shard looks at, at most, for that sample (bounds the work per hit).
+const EVICTION_SCAN: usize = 64;
 /// The default bound on keys.
 pub const DEFAULT_MAX_KEYS: usize = 1 << 20;
 
@@ -21,6 +30,8 @@ struct Entry {
     states: Vec<(Strategy, Rate, State)>,
     expires_at: u64,
     last_used: u64,
+    /// Until when the key is being denied (its last hit was refused): evicted last.
+    denied_until: u64,
 }
 
 #[derive(Default)]
@@ -87,7 +98,11 @@ impl MemoryStore {
             .get(i)
             .ok_or_else(|| Error::internal("shard index out of range"))?
             .lock()
-            .map_err(|_| Error::internal("a rate-limit shard lock was poisoned"))?;
+            .unwrap_or_else(|poisoned| {
+                // Counters stay usable after a panic elsewhere: a limiter that refuses every
+                // later request on the shard would be worse than a count off by one.
+                poisoned.into_inner()
+            });
         Ok((hash, shard))
     }
 
@@ -114,10 +129,22 @@ impl MemoryStore {
             // New rates for this key start empty.
             line_up(&mut entry.states, strategy, rates);
             let decisions = decide(strategy, &mut entry.states, rates, cost, now, peek)?;
-            if !peek && decisions.iter().all(|d| d.allowed) {
-                let expires_at = expiry(&entry.states, now);
-                entry.expires_at = entry.expires_at.max(expires_at);
-                entry.last_used = now;
+            if !peek {
+                entry.last_used = entry.last_used.max(now);
+                if decisions.iter().all(|d| d.allowed) {
+                    let expires_at = expiry(&entry.states, now);
+                    entry.expires_at = entry.expires_at.max(expires_at);
+                } else {
+                    // Denied: held back until the retry time (bounded by the key's own expiry,
+                    // so a cost that can never pass does not pin the key forever).
+                    let retry = decisions
+                        .iter()
+                        .map(|d| d.retry_after_us)
+                        .max()
+                        .unwrap_or(0);
+                    let until = now.saturating_add(retry).min(entry.expires_at);
+                    entry.denied_until = entry.denied_until.max(until);
+                }
             }
             return Ok(decisions);
         }
@@ -138,11 +165,47 @@ impl MemoryStore {
                     states,
                     expires_at,
                     last_used: now,
+                    denied_until: 0,
                 },
                 |e| e.hash,
             );
         }
         Ok(decisions)
+    }
+
+    /// Gives back `cost` units of an earlier counted hit of `key` against every one of `rates`
+    /// (see [`super::refund`]); nothing happens for a key no longer held.
+    ///
+    /// # Errors
+    /// [`crate::ErrorKind::InvalidInput`] for no rates.
+    pub fn refund(
+        &self,
+        strategy: Strategy,
+        key: &str,
+        rates: &[Rate],
+        cost: u64,
+        now: u64,
+    ) -> Result<()> {
+        if rates.is_empty() {
+            return Err(Error::invalid_input("no rate given"));
+        }
+        let (hash, mut shard) = self.shard(key)?;
+        if let Some(entry) = shard.find_mut(hash, key) {
+            for (i, r) in rates.iter().enumerate() {
+                // A rate listed twice is one state, counted once: give back once.
+                if rates.get(..i).is_some_and(|e| e.contains(r)) {
+                    continue;
+                }
+                if let Some((_, _, st)) = entry
+                    .states
+                    .iter_mut()
+                    .find(|(s, rr, _)| *s == strategy && rr == r)
+                {
+                    super::refund(strategy, st, r, cost, now);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Forgets everything recorded for `key`.
@@ -160,7 +223,10 @@ impl MemoryStore {
     pub fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.lock().map_or(0, |s| s.map.len()))
+            .map(|s| {
+                s.lock()
+                    .map_or_else(|p| p.into_inner().map.len(), |s| s.map.len())
+            })
             .sum()
     }
 
@@ -264,8 +330,7 @@ fn state_for<'a>(
         .ok_or_else(|| Error::internal("rate-limit state missing under its lock"))
 }
 
-/// Frees one slot in a full shard: expired keys first (a sweep at most once a second), else the
-/// least recently used of a few keys.
+/// Frees one slot in a full shard, by the rule in the module docs.
 fn make_room(shard: &mut Shard, now: u64, cap: usize) {
     if now >= shard.next_sweep {
         shard.map.retain(|e| e.expires_at > now);
@@ -274,12 +339,25 @@ fn make_room(shard: &mut Shard, now: u64, cap: usize) {
     if shard.map.len() < cap {
         return;
     }
-    let victim = shard
-        .map
-        .iter()
-        .take(EVICTION_SAMPLE)
-        .min_by_key(|e| e.last_used)
-        .map(|e| (e.hash, e.key.clone()));
+    // The least recently used key not being denied among the first EVICTION_SAMPLE such keys,
+    // else (all of the EVICTION_SCAN looked at are denied) the least recently used of those.
+    let (mut free, mut denied): (Option<&Entry>, Option<&Entry>) = (None, None);
+    let mut free_seen = 0;
+    for e in shard.map.iter().take(EVICTION_SCAN) {
+        let slot = if e.denied_until > now {
+            &mut denied
+        } else {
+            free_seen += 1;
+            &mut free
+        };
+        if slot.is_none_or(|best| e.last_used < best.last_used) {
+            *slot = Some(e);
+        }
+        if free_seen >= EVICTION_SAMPLE {
+            break;
+        }
+    }
+    let victim = free.or(denied).map(|e| (e.hash, e.key.clone()));
     if let Some((hash, key)) = victim {
         shard.remove(hash, &key);
     }

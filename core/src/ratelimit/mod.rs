@@ -291,6 +291,16 @@ pub enum State {
 }
 
 impl State {
+    /// The latest time the state recorded (0 for none; GCRA's arrival time is a future time,
+    /// not a record, so it does not count).
+    fn latest(&self) -> u64 {
+        match self {
+            Self::Empty | Self::Tat(_) => 0,
+            Self::Window { start, .. } | Self::Sliding { start, .. } => *start,
+            Self::Log { entries, .. } => entries.back().map_or(0, |(t, _)| *t),
+        }
+    }
+
     /// When the state stops mattering (after which it may be dropped), microseconds.
     #[must_use]
     pub fn expires_at(&self, rate: &Rate) -> u64 {
@@ -324,6 +334,66 @@ pub fn step(
     decision
 }
 
+/// Gives back `cost` units a hit counted earlier (the request turned out not to count, as
+/// flask-limiter's `deduct_when` decides after the view ran): the counted units are reserved up
+/// front, so concurrent requests can never all pass a check that only counts afterwards. Gives
+/// back at most what is still counted in the current window (a window that has rolled over has
+/// already forgotten the hit); never goes below empty.
+pub fn refund(strategy: Strategy, state: &mut State, rate: &Rate, cost: u64, now: u64) {
+    let now = now.max(state.latest());
+    let p = rate.period_us;
+    match (strategy, state) {
+        (Strategy::FixedWindow, State::Window { start, count })
+            if now < start.saturating_add(p) =>
+        {
+            *count = count.saturating_sub(cost);
+        }
+        (Strategy::SlidingWindow, State::Sliding { start, count, .. })
+            if now < start.saturating_add(p) =>
+        {
+            *count = count.saturating_sub(cost);
+        }
+        (
+            Strategy::SlidingWindow,
+            State::Sliding {
+                start,
+                count,
+                previous,
+            },
+        ) if now < start.saturating_add(p.saturating_mul(2)) => {
+            // The hit's window became the previous one: move on and take it from there.
+            *start = start.saturating_add(p);
+            *previous = count.saturating_sub(cost);
+            *count = 0;
+        }
+        (Strategy::MovingWindow, State::Log { entries, total }) => {
+            // The newest entries first: the refunded hit is among the most recent.
+            let mut left = cost;
+            while left > 0 {
+                let Some((t, c)) = entries.back_mut() else {
+                    break;
+                };
+                if t.saturating_add(p) <= now {
+                    break;
+                }
+                let take = left.min(*c);
+                *c -= take;
+                *total = total.saturating_sub(take);
+                left -= take;
+                if *c == 0 {
+                    entries.pop_back();
+                }
+            }
+        }
+        (Strategy::Gcra, State::Tat(tat)) => {
+            let back = u64::try_from(u128::from(cost) * u128::from(p) / u128::from(rate.limit))
+                .unwrap_or(u64::MAX);
+            *tat = tat.saturating_sub(back).max(now);
+        }
+        _ => {}
+    }
+}
+
 /// The decision and, when it commits, the new state (moving windows mutate in place instead).
 fn step_pure(
     strategy: Strategy,
@@ -334,6 +404,9 @@ fn step_pure(
     peek: bool,
 ) -> (Decision, Option<State>) {
     let (limit, p) = (rate.limit, rate.period_us);
+    // A wall clock that stepped back (NTP step, VM resume) reads as "no time passed": nothing
+    // recorded is forgotten, no window restarts early and no subtraction below runs negative.
+    let now = now.max(state.latest());
     match strategy {
         Strategy::FixedWindow => {
             // The window opens at the first hit and lasts one period (as `limits` does).
@@ -493,8 +566,10 @@ fn step_pure(
         }
         Strategy::Gcra => {
             // Emission interval T = p / limit (in u128 micro-units to keep exactness).
+            // A stored TAT is at most one period ahead of the hit that stored it; further ahead
+            // means the clock stepped back: the key stays full, for one period at most.
             let tat = match state {
-                State::Tat(t) => (*t).max(now),
+                State::Tat(t) => (*t).max(now).min(now.saturating_add(p)),
                 _ => now,
             };
             let interval = |units: u64| {

@@ -4,9 +4,11 @@
 -- skewed clocks share one consistent limit. Numbers written to Redis go through fmt() because Lua
 -- would print large ones in exponent form.
 -- Returns {all_allowed, then per rate: allowed, remaining if counted, remaining if not counted,
--- reset, retry}; retry -1 means "never" (cost > limit). Mirrors `step` in mod.rs.
+-- reset, retry}; retry -1 means "never" (cost > limit). Mirrors `step` in mod.rs, including its
+-- rule for a server clock that stepped back: per key, time never reads earlier than the latest
+-- time the key recorded.
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local clock = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local strategy, cost, peek = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
 local function fmt(x) return string.format('%.0f', x) end
 local function expire_at(key, at_us) redis.call('PEXPIREAT', key, fmt(math.ceil(at_us / 1000) + 1)) end
@@ -14,11 +16,13 @@ local function expire_at(key, at_us) redis.call('PEXPIREAT', key, fmt(math.ceil(
 local out, writes, all = {1}, {}, true
 for i = 1, #KEYS do
   local key = KEYS[i]
+  local now = clock
   local limit, p = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
   local allowed, remaining, uncounted, reset, retry
   if strategy == 'fixed-window' then
     -- the window opens at the first hit (as `limits`)
     local s = redis.call('HMGET', key, 's', 'c')
+    if s[1] and tonumber(s[1]) > now then now = tonumber(s[1]) end
     local start, count = now, 0
     if s[1] and tonumber(s[1]) + p > now then start, count = tonumber(s[1]), tonumber(s[2]) end
     allowed = count + cost <= limit
@@ -30,9 +34,10 @@ for i = 1, #KEYS do
       expire_at(key, start + p)
     end
   elseif strategy == 'sliding-window' then
-    local start = now - (now % p)
     local s = redis.call('HMGET', key, 's', 'c', 'v')
     local ws, count, previous = tonumber(s[1]), 0, 0
+    if ws and ws > now then now = ws end
+    local start = now - (now % p)
     if ws == start then
       count, previous = tonumber(s[2]), tonumber(s[3])
     elseif ws ~= nil and ws + p == start then
@@ -76,6 +81,8 @@ for i = 1, #KEYS do
       return tonumber(ts), tonumber(c), tonumber(cum)
     end
     local used, base, last_ts, last_cum, n = 0, 0, nil, 0, 0
+    local newest = entry(redis.call('LINDEX', key, -1))
+    if newest and newest > now then now = newest end
     while true do
       local e = redis.call('LINDEX', key, 0)
       if not e then break end
@@ -117,6 +124,8 @@ for i = 1, #KEYS do
   elseif strategy == 'gcra' then
     local tat = tonumber(redis.call('GET', key) or '0')
     if tat < now then tat = now end
+    -- at most one period ahead of the hit that stored it; more means the clock stepped back
+    if tat > now + p then tat = now + p end
     local new_tat = tat + math.floor(cost * p / limit)
     local allow_at = new_tat - p
     allowed = cost <= limit and allow_at <= now

@@ -19,6 +19,7 @@ pub struct RedisStore {
     pool: RedisPool,
     prefix: String,
     script: redis::Script,
+    refund_script: redis::Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -112,10 +113,11 @@ impl RedisStore {
             pool: RedisPool::open(url, timeout)?,
             prefix: prefix.to_owned(),
             script: redis::Script::new(include_str!("redis_store.lua")),
+            refund_script: redis::Script::new(include_str!("redis_refund.lua")),
         })
     }
 
-    fn key(&self, strategy: Strategy, rate: &Rate, key: &str) -> String {
+    pub(super) fn key(&self, strategy: Strategy, rate: &Rate, key: &str) -> String {
         format!(
             "{}{}:{}:{}:{}",
             self.prefix,
@@ -155,6 +157,26 @@ impl RedisStore {
         }
         let reply: Vec<i64> = self.pool.invoke(&invocation)?;
         decode_reply(&reply, rates)
+    }
+
+    /// As [`super::memory::MemoryStore::refund`], atomically in one round trip.
+    ///
+    /// # Errors
+    /// `InvalidInput` for no rates; `Backend` when Redis fails.
+    pub fn refund(&self, strategy: Strategy, key: &str, rates: &[Rate], cost: u64) -> Result<()> {
+        if rates.is_empty() {
+            return Err(Error::invalid_input("no rate given"));
+        }
+        let mut invocation = self.refund_script.prepare_invoke();
+        for r in rates {
+            invocation.key(self.key(strategy, r, key));
+        }
+        invocation.arg(strategy.as_str()).arg(cost);
+        for r in rates {
+            invocation.arg(r.limit()).arg(r.period_us());
+        }
+        let _: i64 = self.pool.invoke(&invocation)?;
+        Ok(())
     }
 
     /// Forgets what `strategy` recorded for `key` under `rates` (one DEL).

@@ -353,6 +353,147 @@ fn a_rate_listed_twice_counts_once() {
     }
 }
 
+const ALL: [Strategy; 4] = [
+    Strategy::FixedWindow,
+    Strategy::SlidingWindow,
+    Strategy::MovingWindow,
+    Strategy::Gcra,
+];
+
+#[test]
+fn a_clock_that_steps_back_neither_panics_nor_forgets() {
+    // The wall clock jumps back (NTP step, VM resume) while a key is exhausted: every strategy
+    // keeps denying, reports sane times, and the store keeps working for every key after.
+    let r = rate(3, 60);
+    for strategy in ALL {
+        let store = MemoryStore::new(1000);
+        for i in 0..3 {
+            let d = store
+                .apply(strategy, "k", &[r], 1, T0 + 10 * S + i, false)
+                .unwrap()[0];
+            assert!(d.allowed, "{strategy:?}");
+        }
+        for back in [1, S, 30 * S, 3600 * S, T0] {
+            let now = T0 + 10 * S - back;
+            let d = store.apply(strategy, "k", &[r], 1, now, false).unwrap()[0];
+            assert!(
+                !d.allowed,
+                "{strategy:?} {back}: a step back reset the count"
+            );
+            assert!(d.retry_after_us <= 121 * S, "{strategy:?}: {d:?}");
+            assert!(d.reset_after_us <= 121 * S, "{strategy:?}: {d:?}");
+        }
+        // The moving window's log out of order, then time moving on: no underflow anywhere.
+        let _ = store
+            .apply(strategy, "m", &[r], 1, T0 + 100 * S, false)
+            .unwrap();
+        let _ = store
+            .apply(strategy, "m", &[r], 1, T0 + 50 * S, false)
+            .unwrap();
+        let d = store
+            .apply(strategy, "m", &[r], 1, T0 + 155 * S, false)
+            .unwrap()[0];
+        assert!(
+            d.reset_after_us <= 121 * S && d.retry_after_us <= 121 * S,
+            "{strategy:?}: {d:?}"
+        );
+        // Every key of every shard still answers (nothing poisoned).
+        for i in 0..256 {
+            store
+                .apply(strategy, &format!("other-{i}"), &[r], 1, T0, false)
+                .unwrap();
+        }
+        // Once the clock passes the recorded time again, the window runs out as usual.
+        let later = T0 + 10 * S + 200 * S;
+        assert!(
+            store.apply(strategy, "k", &[r], 1, later, false).unwrap()[0].allowed,
+            "{strategy:?}"
+        );
+    }
+}
+
+#[test]
+fn a_refund_gives_back_what_was_counted_and_no_more() {
+    let r = rate(2, 60);
+    for strategy in ALL {
+        let store = MemoryStore::new(100);
+        let hit = |t: u64| store.apply(strategy, "k", &[r], 1, T0 + t, false).unwrap()[0];
+        assert!(
+            hit(0).allowed && hit(1).allowed && !hit(2).allowed,
+            "{strategy:?}"
+        );
+        store.refund(strategy, "k", &[r], 1, T0 + 3).unwrap();
+        let d = hit(4);
+        assert!(d.allowed && d.remaining == 0, "{strategy:?}: {d:?}");
+        assert!(
+            !hit(5).allowed,
+            "{strategy:?}: the refund gave back more than one unit"
+        );
+        // More than was counted: empty, not negative (then exactly the limit passes again).
+        store.refund(strategy, "k", &[r], 100, T0 + 6).unwrap();
+        let passed = (7..12).filter(|t| hit(*t).allowed).count();
+        assert_eq!(passed, 2, "{strategy:?}");
+        // Unknown keys and a clock that stepped back are fine.
+        store.refund(strategy, "nobody", &[r], 1, T0).unwrap();
+        store.refund(strategy, "k", &[r], 1, 0).unwrap();
+        assert!(store.refund(strategy, "k", &[], 1, T0).is_err());
+    }
+    // A sliding window refunded after its window rolled over takes the unit from "previous".
+    let store = MemoryStore::new(10);
+    let sw = Strategy::SlidingWindow;
+    assert!(store.apply(sw, "s", &[r], 2, T0, false).unwrap()[0].allowed);
+    store.refund(sw, "s", &[r], 1, T0 + 61 * S).unwrap();
+    let d = store.apply(sw, "s", &[r], 1, T0 + 61 * S, true).unwrap()[0];
+    assert!(d.allowed, "{d:?}"); // without the refund, 2 in the previous window deny it
+}
+
+#[test]
+fn a_flood_of_fresh_keys_does_not_evict_the_keys_being_denied() {
+    // The audit's scenario: 200 exhausted keys hammered while 120,000 one-off keys flood a
+    // store of 20,000. None of the exhausted counters may reset.
+    let store = MemoryStore::new(20_000);
+    let r = rate(3, 3600);
+    let blocked: Vec<String> = (0..200).map(|i| format!("victim-{i}")).collect();
+    let mut now = T0;
+    for key in &blocked {
+        for _ in 0..4 {
+            now += 1;
+            store
+                .apply(Strategy::FixedWindow, key, &[r], 1, now, false)
+                .unwrap();
+        }
+    }
+    for i in 0..120_000u64 {
+        now += 1;
+        store
+            .apply(
+                Strategy::FixedWindow,
+                &format!("flood-{i}"),
+                &[r],
+                1,
+                now,
+                false,
+            )
+            .unwrap();
+        if i % 600 == 0 {
+            for key in &blocked {
+                now += 1;
+                let d = store
+                    .apply(Strategy::FixedWindow, key, &[r], 1, now, false)
+                    .unwrap()[0];
+                assert!(!d.allowed, "{key} was reset by the flood at {i}");
+            }
+        }
+    }
+    for key in &blocked {
+        let d = store
+            .apply(Strategy::FixedWindow, key, &[r], 1, now + 1, true)
+            .unwrap()[0];
+        assert!(!d.allowed, "{key} was reset by the flood");
+    }
+    assert!(store.len() <= 20_000 + 64, "{}", store.len());
+}
+
 mod redis {
     //! Against the redis-server `make test` starts (BULWARK_REDIS_URL); skipped loudly without.
     use super::super::redis_store::RedisStore;
@@ -398,6 +539,96 @@ mod redis {
             }
             store.reset(strategy, "k", &[r]).unwrap();
             assert!(store.apply(strategy, "k", &[r], 1, false).unwrap()[0].allowed);
+        }
+    }
+
+    #[test]
+    fn a_refund_gives_back_what_was_counted_and_no_more() {
+        let Some(store) = store("refund") else { return };
+        let r = rate(2, 60);
+        for strategy in STRATEGIES {
+            let hit = || store.apply(strategy, "k", &[r], 1, false).unwrap()[0];
+            assert!(
+                hit().allowed && hit().allowed && !hit().allowed,
+                "{strategy:?}"
+            );
+            store.refund(strategy, "k", &[r], 1).unwrap();
+            let d = hit();
+            assert!(d.allowed && d.remaining == 0, "{strategy:?}: {d:?}");
+            assert!(!hit().allowed, "{strategy:?}");
+            store.refund(strategy, "k", &[r], 100).unwrap();
+            assert_eq!((0..5).filter(|_| hit().allowed).count(), 2, "{strategy:?}");
+            store.refund(strategy, "nobody", &[r], 1).unwrap();
+            // A rate listed twice is refunded once.
+            store.refund(strategy, "k", &[r, r], 1).unwrap();
+            assert!(hit().allowed && !hit().allowed, "{strategy:?}");
+        }
+    }
+
+    #[test]
+    fn a_server_clock_that_steps_back_neither_fails_nor_forgets() {
+        // State written "in the future" is what a server clock that stepped back sees.
+        let Some(store) = store("clockback") else {
+            return;
+        };
+        let Ok(url) = std::env::var("BULWARK_REDIS_URL") else {
+            return;
+        };
+        let mut con = ::redis::Client::open(url)
+            .unwrap()
+            .get_connection()
+            .unwrap();
+        let r = rate(3, 60);
+        let t: Vec<u64> = ::redis::cmd("TIME").query(&mut con).unwrap();
+        let ahead = t[0] * S + t[1] + 3600 * S;
+        let fixed = store.key(Strategy::FixedWindow, &r, "k");
+        let _: () = ::redis::cmd("HSET")
+            .arg(&fixed)
+            .arg("s")
+            .arg(ahead)
+            .arg("c")
+            .arg(3)
+            .query(&mut con)
+            .unwrap();
+        let sliding = store.key(Strategy::SlidingWindow, &r, "k");
+        let start = ahead - ahead % (60 * S);
+        let _: () = ::redis::cmd("HSET")
+            .arg(&sliding)
+            .arg("s")
+            .arg(start)
+            .arg("c")
+            .arg(3)
+            .arg("v")
+            .arg(0)
+            .query(&mut con)
+            .unwrap();
+        let moving = store.key(Strategy::MovingWindow, &r, "k");
+        let entry = format!("{ahead}:3:3");
+        let _: () = ::redis::cmd("RPUSH")
+            .arg(&moving)
+            .arg(entry)
+            .query(&mut con)
+            .unwrap();
+        let gcra = store.key(Strategy::Gcra, &r, "k");
+        let _: () = ::redis::cmd("SET")
+            .arg(&gcra)
+            .arg(ahead + 60 * S)
+            .query(&mut con)
+            .unwrap();
+        for strategy in STRATEGIES {
+            for _ in 0..3 {
+                let d = store.apply(strategy, "k", &[r], 1, false).unwrap()[0];
+                assert!(
+                    !d.allowed,
+                    "{strategy:?}: a step back reset the count: {d:?}"
+                );
+                assert!(
+                    d.retry_after_us <= 121 * S && d.reset_after_us <= 121 * S,
+                    "{strategy:?}: {d:?}"
+                );
+            }
+            store.refund(strategy, "k", &[r], 1).unwrap();
+            store.reset(strategy, "k", &[r]).unwrap();
         }
     }
 
