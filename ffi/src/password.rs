@@ -4,7 +4,7 @@ use crate::guard::{
     check_out_buffer, ffi_guard, opt_ref, out, reserve_text, slice, text, write_text,
 };
 use crate::result::{bw_result, Failure};
-use bulwark::password::{self, Argon2Params, Hasher, Policy, Scheme};
+use bulwark::password::{self, Argon2Params, CostLimits, Hasher, Policy, Scheme};
 use std::ffi::c_char;
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -227,8 +227,9 @@ pub unsafe extern "C" fn bw_bcrypt_hash(
 /// Checks `password` against a stored hash of any supported scheme (`$argon2id$`, `$argon2i$`,
 /// `$argon2d$`, `$2a$`, `$2b$`, `$2y$`), in constant time.
 ///
-/// A wrong password is `BW_OK` with `*out_valid = false`. A malformed or unknown hash is
-/// `BW_ERR_INVALID_INPUT` (`bw_last_error_message` says what is wrong); `hash` that is not UTF-8
+/// A wrong password is `BW_OK` with `*out_valid = false`. A malformed or unknown hash, or one
+/// costlier than the default `bw_cost_limits`, is `BW_ERR_INVALID_INPUT`
+/// (`bw_last_error_message` says what is wrong); `hash` that is not UTF-8
 /// is `BW_ERR_INVALID_UTF8`. `out_valid` must not be NULL. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_verify(
@@ -246,6 +247,77 @@ pub unsafe extern "C" fn bw_password_verify(
         // SAFETY: the caller guarantees out_valid is NULL or valid for a write.
         let out_valid = unsafe { out(out_valid, "out_valid") }?;
         *out_valid = password::verify(password, hash)?;
+        Ok(())
+    })
+}
+
+/// The most a stored hash may ask a verification to spend (a hash above any limit is
+/// `BW_ERR_INVALID_INPUT` before any work). `bw_password_verify` uses the defaults; fill one with
+/// `bw_password_cost_limits_default` and change what you need for `bw_password_verify_within`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct bw_cost_limits {
+    /// Most Argon2 memory in KiB. Default 262144 (256 MiB, 4x the default parameters).
+    pub argon2_m_cost: u32,
+    /// Most Argon2 passes. Default 24.
+    pub argon2_t_cost: u32,
+    /// Most Argon2 work, passes x KiB. Default 1572864 (8x the default parameters).
+    pub argon2_work: u64,
+    /// Most Argon2 lanes. Default 16.
+    pub argon2_parallelism: u32,
+    /// Highest bcrypt cost. Default 14 (4x the default cost 12).
+    pub bcrypt_cost: u32,
+}
+
+/// Writes the default cost limits (core's `CostLimits::DEFAULT`) into `*out_limits`.
+#[no_mangle]
+pub unsafe extern "C" fn bw_password_cost_limits_default(
+    out_limits: *mut bw_cost_limits,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees out_limits is NULL or valid for a write.
+        let slot = unsafe { out(out_limits, "out_limits") }?;
+        let d = CostLimits::DEFAULT;
+        *slot = bw_cost_limits {
+            argon2_m_cost: d.argon2_m_cost,
+            argon2_t_cost: d.argon2_t_cost,
+            argon2_work: d.argon2_work,
+            argon2_parallelism: d.argon2_parallelism,
+            bcrypt_cost: d.bcrypt_cost,
+        };
+        Ok(())
+    })
+}
+
+/// As `bw_password_verify`, refusing with `BW_ERR_INVALID_INPUT` a hash that asks for more than
+/// `*limits` (NULL: the defaults, as `bw_password_verify`). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn bw_password_verify_within(
+    password: *const u8,
+    password_len: usize,
+    hash: *const c_char,
+    hash_len: usize,
+    limits: *const bw_cost_limits,
+    out_valid: *mut bool,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let password = unsafe { slice(password, password_len, "password") }?;
+        // SAFETY: as above.
+        let hash = unsafe { text(hash, hash_len, "hash") }?;
+        // SAFETY: the caller guarantees limits is NULL or valid for a read.
+        let limits = unsafe { opt_ref(limits) }.map_or(CostLimits::DEFAULT, |l| CostLimits {
+            argon2_m_cost: l.argon2_m_cost,
+            argon2_t_cost: l.argon2_t_cost,
+            argon2_work: l.argon2_work,
+            argon2_parallelism: l.argon2_parallelism,
+            bcrypt_cost: l.bcrypt_cost,
+        });
+        // SAFETY: the caller guarantees out_valid is NULL or valid for a write.
+        let out_valid = unsafe { out(out_valid, "out_valid") }?;
+        *out_valid = Hasher::default()
+            .with_cost_limits(limits)?
+            .verify(password, hash)?;
         Ok(())
     })
 }

@@ -4,8 +4,12 @@
 hashed_password)`` behave as pyca/bcrypt's, and hashes interoperate both ways, with two
 deliberate differences that only ever turn a silent surprise into an error:
 
-- a password containing a NUL byte raises ``ValueError`` (C implementations stop at the first
-  NUL, so such hashes do not mean the same thing everywhere);
+- ``hashpw`` raises ``ValueError`` for a password containing a NUL byte (C implementations stop
+  at the first NUL, so such hashes do not mean the same thing everywhere); ``checkpw`` returns
+  ``False`` for one (no such hash exists), so a login handler never turns it into a 500;
+- ``checkpw`` refuses (``ValueError``) a hash whose cost is above ``max_cost`` (keyword, default
+  14: 4x the default cost 12) before doing any work, so a stored hash cannot ask for hours of
+  CPU per login; pass a higher ``max_cost`` for genuine costlier hashes.
 - the ``$2x$`` prefix (the buggy 2011 variant) raises ``ValueError``.
 
 Passwords over 72 bytes raise ``ValueError``, as in pyca/bcrypt 5. The GIL is released while

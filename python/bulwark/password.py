@@ -29,6 +29,8 @@ __all__ = [
     "needs_rehash",
     "verify",
     "verify_and_update",
+    "CostLimits",
+    "DEFAULT_COST_LIMITS",
 ]
 
 
@@ -53,9 +55,31 @@ def hash(password: Union[str, bytes]) -> str:
     return _native.password_hash(_secret(password))
 
 
-def verify(password: Union[str, bytes], hash: Union[str, bytes]) -> bool:
-    """True if ``password`` matches ``hash`` (any supported scheme), False if not."""
-    return _native.password_verify(_secret(password), _hash_text(hash))
+class CostLimits(NamedTuple):
+    """The most a stored hash may ask a verification to spend; a hash above any limit raises
+    ``InvalidInputError`` before any work (a stored hash carries its own cost, so one written by
+    an attacker could otherwise make each login take minutes and gigabytes)."""
+
+    argon2_memory_cost: int
+    """Argon2 memory, KiB."""
+    argon2_time_cost: int
+    """Argon2 passes."""
+    argon2_work: int
+    """Argon2 passes times memory (KiB)."""
+    argon2_parallelism: int
+    """Argon2 lanes."""
+    bcrypt_cost: int
+    """bcrypt cost (log2 of the rounds)."""
+
+
+DEFAULT_COST_LIMITS = CostLimits(*_native.password_default_cost_limits())
+"""4x the default Argon2id memory (256 MiB), 8x its work, 16 lanes; bcrypt cost 14."""
+
+
+def verify(password: Union[str, bytes], hash: Union[str, bytes], *, limits: Optional[CostLimits] = None) -> bool:
+    """True if ``password`` matches ``hash`` (any supported scheme), False if not. A hash costlier
+    than ``limits`` (default ``DEFAULT_COST_LIMITS``) raises ``InvalidInputError``."""
+    return _native.password_verify(_secret(password), _hash_text(hash), limits)
 
 
 def needs_rehash(hash: Union[str, bytes]) -> bool:
@@ -63,10 +87,12 @@ def needs_rehash(hash: Union[str, bytes]) -> bool:
     return _native.password_needs_rehash(_hash_text(hash))
 
 
-def verify_and_update(password: Union[str, bytes], hash: Union[str, bytes]) -> Tuple[bool, Optional[str]]:
+def verify_and_update(
+    password: Union[str, bytes], hash: Union[str, bytes], *, limits: Optional[CostLimits] = None
+) -> Tuple[bool, Optional[str]]:
     """``(valid, new_hash)``: ``new_hash`` is a fresh Argon2id hash to store when the password is
-    right and the stored hash is stale, else None."""
-    return _native.password_verify_and_update(_secret(password), _hash_text(hash))
+    right and the stored hash is stale, else None. ``limits`` as for ``verify``."""
+    return _native.password_verify_and_update(_secret(password), _hash_text(hash), limits)
 
 
 def identify(hash: Union[str, bytes]) -> str:

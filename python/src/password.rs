@@ -3,7 +3,8 @@
 
 use crate::IntoPy;
 use bulwark::password::{
-    self, argon2id, bcrypt, Argon2Params, Argon2Variant, BcryptPrefix, HashInfo, Policy,
+    self, argon2id, bcrypt, Argon2Params, Argon2Variant, BcryptPrefix, CostLimits, HashInfo,
+    Hasher, Policy, Scheme,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -73,16 +74,56 @@ fn bcrypt_hashpw<'py>(
     Ok(PyBytes::new(py, hashed.as_bytes()))
 }
 
-/// ``bcrypt.checkpw(password, hashed_password)``; the GIL is released while hashing.
+/// ``bcrypt.checkpw(password, hashed_password)``; the GIL is released while hashing. A cost
+/// above ``max_cost`` (default: core's limit) is refused before any work.
 #[pyfunction]
+#[pyo3(signature = (password, hashed_password, max_cost=None))]
 fn bcrypt_checkpw(
     py: Python<'_>,
     password: &Bound<'_, PyAny>,
     hashed_password: &Bound<'_, PyAny>,
+    max_cost: Option<u32>,
 ) -> PyResult<bool> {
     let password = bytes_arg(password, "checking")?;
     let hashed = bcrypt_text(hashed_password)?;
-    py.detach(|| bcrypt::checkpw(password, hashed)).py(py)
+    let max_cost = max_cost.unwrap_or(CostLimits::DEFAULT.bcrypt_cost);
+    py.detach(|| bcrypt::checkpw_within(password, hashed, max_cost))
+        .py(py)
+}
+
+/// ``CostLimits`` as the Python side passes them: ``(argon2_m_cost, argon2_t_cost, argon2_work,
+/// argon2_parallelism, bcrypt_cost)``.
+type LimitsTuple = (u32, u32, u64, u32, u32);
+
+fn limits_from(t: LimitsTuple) -> CostLimits {
+    CostLimits {
+        argon2_m_cost: t.0,
+        argon2_t_cost: t.1,
+        argon2_work: t.2,
+        argon2_parallelism: t.3,
+        bcrypt_cost: t.4,
+    }
+}
+
+/// The default cost limits, as the tuple ``bulwark.password.CostLimits`` is built from.
+#[pyfunction]
+fn password_default_cost_limits() -> LimitsTuple {
+    let d = CostLimits::DEFAULT;
+    (
+        d.argon2_m_cost,
+        d.argon2_t_cost,
+        d.argon2_work,
+        d.argon2_parallelism,
+        d.bcrypt_cost,
+    )
+}
+
+/// The default hasher, verifying within `limits` when given.
+fn hasher(py: Python<'_>, limits: Option<LimitsTuple>) -> PyResult<Hasher> {
+    match limits {
+        None => Ok(Hasher::default()),
+        Some(t) => Hasher::default().with_cost_limits(limits_from(t)).py(py),
+    }
 }
 
 fn variant_from(name: &str) -> PyResult<Argon2Variant> {
@@ -141,10 +182,25 @@ fn argon2_hash(
     result.py(py)
 }
 
-/// Whether ``password`` matches an Argon2 PHC string (any variant); malformed hashes raise.
+/// Whether ``password`` matches an Argon2 PHC string (any variant); malformed hashes raise, and
+/// so do hashes costlier than the limits that cover ``params`` (the verifying hasher's own
+/// ``(time_cost, memory_cost, parallelism, hash_len, salt_len)``; default: core's limits).
 #[pyfunction]
-fn argon2_verify(py: Python<'_>, hash: &str, password: &[u8]) -> PyResult<bool> {
-    py.detach(|| argon2id::verify(password, hash)).py(py)
+#[pyo3(signature = (hash, password, params=None))]
+fn argon2_verify(
+    py: Python<'_>,
+    hash: &str,
+    password: &[u8],
+    params: Option<(u32, u32, u32, u32, u32)>,
+) -> PyResult<bool> {
+    let limits = match params {
+        None => CostLimits::DEFAULT,
+        Some((t, m, p, h, s)) => {
+            CostLimits::covering(Scheme::Argon2id(Argon2Params::new(t, m, p, h, s).py(py)?))
+        }
+    };
+    py.detach(|| argon2id::verify_within(password, hash, &limits))
+        .py(py)
 }
 
 /// ``(variant, version, time_cost, memory_cost, parallelism, hash_len, salt_len)`` of a PHC string.
@@ -183,10 +239,17 @@ fn password_hash(py: Python<'_>, password: &[u8]) -> PyResult<String> {
     py.detach(|| password::hash(password)).py(py)
 }
 
-/// Verify against a hash of any supported scheme.
+/// Verify against a hash of any supported scheme, within `limits` (default: core's).
 #[pyfunction]
-fn password_verify(py: Python<'_>, password: &[u8], hash: &str) -> PyResult<bool> {
-    py.detach(|| password::verify(password, hash)).py(py)
+#[pyo3(signature = (password, hash, limits=None))]
+fn password_verify(
+    py: Python<'_>,
+    password: &[u8],
+    hash: &str,
+    limits: Option<LimitsTuple>,
+) -> PyResult<bool> {
+    let h = hasher(py, limits)?;
+    py.detach(|| h.verify(password, hash)).py(py)
 }
 
 /// Whether a hash falls short of the preferred scheme and parameters.
@@ -197,13 +260,15 @@ fn password_needs_rehash(py: Python<'_>, hash: &str) -> PyResult<bool> {
 
 /// ``(valid, new_hash_or_None)``: verify, and rehash when the stored hash is stale.
 #[pyfunction]
+#[pyo3(signature = (password, hash, limits=None))]
 fn password_verify_and_update(
     py: Python<'_>,
     password: &[u8],
     hash: &str,
+    limits: Option<LimitsTuple>,
 ) -> PyResult<(bool, Option<String>)> {
-    py.detach(|| password::verify_and_update(password, hash))
-        .py(py)
+    let h = hasher(py, limits)?;
+    py.detach(|| h.verify_and_update(password, hash)).py(py)
 }
 
 /// The scheme of a stored hash: ``"argon2id"``, ``"argon2i"``, ``"argon2d"`` or ``"bcrypt"``.
@@ -275,6 +340,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bcrypt_gensalt, m)?)?;
     m.add_function(wrap_pyfunction!(bcrypt_hashpw, m)?)?;
     m.add_function(wrap_pyfunction!(bcrypt_checkpw, m)?)?;
+    m.add_function(wrap_pyfunction!(password_default_cost_limits, m)?)?;
     m.add_function(wrap_pyfunction!(argon2_check_params, m)?)?;
     m.add_function(wrap_pyfunction!(argon2_hash, m)?)?;
     m.add_function(wrap_pyfunction!(argon2_verify, m)?)?;

@@ -136,6 +136,12 @@ static void test_uris(void) {
     CHECK(strcmp(a, b) == 0);
     CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/a?secret=JBSWY3DP&digits=9"), &u), BW_ERR_INVALID_INPUT);
     CHECK(strstr(last_message(), "digits") != NULL);
+    /* Control characters in names are refused: %00 would make strlen disagree with the length. */
+    CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/Evil%00Corp:alice?secret=JBSWY3DP"), &u), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "control character") != NULL);
+    CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/ACME:al%00ice?secret=JBSWY3DP&issuer=ACME"), &u), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/alice?secret=JBSWY3DP&issuer=A%0ABank"), &u), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_totp_provisioning_uri(TXT(SECRET), NULL, "al\0ice", 6, TXT("ACME"), uri, sizeof uri, &n), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_otp_parse_uri(TXT("https://x/y"), &u), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_otp_parse_uri(TXT("otpauth://totp/a"), &u), BW_ERR_INVALID_INPUT);
     CHECK(strstr(last_message(), "no secret") != NULL);

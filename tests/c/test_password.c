@@ -125,11 +125,54 @@ static void test_bcrypt(void) {
     CHECK_RC(bw_password_verify(long_pw, 73, hash, 60, &ok), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_bcrypt_hash(nul_pw, sizeof nul_pw, 4, hash, sizeof hash, &len), BW_ERR_INVALID_INPUT);
     CHECK(strstr(last_message(), "NUL") != NULL);
+    /* Checking a password with a NUL byte is a plain mismatch, never an error. */
+    CHECK_RC(bw_bcrypt_hash(PW("a"), 4, hash, sizeof hash, &len), BW_OK);
+    ok = true;
+    CHECK_RC(bw_password_verify(nul_pw, sizeof nul_pw, hash, len, &ok), BW_OK);
+    CHECK(!ok);
     /* cost bounds, buffer sizes */
     CHECK_RC(bw_bcrypt_hash(PW("pw"), 3, hash, sizeof hash, &len), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_bcrypt_hash(PW("pw"), 32, hash, sizeof hash, &len), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_bcrypt_hash(PW("pw"), 4, hash, 60, &len), BW_ERR_BUFFER_TOO_SMALL);
     CHECK(len == 61);
+}
+
+/* A stored hash cannot ask for more work than the verifier allows: refused before hashing
+ * (were these computed, the test would run for days). */
+static void test_cost_limits(void) {
+    char hash[BW_PASSWORD_HASH_MAX_LEN];
+    size_t len = 0;
+    bool ok = true;
+    bw_cost_limits limits;
+    CHECK_RC(bw_password_cost_limits_default(&limits), BW_OK);
+    CHECK(limits.bcrypt_cost == 14 && limits.argon2_m_cost == 262144 && limits.argon2_t_cost == 24);
+    CHECK(limits.argon2_work == 1572864ULL && limits.argon2_parallelism == 16);
+    CHECK_RC(bw_password_cost_limits_default(NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_bcrypt_hash(PW("pw"), 4, hash, sizeof hash, &len), BW_OK);
+    memcpy(hash, "$2b$31$", 7);
+    CHECK_RC(bw_password_verify(PW("pw"), hash, len, &ok), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "limit") != NULL);
+    CHECK_RC(bw_password_verify_within(PW("pw"), hash, len, NULL, &ok), BW_ERR_INVALID_INPUT);
+    static const char *ARGON[] = {
+        "$argon2id$v=19$m=2097152,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXowMTIzNDU",
+        "$argon2id$v=19$m=65536,t=1024,p=1$c29tZXNhbHRzb21lc2FsdA$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXowMTIzNDU",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        CHECK_RC(bw_password_verify(PW("pw"), ARGON[i], strlen(ARGON[i]), &ok), BW_ERR_INVALID_INPUT);
+        CHECK(strstr(last_message(), "limit") != NULL);
+    }
+    /* Lower limits refuse what the defaults accept; limits below the default hasher's own
+     * parameters are refused themselves. */
+    CHECK_RC(bw_bcrypt_hash(PW("pw"), 5, hash, sizeof hash, &len), BW_OK);
+    CHECK_RC(bw_password_verify_within(PW("pw"), hash, len, &limits, &ok), BW_OK);
+    CHECK(ok);
+    limits.bcrypt_cost = 4;
+    CHECK_RC(bw_password_verify_within(PW("pw"), hash, len, &limits, &ok), BW_ERR_INVALID_INPUT);
+    limits.bcrypt_cost = 14;
+    limits.argon2_m_cost = 1024;
+    CHECK_RC(bw_password_verify_within(PW("pw"), hash, len, &limits, &ok), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_password_verify_within(PW("pw"), hash, len, NULL, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_password_verify_within(NULL, 2, hash, len, NULL, &ok), BW_ERR_NULL_PARAMETER);
 }
 
 static void test_malformed_hashes(void) {
@@ -236,6 +279,7 @@ int main(void) {
     test_default_hash_and_verify();
     test_hash_buffers_and_nulls();
     test_bcrypt();
+    test_cost_limits();
     test_malformed_hashes();
     test_migration();
     test_calibrate();

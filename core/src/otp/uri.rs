@@ -112,8 +112,22 @@ fn decode(s: &str, plus_is_space: bool, what: &str) -> Result<String> {
             }
         }
     }
-    String::from_utf8(out)
-        .map_err(|_| Error::invalid_input(format!("otpauth URI: the {what} is not UTF-8")))
+    let text = String::from_utf8(out)
+        .map_err(|_| Error::invalid_input(format!("otpauth URI: the {what} is not UTF-8")))?;
+    check_no_controls(&text, what)?;
+    Ok(text)
+}
+
+/// Refuses control characters (`%00`, newlines, escapes...) in a name: a NUL would make the C
+/// string a caller reads shorter than the length it is given, and the others spoof what an
+/// authenticator app or a log shows.
+fn check_no_controls(text: &str, what: &str) -> Result<()> {
+    if text.chars().any(char::is_control) {
+        return Err(Error::invalid_input(format!(
+            "otpauth URI: the {what} contains a control character"
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses an `image` that is not an `https://host/path` URL (as pyotp's builder does); the
@@ -142,8 +156,9 @@ fn check_image(image: &str) -> Result<()> {
 /// ```
 ///
 /// # Errors
-/// `InvalidInput` for an empty secret or account, digits outside 6..=10, a zero period, an
-/// image that is not an `https://host/path` URL, or a URI over [`MAX_URI_LEN`] bytes.
+/// `InvalidInput` for an empty secret or account, control characters in the account, issuer or
+/// image, digits outside 6..=10, a zero period, an image that is not an `https://host/path`
+/// URL, or a URI over [`MAX_URI_LEN`] bytes.
 pub fn build_uri(
     kind: OtpKind,
     secret_base32: &str,
@@ -168,6 +183,13 @@ pub fn build_uri(
         return Err(Error::invalid_input(
             "the TOTP period must be at least 1 second",
         ));
+    }
+    check_no_controls(account, "account name")?;
+    if let Some(issuer) = issuer {
+        check_no_controls(issuer, "issuer")?;
+    }
+    if let Some(image) = image {
+        check_no_controls(image, "image")?;
     }
     let mut uri = String::from(match kind {
         OtpKind::Totp => "otpauth://totp/",

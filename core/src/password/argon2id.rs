@@ -315,12 +315,23 @@ fn parse_phc(hash: &str) -> Result<(argon2::password_hash::phc::PasswordHash, Ar
 /// Checks `password` against an Argon2 PHC string of any variant, comparing in constant time.
 ///
 /// # Errors
-/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for a malformed hash (see [`parse`]); a wrong
-/// password is `Ok(false)`, not an error.
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for a malformed hash (see [`parse`]) or one
+/// above [`CostLimits::DEFAULT`](super::CostLimits::DEFAULT); a wrong password is `Ok(false)`,
+/// not an error.
 pub fn verify(password: &[u8], hash: &str) -> Result<bool> {
+    verify_within(password, hash, &super::CostLimits::DEFAULT)
+}
+
+/// As [`verify`], refusing hashes that ask for more than `limits` (see
+/// [`CostLimits`](super::CostLimits)); [`verify`] uses [`CostLimits::DEFAULT`](super::CostLimits::DEFAULT).
+///
+/// # Errors
+/// As [`verify`], and [`InvalidInput`](crate::ErrorKind::InvalidInput) above the limits.
+pub fn verify_within(password: &[u8], hash: &str, limits: &super::CostLimits) -> Result<bool> {
     check_password_len(password)?;
-    // The parameters are checked against our limits before any memory is allocated.
-    let (phc, _) = parse_phc(hash)?;
+    // The parameters are checked against the limits before any memory is allocated.
+    let (phc, info) = parse_phc(hash)?;
+    limits.check(&super::HashInfo::Argon2(info))?;
     match Argon2::default().verify_password(password, &phc) {
         Ok(()) => Ok(true),
         Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),

@@ -140,6 +140,26 @@ pub fn hashpw(password: &[u8], salt: &str) -> Result<String> {
 /// # Errors
 /// As [`hashpw`].
 pub fn checkpw(password: &[u8], hashed: &str) -> Result<bool> {
+    checkpw_within(password, hashed, super::CostLimits::DEFAULT.bcrypt_cost)
+}
+
+/// As [`checkpw`], refusing a salt or hash whose cost is above `max_cost`; [`checkpw`] uses
+/// [`CostLimits::DEFAULT`](super::CostLimits::DEFAULT). A password containing a NUL byte is
+/// `Ok(false)` (no such password was ever hashed: [`hashpw`] refuses them), so a login handler
+/// never turns attacker input into an error.
+///
+/// # Errors
+/// As [`hashpw`], and [`InvalidInput`](crate::ErrorKind::InvalidInput) above `max_cost`.
+pub fn checkpw_within(password: &[u8], hashed: &str, max_cost: u32) -> Result<bool> {
+    let (info, _) = parse_salt(hashed)?;
+    super::CostLimits {
+        bcrypt_cost: max_cost,
+        ..super::CostLimits::DEFAULT
+    }
+    .check(&super::HashInfo::Bcrypt(info))?;
+    if password.contains(&0) {
+        return Ok(false);
+    }
     let computed = zeroize::Zeroizing::new(hashpw(password, hashed)?);
     Ok(crate::ct::eq(computed.as_bytes(), hashed.as_bytes()))
 }
@@ -148,11 +168,20 @@ pub fn checkpw(password: &[u8], hashed: &str) -> Result<bool> {
 ///
 /// # Errors
 /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for a malformed hash (wrong length, prefix,
-/// cost, or characters outside bcrypt's base64) or a bad password (see [`hash`]); a wrong
-/// password is `Ok(false)`.
+/// cost, or characters outside bcrypt's base64), a cost above
+/// [`CostLimits::DEFAULT`](super::CostLimits::DEFAULT) or a password over 72 bytes; a wrong
+/// password (one with a NUL byte included) is `Ok(false)`.
 pub fn verify(password: &[u8], hash: &str) -> Result<bool> {
+    verify_within(password, hash, super::CostLimits::DEFAULT.bcrypt_cost)
+}
+
+/// As [`verify`], refusing a hash whose cost is above `max_cost`.
+///
+/// # Errors
+/// As [`verify`], and [`InvalidInput`](crate::ErrorKind::InvalidInput) above `max_cost`.
+pub fn verify_within(password: &[u8], hash: &str, max_cost: u32) -> Result<bool> {
     parse(hash)?;
-    checkpw(password, hash)
+    checkpw_within(password, hash, max_cost)
 }
 
 /// Parses a complete bcrypt hash string without verifying anything.

@@ -69,17 +69,139 @@ pub fn identify(hash: &str) -> Result<HashInfo> {
     }
 }
 
-/// Hashes new passwords with one preferred [`Scheme`] and verifies hashes of every scheme.
-/// `Hasher::default()` is Argon2id with RFC 9106's low-memory parameters.
+/// The most a stored hash may ask a verifier to spend. A stored hash carries its own cost, so
+/// whoever can write one (a database row, an import, a compromised admin) could otherwise make
+/// every login against it take minutes of CPU and gigabytes of memory. Hashes above a limit are
+/// refused with [`InvalidInput`](crate::ErrorKind::InvalidInput) before any work is done.
+///
+/// ```
+/// use bulwark::password::{bcrypt, CostLimits, Hasher};
+/// let hasher = Hasher::default().with_cost_limits(CostLimits { bcrypt_cost: 10, ..CostLimits::DEFAULT })?;
+/// let costly = bcrypt::hash(b"pw", 11)?;
+/// assert!(hasher.verify(b"pw", &costly).is_err()); // asks for more than the limit allows
+/// assert!(hasher.verify(b"pw", &bcrypt::hash(b"pw", 4)?)?);
+/// # Ok::<(), bulwark::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CostLimits {
+    /// Most Argon2 memory, KiB.
+    pub argon2_m_cost: u32,
+    /// Most Argon2 passes.
+    pub argon2_t_cost: u32,
+    /// Most Argon2 work: passes times memory (KiB), which is what a verification costs in time.
+    pub argon2_work: u64,
+    /// Most Argon2 lanes.
+    pub argon2_parallelism: u32,
+    /// Highest bcrypt cost (log2 of the rounds).
+    pub bcrypt_cost: u32,
+}
+
+impl CostLimits {
+    /// Four times the default parameters' memory and eight times their work (Argon2: 256 MiB,
+    /// 24 passes, 1.5 Gi KiB-passes, 16 lanes; about 8 x a default verification at most), and
+    /// bcrypt cost 14 (4 x the default cost 12): room to raise parameters, none for a hash
+    /// crafted to pin a CPU or exhaust memory.
+    pub const DEFAULT: Self = Self {
+        argon2_m_cost: 4 * Argon2Params::DEFAULT.m_cost(),
+        argon2_t_cost: 8 * Argon2Params::DEFAULT.t_cost(),
+        argon2_work: 8
+            * (Argon2Params::DEFAULT.t_cost() as u64)
+            * (Argon2Params::DEFAULT.m_cost() as u64),
+        argon2_parallelism: 16,
+        bcrypt_cost: bcrypt::DEFAULT_COST + 2,
+    };
+
+    /// The default limits, raised where needed so that hashes of `scheme` at up to 4x its cost
+    /// (Argon2: 4x the memory, 8x the work; bcrypt: cost + 2) still verify.
+    #[must_use]
+    pub fn covering(scheme: Scheme) -> Self {
+        let d = Self::DEFAULT;
+        match scheme {
+            Scheme::Argon2id(p) => Self {
+                argon2_m_cost: d.argon2_m_cost.max(p.m_cost().saturating_mul(4)),
+                argon2_t_cost: d.argon2_t_cost.max(p.t_cost().saturating_mul(8)),
+                argon2_work: d
+                    .argon2_work
+                    .max(8 * u64::from(p.t_cost()) * u64::from(p.m_cost())),
+                argon2_parallelism: d.argon2_parallelism.max(p.parallelism()),
+                bcrypt_cost: d.bcrypt_cost,
+            },
+            Scheme::Bcrypt { cost } => Self {
+                bcrypt_cost: d.bcrypt_cost.max(cost.saturating_add(2)),
+                ..d
+            },
+        }
+    }
+
+    /// Refuses a hash whose parameters ask for more than these limits.
+    ///
+    /// # Errors
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput), naming the parameter and the limit.
+    pub fn check(&self, info: &HashInfo) -> Result<()> {
+        let over = |what: &str, have: u64, max: u64| {
+            Err(Error::invalid_input(format!(
+                "the stored hash asks for {what} {have}, above this verifier's limit of {max}; \
+                 raise the verifier's cost limits if the hash is genuine"
+            )))
+        };
+        match info {
+            HashInfo::Argon2(a) => {
+                let p = a.params;
+                let work = u64::from(p.t_cost()) * u64::from(p.m_cost());
+                if p.m_cost() > self.argon2_m_cost {
+                    return over(
+                        "argon2 memory (KiB)",
+                        p.m_cost().into(),
+                        self.argon2_m_cost.into(),
+                    );
+                }
+                if p.t_cost() > self.argon2_t_cost {
+                    return over(
+                        "argon2 passes",
+                        p.t_cost().into(),
+                        self.argon2_t_cost.into(),
+                    );
+                }
+                if work > self.argon2_work {
+                    return over("argon2 work (passes x KiB)", work, self.argon2_work);
+                }
+                if p.parallelism() > self.argon2_parallelism {
+                    return over(
+                        "argon2 lanes",
+                        p.parallelism().into(),
+                        self.argon2_parallelism.into(),
+                    );
+                }
+            }
+            HashInfo::Bcrypt(b) if b.cost > self.bcrypt_cost => {
+                return over("bcrypt cost", b.cost.into(), self.bcrypt_cost.into());
+            }
+            HashInfo::Bcrypt(_) => {}
+        }
+        Ok(())
+    }
+}
+
+impl Default for CostLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Hashes new passwords with one preferred [`Scheme`] and verifies hashes of every scheme, up
+/// to its [`CostLimits`]. `Hasher::default()` is Argon2id with RFC 9106's low-memory parameters
+/// and [`CostLimits::DEFAULT`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hasher {
     scheme: Scheme,
+    limits: CostLimits,
 }
 
 impl Default for Hasher {
     fn default() -> Self {
         Self {
             scheme: Scheme::Argon2id(Argon2Params::DEFAULT),
+            limits: CostLimits::DEFAULT,
         }
     }
 }
@@ -97,7 +219,42 @@ impl Hasher {
                 )));
             }
         }
-        Ok(Self { scheme })
+        Ok(Self {
+            scheme,
+            limits: CostLimits::covering(scheme),
+        })
+    }
+
+    /// The same hasher verifying only hashes within `limits`.
+    ///
+    /// # Errors
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) when the limits would refuse the
+    /// hasher's own hashes.
+    pub fn with_cost_limits(self, limits: CostLimits) -> Result<Self> {
+        let own = match self.scheme {
+            Scheme::Argon2id(params) => HashInfo::Argon2(Argon2Info {
+                variant: Argon2Variant::Argon2id,
+                version: 0x13,
+                params,
+            }),
+            Scheme::Bcrypt { cost } => HashInfo::Bcrypt(BcryptInfo {
+                prefix: BcryptPrefix::TwoB,
+                cost,
+            }),
+        };
+        limits.check(&own).map_err(|e| {
+            Error::invalid_input(format!(
+                "cost limits below the hasher's own parameters: {}",
+                e.message()
+            ))
+        })?;
+        Ok(Self { limits, ..self })
+    }
+
+    /// The most a stored hash may ask this hasher to spend.
+    #[must_use]
+    pub const fn cost_limits(&self) -> CostLimits {
+        self.limits
     }
 
     /// The preferred scheme.
@@ -131,12 +288,14 @@ impl Hasher {
     /// Checks `password` against a stored hash of any supported scheme, in constant time.
     ///
     /// # Errors
-    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for a malformed or unknown hash, or a
-    /// password its scheme cannot take; a wrong password is `Ok(false)`.
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for a malformed or unknown hash, a hash
+    /// above the [`CostLimits`], or a password its scheme cannot take; a wrong password is
+    /// `Ok(false)`.
     pub fn verify(&self, password: &[u8], hash: &str) -> Result<bool> {
+        // Each scheme's verify checks the limits before it spends anything.
         match identify(hash)? {
-            HashInfo::Argon2(_) => argon2id::verify(password, hash),
-            HashInfo::Bcrypt(_) => bcrypt::verify(password, hash),
+            HashInfo::Argon2(_) => argon2id::verify_within(password, hash, &self.limits),
+            HashInfo::Bcrypt(_) => bcrypt::verify_within(password, hash, self.limits.bcrypt_cost),
         }
     }
 

@@ -472,3 +472,65 @@ fn params_validation_names_the_parameter() {
         assert!(e.message().contains(name), "{}", e.message());
     }
 }
+
+#[test]
+fn stored_hashes_above_the_cost_limits_are_refused_before_any_work() {
+    // Hashes an attacker could write into a user table: minutes of CPU, gigabytes of memory.
+    let salt = "c29tZXNhbHRzb21lc2FsdA";
+    let tag = "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXowMTIzNDU";
+    let cheap = bcrypt::hash(b"pw", 4).unwrap();
+    let costly = [
+        format!("$argon2id$v=19$m=2097152,t=1,p=1${salt}${tag}"),
+        format!("$argon2id$v=19$m=65536,t=1024,p=1${salt}${tag}"),
+        format!("$argon2id$v=19$m=262144,t=8,p=1${salt}${tag}"),
+        format!("$argon2id$v=19$m=65536,t=3,p=255${salt}${tag}"),
+        cheap.replacen("$04$", "$31$", 1),
+        cheap.replacen("$04$", "$15$", 1),
+    ];
+    // (Refused before any hashing: were these computed, this test would not finish for days.)
+    for hash in &costly {
+        let e = verify(b"pw", hash).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput, "{hash}");
+        assert!(e.message().contains("limit"), "{hash}: {e}");
+        assert!(Hasher::default().verify(b"pw", hash).is_err());
+    }
+    assert!(bcrypt::checkpw(b"pw", &costly[4]).is_err());
+    assert!(bcrypt::checkpw_within(b"pw", &costly[5], 14).is_err());
+    // Genuine hashes within the limits verify, and a caller can raise the limits.
+    let b13 = bcrypt::hash(b"pw", 5).unwrap(); // cost 5, within every limit below but one
+    assert!(verify(b"pw", &b13).unwrap());
+    let strict = Hasher::default()
+        .with_cost_limits(CostLimits {
+            bcrypt_cost: 4,
+            ..CostLimits::DEFAULT
+        })
+        .unwrap();
+    assert!(strict.verify(b"pw", &b13).is_err());
+    let lenient = CostLimits {
+        bcrypt_cost: 31,
+        ..CostLimits::DEFAULT
+    };
+    assert!(Hasher::default().with_cost_limits(lenient).is_ok());
+    // Limits below the hasher's own parameters are refused: it could not verify its own hashes.
+    let tight = CostLimits {
+        argon2_m_cost: 1024,
+        ..CostLimits::DEFAULT
+    };
+    assert!(Hasher::default().with_cost_limits(tight).is_err());
+    // A hasher with stronger parameters gets limits that cover them.
+    let strong = Argon2Params::new(4, 512 * 1024, 4, 32, 16).unwrap();
+    let h = Hasher::new(Scheme::Argon2id(strong)).unwrap();
+    assert!(h.cost_limits().argon2_m_cost >= 4 * 512 * 1024);
+    assert!(h.cost_limits().argon2_work >= 8 * 4 * 512 * 1024);
+}
+
+#[test]
+fn checkpw_with_a_nul_byte_is_false_not_an_error() {
+    let h = bcrypt::hash(b"abc", 4).unwrap();
+    assert!(!bcrypt::checkpw(b"ab\0c", &h).unwrap());
+    assert!(!bcrypt::checkpw(b"abc\0", &h).unwrap());
+    assert!(!verify(b"a\0bc", &h).unwrap());
+    // hashpw keeps refusing it, and a malformed hash is still an error.
+    assert!(bcrypt::hash(b"ab\0c", 4).is_err());
+    assert!(bcrypt::checkpw(b"ab\0c", "$2b$04$short").is_err());
+}

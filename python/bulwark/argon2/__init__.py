@@ -183,14 +183,18 @@ class PasswordHasher:
 
         The variant is read from the hash itself. As in argon2-cffi, a hash without an Argon2
         prefix raises InvalidHashError and one that is otherwise malformed (or asks for
-        parameters beyond the supported limits) raises VerificationError.
+        parameters beyond the supported limits, or beyond 4x this hasher's memory cost and 8x
+        its work, so a stored hash cannot make a login cost minutes) raises VerificationError.
         """
         text = _text(hash, self.encoding, "hash")
         if not text.startswith(("$argon2id$", "$argon2i$", "$argon2d$")):
             # As argon2-cffi: a hash whose variant cannot even be read is "invalid"...
             raise InvalidHashError("not an Argon2 hash: expected $argon2id$, $argon2i$ or $argon2d$")
         try:
-            ok = _native.argon2_verify(text, _secret(password, self.encoding))
+            # Hashes costlier than 4x this hasher's memory / 8x its work are refused unverified.
+            p = self._parameters
+            params = (p.time_cost, p.memory_cost, p.parallelism, p.hash_len, p.salt_len)
+            ok = _native.argon2_verify(text, _secret(password, self.encoding), params)
         except _InvalidInput as exc:
             # ...one that names a variant but cannot be used fails verification.
             raise VerificationError(str(exc)) from None
