@@ -2,9 +2,12 @@
 //! value (bearer credentials, JWT-shaped strings, Bulwark API keys) wherever they appear.
 //!
 //! Output keeps its structure (key order included) and marks what was removed with [`REDACTED`], never the length of
-//! the secret. Field names match case-insensitively and ignoring `-` and `_` (`API-Key`,
-//! `api_key` and `apikey` are one name); names containing `password`, `passwd`, `secret`, `token`,
-//! `apikey` or `privatekey` match too (`db_password`, `x-auth-token`).
+//! the secret. Field names match case-insensitively and ignoring `-`, `_`, `.` and spaces
+//! (`API-Key`, `api_key` and `apikey` are one name); names containing `password`, `passwd`,
+//! `passphrase`, `secret`, `token`, `apikey`, `privatekey` or `credential` match too
+//! (`db_password`, `x-auth-token`). In free text, `name=value`, `name: value`, `"name": "value"`
+//! (JSON, also escaped inside a JSON string) and `'name': 'value'` pairs with a sensitive name,
+//! and the password of a URL (`postgres://user:pass@host`), are redacted too.
 //!
 //! ```
 //! use bulwark::redact::Redactor;
@@ -28,6 +31,8 @@ pub const REDACTED: &str = "[REDACTED]";
 pub const DEFAULT_FIELDS: &[&str] = &[
     "password",
     "passwd",
+    "pwd",
+    "passphrase",
     "secret",
     "token",
     "access_token",
@@ -45,6 +50,8 @@ pub const DEFAULT_FIELDS: &[&str] = &[
     "proxy-authorization",
     "session",
     "sessionid",
+    "session_key",
+    "credentials",
     "csrf_token",
     "ssn",
 ];
@@ -53,10 +60,12 @@ pub const DEFAULT_FIELDS: &[&str] = &[
 const CONTAINS: &[&str] = &[
     "password",
     "passwd",
+    "passphrase",
     "secret",
     "token",
     "apikey",
     "privatekey",
+    "credential",
 ];
 
 /// Authorization schemes kept in front of [`REDACTED`] by [`Redactor::redact_header`] (the IANA
@@ -83,29 +92,64 @@ pub const AUTH_SCHEMES: &[&str] = &[
     "AWS4-HMAC-SHA256",
 ];
 
-/// Lower-cases a field name and drops `-` and `_`, so its variants compare equal.
+/// Lower-cases a field name and drops `-`, `_`, `.` and spaces, so its variants compare equal.
 #[must_use]
 pub fn normalize(name: &str) -> String {
     name.chars()
-        .filter(|c| *c != '-' && *c != '_')
+        .filter(|c| !matches!(c, '-' | '_' | '.' | ' '))
         .flat_map(char::to_lowercase)
         .collect()
 }
 
-/// The value patterns: bearer-style credentials, JWT-shaped strings, API-key candidates.
-fn value_patterns() -> Option<&'static (Regex, Regex, Regex)> {
-    static P: OnceLock<Option<(Regex, Regex, Regex)>> = OnceLock::new();
+/// The value patterns: bearer-style credentials, JWT-shaped strings, API-key candidates, URL
+/// passwords and `name: value` pairs (whose name decides).
+struct Patterns {
+    bearer: Regex,
+    jwt: Regex,
+    apikey: Regex,
+    url_password: Regex,
+    pair: Regex,
+}
+
+fn value_patterns() -> Option<&'static Patterns> {
+    static P: OnceLock<Option<Patterns>> = OnceLock::new();
     P.get_or_init(|| {
-        Some((
+        Some(Patterns {
             // Bearer / Basic / Token credentials, keeping the scheme.
-            Regex::new(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}").ok()?,
+            bearer: Regex::new(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}").ok()?,
             // JWT-shaped: three base64url segments, the first starting like a JSON header.
-            Regex::new(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*").ok()?,
+            jwt: Regex::new(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*").ok()?,
             // Bulwark API key candidates; the checksum decides.
-            Regex::new(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*_[0-9A-Za-z]{40}_[0-9A-Za-z]{6}\b").ok()?,
-        ))
+            apikey: Regex::new(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*_[0-9A-Za-z]{40}_[0-9A-Za-z]{6}\b")
+                .ok()?,
+            // scheme://user:password@host: the password goes, the user and host stay.
+            url_password: Regex::new(r"\b([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*):([^\s@/]+)@").ok()?,
+            // A name (escaped-quoted, quoted or bare), ':' or '=', and a value (an escaped
+            // string inside a JSON string, a JSON string, a single-quoted string or a bare
+            // token); the name decides whether the value is redacted.
+            pair: Regex::new(
+                r#"(?x)
+                (?P<k> \\"[^"\\]{1,64}\\" | "[^"\\]{1,64}" | '[^'\\]{1,64}' | [A-Za-z_][A-Za-z0-9_.\-]{0,63} )
+                (?P<sep> \s*[:=]\s* )
+                (?P<v> \\"(?:[^"\\]|\\[^"])*\\" | "(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*' | [^\s&;,"'}\]]+ )"#,
+            )
+            .ok()?,
+        })
     })
     .as_ref()
+}
+
+/// `[REDACTED]` quoted the way `value` was (escaped, double, single or bare).
+fn redacted_like(value: &str) -> String {
+    if value.starts_with("\\\"") {
+        format!("\\\"{REDACTED}\\\"")
+    } else if value.starts_with('"') {
+        format!("\"{REDACTED}\"")
+    } else if value.starts_with('\'') {
+        format!("'{REDACTED}'")
+    } else {
+        REDACTED.to_owned()
+    }
 }
 
 /// Redacts secrets by field name and by value, with the default field list plus any added.
@@ -144,14 +188,38 @@ impl Redactor {
     #[must_use]
     pub fn redact_text(&self, text: &str) -> String {
         // Fail closed: if the patterns were ever unusable, redact everything rather than nothing.
-        let Some((bearer, jwt, apikey)) = value_patterns() else {
+        let Some(p) = value_patterns() else {
             return REDACTED.to_owned();
         };
-        let out = bearer.replace_all(text, |c: &regex::Captures<'_>| {
+        let out = p.bearer.replace_all(text, |c: &regex::Captures<'_>| {
             format!("{} {REDACTED}", c.get(1).map_or("", |m| m.as_str()))
         });
-        let out = jwt.replace_all(&out, REDACTED);
-        apikey
+        let out = p.jwt.replace_all(&out, REDACTED);
+        let out = p.url_password.replace_all(&out, |c: &regex::Captures<'_>| {
+            format!("{}:{REDACTED}@", c.get(1).map_or("", |m| m.as_str()))
+        });
+        let quotes = |ch: char| matches!(ch, '"' | '\'' | '\\');
+        let out = p.pair.replace_all(&out, |c: &regex::Captures<'_>| {
+            let (k, sep, v) = (
+                c.name("k").map_or("", |m| m.as_str()),
+                c.name("sep").map_or("", |m| m.as_str()),
+                c.name("v").map_or("", |m| m.as_str()),
+            );
+            // Already redacted (a second pass, or a credential found above): leave it alone.
+            let done = c
+                .name("v")
+                .and_then(|m| out.get(m.start()..))
+                .is_some_and(|rest| rest.trim_start_matches(quotes).starts_with(REDACTED));
+            if self.is_sensitive(k.trim_matches(quotes)) && !done {
+                format!("{k}{sep}{}", redacted_like(v))
+            } else if v.len() > 2 && v.starts_with(['"', '\'']) {
+                // A quoted value may itself hold pairs (JSON inside a JSON string): look inside.
+                format!("{k}{sep}{}", self.redact_text(v))
+            } else {
+                c.get(0).map_or("", |m| m.as_str()).to_owned()
+            }
+        });
+        p.apikey
             .replace_all(&out, |c: &regex::Captures<'_>| {
                 let m = c.get(0).map_or("", |m| m.as_str());
                 if crate::apikey::is_well_formed(m) {
@@ -344,6 +412,51 @@ mod tests {
         }
         let e = r.redact_json_str("{\"password\": \"x\"").unwrap_err();
         assert!(e.message().contains("not valid JSON") && !e.message().contains('x'));
+    }
+
+    #[test]
+    fn key_value_secrets_inside_messages() {
+        let r = Redactor::default();
+        let table = [
+            (
+                r#"body {"user": "ann", "password": "hunter2"} rejected"#,
+                r#"body {"user": "ann", "password": "[REDACTED]"} rejected"#,
+            ),
+            (
+                "GET /cb?code=1&client_secret=s3cr3t&state=x",
+                "GET /cb?code=1&client_secret=[REDACTED]&state=x",
+            ),
+            (
+                "db at postgres://app:pa55w0rd@db.internal:5432/app",
+                "db at postgres://app:[REDACTED]@db.internal:5432/app",
+            ),
+            (
+                r#"{"data": "{\"Pass-Phrase\": \"open sesame\", \"n\": 1}"}"#,
+                r#"{"data": "{\"Pass-Phrase\": \"[REDACTED]\", \"n\": 1}"}"#,
+            ),
+            (
+                "kwargs {'PWD': 'x1', 'Private.Key': 'k', 'api-key': 'a', 'session': 's'}",
+                "kwargs {'PWD': '[REDACTED]', 'Private.Key': '[REDACTED]', 'api-key': '[REDACTED]', 'session': '[REDACTED]'}",
+            ),
+            (
+                "CREDENTIALS=abc Client_Secret: xyz user=ann",
+                "CREDENTIALS=[REDACTED] Client_Secret: [REDACTED] user=ann",
+            ),
+            ("user=ann ip=10.0.0.1 at 12:30", "user=ann ip=10.0.0.1 at 12:30"),
+        ];
+        for (input, want) in table {
+            let out = r.redact_text(input);
+            assert_eq!(out, want, "{input}");
+            assert_eq!(r.redact_text(&out), out, "not idempotent: {input}");
+        }
+        // A JSON string holding JSON, through the JSON path.
+        let out = r
+            .redact_json_str(r#"{"payload":"{\"password\":\"p\",\"ok\":1}"}"#)
+            .unwrap();
+        assert_eq!(
+            out,
+            r#"{"payload":"{\"password\":\"[REDACTED]\",\"ok\":1}"}"#
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ Removed values become ``"[REDACTED]"``, never a hint of their length.
 import datetime
 import json
 import logging
+import math
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from bulwark._native import Redactor
@@ -40,13 +41,62 @@ def _text(value: Union[str, bytes], what: str) -> str:
     raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
 
 
+# Deeper than this, a value is logged as _TOO_DEEP instead of its content (fail closed: whatever
+# was nested there, secrets included, is not written). Well inside core's JSON nesting limit.
+_MAX_LOG_DEPTH = 32
+_TOO_DEEP = "[TRUNCATED: nested too deep]"
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _clean_str(s: str) -> str:
+    """``s`` with lone surrogates (not UTF-8, refused by JSON parsers) written as ``\\udXXX``."""
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _str_of(value: Any) -> str:
+    try:
+        return _clean_str(str(value))
+    except Exception:  # a __str__ that raises must not stop the log line
+        return f"<unprintable {type(value).__name__}>"
+
+
+def _loggable(value: Any, depth: int = 0) -> Any:
+    """Any Python value as strict JSON data, without raising: NaN and infinities as strings,
+    lone surrogates escaped, keys as strings, other objects as ``str()``, nesting past
+    ``_MAX_LOG_DEPTH`` replaced by a marker (so its content, secrets included, is dropped)."""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return _NON_FINITE.get(value, value)
+    if isinstance(value, str):
+        return _clean_str(value)
+    if depth >= _MAX_LOG_DEPTH and isinstance(value, (Mapping, list, tuple, set, frozenset)):
+        return _TOO_DEEP
+    if isinstance(value, Mapping):
+        try:
+            items = list(value.items())
+        except Exception:
+            return _str_of(value)
+        return {(_clean_str(k) if isinstance(k, str) else _str_of(k)): _loggable(v, depth + 1) for k, v in items}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_loggable(v, depth + 1) for v in value]
+    return _str_of(value)
+
+
 def redact_json(value: Any, redactor: Optional[Redactor] = None) -> Any:
     """Redact JSON: text (str/bytes) in, compact JSON text out; a dict or list in, a redacted
-    copy out (values that are not JSON are turned into strings first)."""
+    copy out (never raises for such values: values that are not JSON are turned into strings,
+    NaN and infinities into ``"NaN"``/``"Infinity"``, and nesting past 32 levels into a marker)."""
     r = redactor or _default
     if isinstance(value, (str, bytes)):
         return r.json(_text(value, "JSON input"))
-    return json.loads(r.json(json.dumps(value, default=str)))
+    return json.loads(r.json(json.dumps(_loggable(value), allow_nan=False)))
 
 
 def redact_query(query: Union[str, bytes], redactor: Optional[Redactor] = None) -> str:
@@ -77,7 +127,11 @@ class RedactingFilter(logging.Filter):
         self.redactor = redactor or _default
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redactor.text(record.getMessage())
+        try:
+            message = record.getMessage()
+        except Exception:  # bad %-arguments: log the template alone, never the arguments
+            message = _str_of(record.msg)
+        record.msg = self.redactor.text(_clean_str(message))
         record.args = ()
         return True
 
@@ -95,9 +149,19 @@ class SecurityLogger:
         self.redactor = redactor or _default
 
     def _emit(self, level: int, event: dict) -> str:
+        """Writes one redacted JSON line and returns it. Total: whatever the fields hold (NaN,
+        lone surrogates, deep nesting, objects whose ``str()`` raises), a line is written and
+        nothing is raised, so logging can never change the answer a request gets."""
         event = {"timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(), **event}
-        line = self.redactor.json(json.dumps(event, default=str))
-        self.logger.log(level, line)
+        try:
+            line = self.redactor.json(json.dumps(_loggable(event), allow_nan=False))
+        except Exception as exc:  # pragma: no cover - _loggable leaves nothing to fail on
+            line = json.dumps({"timestamp": event["timestamp"], "event": _str_of(event.get("event")),
+                               "log_error": type(exc).__name__})
+        try:
+            self.logger.log(level, line)
+        except Exception:  # a broken handler must not turn a request into a 500
+            pass
         return line
 
     def log_auth_attempt(self, success: bool, user_id: Any, ip: Optional[str], **extra: Any) -> str:
