@@ -278,7 +278,12 @@ class JWTBearer:
             raise self._deny(request, 401, "auth_failed", "authentication required", CHALLENGE_INVALID,
                              reason="missing_token")
         try:
-            claims = self.verifier.verify(token)
+            # A JWKS fetch is blocking network I/O: it runs in a worker thread, never on the
+            # event loop (keys already cached are used at once).
+            key = self.verifier.cached_key_for(token)
+            if key is None:
+                key = await asyncio.to_thread(self.verifier.key_for, token)
+            claims = self.verifier.verify(token, key)
         except jwt.PyJWTError as exc:
             raise self._deny(request, 401, "auth_failed", "invalid or expired token", CHALLENGE_INVALID,
                              reason=denial_reason(exc)) from None
