@@ -80,9 +80,14 @@ demo: wheel lib
 	@echo "== examples/api_service (reference service on a loopback port, driven over HTTP)"
 	$(PY) examples/api_service/demo.py
 
-# The reference service for your own requests (data in build/api_service; alice is the admin).
-# Drive it from another terminal with: .venv/bin/python examples/api_service/demo.py --url http://127.0.0.1:8000
+# The reference service for your own requests (data in build/api_service). Sign-up never grants a
+# role: with BULWARK_ADMIN_PASSWORD set, the admin `alice` is created first (once). Drive it from
+# another terminal with the same password:
+#   BULWARK_ADMIN_PASSWORD=... .venv/bin/python examples/api_service/demo.py --url http://127.0.0.1:8000
 serve: wheel
+	if [ -n "$${BULWARK_ADMIN_PASSWORD:-}" ]; then \
+	  $(PY) examples/api_service/server.py --data-dir $(BUILD)/api_service --create-admin alice || true; \
+	else echo "no BULWARK_ADMIN_PASSWORD: no admin account is created"; fi
 	BULWARK_ADMIN_USERS=$${BULWARK_ADMIN_USERS:-alice} $(PY) examples/api_service/server.py \
 	  --host $${BULWARK_HOST:-127.0.0.1} --port $${BULWARK_PORT:-8000} --data-dir $(BUILD)/api_service
 

@@ -588,6 +588,34 @@ typedef struct {
 } bw_password_policy;
 
 /**
+ * The most a stored hash may ask a verification to spend (a hash above any limit is
+ * `BW_ERR_INVALID_INPUT` before any work). `bw_password_verify` uses the defaults; fill one with
+ * `bw_password_cost_limits_default` and change what you need for `bw_password_verify_within`.
+ */
+typedef struct {
+  /**
+   * Most Argon2 memory in KiB. Default 262144 (256 MiB, 4x the default parameters).
+   */
+  uint32_t argon2_m_cost;
+  /**
+   * Most Argon2 passes. Default 24.
+   */
+  uint32_t argon2_t_cost;
+  /**
+   * Most Argon2 work, passes x KiB. Default 1572864 (8x the default parameters).
+   */
+  uint64_t argon2_work;
+  /**
+   * Most Argon2 lanes. Default 16.
+   */
+  uint32_t argon2_parallelism;
+  /**
+   * Highest bcrypt cost. Default 14 (4x the default cost 12).
+   */
+  uint32_t bcrypt_cost;
+} bw_cost_limits;
+
+/**
  * Options of `bw_limiter_new`; zero-initialise (`= {0}`) for the defaults.
  */
 typedef struct {
@@ -983,7 +1011,7 @@ bw_result bw_jwt_verifier_options_default(bw_jwt_verifier_options *out_options);
 
 /**
  * Creates a verifier. Refused with `BW_ERR_INVALID_INPUT`: an empty or mixed (HS* with
- * public-key) allow-list, both or neither of `key` and `jwks`, unknown flags; with
+ * public-key) allow-list (whatever the key), both or neither of `key` and `jwks`, unknown flags; with
  * `BW_ERR_ALGORITHM_NOT_ALLOWED`: `none` or an unknown name in the list; with
  * `BW_ERR_INVALID_KEY`: an unusable key or JWK set, or a key no allowed algorithm uses.
  * `options` must not be NULL; `*out_verifier` is written on success only.
@@ -1264,8 +1292,9 @@ bw_result bw_bcrypt_hash(const uint8_t *password,
  * Checks `password` against a stored hash of any supported scheme (`$argon2id$`, `$argon2i$`,
  * `$argon2d$`, `$2a$`, `$2b$`, `$2y$`), in constant time.
  *
- * A wrong password is `BW_OK` with `*out_valid = false`. A malformed or unknown hash is
- * `BW_ERR_INVALID_INPUT` (`bw_last_error_message` says what is wrong); `hash` that is not UTF-8
+ * A wrong password is `BW_OK` with `*out_valid = false`. A malformed or unknown hash, or one
+ * costlier than the default `bw_cost_limits`, is `BW_ERR_INVALID_INPUT`
+ * (`bw_last_error_message` says what is wrong); `hash` that is not UTF-8
  * is `BW_ERR_INVALID_UTF8`. `out_valid` must not be NULL. Thread-safe.
  */
 bw_result bw_password_verify(const uint8_t *password,
@@ -1273,6 +1302,22 @@ bw_result bw_password_verify(const uint8_t *password,
                              const char *hash,
                              size_t hash_len,
                              bool *out_valid);
+
+/**
+ * Writes the default cost limits (core's `CostLimits::DEFAULT`) into `*out_limits`.
+ */
+bw_result bw_password_cost_limits_default(bw_cost_limits *out_limits);
+
+/**
+ * As `bw_password_verify`, refusing with `BW_ERR_INVALID_INPUT` a hash that asks for more than
+ * `*limits` (NULL: the defaults, as `bw_password_verify`). Thread-safe.
+ */
+bw_result bw_password_verify_within(const uint8_t *password,
+                                    size_t password_len,
+                                    const char *hash,
+                                    size_t hash_len,
+                                    const bw_cost_limits *limits,
+                                    bool *out_valid);
 
 /**
  * Sets `*out_needs_rehash` when a stored hash falls short of the preferred scheme: bcrypt or
@@ -1366,6 +1411,18 @@ bw_result bw_limiter_test(const bw_limiter *limiter,
  * Forgets the counts of `key`. Thread-safe.
  */
 bw_result bw_limiter_reset(const bw_limiter *limiter, const char *key, size_t key_len);
+
+/**
+ * Gives back `cost` units that an earlier `bw_limiter_hit` of `key` counted: reserve with a
+ * hit before the work, refund when it turns out not to count (a login that succeeded, under a
+ * limit on failures), so concurrent requests can never all pass one remaining unit. Gives back
+ * at most what the current window still counts. `BW_ERR_BACKEND` when Redis fails (unless the
+ * limiter falls back locally). Thread-safe.
+ */
+bw_result bw_limiter_refund(const bw_limiter *limiter,
+                            const char *key,
+                            size_t key_len,
+                            uint64_t cost);
 
 /**
  * Writes the response headers for a decision of this limiter as `Name: value\r\n` lines

@@ -7,7 +7,7 @@ secrets at rest) are created on first start in ``<data_dir>/secrets.json`` (mode
 Routes (JSON in and out):
   GET    /health                      liveness, never limited
   GET    /api/status                  public, limited by the default limits
-  POST   /auth/register               {username, password}: password policy, Argon2id
+  POST   /auth/register               {username, password}: password policy, Argon2id; role "user"
   POST   /auth/login                  {username, password, otp?}: tokens; per-IP and per-account limits
   POST   /auth/refresh                {refresh_token}: rotated pair; a reused token revokes the family
   POST   /auth/logout                 {refresh_token}: revokes it
@@ -18,6 +18,12 @@ Routes (JSON in and out):
   GET    /api-keys                    (bearer) ids and names, never keys
   DELETE /api-keys/<key_id>           (bearer) revoke
   GET    /admin/users                 (bearer, role admin)
+
+User names are normalised once (NFKC, case-folded, then ASCII letters, digits, '.', '_', '-'
+only), stored in that form and unique in it, so ``ALICE`` and a full-width ``ａｌｉｃｅ`` are the
+same account as ``alice`` and look-alikes in other scripts are refused. Sign-up never grants a
+role: admins are created by the operator (``server.py --create-admin NAME``), and the names in
+``admin_users`` are reserved for that, so nobody can register them first.
 """
 
 from __future__ import annotations
@@ -25,14 +31,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, jsonify, request
-from werkzeug.exceptions import Conflict, NotFound
+from werkzeug.exceptions import Conflict, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from bulwark import apikey, jwt, otp, password, token_hex, token_urlsafe
 from bulwark.aead import Keyring
@@ -43,6 +51,7 @@ from bulwark.flask import (
     JWTAuth,
     Limiter,
     SecurityHeaders,
+    json_body,
     log_login,
     require_auth,
 )
@@ -118,19 +127,65 @@ def _text_field(data: Mapping[str, Any], name: str, max_len: int = 1024, require
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    data = json_body()
     if not isinstance(data, dict):
         raise InvalidRequestBody("the body must be a JSON object (Content-Type: application/json)", fields={})
     return data
 
 
+PASSWORD_POLICY = password.Policy(min_len=10)
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}", re.ASCII)
+
+
+def normalize_username(raw: str) -> str:
+    """The one form a user name is stored, looked up, limited and reserved in: NFKC, case-folded
+    (NFKC again, since folding can undo it), then ASCII ``[a-z0-9._-]``, 1 to 64 characters,
+    starting with a letter or digit. Anything else (look-alikes from other scripts, controls,
+    spaces) raises ``InvalidRequestBody``."""
+    name = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", raw).casefold())
+    if not _USERNAME.fullmatch(name):
+        raise InvalidRequestBody("request validation failed", fields={
+            "username": ["1 to 64 characters: letters a-z, digits, '.', '_' and '-', starting with a letter or digit"]})
+    return name
+
+
 def _account_key() -> str:
-    """Per-account login limit key: the submitted user name (folded), else the client address."""
-    data = request.get_json(silent=True)
+    """Per-account login limit key: the submitted user name (normalised), else the client address."""
+    data = json_body()
     name = data.get("username") if isinstance(data, dict) else None
     if isinstance(name, str) and 0 < len(name) <= 64:
-        return "account:" + name.casefold()
+        try:
+            return "account:" + normalize_username(name)
+        except InvalidRequestBody:
+            pass
     return "ip:" + get_remote_address()
+
+
+def _open_db(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(SCHEMA)
+
+
+def create_admin(data_dir: str | os.PathLike[str], username: str, secret: str) -> int:
+    """Creates an admin account (the operator's step; sign-up never grants a role) and returns its
+    id. The password must pass the service's policy; an existing name is refused, never promoted."""
+    data = Path(data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    name = normalize_username(username)
+    violations = PASSWORD_POLICY.check(secret)
+    if violations:
+        raise ValueError("password rejected by policy: " + "; ".join(v.message for v in violations))
+    db_path = data / "users.sqlite3"
+    _open_db(db_path)
+    with sqlite3.connect(db_path) as db:
+        try:
+            cur = db.execute("INSERT INTO users (username, password_hash, role, created) VALUES (?, ?, 'admin', ?)",
+                             (name, password.hash(secret), time.time()))
+        except sqlite3.IntegrityError:
+            raise ValueError(f"user {name!r} exists already; it is not promoted") from None
+        assert cur.lastrowid is not None
+        return cur.lastrowid
 
 
 def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None,
@@ -142,9 +197,7 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
     data.mkdir(parents=True, exist_ok=True)
     secrets = load_secrets(data)
     db_path = data / "users.sqlite3"
-    with sqlite3.connect(db_path) as db:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(SCHEMA)
+    _open_db(db_path)
 
     app = Flask("bulwark_reference_service")
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
@@ -169,10 +222,10 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
          headers=["Authorization", "Content-Type", "X-API-Key"], security_logger=audit)
     hasher = apikey.KeyHasher(secrets["api_key_pepper"].encode())
     keyring = Keyring.from_json(secrets["totp_keyring"])
-    admins = {a.casefold() for a in admin_users}
+    # Reserved for the operator's --create-admin: sign-up can neither take these names nor any role.
+    reserved = {normalize_username(a) for a in admin_users}
     # Unknown users are checked against this hash so that a miss costs what a hit costs.
     dummy_hash = password.hash(token_hex(16))
-    policy = password.Policy(min_len=10)
 
     def db() -> sqlite3.Connection:
         if "db" not in g:
@@ -241,17 +294,17 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
     @app.post("/auth/register")
     def register() -> Any:
         body = _body()
-        username = _text_field(body, "username", 64)
+        raw_name = _text_field(body, "username", 64)
         secret = _text_field(body, "password", 1024)
-        assert username is not None and secret is not None
-        if not all(c.isalnum() or c in "._-" for c in username):
-            raise InvalidRequestBody("request validation failed",
-                                     fields={"username": ["letters, digits, '.', '_' and '-' only"]})
-        violations = policy.check(secret)
+        assert raw_name is not None and secret is not None
+        username = normalize_username(raw_name)
+        violations = PASSWORD_POLICY.check(secret)
         if violations:
             raise InvalidRequestBody("password rejected by policy",
                                      fields={"password": [v.message for v in violations]})
-        role = "admin" if username.casefold() in admins else "user"
+        role = "user"
+        if username in reserved:
+            raise Conflict("username taken")
         try:
             cur = db().execute("INSERT INTO users (username, password_hash, role, created) VALUES (?, ?, ?, ?)",
                                (username, password.hash(secret), role, time.time()))
@@ -266,10 +319,11 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
                    deduct_when=lambda response: response.status_code == 401)
     def login() -> Any:
         body = _body()
-        username = _text_field(body, "username", 64)
+        raw_name = _text_field(body, "username", 64)
         secret = _text_field(body, "password", 1024)
         code = _text_field(body, "otp", 16, required=False)
-        assert username is not None and secret is not None
+        assert raw_name is not None and secret is not None
+        username = normalize_username(raw_name)
         row = db().execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
         ok, upgraded = password.verify_and_update(secret, row["password_hash"] if row else dummy_hash)
         if row is None or not ok:
@@ -412,6 +466,8 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
 
     @app.errorhandler(Conflict)
     @app.errorhandler(NotFound)
+    @app.errorhandler(MethodNotAllowed)
+    @app.errorhandler(RequestEntityTooLarge)
     def json_error(exc: Any) -> Any:
         return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
 

@@ -2,7 +2,8 @@
 
 ``python examples/api_service/demo.py`` starts the service on a free loopback port with a fresh
 data folder, runs the scenario and stops it. ``--url http://127.0.0.1:8000`` drives a service
-that is already running (``make serve``); then start it with ``BULWARK_ADMIN_USERS=alice``.
+that is already running (``make serve``); give it the admin's password the service was set up with
+(``BULWARK_ADMIN_PASSWORD``: ``make serve`` creates the admin ``alice`` with it).
 Every step checks the answer; the first unexpected one stops the demo with an error.
 """
 
@@ -63,11 +64,16 @@ def expect(reply: Reply, status: int, what: str) -> Reply:
     return reply
 
 
-def run_scenario(base: str, say: Callable[[str], None] = print, hammer_limit: int = 5) -> dict[str, Any]:
+def run_scenario(base: str, say: Callable[[str], None] = print, hammer_limit: int = 5,
+                 admin_password: str | None = None) -> dict[str, Any]:
     """The whole walk-through against ``base``; returns what a test may want to look at further.
-    The service must treat the user name ``alice`` as an admin (``BULWARK_ADMIN_USERS=alice``)."""
+    The service must have the admin ``alice`` (created with ``server.py --create-admin alice``)
+    whose password is ``admin_password`` (default: ``BULWARK_ADMIN_PASSWORD``)."""
+    admin_password = admin_password or os.environ.get("BULWARK_ADMIN_PASSWORD")
+    if not admin_password:
+        raise SystemExit("set BULWARK_ADMIN_PASSWORD to the password of the service's admin 'alice'")
     run = token_hex(3)  # user names unique per run, so the scenario can be repeated on one service
-    alice, bob = f"alice", f"bob-{run}"
+    alice, bob = "alice", f"bob-{run}"
     strong = "correct horse battery staple " + run
 
     say("1. health and security headers")
@@ -76,20 +82,19 @@ def run_scenario(base: str, say: Callable[[str], None] = print, hammer_limit: in
         say(f"   {name}: {r.headers.get(name)}")
         assert r.headers.get(name), name
 
-    say("2. register: a weak password is refused by the policy, strong ones pass")
+    say("2. register: a weak password is refused by the policy, strong ones pass; no name buys a role")
     r = expect(call(base, "POST", "/auth/register", {"username": bob, "password": "password123"}), 400, "weak")
     say(f"   400 {r.json['fields']['password']}")
-    r = call(base, "POST", "/auth/register", {"username": alice, "password": strong})
-    if r.status == 409:  # a service that already ran the demo
-        say("   alice exists already (409)")
-    else:
-        expect(r, 201, "register alice")
-        say(f"   201 {r.json}")
-        assert r.json["role"] == "admin", "start the service with BULWARK_ADMIN_USERS=alice"
+    for variant in (alice, "ALICE", "\uff41lice"):  # the admin's name, in capitals, full-width
+        expect(call(base, "POST", "/auth/register", {"username": variant, "password": strong}), 409, "admin's name")
+    say("   409 for 'alice', 'ALICE' and a full-width 'ａlice': the admin's name is taken in every spelling")
+    r = expect(call(base, "POST", "/auth/register", {"username": "\u0430lice", "password": strong}), 400, "look-alike")
+    say("   400 for a Cyrillic look-alike of 'alice'")
     r = expect(call(base, "POST", "/auth/register", {"username": bob, "password": strong}), 201, "register bob")
     say(f"   201 {r.json}")
-    expect(call(base, "POST", "/auth/register", {"username": bob, "password": strong}), 409, "duplicate")
-    say("   409 for the same name again")
+    assert r.json["role"] == "user", r.json
+    expect(call(base, "POST", "/auth/register", {"username": bob.upper(), "password": strong}), 409, "duplicate")
+    say("   409 for the same name again, in capitals")
 
     say("3. login: wrong password 401, right one gives tokens")
     r = expect(call(base, "POST", "/auth/login", {"username": bob, "password": "not it at all"}), 401, "bad login")
@@ -112,7 +117,8 @@ def run_scenario(base: str, say: Callable[[str], None] = print, hammer_limit: in
     say("5. roles: bob is refused the admin route, alice is let in")
     r = expect(call(base, "GET", "/admin/users", headers=bearer(tokens["access_token"])), 403, "bob admin")
     say(f"   403 {r.json}")
-    ra = expect(call(base, "POST", "/auth/login", {"username": alice, "password": strong}), 200, "alice login")
+    ra = expect(call(base, "POST", "/auth/login", {"username": alice, "password": admin_password}), 200,
+               "alice login")
     r = expect(call(base, "GET", "/admin/users", headers=bearer(ra.json["access_token"])), 200, "admin")
     say(f"   200 {len(r.json['users'])} users listed for alice")
 
@@ -180,13 +186,19 @@ def run_scenario(base: str, say: Callable[[str], None] = print, hammer_limit: in
 
 @contextmanager
 def service(data_dir: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """Start ``server.py`` on a free loopback port; yields its base URL, stops it afterwards."""
+    """Start ``server.py`` on a free loopback port; yields its base URL, stops it afterwards.
+    The admin ``alice`` is created first (``--create-admin``) with ``BULWARK_ADMIN_PASSWORD``, or
+    with a fresh random password that is put into this process's environment for the scenario."""
+    os.environ.setdefault("BULWARK_ADMIN_PASSWORD", "admin " + token_hex(12))
     # A fresh key prefix per service (unless the caller shares one): with BULWARK_REDIS_URL set,
     # counts left in Redis by an earlier run must not decide this one.
     full_env = {**os.environ, "BULWARK_ADMIN_USERS": "alice",
                 "BULWARK_RATELIMIT_PREFIX": f"demo:{token_hex(6)}:", **(env or {})}
-    proc = subprocess.Popen([sys.executable, str(HERE / "server.py"), "--port", "0", "--data-dir", data_dir, "--quiet"],
-                            stdout=subprocess.PIPE, env=full_env, text=True)
+    server = [sys.executable, str(HERE / "server.py"), "--data-dir", data_dir]
+    created = subprocess.run([*server, "--create-admin", "alice"], env=full_env, capture_output=True, text=True)
+    if created.returncode != 0 and "exists already" not in created.stderr:
+        raise RuntimeError(f"--create-admin failed: {created.stderr.strip()}")
+    proc = subprocess.Popen([*server, "--port", "0", "--quiet"], stdout=subprocess.PIPE, env=full_env, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

@@ -2,6 +2,10 @@
 [--data-dir D]``. Prints ``listening on http://H:P`` once it accepts connections (``--port 0``
 picks a free port), and stops cleanly on SIGTERM or Ctrl-C.
 
+``--create-admin NAME`` creates an admin account in the data folder and exits (the only way to an
+admin role: sign-up never grants one). The password comes from ``BULWARK_ADMIN_PASSWORD``, else
+from standard input (asked for without echo on a terminal).
+
 Werkzeug's threaded server is enough for a demo and for loopback tests; in production put the
 app (``app.app_from_env``) behind gunicorn or another WSGI server and a TLS-terminating proxy.
 """
@@ -9,6 +13,7 @@ app (``app.app_from_env``) behind gunicorn or another WSGI server and a TLS-term
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import signal
@@ -20,7 +25,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from app import app_from_env  # noqa: E402
+from app import app_from_env, create_admin  # noqa: E402
 
 
 def main() -> None:
@@ -29,7 +34,18 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("BULWARK_PORT", "8000")))
     parser.add_argument("--data-dir", default=os.environ.get("BULWARK_DATA_DIR", "build/api_service"))
     parser.add_argument("--quiet", action="store_true", help="no access log lines")
+    parser.add_argument("--create-admin", metavar="NAME", help="create an admin account and exit")
     args = parser.parse_args()
+    if args.create_admin:
+        secret = os.environ.get("BULWARK_ADMIN_PASSWORD")
+        if not secret:
+            secret = getpass.getpass("admin password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+        try:
+            user_id = create_admin(args.data_dir, args.create_admin, secret)
+        except ValueError as exc:
+            sys.exit(f"--create-admin: {exc}")
+        print(f"admin {args.create_admin!r} created (id {user_id})")
+        return
     if args.quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 

@@ -23,6 +23,7 @@ __all__ = [
     "jwt_decode_complete",
     "jwt_encode",
     "jwt_generate_key_pair",
+    "jwt_check_verifier",
     "jwt_get_unverified_header",
     "CORSPolicy",
     "KeyHasher",
@@ -40,6 +41,7 @@ __all__ = [
     "argon2_parse",
     "argon2_verify",
     "bcrypt_checkpw",
+    "password_default_cost_limits",
     "bcrypt_gensalt",
     "bcrypt_hashpw",
     "password_calibrate",
@@ -80,7 +82,7 @@ def bcrypt_gensalt(rounds: int = 12, prefix: Optional[bytes] = None) -> bytes:
 def bcrypt_hashpw(password: bytes, salt: bytes) -> bytes:
     """bcrypt.hashpw: hash with the salt's prefix, cost and salt."""
 
-def bcrypt_checkpw(password: bytes, hashed_password: bytes) -> bool:
+def bcrypt_checkpw(password: bytes, hashed_password: bytes, max_cost: Optional[int] = None) -> bool:
     """bcrypt.checkpw: constant-time check of password against a bcrypt hash."""
 
 def argon2_check_params(time_cost: int, memory_cost: int, parallelism: int, hash_len: int, salt_len: int) -> None:
@@ -98,7 +100,7 @@ def argon2_hash(
 ) -> str:
     """Argon2 PHC string of password; a fresh salt unless one is given."""
 
-def argon2_verify(hash: str, password: bytes) -> bool:
+def argon2_verify(hash: str, password: bytes, params: Optional[Tuple[int, int, int, int, int]] = None) -> bool:
     """Whether password matches an Argon2 PHC string of any variant."""
 
 def argon2_parse(hash: str) -> Tuple[str, int, int, int, int, int, int]:
@@ -107,14 +109,19 @@ def argon2_parse(hash: str) -> Tuple[str, int, int, int, int, int, int]:
 def password_hash(password: bytes) -> str:
     """Hash with the preferred scheme (Argon2id)."""
 
-def password_verify(password: bytes, hash: str) -> bool:
+def password_verify(password: bytes, hash: str, limits: Optional[Tuple[int, int, int, int, int]] = None) -> bool:
     """Verify against a hash of any supported scheme."""
 
 def password_needs_rehash(hash: str) -> bool:
     """Whether a hash falls short of the preferred scheme and parameters."""
 
-def password_verify_and_update(password: bytes, hash: str) -> Tuple[bool, Optional[str]]:
+def password_verify_and_update(
+    password: bytes, hash: str, limits: Optional[Tuple[int, int, int, int, int]] = None
+) -> Tuple[bool, Optional[str]]:
     """(valid, new hash or None)."""
+
+def password_default_cost_limits() -> Tuple[int, int, int, int, int]:
+    """The default cost limits (argon2 m, t, work, p; bcrypt cost)."""
 
 def password_identify(hash: str) -> str:
     """The scheme of a stored hash."""
@@ -362,6 +369,9 @@ def jwt_get_unverified_header(jwt: Any) -> Any:
 def jwt_generate_key_pair(algorithm: str) -> Tuple[str, str]:
     """(private_pem, public_pem) of a new key pair."""
 
+def jwt_check_verifier(algorithms: List[str], key: Any = None) -> None:
+    """Checks a verifier's allow-list (and key, when given) with core's rules."""
+
 def ratelimit_parse(rates: str) -> List[Tuple[int, int]]:
     """[(limit, period_us), ...] of a rate string."""
 
@@ -386,6 +396,8 @@ class NativeLimiter:
         self, key: str, rates: List[Tuple[int, int]], cost: int
     ) -> Tuple[bool, int, int, int, int, int, Optional[str]]:
         """As hit, without counting."""
+    def refund(self, key: str, rates: List[Tuple[int, int]], cost: int) -> None:
+        """Gives back cost units an earlier hit of key counted."""
     def reset(self, key: str, rates: List[Tuple[int, int]]) -> None:
         """Forgets key under rates."""
     @property

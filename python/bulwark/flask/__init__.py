@@ -46,7 +46,8 @@ from bulwark._web import (
     retry_after_seconds,
 )
 from bulwark.headers import CORSPolicy, security_headers
-from bulwark.ratelimit import Decision, RateLimiter
+from bulwark.exceptions import BackendError
+from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem
 from bulwark.redact import SecurityLogger
 
 from .util import get_remote_address
@@ -64,6 +65,7 @@ __all__ = [
     "SecurityHeaders",
     "current_claims",
     "get_remote_address",
+    "json_body",
     "log_login",
     "require_auth",
     "validate_input",
@@ -590,11 +592,17 @@ class Limiter:
             return None
         endpoint = request.endpoint or ""
         decisions: list[Decision] = []
-        deferred: list[_Limit] = []
+        # Limits with deduct_when reserve their unit now and give it back after the view when the
+        # response does not count: testing first and counting afterwards would let concurrent
+        # requests all pass the last unit (12 parallel wrong passwords against "5 per minute").
+        deferred: list[tuple[_Limit, str, list[RateLimitItem], int]] = []
+        g._bulwark_rate_deferred = deferred
+        assert self.limiter is not None, "Limiter.init_app(app) was not called"
         for lim in self._limits_for_request():
-            decision = self._hit(lim, endpoint, test=lim.deduct_when is not None)
-            if lim.deduct_when is not None:
-                deferred.append(lim)
+            key, items, cost = lim.key(endpoint), lim.rates.items(), lim.hit_cost()
+            decision = self.limiter.hit(key, *items, cost=cost)
+            if lim.deduct_when is not None and decision.allowed and decision.backend_error is None:
+                deferred.append((lim, key, items, cost))
             decisions.append(decision)
             if decision.backend_error is not None and not decision.allowed and self._policy == "deny":
                 _log.error("rate-limit store unreachable: %s", decision.backend_error)
@@ -607,16 +615,19 @@ class Limiter:
                 if isinstance(custom, Response):
                     return custom
                 raise RateLimitExceeded(decision, lim._message(), decision.headers() if self.headers_enabled else None)
-        g._bulwark_rate_deferred = deferred
         g._bulwark_rate_decision = most_restrictive(decisions)
         return None
 
     def _after_request(self, response: Response) -> Response:
         if not self.enabled:
             return response
-        for lim in g.get("_bulwark_rate_deferred", ()):
-            if lim.deduct_when is not None and lim.deduct_when(response):
-                self._hit(lim, request.endpoint or "")
+        for lim, key, items, cost in g.pop("_bulwark_rate_deferred", ()):
+            assert lim.deduct_when is not None and self.limiter is not None
+            if not lim.deduct_when(response):
+                try:
+                    self.limiter.refund(key, *items, cost=cost)
+                except BackendError as exc:  # the unit stays counted (fail closed); say why
+                    _log.error("rate-limit refund failed: %s", exc)
         decision: Decision | None = g.get("_bulwark_rate_decision")
         if self.headers_enabled and decision is not None:
             _add_missing(response, decision.headers().items())
@@ -756,6 +767,16 @@ def _validator(schema: Any) -> Callable[[Any], Any]:
     raise TypeError(f"validate_input needs a pydantic model class or a marshmallow schema, not {schema!r}")
 
 
+def json_body() -> Any:
+    """The request's JSON body, or None when it is missing or cannot be parsed, whatever its
+    shape: werkzeug's ``get_json(silent=True)`` catches ``ValueError`` but not the
+    ``RecursionError`` of a body nested about 1,000 levels deep, which would be a 500."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def validate_input(schema: Any, *, location: str = "json", arg: str | None = None) -> Callable[[F], F]:
     """Decorator: validate the JSON body (``location="json"``), the query string (``"args"``) or
     a form (``"form"``) with a pydantic model or a marshmallow schema; 400 with the field errors
@@ -768,7 +789,7 @@ def validate_input(schema: Any, *, location: str = "json", arg: str | None = Non
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if location == "json":
-                data = request.get_json(silent=True)
+                data = json_body()
                 if data is None:
                     raise InvalidRequestBody("the body must be a JSON document (Content-Type: application/json)",
                                              fields={})
