@@ -4,7 +4,8 @@
 #   make demo    build everything, run examples/quickstart.c and examples/quickstart.py, then
 #                start the reference API service (examples/api_service) and drive a full scenario
 #   make serve   start the reference API service on http://127.0.0.1:8000 and leave it running
-#   make test    fmt, clippy, Rust tests (dependency guard included), header freshness, C tests
+#   make test    fmt, clippy, Rust tests (dependency guard included), cargo-deny (offline RustSec
+#                snapshot, licences, duplicates, bans) and the SBOMs, header freshness, C tests
 #                under ASan/UBSan and under valgrind, pytest, stubtest — with a throw-away
 #                redis-server on loopback
 #   make bench   criterion benches + bench/compare.py side by side with the peer libraries;
@@ -12,8 +13,9 @@
 #   make fuzz    every cargo-fuzz target for FUZZ_SECONDS each (default 60; FUZZ_TARGETS, FUZZ_JOBS)
 #                from fuzz/corpus; installs cargo-fuzz, uses RUSTC_BOOTSTRAP=1 (see FUZZING.md)
 #   make header  regenerate include/bulwark.h from ffi/ (commit the result)
-#   make lib     build dist/{lib,include} and dist/lib/pkgconfig/bulwark.pc
-#   make wheel   build the abi3 wheel and install it into .venv
+#   make lib     build dist/{lib,include}, dist/lib/pkgconfig/bulwark.pc and the C library's
+#                CycloneDX SBOM (dist/bulwark-VERSION.cdx.json)
+#   make wheel   build the abi3 wheel (and its SBOM in target/wheels) and install it into .venv
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -37,7 +39,7 @@ SANITIZE := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: help demo serve test check check-rust check-header check-c check-valgrind check-python bench fuzz header lib wheel venv clean
+.PHONY: help demo serve test check check-rust check-supply-chain check-header check-c check-valgrind check-python bench fuzz header lib wheel venv clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -51,10 +53,24 @@ $(VENV)/.stamp: python/requirements-dev.txt
 
 venv: $(VENV)/.stamp
 
+# CycloneDX SBOM of one crate's dependency graph (the crates compiled into what it builds):
+# $(call sbom,CRATE_DIR,OUTPUT). cargo-cyclonedx (pinned) is installed on first use.
+CYCLONEDX_VERSION := 0.5.9
+define sbom
+	cargo cyclonedx --version 2>/dev/null | grep -q " $(CYCLONEDX_VERSION)$$" || \
+	  $(CARGO) install --quiet --locked --version $(CYCLONEDX_VERSION) cargo-cyclonedx
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) \
+	  $(CARGO) cyclonedx -q --manifest-path $(1)/Cargo.toml -f json --spec-version 1.5 --override-filename sbom.cdx
+	mv $(1)/sbom.cdx.json $(2)
+	rm -f core/sbom.cdx.json ffi/sbom.cdx.json python/sbom.cdx.json
+endef
+
 wheel: venv
 	rm -rf target/wheels
 	$(VENV)/bin/maturin build --release --locked -m python/Cargo.toml -i $(PY) -o target/wheels
 	$(PY) -m pip install --quiet --force-reinstall --no-deps target/wheels/bulwark-*.whl
+	$(call sbom,python,target/wheels/bulwark-$(VERSION).cdx.json)
+	@echo "SBOM of the wheel: target/wheels/bulwark-$(VERSION).cdx.json"
 
 lib:
 	$(CARGO) build --release --locked -p bulwark-ffi
@@ -64,6 +80,8 @@ lib:
 	cp include/bulwark.h $(DIST)/include/bulwark.h
 	sed -e 's|@PREFIX@|$(DIST)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|' ffi/bulwark.pc.in > $(DIST)/lib/pkgconfig/bulwark.pc
+	$(call sbom,ffi,$(DIST)/bulwark-$(VERSION).cdx.json)
+	@echo "SBOM of the C library: $(DIST)/bulwark-$(VERSION).cdx.json"
 	@echo "C library in $(DIST); use: PKG_CONFIG_PATH=$(DIST)/lib/pkgconfig pkg-config --cflags --libs bulwark"
 
 header:
@@ -95,8 +113,14 @@ serve: wheel
 test: wheel lib
 	tests/with-redis.sh $(MAKE) --no-print-directory check
 
-check: check-rust check-header check-c check-valgrind check-python
+check: check-rust check-supply-chain check-header check-c check-valgrind check-python
 	@echo "make test: all checks passed"
+
+# cargo-deny over the shipped crate graph against the offline RustSec snapshot, licences,
+# duplicate crates, banned crypto backends and sources; the SBOMs make wheel / make lib wrote.
+check-supply-chain:
+	tests/supply-chain.sh
+	$(PY) tests/check_sbom.py target/wheels/bulwark-$(VERSION).cdx.json $(DIST)/bulwark-$(VERSION).cdx.json
 
 check-rust:
 	$(CARGO) fmt --all --check
