@@ -1,16 +1,8 @@
 -- Bulwark rate limiting: give back ARGV[2] units of an earlier counted hit (see `refund` in
 -- mod.rs, which this mirrors), atomically. KEYS[i]: the state of rate i. ARGV: strategy, cost,
 -- then limit_i, period_i (microseconds) for each rate. A key listed twice is refunded once.
-local t = redis.call('TIME')
-local clock = tonumber(t[1]) * 1000000 + tonumber(t[2])
+-- (clock, fmt, expire_at and entry come from redis_common.lua, sent in front of this script.)
 local strategy, cost = ARGV[1], tonumber(ARGV[2])
-local function fmt(x) return string.format('%.0f', x) end
-local function expire_at(key, at_us) redis.call('PEXPIREAT', key, fmt(math.ceil(at_us / 1000) + 1)) end
-local function entry(e)
-  if not e then return nil end
-  local ts, c, cum = string.match(e, '^(%d+):(%d+):(%d+)$')
-  return tonumber(ts), tonumber(c), tonumber(cum)
-end
 
 local done = {}
 for i = 1, #KEYS do

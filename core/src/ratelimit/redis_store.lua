@@ -7,11 +7,8 @@
 -- reset, retry}; retry -1 means "never" (cost > limit). Mirrors `step` in mod.rs, including its
 -- rule for a server clock that stepped back: per key, time never reads earlier than the latest
 -- time the key recorded.
-local t = redis.call('TIME')
-local clock = tonumber(t[1]) * 1000000 + tonumber(t[2])
+-- (clock, fmt, expire_at and entry come from redis_common.lua, sent in front of this script.)
 local strategy, cost, peek = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
-local function fmt(x) return string.format('%.0f', x) end
-local function expire_at(key, at_us) redis.call('PEXPIREAT', key, fmt(math.ceil(at_us / 1000) + 1)) end
 
 local out, writes, all = {1}, {}, true
 for i = 1, #KEYS do
@@ -75,11 +72,6 @@ for i = 1, #KEYS do
     -- running total of the costs pushed, so the window's total is O(1):
     -- cum(newest) - (cum(oldest) - cost(oldest)). Expired entries are popped from the head
     -- (each once); only a denial searches the log, by bisection, for when enough frees up.
-    local function entry(e)
-      if not e then return nil end
-      local ts, c, cum = string.match(e, '^(%d+):(%d+):(%d+)$')
-      return tonumber(ts), tonumber(c), tonumber(cum)
-    end
     local used, base, last_ts, last_cum, n = 0, 0, nil, 0, 0
     local newest = entry(redis.call('LINDEX', key, -1))
     if newest and newest > now then now = newest end

@@ -112,8 +112,14 @@ impl RedisStore {
         Ok(Self {
             pool: RedisPool::open(url, timeout)?,
             prefix: prefix.to_owned(),
-            script: redis::Script::new(include_str!("redis_store.lua")),
-            refund_script: redis::Script::new(include_str!("redis_refund.lua")),
+            script: redis::Script::new(concat!(
+                include_str!("redis_common.lua"),
+                include_str!("redis_store.lua")
+            )),
+            refund_script: redis::Script::new(concat!(
+                include_str!("redis_common.lua"),
+                include_str!("redis_refund.lua")
+            )),
         })
     }
 
