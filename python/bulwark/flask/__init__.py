@@ -601,7 +601,7 @@ class Limiter:
         for lim in self._limits_for_request():
             key, items, cost = lim.key(endpoint), lim.rates.items(), lim.hit_cost()
             decision = self.limiter.hit(key, *items, cost=cost)
-            if lim.deduct_when is not None and decision.allowed and decision.backend_error is None:
+            if lim.deduct_when is not None and decision.allowed:
                 deferred.append((lim, key, items, cost))
             decisions.append(decision)
             if decision.backend_error is not None and not decision.allowed and self._policy == "deny":
