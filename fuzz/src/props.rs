@@ -375,6 +375,11 @@ pub fn password_verify(data: &[u8]) {
                     );
                 }
                 let _ = password::needs_rehash(&hash_text);
+            } else if password::CostLimits::DEFAULT.check(&info).is_err() {
+                // Above the verifier's cost limits: refused before any hashing (so this is cheap).
+                let e = password::verify(b"correct horse", &hash_text)
+                    .expect_err("a hash above the cost limits was verified");
+                assert_eq!(e.kind(), ErrorKind::InvalidInput);
             }
         }
         Err(e) => {
@@ -405,13 +410,14 @@ pub fn password_verify(data: &[u8]) {
     }
 
     if selector % 8 == 0 && rest.contains(&0) {
-        // C implementations stop at a NUL, so bcrypt refuses such passwords on every path.
+        // C implementations stop at a NUL, so bcrypt refuses to hash such passwords; checking
+        // one is a plain mismatch (no such hash exists), never an error and never a match.
         let e = bcrypt::hash(rest, 4).expect_err("NUL accepted by bcrypt");
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         let known = known_hashes().get(1).expect("bcrypt hash");
         assert!(
-            password::verify(rest, known).is_err(),
-            "bcrypt verify took a NUL"
+            matches!(password::verify(rest, known), Ok(false)),
+            "bcrypt verify of a NUL password was not a plain mismatch"
         );
     } else if selector % 8 == 0 && rest.len() <= bcrypt::MAX_PASSWORD_BYTES {
         let h = bcrypt::hash(rest, 4).expect("bcrypt hash");
