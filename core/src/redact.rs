@@ -256,13 +256,17 @@ impl Redactor {
         }
     }
 
-    /// [`Redactor::redact_json`] on JSON text; the output is compact JSON.
+    /// [`Redactor::redact_json`] on JSON text; the output is compact JSON. JSON of any depth is
+    /// accepted: arrays and objects nested deeper than [`MAX_JSON_DEPTH`] are replaced by
+    /// [`TOO_DEEP`] (their content, secrets included, is dropped), so a hostile body nested
+    /// thousands deep is still logged.
     ///
     /// # Errors
     /// [`InvalidInput`](crate::ErrorKind::InvalidInput) when the text is not JSON (the message
     /// gives the position, never the content).
     pub fn redact_json_str(&self, text: &str) -> Result<String> {
-        let v: Value = serde_json::from_str(text).map_err(|e| {
+        let text = truncate_deep(text, MAX_JSON_DEPTH);
+        let v: Value = serde_json::from_str(&text).map_err(|e| {
             Error::invalid_input(format!(
                 "not valid JSON (line {}, column {})",
                 e.line(),
@@ -341,6 +345,67 @@ impl Redactor {
     }
 }
 
+/// Nesting [`Redactor::redact_json_str`] keeps; deeper arrays and objects become [`TOO_DEEP`].
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// What replaces JSON nested deeper than [`MAX_JSON_DEPTH`].
+pub const TOO_DEEP: &str = "[TRUNCATED: nested too deep]";
+
+/// `text` with every array or object that opens below `max_depth` replaced by the string
+/// [`TOO_DEEP`] (scanning strings and escapes, so brackets inside strings do not count). Text
+/// that is not JSON stays not JSON for the parser to refuse; the dropped part is not checked.
+/// Borrowed when nothing is that deep (the common case).
+fn truncate_deep(text: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut out: Option<String> = None;
+    let mut copied = 0; // bytes of `text` already in `out`
+    let mut skip_from: Option<(usize, usize)> = None; // (start, depth at start) of a dropped value
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max_depth && skip_from.is_none() {
+                    skip_from = Some((i, depth));
+                }
+            }
+            b']' | b'}' => {
+                if let Some((start, at)) = skip_from {
+                    if depth == at {
+                        let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                        o.push_str(text.get(copied..start).unwrap_or_default());
+                        o.push('"');
+                        o.push_str(TOO_DEEP);
+                        o.push('"');
+                        copied = i + 1;
+                        skip_from = None;
+                    }
+                }
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    match out {
+        // An unclosed deep value stays in: the parser refuses the text as it would have.
+        Some(mut o) => {
+            o.push_str(text.get(copied..).unwrap_or_default());
+            std::borrow::Cow::Owned(o)
+        }
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -412,6 +477,36 @@ mod tests {
         }
         let e = r.redact_json_str("{\"password\": \"x\"").unwrap_err();
         assert!(e.message().contains("not valid JSON") && !e.message().contains('x'));
+    }
+
+    #[test]
+    fn json_of_any_depth_is_redacted_deep_parts_dropped() {
+        let r = Redactor::default();
+        for depth in [33, 200, 5_000, 200_000] {
+            let text = format!(
+                "{{\"password\":\"p\",\"a\":{}{{\"token\":\"t\",\"s\":\"]}}[\"}}{},\"b\":1}}",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            );
+            let out = r.redact_json_str(&text).unwrap();
+            assert!(out.contains(TOO_DEEP), "{depth}");
+            assert!(!out.contains("\"t\"") && out.starts_with(r#"{"password":"[REDACTED]","a":"#));
+            assert!(
+                out.ends_with(r#","b":1}"#),
+                "{depth}: {}",
+                &out[out.len() - 40..]
+            );
+        }
+        // Shallow JSON is untouched; brackets inside strings never count.
+        let s = r#"{"s":"[[[[{{{{","n":[[1]]}"#;
+        assert_eq!(r.redact_json_str(s).unwrap(), s);
+        assert_eq!(
+            truncate_deep(s, 1),
+            r#"{"s":"[[[[{{{{","n":"[TRUNCATED: nested too deep]"}"#
+        );
+        // Not JSON stays not JSON.
+        assert!(r.redact_json_str(&"[".repeat(100)).is_err());
+        assert!(r.redact_json_str("{\"a\":NaN}").is_err());
     }
 
     #[test]

@@ -64,6 +64,24 @@ static void test_redaction(void) {
     CHECK(strcmp(out, "curl/8.5") == 0);
     CHECK_RC(bw_redact_text(NULL, TXT("login with token abcdefghijkl ok"), out, sizeof out, &n), BW_OK);
     CHECK(strcmp(out, "login with token [REDACTED] ok") == 0);
+    /* Key/value secrets inside free text, and URL passwords (the security audit). */
+    CHECK_RC(bw_redact_text(NULL, TXT("body {\"password\": \"hunter2\"} via postgres://app:pa55@db/x?client_secret=s3"), out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "body {\"password\": \"[REDACTED]\"} via postgres://app:[REDACTED]@db/x?client_secret=[REDACTED]") == 0);
+    /* JSON of any depth is redacted (deep parts dropped), never refused: a hostile body is logged. */
+    {
+        size_t depth = 100000, len = 0;
+        char *deep = malloc(2 * depth + 64);
+        CHECK(deep != NULL);
+        len += (size_t)sprintf(deep, "{\"password\":\"p\",\"x\":");
+        memset(deep + len, '[', depth);
+        len += depth;
+        memset(deep + len, ']', depth);
+        len += depth;
+        deep[len++] = '}';
+        CHECK_RC(bw_redact_json(NULL, deep, len, out, sizeof out, &n), BW_OK);
+        CHECK(strcmp(out, "{\"password\":\"[REDACTED]\",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"[TRUNCATED: nested too deep]\"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}") == 0);
+        free(deep);
+    }
     CHECK_RC(bw_redact_text(NULL, TXT("k=1"), small, sizeof small, &n), BW_OK);
     CHECK_RC(bw_redact_json(NULL, TXT("{\"token\":\"k\"}"), small, sizeof small, &n), BW_ERR_BUFFER_TOO_SMALL);
     CHECK(n == strlen("{\"token\":\"[REDACTED]\"}") + 1);

@@ -195,6 +195,14 @@ def test_security_logger_never_raises_and_still_redacts(value, caplog):
     assert isinstance(redact_json({"v": value, "token": "t"}), dict)
 
 
+@pytest.mark.parametrize("depth", [40, 1000, 100_000])
+def test_redact_json_text_of_any_depth_is_redacted_not_refused(depth):
+    text = '{"password": "p", "x": ' + "[" * depth + '{"token": "t"}' + "]" * depth + "}"
+    out = redact_json(text)
+    assert out.startswith('{"password":"[REDACTED]","x":[[') and "[TRUNCATED: nested too deep]" in out
+    assert '"t"' not in out
+
+
 def test_redacting_filter_is_total(caplog):
     log = logging.getLogger("bulwark.test.filter")
     log.addFilter(RedactingFilter())
