@@ -116,9 +116,7 @@ fn forge(header: &str, payload: &str) -> String {
 
 #[test]
 fn rfc7515_appendix_a_known_answers() {
-    let Some(v) = vectors("rfc/rfc7515_jws.json") else {
-        return;
-    };
+    let v = vectors("rfc/rfc7515_jws.json");
     for ex in v["examples"].as_array().unwrap() {
         let alg: Algorithm = ex["alg"].as_str().unwrap().parse().unwrap();
         let compact = ex["compact"].as_str().unwrap();
@@ -156,9 +154,7 @@ fn rfc7515_appendix_a_known_answers() {
 
 #[test]
 fn rfc8037_eddsa_known_answer() {
-    let Some(v) = vectors("rfc/rfc8037_eddsa.json") else {
-        return;
-    };
+    let v = vectors("rfc/rfc8037_eddsa.json");
     let jws = &v["jws"];
     let input = jws["signing_input"].as_str().unwrap();
     let signer = SigningKey::from_jwk(&v["private_jwk"].to_string()).unwrap();
@@ -930,5 +926,170 @@ fn one_hmac_key_serves_every_hash_without_mixing_schedules() {
         );
         let v = Verifier::new(verifying.clone(), Validation::new(&[alg])).unwrap();
         v.verify(&token).unwrap();
+    }
+}
+
+/// DER `SEQUENCE { INTEGER r, INTEGER s }` to JWS's fixed-size `r || s` (each `n` bytes); None
+/// for anything that is not strict short-form DER with fitting integers.
+fn der_to_p1363(der: &[u8], n: usize) -> Option<Vec<u8>> {
+    fn int(b: &[u8], n: usize) -> Option<(Vec<u8>, &[u8])> {
+        let (&tag, rest) = b.split_first()?;
+        let (&len, rest) = rest.split_first()?;
+        let len = usize::from(len);
+        if tag != 2 || len == 0 || len > 0x7f || rest.len() < len {
+            return None;
+        }
+        let (v, rest) = rest.split_at(len);
+        let v = match v {
+            [0, tail @ ..] if tail.first().is_some_and(|b| b & 0x80 != 0) => tail,
+            [first, ..] if first & 0x80 != 0 => return None,
+            [0, _, ..] => return None,
+            v => v,
+        };
+        if v.len() > n {
+            return None;
+        }
+        let mut out = vec![0u8; n - v.len()];
+        out.extend_from_slice(v);
+        Some((out, rest))
+    }
+    let (&tag, rest) = der.split_first()?;
+    let (&len, body) = rest.split_first()?;
+    if tag != 0x30 || usize::from(len) != body.len() || len > 0x7f {
+        return None;
+    }
+    let (r, rest) = int(body, n)?;
+    let (s, rest) = int(rest, n)?;
+    rest.is_empty().then(|| [r, s].concat())
+}
+
+/// Every Wycheproof signature and MAC vector for the JWT algorithms, through the same check every
+/// token's signature goes through, with the key loaded from its PEM (and from its JWK where the
+/// file has one, which must agree). "valid" verifies, "invalid" never does, "acceptable" may go
+/// either way. JWS carries ECDSA signatures as fixed-size `r || s` (P1363) and HMAC tags whole:
+/// DER-encoded signatures and truncated tags are refused even where they are valid elsewhere.
+#[test]
+fn wycheproof_signature_vectors_through_the_verifier() {
+    use crate::testutil::hex;
+    let files = [
+        (
+            "wycheproof/ecdsa_secp256r1_sha256_p1363_test.json",
+            Algorithm::ES256,
+            false,
+        ),
+        (
+            "wycheproof/ecdsa_secp384r1_sha384_p1363_test.json",
+            Algorithm::ES384,
+            false,
+        ),
+        (
+            "wycheproof/ecdsa_secp256r1_sha256_test.json",
+            Algorithm::ES256,
+            true,
+        ),
+        (
+            "wycheproof/ecdsa_secp384r1_sha384_test.json",
+            Algorithm::ES384,
+            true,
+        ),
+        ("wycheproof/ed25519_test.json", Algorithm::EdDSA, false),
+        (
+            "wycheproof/rsa_signature_2048_sha256_test.json",
+            Algorithm::RS256,
+            false,
+        ),
+        (
+            "wycheproof/rsa_pss_2048_sha256_mgf1_32_test.json",
+            Algorithm::PS256,
+            false,
+        ),
+    ];
+    for (file, alg, der) in files {
+        let doc = vectors(file);
+        let (mut checked, mut valid) = (0, 0);
+        for group in doc["testGroups"].as_array().unwrap() {
+            let pem = group["publicKeyPem"].as_str().unwrap();
+            let mut keys = vec![VerifyingKey::from_pem(pem.as_bytes()).unwrap()];
+            let jwk = group.get("publicKeyJwk").or_else(|| group.get("keyJwk"));
+            if let Some(jwk) = jwk.filter(|j| j.is_object()) {
+                keys.push(VerifyingKey::from_jwk_map(jwk.as_object().unwrap()).unwrap());
+            }
+            let n = if alg == Algorithm::ES384 { 48 } else { 32 };
+            for t in group["tests"].as_array().unwrap() {
+                let (msg, sig) = (
+                    hex(t["msg"].as_str().unwrap()),
+                    hex(t["sig"].as_str().unwrap()),
+                );
+                let result = t["result"].as_str().unwrap();
+                let id = format!("{file} tcId {}", t["tcId"]);
+                for key in &keys {
+                    key.check_use(alg, true).unwrap();
+                    let outcome = verify_raw(&msg, &sig, key, alg);
+                    if der {
+                        // A DER signature is never a JWS signature...
+                        assert!(outcome.is_err(), "{id}: a DER signature verified as JWS");
+                        // ...but a valid one, re-encoded as r || s, is.
+                        if result == "valid" {
+                            let fixed = der_to_p1363(&sig, n).expect(&id);
+                            assert!(verify_raw(&msg, &fixed, key, alg).is_ok(), "{id}");
+                        }
+                    } else {
+                        match result {
+                            "valid" => assert!(outcome.is_ok(), "{id}: {outcome:?}"),
+                            "invalid" => {
+                                assert!(outcome.is_err(), "{id}: an invalid signature verified")
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                checked += 1;
+                valid += usize::from(result == "valid");
+            }
+        }
+        assert_eq!(
+            checked,
+            doc["numberOfTests"].as_u64().unwrap() as usize,
+            "{file}"
+        );
+        assert!(valid > 0, "{file}: no valid vector");
+    }
+
+    for (file, alg, full) in [
+        ("wycheproof/hmac_sha256_test.json", Algorithm::HS256, 256),
+        ("wycheproof/hmac_sha384_test.json", Algorithm::HS384, 384),
+        ("wycheproof/hmac_sha512_test.json", Algorithm::HS512, 512),
+    ] {
+        let doc = vectors(file);
+        let mut checked = 0;
+        for group in doc["testGroups"].as_array().unwrap() {
+            let whole = group["tagSize"].as_u64() == Some(full);
+            for t in group["tests"].as_array().unwrap() {
+                let id = format!("{file} tcId {}", t["tcId"]);
+                let (key, msg, tag) = (
+                    hex(t["key"].as_str().unwrap()),
+                    hex(t["msg"].as_str().unwrap()),
+                    hex(t["tag"].as_str().unwrap()),
+                );
+                checked += 1;
+                let Ok(key) = VerifyingKey::hmac(&key) else {
+                    assert!(key.is_empty(), "{id}: a non-empty HMAC key was refused");
+                    continue;
+                };
+                let outcome = verify_raw(&msg, &tag, &key, alg);
+                match (whole, t["result"].as_str().unwrap()) {
+                    (true, "valid") => assert!(outcome.is_ok(), "{id}: {outcome:?}"),
+                    (true, "invalid") => assert!(outcome.is_err(), "{id}: an invalid tag verified"),
+                    // JWS never truncates a tag: a truncated one is refused, valid or not.
+                    (false, _) => assert!(outcome.is_err(), "{id}: a truncated tag verified"),
+                    _ => {}
+                }
+            }
+        }
+        assert_eq!(
+            checked,
+            doc["numberOfTests"].as_u64().unwrap() as usize,
+            "{file}"
+        );
     }
 }

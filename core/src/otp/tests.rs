@@ -10,9 +10,7 @@ fn rfc_secret(ascii: &str) -> Secret {
 
 #[test]
 fn rfc4226_appendix_d() {
-    let Some(v) = vectors("rfc/rfc4226_hotp.json") else {
-        return;
-    };
+    let v = vectors("rfc/rfc4226_hotp.json");
     let secret = rfc_secret(v["secret_ascii"].as_str().unwrap());
     let hotp = Hotp::new(&secret, Params::default()).unwrap();
     let list = v["vectors"].as_array().unwrap();
@@ -30,9 +28,7 @@ fn rfc4226_appendix_d() {
 
 #[test]
 fn rfc6238_appendix_b() {
-    let Some(v) = vectors("rfc/rfc6238_totp.json") else {
-        return;
-    };
+    let v = vectors("rfc/rfc6238_totp.json");
     let list = v["vectors"].as_array().unwrap();
     assert_eq!(list.len(), 18);
     for t in list {

@@ -11,9 +11,7 @@ fn fast() -> Argon2Params {
 fn rfc9106_vectors_with_secret_and_associated_data() {
     // RFC 9106 §5: the primitive the wrapper relies on, configured as the wrapper configures it
     // (version 0x13, the `parallel` lanes), including the secret and associated data inputs.
-    let Some(doc) = vectors("rfc/rfc9106_argon2.json") else {
-        return;
-    };
+    let doc = vectors("rfc/rfc9106_argon2.json");
     let list = doc["vectors"].as_array().unwrap();
     assert_eq!(list.len(), 3);
     for v in list {
@@ -83,9 +81,7 @@ fn argon2_known_answer_through_the_wrapper() {
 
 #[test]
 fn bcrypt_pyca_vectors() {
-    let Some(doc) = vectors("bcrypt/bcrypt_pyca.json") else {
-        return;
-    };
+    let doc = vectors("bcrypt/bcrypt_pyca.json");
     let mut checked = 0;
     for group in doc["groups"].as_array().unwrap() {
         for v in group["vectors"].as_array().unwrap() {
