@@ -23,6 +23,7 @@ pub mod encoding;
 pub mod error;
 pub mod fernet;
 pub mod headers;
+mod json_scan;
 pub mod jwt;
 pub mod otp;
 pub mod password;

@@ -356,45 +356,28 @@ pub const TOO_DEEP: &str = "[TRUNCATED: nested too deep]";
 /// that is not JSON stays not JSON for the parser to refuse; the dropped part is not checked.
 /// Borrowed when nothing is that deep (the common case).
 fn truncate_deep(text: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut depth = 0usize;
     let mut out: Option<String> = None;
     let mut copied = 0; // bytes of `text` already in `out`
     let mut skip_from: Option<(usize, usize)> = None; // (start, depth at start) of a dropped value
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
+    for (i, opens) in crate::json_scan::brackets(text.as_bytes()) {
+        if opens {
+            depth += 1;
+            if depth > max_depth && skip_from.is_none() {
+                skip_from = Some((i, depth));
             }
             continue;
         }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > max_depth && skip_from.is_none() {
-                    skip_from = Some((i, depth));
-                }
-            }
-            b']' | b'}' => {
-                if let Some((start, at)) = skip_from {
-                    if depth == at {
-                        let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-                        o.push_str(text.get(copied..start).unwrap_or_default());
-                        o.push('"');
-                        o.push_str(TOO_DEEP);
-                        o.push('"');
-                        copied = i + 1;
-                        skip_from = None;
-                    }
-                }
-                depth = depth.saturating_sub(1);
-            }
-            _ => {}
+        if let Some((start, _)) = skip_from.filter(|(_, at)| *at == depth) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(text.get(copied..start).unwrap_or_default());
+            o.push('"');
+            o.push_str(TOO_DEEP);
+            o.push('"');
+            copied = i + 1;
+            skip_from = None;
         }
+        depth = depth.saturating_sub(1);
     }
     match out {
         // An unclosed deep value stays in: the parser refuses the text as it would have.

@@ -224,29 +224,17 @@ fn check_depth(json: &[u8], max: usize, what: &str) -> Result<()> {
     if json.iter().filter(|&&b| b == b'{' || b == b'[').count() <= max {
         return Ok(());
     }
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &b in json {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
+    let mut depth = 0usize;
+    for (_, opens) in crate::json_scan::brackets(json) {
+        if !opens {
+            depth = depth.saturating_sub(1);
             continue;
         }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > max {
-                    return Err(malformed(format!(
-                        "the {what} JSON is nested deeper than {max} levels"
-                    )));
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
+        depth += 1;
+        if depth > max {
+            return Err(malformed(format!(
+                "the {what} JSON is nested deeper than {max} levels"
+            )));
         }
     }
     Ok(())
