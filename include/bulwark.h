@@ -219,6 +219,27 @@
 #define BW_RL_FAIL_LOCAL 2
 
 /**
+ * Major version of the header (breaking changes to the C ABI raise it).
+ */
+#define BW_VERSION_MAJOR 0
+
+/**
+ * Minor version of the header (additions).
+ */
+#define BW_VERSION_MINOR 1
+
+/**
+ * Patch version of the header.
+ */
+#define BW_VERSION_PATCH 0
+
+/**
+ * `MAJOR * 1000000 + MINOR * 1000 + PATCH` of the header; compare with `bw_version_number()` to
+ * catch a program compiled against one header but running against another library.
+ */
+#define BW_VERSION_NUMBER 1000
+
+/**
  * A buffer of this many bytes holds any API key (NUL included).
  */
 #define BW_APIKEY_MAX_LEN 81
@@ -1439,6 +1460,56 @@ bw_result bw_limiter_headers(const bw_limiter *limiter,
  * Frees a limiter; NULL is a no-op.
  */
 bw_result bw_limiter_free(bw_limiter *limiter);
+
+/**
+ * The version number of the library that is running, in the form of `BW_VERSION_NUMBER`.
+ */
+uint32_t bw_version_number(void);
+
+/**
+ * Returns `BW_FERNET_KEY_LEN`.
+ */
+size_t bw_fernet_key_len(void);
+
+/**
+ * Returns `BW_JWT_PEM_CAPACITY`.
+ */
+size_t bw_jwt_pem_capacity(void);
+
+/**
+ * Returns `BW_OTP_SECRET_LEN`.
+ */
+size_t bw_otp_secret_len(void);
+
+/**
+ * Returns `BW_OTP_CODE_CAPACITY`.
+ */
+size_t bw_otp_code_capacity(void);
+
+/**
+ * Returns `BW_OTP_FIELD_CAPACITY`.
+ */
+size_t bw_otp_field_capacity(void);
+
+/**
+ * Returns `BW_BCRYPT_HASH_LEN`.
+ */
+size_t bw_bcrypt_hash_len(void);
+
+/**
+ * Returns `BW_BCRYPT_MAX_PASSWORD_LEN`.
+ */
+size_t bw_bcrypt_max_password_len(void);
+
+/**
+ * Returns `BW_APIKEY_MAX_LEN`.
+ */
+size_t bw_apikey_max_len(void);
+
+/**
+ * Returns `BW_APIKEY_HASH_LEN`.
+ */
+size_t bw_apikey_hash_len(void);
 
 /**
  * Creates a redactor that also redacts the comma-separated field names in `fields` (matched like

@@ -15,6 +15,7 @@ mod otp;
 mod password;
 mod ratelimit;
 mod result;
+mod version;
 mod web;
 
 use bulwark::random;
@@ -27,6 +28,7 @@ pub use ratelimit::*;
 pub use result::bw_result;
 use result::{describe, last_error, set_last_error, Failure};
 use std::ffi::c_char;
+pub use version::*;
 pub use web::*;
 use zeroize::Zeroizing;
 

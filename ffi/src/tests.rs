@@ -37,6 +37,16 @@ fn every_extern_fn_is_guarded() {
         "bw_aead_tag_len",
         "bw_keyring_overhead",
         "bw_fernet_token_len",
+        "bw_version_number",
+        "bw_fernet_key_len",
+        "bw_jwt_pem_capacity",
+        "bw_otp_secret_len",
+        "bw_otp_code_capacity",
+        "bw_otp_field_capacity",
+        "bw_bcrypt_hash_len",
+        "bw_bcrypt_max_password_len",
+        "bw_apikey_max_len",
+        "bw_apikey_hash_len",
     ];
     let sources = [
         include_str!("lib.rs"),
@@ -46,6 +56,7 @@ fn every_extern_fn_is_guarded() {
         include_str!("jwt.rs"),
         include_str!("ratelimit.rs"),
         include_str!("otp.rs"),
+        include_str!("version.rs"),
     ];
     let mut seen = 0;
     for src in sources {
@@ -294,4 +305,13 @@ fn doc_comments_never_open_or_close_a_c_comment() {
             assert!(!line.contains("*/") && !line.contains("/*"), "{line}");
         }
     }
+}
+
+#[test]
+fn version_macros_follow_the_crate_version() {
+    let part = |s: &str| s.parse::<u32>().unwrap();
+    assert_eq!(BW_VERSION_MAJOR, part(env!("CARGO_PKG_VERSION_MAJOR")));
+    assert_eq!(BW_VERSION_MINOR, part(env!("CARGO_PKG_VERSION_MINOR")));
+    assert_eq!(BW_VERSION_PATCH, part(env!("CARGO_PKG_VERSION_PATCH")));
+    assert_eq!(bw_version_number(), BW_VERSION_NUMBER);
 }

@@ -17,7 +17,20 @@ static int is_b64url(const char *s, size_t n) {
 
 static void test_version_and_result_str(void) {
     const char *v = bw_version();
+    char expected[32];
     CHECK(v != NULL && strlen(v) >= 5);
+    /* The header's version is the library's: a program can refuse a mismatched library. */
+    CHECK(bw_version_number() == BW_VERSION_NUMBER);
+    CHECK(BW_VERSION_NUMBER == BW_VERSION_MAJOR * 1000000 + BW_VERSION_MINOR * 1000 + BW_VERSION_PATCH);
+    snprintf(expected, sizeof expected, "%d.%d.%d", BW_VERSION_MAJOR, BW_VERSION_MINOR, BW_VERSION_PATCH);
+    CHECK(strcmp(v, expected) == 0);
+    /* Every size macro is also a function, with the same value. */
+    CHECK(bw_fernet_key_len() == BW_FERNET_KEY_LEN && bw_jwt_pem_capacity() == BW_JWT_PEM_CAPACITY);
+    CHECK(bw_otp_secret_len() == BW_OTP_SECRET_LEN && bw_otp_code_capacity() == BW_OTP_CODE_CAPACITY);
+    CHECK(bw_otp_field_capacity() == BW_OTP_FIELD_CAPACITY && bw_bcrypt_hash_len() == BW_BCRYPT_HASH_LEN);
+    CHECK(bw_bcrypt_max_password_len() == BW_BCRYPT_MAX_PASSWORD_LEN && bw_apikey_max_len() == BW_APIKEY_MAX_LEN);
+    CHECK(bw_apikey_hash_len() == BW_APIKEY_HASH_LEN && bw_password_hash_max_len() == BW_PASSWORD_HASH_MAX_LEN);
+    CHECK(bw_aead_key_len() == BW_AEAD_KEY_LEN && bw_aead_nonce_len() == BW_AEAD_NONCE_LEN && bw_aead_tag_len() == BW_AEAD_TAG_LEN);
     CHECK(strcmp(bw_result_str(BW_OK), "success") == 0);
     CHECK(strcmp(bw_result_str(BW_ERR_NULL_PARAMETER), "a required pointer argument was NULL") == 0);
     CHECK(strcmp(bw_result_str(BW_ERR_BUFFER_TOO_SMALL), "output buffer too small") == 0);
