@@ -1042,20 +1042,26 @@ fn jwt_check_verifier(
         .map(|a| a.parse::<Algorithm>())
         .collect::<bulwark::Result<Vec<_>>>()
         .jwt(py)?;
-    jwt::check_allow_list(&algs).jwt(py)?;
-    let Some(key) = key else { return Ok(()) };
-    let mut first_error = None;
-    for alg in &algs {
-        match verifying_key(py, key, *alg) {
-            Ok(k) => {
-                return jwt::Verifier::new((*k).clone(), Validation::new(&algs))
-                    .map(drop)
-                    .jwt(py)
-            }
-            Err(e) => first_error = first_error.or(Some(e)),
-        }
+    let Some(key) = key else {
+        return jwt::check_allow_list(&algs).jwt(py);
+    };
+    // Core types the key per allowed algorithm; a Python-side failure (a key of the wrong
+    // Python type) is kept and raised as itself.
+    let mut key_failure: Option<PyErr> = None;
+    let result = jwt::Verifier::typed_by(Validation::new(&algs), |alg| {
+        verifying_key(py, key, alg)
+            .map(|k| (*k).clone())
+            .map_err(|e| {
+                key_failure.get_or_insert(e);
+                Error::internal("key preparation failed")
+            })
+    });
+    match (result, key_failure) {
+        (Ok(_), _) => Ok(()),
+        // No allowed algorithm could type the key: the first failure, as Python raised it.
+        (Err(e), Some(original)) if e.kind() == ErrorKind::Internal => Err(original),
+        (Err(e), _) => Err(jwt_err(py, &e)),
     }
-    first_error.map_or(Ok(()), Err)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -613,10 +613,24 @@ impl Verifier {
     /// # Errors
     /// As [`Verifier::new`] and [`VerifyingKey::for_algorithm`].
     pub fn from_material(material: &[u8], validation: Validation) -> Result<Self> {
+        Self::typed_by(validation, |alg| VerifyingKey::for_algorithm(alg, material))
+    }
+
+    /// A verifier for one key that `key_for` types for an algorithm (for doors whose keys come
+    /// in other shapes, such as Python's JWK dicts and key objects): the allow-list is checked
+    /// first, then the key is typed by each allowed algorithm in turn until one fits; the first
+    /// failure is returned when none does.
+    ///
+    /// # Errors
+    /// As [`Verifier::from_material`], plus whatever `key_for` returns.
+    pub fn typed_by<F>(validation: Validation, mut key_for: F) -> Result<Self>
+    where
+        F: FnMut(Algorithm) -> Result<VerifyingKey>,
+    {
         check_allow_list(&validation.algorithms)?;
         let mut first_error = None;
         for alg in &validation.algorithms {
-            match VerifyingKey::for_algorithm(*alg, material) {
+            match key_for(*alg) {
                 Ok(key) => return Self::new(key, validation),
                 Err(e) => first_error = first_error.or(Some(e)),
             }
