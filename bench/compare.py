@@ -191,6 +191,19 @@ def _ratelimit_rows():
                          _hit_every_key(ours.hit, ours_item, name, keys),
                          _hit_every_key(peer.hit, peer_item, name, keys),
                          f"limits {name}"))
+    # Bulwark's own API as the README shows it: RateLimiter(...).hit(key, "rate") returning a
+    # Decision (with headers), against the limits call it replaces.
+    peer_fixed = limits_strategies.FixedWindowRateLimiter(limits_storage.storage_from_string("memory://"))
+    for strategy, label in (("fixed-window", "fixed window"), ("sliding-window", "sliding window")):
+        own = bw_rl.RateLimiter("memory://", strategy)
+
+        def own_hits(hit=own.hit):
+            for key in keys:
+                hit(key, "1000000/hour")
+        rows.append((f"RateLimiter.hit(key, \"1000000/hour\"), {label}, memory, 1,000 keys",
+                     _batch(len(keys), own_hits),
+                     _hit_every_key(peer_fixed.hit, peer_item, "own", keys),
+                     "limits FixedWindowRateLimiter.hit"))
     return rows
 
 

@@ -81,8 +81,12 @@ impl fmt::Display for ErrorKind {
 }
 
 /// The SDK's error: a kind plus a human-readable message that names the offending input.
+/// One pointer wide, so a `Result` costs its `Ok` value's size and no more.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     kind: ErrorKind,
     message: String,
     claim: Option<String>,
@@ -94,25 +98,25 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// Makes an error of `kind` with a message.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Inner {
             kind,
             message: message.into(),
             claim: None,
-        }
+        }))
     }
 
     /// The same error, naming the token claim it is about (for [`ErrorKind::MissingClaim`] and
     /// [`ErrorKind::InvalidClaim`]).
     #[must_use]
     pub fn with_claim(mut self, claim: impl Into<String>) -> Self {
-        self.claim = Some(claim.into());
+        self.0.claim = Some(claim.into());
         self
     }
 
     /// The token claim this error is about, if any (`"exp"`, `"aud"`, a required claim's name).
     #[must_use]
     pub fn claim(&self) -> Option<&str> {
-        self.claim.as_deref()
+        self.0.claim.as_deref()
     }
 
     /// An [`ErrorKind::InvalidInput`] error.
@@ -138,19 +142,19 @@ impl Error {
     /// What went wrong, for matching.
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The detail message (never contains secret material).
     #[must_use]
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)
+        write!(f, "{}: {}", self.0.kind, self.0.message)
     }
 }
 

@@ -2,7 +2,9 @@
 
 use crate::guard::{ffi_guard, opt_ref, out, text, write_text};
 use crate::result::{bw_result, Failure};
-use bulwark::ratelimit::limiter::{Limiter, LimiterOptions, OnBackendFailure, Outcome};
+use bulwark::ratelimit::limiter::{
+    headers_for, Limiter, LimiterOptions, OnBackendFailure, Outcome,
+};
 use bulwark::ratelimit::{parse, Clock, Rate, Strategy, SystemClock};
 use std::ffi::c_char;
 use std::time::Duration;
@@ -291,17 +293,15 @@ pub unsafe extern "C" fn bw_limiter_headers(
             reset_after_us: d.reset_after_us,
             retry_after_us: d.retry_after_us,
         };
-        let outcome = Outcome {
-            decision: binding,
-            decisions: std::iter::once(binding).collect(),
-            binding: usize::try_from(d.rate_index).unwrap_or(0),
-            backend_error: None,
-        };
-        let lines: String = outcome
-            .headers(&l.rates, SystemClock.now_us())
-            .into_iter()
-            .map(|(n, v)| format!("{n}: {v}\r\n"))
-            .collect();
+        let lines: String = headers_for(
+            &binding,
+            usize::try_from(d.rate_index).unwrap_or(0),
+            &l.rates,
+            SystemClock.now_us(),
+        )
+        .into_iter()
+        .map(|(n, v)| format!("{n}: {v}\r\n"))
+        .collect();
         // SAFETY: the caller guarantees the buffer contract.
         unsafe { write_text(&lines, buf, cap, out_len) }
     })

@@ -8,7 +8,9 @@ _Digest = Union[str, bytes, bytearray, memoryview]
 
 __all__ = [
     "AESGCM",
-    "NativeLimiter",
+    "RateLimiter",
+    "Decision",
+    "most_restrictive",
     "NativeOtp",
     "NativeReplayGuard",
     "otp_build_uri",
@@ -375,34 +377,67 @@ def jwt_check_verifier(algorithms: List[str], key: Any = None) -> None:
 def ratelimit_parse(rates: str) -> List[Tuple[int, int]]:
     """[(limit, period_us), ...] of a rate string."""
 
-@final
-class NativeLimiter:
-    """A thread-safe limiter over memory:// or redis:// storage."""
+_RateArg = Union[str, "RateLimitItem", List[Union[str, "RateLimitItem"]], Tuple[Union[str, "RateLimitItem"], ...]]
+
+@disjoint_base
+class RateLimiter:
+    """Bulwark's limiter: hit(key, *rates, cost=1) -> Decision."""
 
     def __new__(
         cls,
-        storage: str,
-        strategy: str,
-        on_backend_failure: str = "deny",
+        storage: str = "memory://",
+        strategy: str = "sliding-window",
+        fail_open: bool = False,
+        *,
+        on_backend_failure: Optional[str] = None,
         prefix: Optional[str] = None,
         timeout: float = 0.5,
         max_keys: int = ...,
-    ) -> "NativeLimiter": ...
-    def hit(
-        self, key: str, rates: List[Tuple[int, int]], cost: int
-    ) -> Tuple[bool, int, int, int, int, int, Optional[str]]:
-        """Counts a request if every rate allows it."""
-    def test(
-        self, key: str, rates: List[Tuple[int, int]], cost: int
-    ) -> Tuple[bool, int, int, int, int, int, Optional[str]]:
-        """As hit, without counting."""
-    def refund(self, key: str, rates: List[Tuple[int, int]], cost: int) -> None:
-        """Gives back cost units an earlier hit of key counted."""
-    def reset(self, key: str, rates: List[Tuple[int, int]]) -> None:
-        """Forgets key under rates."""
+    ) -> "RateLimiter": ...
+    @property
+    def storage(self) -> str: ...
     @property
     def strategy(self) -> str:
         """The strategy's name."""
+    def hit(self, key: str, *rates: _RateArg, cost: int = 1) -> "Decision":
+        """Counts a request of cost for key if every rate allows it."""
+    def test(self, key: str, *rates: _RateArg, cost: int = 1) -> "Decision":
+        """Whether a request would be allowed, without counting it."""
+    def refund(self, key: str, *rates: _RateArg, cost: int = 1) -> None:
+        """Gives back cost units an earlier hit of key counted."""
+    def reset(self, key: str, *rates: _RateArg) -> None:
+        """Forgets key's counts under rates."""
+
+@final
+class Decision:
+    """The outcome of a hit; headers built by core."""
+
+    @property
+    def allowed(self) -> bool: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def remaining(self) -> int: ...
+    @property
+    def reset_after(self) -> float: ...
+    @property
+    def retry_after(self) -> float: ...
+    @property
+    def retry_after_seconds(self) -> int: ...
+    @property
+    def at(self) -> float: ...
+    @property
+    def backend_error(self) -> Optional[str]: ...
+    @property
+    def rates(self) -> Tuple["RateLimitItem", ...]: ...
+    @property
+    def rate(self) -> "RateLimitItem": ...
+    def headers(self) -> Dict[str, str]:
+        """The rate-limit response headers."""
+    def __bool__(self) -> bool: ...
+
+def most_restrictive(decisions: List[Decision]) -> Optional[Decision]:
+    """The decision to report: a denial first, else the one with the least left."""
 
 @disjoint_base
 class RateLimitItem:

@@ -4,7 +4,6 @@ permissions, the JSON error bodies, rate-limit keys and the audit trail. Framewo
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -206,22 +205,6 @@ class RouteRates:
 def limit_text(decision: Decision) -> str:
     """``10 per 1 second``: the binding rate as flask-limiter words it."""
     return str(decision.rate)
-
-
-def retry_after_seconds(decision: Decision) -> int:
-    """Whole seconds until a denied request could pass (at least 1)."""
-    retry = decision.retry_after if math.isfinite(decision.retry_after) else decision.reset_after
-    return max(1, math.ceil(retry))
-
-
-def most_restrictive(decisions: Sequence[Decision]) -> Decision | None:
-    """The decision to report in headers: a denial first, else the one with least remaining."""
-    if not decisions:
-        return None
-    denied = [d for d in decisions if not d.allowed]
-    if denied:
-        return max(denied, key=lambda d: d.retry_after)
-    return min(decisions, key=lambda d: (d.remaining, d.limit))
 
 
 def new_limiter(storage_uri: str, strategy: str, on_backend_failure: str, prefix: str | None) -> RateLimiter:

@@ -35,7 +35,6 @@ from bulwark._web import (
     error_body,
     limit_text,
     new_limiter,
-    retry_after_seconds,
 )
 from bulwark.headers import CORSPolicy, security_headers
 from bulwark.ratelimit import Decision
@@ -173,9 +172,9 @@ class RateLimitMiddleware:
                 return
             logger.log_suspicious_activity("rate_limited", {**_facts(scope), "limit": limit_text(decision)})
             body = error_body("rate_limited", f"rate limit exceeded: {limit_text(decision)}",
-                              retry_after=retry_after_seconds(decision))
+                              retry_after=decision.retry_after_seconds)
             await _respond(send, 429, body, decision.headers() if self.headers_enabled else
-                           {"Retry-After": str(retry_after_seconds(decision))})
+                           {"Retry-After": str(decision.retry_after_seconds)})
             return
         if not self.headers_enabled:
             await self.app(scope, receive, send)

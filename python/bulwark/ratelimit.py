@@ -19,10 +19,8 @@ Redis answers again. Every decision made that way carries ``backend_error`` to l
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import NamedTuple, Union
 
 from . import _native
@@ -38,6 +36,7 @@ __all__ = [
     "parse",
     "parse_many",
     "Decision",
+    "most_restrictive",
     "RateLimiter",
     "RateLimitExceeded",
     "Storage",
@@ -48,9 +47,6 @@ __all__ = [
     "SlidingWindowCounterRateLimiter",
     "GCRARateLimiter",
 ]
-
-_MICROS = 1_000_000
-
 
 RateLimitItem = _native.RateLimitItem
 """A rate: ``amount`` per ``multiples`` units of ``granularity`` (as ``limits``); native."""
@@ -97,57 +93,15 @@ def parse(rate: str) -> RateLimitItem:
     return items[0]
 
 
-RateArg = Union[str, RateLimitItem]
+RateArg = Union[str, RateLimitItem, Sequence[Union[str, RateLimitItem]]]
 
+Decision = _native.Decision
+"""The outcome of ``RateLimiter.hit``: ``allowed``, the binding rate's ``limit`` and ``remaining``,
+``reset_after`` / ``retry_after`` seconds, ``rate``, ``rates``, ``backend_error`` and
+``headers()``; native, with the headers built by core."""
 
-def _items(rates: Iterable[RateArg]) -> list[RateLimitItem]:
-    out: list[RateLimitItem] = []
-    for r in rates:
-        out.extend(parse_many(r) if isinstance(r, str) else [r])
-    if not out:
-        raise InvalidInputError("no rate given")
-    return out
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The outcome of a hit: ``allowed``, the binding rate's ``limit`` and ``remaining``,
-    seconds until it fully resets (``reset_after``) and until a denied request could pass
-    (``retry_after``, ``math.inf`` if never), and the backend error when Redis failed."""
-
-    allowed: bool
-    limit: int
-    remaining: int
-    reset_after: float
-    retry_after: float
-    rate: RateLimitItem
-    rates: tuple[RateLimitItem, ...] = field(repr=False)
-    backend_error: str | None = None
-    at: float = field(default_factory=time.time, repr=False)
-
-    def headers(self) -> dict[str, str]:
-        """``X-RateLimit-Limit/-Remaining/-Reset`` (Unix time), ``Retry-After`` when denied, and
-        the IETF ``RateLimit`` / ``RateLimit-Policy`` fields."""
-        reset_in = math.ceil(self.reset_after)
-        several = len(self.rates) > 1
-        name = f"r{self.rates.index(self.rate) + 1}" if several else "default"
-        h = {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(int(self.at) + reset_in),
-            "RateLimit": f'"{name}";r={self.remaining};t={reset_in}',
-            "RateLimit-Policy": ", ".join(
-                f'"{f"r{i + 1}" if several else "default"}";q={r.amount};w={r.get_expiry()}'
-                for i, r in enumerate(self.rates)
-            ),
-        }
-        if not self.allowed:
-            retry = self.retry_after if math.isfinite(self.retry_after) else self.reset_after
-            h["Retry-After"] = str(max(1, math.ceil(retry)))
-        return h
-
-    def __bool__(self) -> bool:
-        return self.allowed
+most_restrictive = _native.most_restrictive
+"""The decision to report for a request several limits decided on (a denial first)."""
 
 
 class RateLimitExceeded(_RateLimitExceededBase):
@@ -158,44 +112,10 @@ class RateLimitExceeded(_RateLimitExceededBase):
         self.decision = decision
 
 
-def _to_decision(t: tuple, items: list[RateLimitItem]) -> Decision:
-    allowed, limit, remaining, reset_us, retry_us, index, error = t
-    return Decision(
-        allowed=allowed,
-        limit=limit,
-        remaining=remaining,
-        reset_after=reset_us / _MICROS,
-        retry_after=math.inf if retry_us == 2**64 - 1 else retry_us / _MICROS,
-        rate=items[index] if index < len(items) else items[0],
-        rates=tuple(items),
-        backend_error=error,
-    )
-
-
-class RateLimiter:
-    """Bulwark's limiter: ``hit(key, *rates, cost=1) -> Decision``. Thread-safe."""
-
-    def __init__(self, storage: str = "memory://", strategy: str = "sliding-window",
-                 fail_open: bool = False, *, on_backend_failure: str | None = None,
-                 prefix: str | None = None, timeout: float = 0.5, max_keys: int = 1 << 20) -> None:
-        policy = on_backend_failure or ("allow" if fail_open else "deny")
-        self._native = _native.NativeLimiter(storage, strategy, policy, prefix, timeout, max_keys)
-        self.storage = storage
-
-    @property
-    def strategy(self) -> str:
-        """The strategy's name."""
-        return self._native.strategy
-
-    def hit(self, key: str, *rates: RateArg, cost: int = 1) -> Decision:
-        """Counts a request of ``cost`` for ``key`` if every rate allows it."""
-        items = _items(rates)
-        return _to_decision(self._native.hit(key, [i._native() for i in items], cost), items)
-
-    def test(self, key: str, *rates: RateArg, cost: int = 1) -> Decision:
-        """Whether a request would be allowed, without counting it."""
-        items = _items(rates)
-        return _to_decision(self._native.test(key, [i._native() for i in items], cost), items)
+class RateLimiter(_native.RateLimiter):
+    """Bulwark's limiter: ``hit(key, *rates, cost=1) -> Decision``, native, rate strings parsed
+    once per limiter. ``storage`` is ``memory://`` or ``redis://…``; ``on_backend_failure`` is
+    ``"deny"`` (default), ``"allow"`` (also ``fail_open=True``) or ``"local"``. Thread-safe."""
 
     def check(self, key: str, *rates: RateArg, cost: int = 1) -> Decision:
         """As ``hit``, raising ``RateLimitExceeded`` when denied."""
@@ -203,18 +123,6 @@ class RateLimiter:
         if not decision.allowed:
             raise RateLimitExceeded(decision)
         return decision
-
-    def refund(self, key: str, *rates: RateArg, cost: int = 1) -> None:
-        """Gives back ``cost`` units an earlier ``hit`` of ``key`` counted: reserve with ``hit``
-        before the work, refund when it turns out not to count (a login that succeeded under a
-        limit on failures), so concurrent requests never all pass one remaining unit."""
-        items = _items(rates)
-        self._native.refund(key, [i._native() for i in items], cost)
-
-    def reset(self, key: str, *rates: RateArg) -> None:
-        """Forgets ``key``'s counts under ``rates``."""
-        items = _items(rates)
-        self._native.reset(key, [i._native() for i in items])
 
 
 # ------------------------------------------------------------------ the `limits` surface

@@ -1,11 +1,16 @@
-//! pyo3 glue for `bulwark.ratelimit`: the limiter handle and the rate grammar. The Python classes
-//! (limits-compatible surface, Decision, RateLimitExceeded) live in `bulwark/ratelimit.py`.
+//! pyo3 glue for `bulwark.ratelimit`: Bulwark's own limiter and its decision, the `limits`
+//! rate item and strategy base. Rates, headers and the binding rule are core's; this converts.
 
 use crate::IntoPy;
-use bulwark::ratelimit::limiter::{Limiter, LimiterOptions, OnBackendFailure, Outcome};
-use bulwark::ratelimit::{parse, Rate, Strategy};
+use bulwark::ratelimit::limiter::{
+    binding_index, headers_for, Limiter, LimiterOptions, OnBackendFailure, Outcome, Rates,
+};
+use bulwark::ratelimit::{parse, Rate, Strategy, MICROS};
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// ``[(limit, period_us), ...]`` of a rate string such as ``"10/second; 1000 per hour"``.
@@ -18,43 +23,166 @@ fn ratelimit_parse(py: Python<'_>, rates: &str) -> PyResult<Vec<(u64, u64)>> {
         .collect())
 }
 
-/// The decision tuple: (allowed, limit, remaining, reset_after_us, retry_after_us, rate_index,
-/// backend_error or None).
-type DecisionTuple = (bool, u64, u64, u64, u64, usize, Option<String>);
+/// Distinct rate strings a limiter keeps parsed (a route has a handful; the bound only stops a
+/// caller that builds rate strings per request from growing the cache without end).
+const PARSED_KEEP: usize = 256;
 
-/// A thread-safe limiter over ``memory://`` or ``redis://`` storage.
-#[pyclass(frozen, module = "bulwark.ratelimit", name = "NativeLimiter")]
-struct PyLimiter {
+/// Bulwark's limiter: ``hit(key, *rates, cost=1) -> Decision`` over ``memory://`` or
+/// ``redis://`` storage. Rate strings are parsed once per limiter. Thread-safe.
+#[pyclass(frozen, subclass, module = "bulwark.ratelimit", name = "RateLimiter")]
+struct PyRateLimiter {
     inner: Limiter,
+    #[pyo3(get)]
+    storage: String,
+    parsed: Mutex<Parsed>,
 }
 
-fn rates_of(py: Python<'_>, rates: Vec<(u64, u64)>) -> PyResult<Vec<Rate>> {
-    rates
-        .into_iter()
-        .map(|(l, p)| Rate::new(l, p))
-        .collect::<bulwark::Result<Vec<_>>>()
-        .py(py)
+/// The rate strings a limiter has parsed: the last few string objects by identity (a rate
+/// literal in the caller's code is the same object on every call, and is kept alive here so
+/// its address cannot be reused), then every distinct text.
+#[derive(Default)]
+struct Parsed {
+    recent: Vec<(Py<PyString>, Rates)>,
+    next: usize,
+    by_text: HashMap<String, Rates>,
+}
+
+/// String objects remembered by identity.
+const RECENT: usize = 4;
+
+impl Parsed {
+    fn rates(&mut self, py: Python<'_>, s: &Bound<'_, PyString>) -> PyResult<Rates> {
+        if let Some((_, rates)) = self.recent.iter().find(|(o, _)| o.as_ptr() == s.as_ptr()) {
+            return Ok(rates.clone());
+        }
+        let text = s.to_str()?;
+        let rates = match self.by_text.get(text) {
+            Some(r) => r.clone(),
+            None => {
+                let r: Rates = parse(text).py(py)?.into_iter().collect();
+                if self.by_text.len() >= PARSED_KEEP {
+                    self.by_text.clear();
+                }
+                self.by_text.insert(text.to_owned(), r.clone());
+                r
+            }
+        };
+        let slot = (s.clone().unbind(), rates.clone());
+        if self.recent.len() < RECENT {
+            self.recent.push(slot);
+        } else if let Some(old) = self.recent.get_mut(self.next % RECENT) {
+            *old = slot;
+            self.next = self.next.wrapping_add(1);
+        }
+        Ok(rates)
+    }
+}
+
+/// One argument of ``hit(key, *rates)``: a rate string (``"5/minute; 100/day"``), a
+/// ``RateLimitItem``, or a list or tuple of them.
+fn each_rate<'py>(
+    arg: &Bound<'py, PyAny>,
+    depth: u8,
+    f: &mut impl FnMut(RateArg<'_, 'py>) -> PyResult<()>,
+) -> PyResult<()> {
+    if let Ok(s) = arg.cast::<PyString>() {
+        return f(RateArg::Text(s));
+    }
+    if let Ok(item) = arg.cast::<RateLimitItem>() {
+        return f(RateArg::Item(item));
+    }
+    if depth == 0 && (arg.is_instance_of::<PyList>() || arg.is_instance_of::<PyTuple>()) {
+        for a in arg.try_iter()? {
+            each_rate(&a?, 1, f)?;
+        }
+        return Ok(());
+    }
+    Err(pyo3::exceptions::PyTypeError::new_err(format!(
+        "rates must be str, RateLimitItem or a list of them, not {}",
+        arg.get_type().name()?
+    )))
+}
+
+enum RateArg<'a, 'py> {
+    Text(&'a Bound<'py, PyString>),
+    Item(&'a Bound<'py, RateLimitItem>),
+}
+
+impl PyRateLimiter {
+    /// The core rates of ``rates, *more``, strings parsed through the limiter's cache.
+    fn rates(
+        &self,
+        py: Python<'_>,
+        first: Option<&Bound<'_, PyAny>>,
+        more: &Bound<'_, PyTuple>,
+    ) -> PyResult<Rates> {
+        let mut out = Rates::new();
+        let mut add = |r: RateArg<'_, '_>| {
+            match r {
+                RateArg::Item(item) => out.push(item.get().rate),
+                RateArg::Text(s) => {
+                    let mut parsed = self.parsed.lock().unwrap_or_else(|p| p.into_inner());
+                    out.extend_from_slice(&parsed.rates(py, s)?);
+                }
+            }
+            Ok(())
+        };
+        if let Some(first) = first {
+            each_rate(first, 0, &mut add)?;
+        }
+        for arg in more.iter() {
+            each_rate(&arg, 0, &mut add)?;
+        }
+        Ok(out)
+    }
+
+    fn decide(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        first: Option<&Bound<'_, PyAny>>,
+        more: &Bound<'_, PyTuple>,
+        cost: u64,
+        peek: bool,
+    ) -> PyResult<PyDecision> {
+        let rates = self.rates(py, first, more)?;
+        let o = decide_on(py, &self.inner, key, &rates, cost, peek)?;
+        Ok(PyDecision {
+            outcome: Reported {
+                decision: o.decision,
+                binding: o.binding,
+                rates,
+                at_us: o.at_us,
+                backend_error: o.backend_error,
+            },
+            given: (first.map(|f| f.clone().unbind()), more.clone().unbind()),
+            items: PyOnceLock::new(),
+        })
+    }
 }
 
 #[pymethods]
-impl PyLimiter {
+impl PyRateLimiter {
     #[new]
-    #[pyo3(signature = (storage, strategy, on_backend_failure="deny", prefix=None, timeout=0.5, max_keys=1 << 20))]
+    #[pyo3(signature = (storage="memory://", strategy="sliding-window", fail_open=false, *, on_backend_failure=None, prefix=None, timeout=0.5, max_keys=1 << 20))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         storage: &str,
         strategy: &str,
-        on_backend_failure: &str,
+        fail_open: bool,
+        on_backend_failure: Option<&str>,
         prefix: Option<String>,
         timeout: f64,
         max_keys: usize,
     ) -> PyResult<Self> {
         let strategy: Strategy = strategy.parse().py(py)?;
         let policy = match on_backend_failure {
-            "deny" => OnBackendFailure::Deny,
-            "allow" => OnBackendFailure::Allow,
-            "local" => OnBackendFailure::Local,
-            other => {
+            None if fail_open => OnBackendFailure::Allow,
+            None | Some("deny") => OnBackendFailure::Deny,
+            Some("allow") => OnBackendFailure::Allow,
+            Some("local") => OnBackendFailure::Local,
+            Some(other) => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(
                     "on_backend_failure must be 'deny', 'allow' or 'local', not {other:?}"
                 )))
@@ -76,43 +204,64 @@ impl PyLimiter {
         }
         Ok(Self {
             inner: Limiter::new(storage, strategy, &options).py(py)?,
+            storage: storage.to_owned(),
+            parsed: Mutex::new(Parsed::default()),
         })
     }
 
-    /// Counts a request of ``cost`` against every rate if all allow it.
+    /// Counts a request of ``cost`` for ``key`` if every rate allows it.
+    #[pyo3(signature = (key, rates=None, *more, cost=1))]
     fn hit(
         &self,
         py: Python<'_>,
         key: &str,
-        rates: Vec<(u64, u64)>,
+        rates: Option<&Bound<'_, PyAny>>,
+        more: &Bound<'_, PyTuple>,
         cost: u64,
-    ) -> PyResult<DecisionTuple> {
-        self.decide(py, key, rates, cost, false)
+    ) -> PyResult<PyDecision> {
+        self.decide(py, key, rates, more, cost, false)
     }
 
-    /// As ``hit``, without counting.
+    /// Whether a request would be allowed, without counting it.
+    #[pyo3(signature = (key, rates=None, *more, cost=1))]
     fn test(
         &self,
         py: Python<'_>,
         key: &str,
-        rates: Vec<(u64, u64)>,
+        rates: Option<&Bound<'_, PyAny>>,
+        more: &Bound<'_, PyTuple>,
         cost: u64,
-    ) -> PyResult<DecisionTuple> {
-        self.decide(py, key, rates, cost, true)
+    ) -> PyResult<PyDecision> {
+        self.decide(py, key, rates, more, cost, true)
     }
 
-    /// Gives back ``cost`` units an earlier ``hit`` of ``key`` counted.
-    fn refund(&self, py: Python<'_>, key: &str, rates: Vec<(u64, u64)>, cost: u64) -> PyResult<()> {
-        let rates = rates_of(py, rates)?;
-        let key = key.to_owned();
-        py.detach(|| self.inner.refund(&key, &rates, cost)).py(py)
+    /// Gives back ``cost`` units an earlier ``hit`` of ``key`` counted: reserve with ``hit``
+    /// before the work, refund when it turns out not to count (a login that succeeded under a
+    /// limit on failures), so concurrent requests never all pass one remaining unit.
+    #[pyo3(signature = (key, rates=None, *more, cost=1))]
+    fn refund(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        rates: Option<&Bound<'_, PyAny>>,
+        more: &Bound<'_, PyTuple>,
+        cost: u64,
+    ) -> PyResult<()> {
+        let rates = self.rates(py, rates, more)?;
+        py.detach(|| self.inner.refund(key, &rates, cost)).py(py)
     }
 
-    /// Forgets ``key`` under ``rates``.
-    fn reset(&self, py: Python<'_>, key: &str, rates: Vec<(u64, u64)>) -> PyResult<()> {
-        let rates = rates_of(py, rates)?;
-        let key = key.to_owned();
-        py.detach(|| self.inner.reset(&key, &rates)).py(py)
+    /// Forgets ``key``'s counts under ``rates``.
+    #[pyo3(signature = (key, rates=None, *more))]
+    fn reset(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        rates: Option<&Bound<'_, PyAny>>,
+        more: &Bound<'_, PyTuple>,
+    ) -> PyResult<()> {
+        let rates = self.rates(py, rates, more)?;
+        py.detach(|| self.inner.reset(key, &rates)).py(py)
     }
 
     /// The strategy's name.
@@ -122,28 +271,175 @@ impl PyLimiter {
     }
 }
 
-impl PyLimiter {
-    fn decide(
-        &self,
-        py: Python<'_>,
-        key: &str,
-        rates: Vec<(u64, u64)>,
-        cost: u64,
-        peek: bool,
-    ) -> PyResult<DecisionTuple> {
-        let rates = rates_of(py, rates)?;
-        let o = decide_on(py, &self.inner, key, &rates, cost, peek)?;
-        let d = o.decision;
-        Ok((
-            d.allowed,
+#[allow(clippy::cast_precision_loss)] // microseconds within centuries are exact in f64
+fn seconds(us: u64) -> f64 {
+    us as f64 / MICROS as f64
+}
+
+/// The outcome of a hit: ``allowed``, the binding rate's ``limit`` and ``remaining``, seconds
+/// until it fully resets (``reset_after``) and until a denied request could pass
+/// (``retry_after``, ``math.inf`` if never), and the backend error when Redis failed.
+#[pyclass(frozen, module = "bulwark.ratelimit", name = "Decision")]
+struct PyDecision {
+    outcome: Reported,
+    /// The rates the caller gave, to hand back their own ``RateLimitItem`` objects.
+    given: (Option<Py<PyAny>>, Py<PyTuple>),
+    items: PyOnceLock<Py<PyTuple>>,
+}
+
+/// What a decision reports: core's [`Outcome`] without the per-rate decisions Python never reads
+/// (so the object stays small and cheap to make on every hit).
+struct Reported {
+    decision: bulwark::ratelimit::Decision,
+    binding: usize,
+    rates: Rates,
+    at_us: u64,
+    backend_error: Option<bulwark::Error>,
+}
+
+#[pymethods]
+impl PyDecision {
+    /// Whether the request may proceed.
+    #[getter]
+    fn allowed(&self) -> bool {
+        self.outcome.decision.allowed
+    }
+
+    /// The binding rate's limit.
+    #[getter]
+    fn limit(&self) -> u64 {
+        self.outcome.decision.limit
+    }
+
+    /// Units left under the binding rate.
+    #[getter]
+    fn remaining(&self) -> u64 {
+        self.outcome.decision.remaining
+    }
+
+    /// Seconds until the binding rate is fully available again.
+    #[getter]
+    fn reset_after(&self) -> f64 {
+        seconds(self.outcome.decision.reset_after_us)
+    }
+
+    /// Seconds until a denied request could pass (0 when allowed, ``math.inf`` if never).
+    #[getter]
+    fn retry_after(&self) -> f64 {
+        match self.outcome.decision.retry_after_us {
+            u64::MAX => f64::INFINITY,
+            us => seconds(us),
+        }
+    }
+
+    /// Whole seconds for ``Retry-After``: at least 1, the full reset when never.
+    #[getter]
+    fn retry_after_seconds(&self) -> u64 {
+        self.outcome.decision.retry_after_secs()
+    }
+
+    /// The Unix time of the decision.
+    #[getter]
+    fn at(&self) -> f64 {
+        seconds(self.outcome.at_us)
+    }
+
+    /// The backend error's message when Redis failed and the failure policy decided.
+    #[getter]
+    fn backend_error(&self) -> Option<&str> {
+        self.outcome
+            .backend_error
+            .as_ref()
+            .map(bulwark::Error::message)
+    }
+
+    /// Every rate decided on, in the order given (the caller's own ``RateLimitItem`` objects).
+    #[getter]
+    fn rates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        if let Some(items) = self.items.get(py) {
+            return Ok(items.bind(py).clone());
+        }
+        let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(self.outcome.rates.len());
+        let mut next = self.outcome.rates.iter();
+        let mut add = |r: RateArg<'_, 'py>| {
+            match r {
+                RateArg::Item(item) => {
+                    next.next();
+                    items.push(item.clone().into_any());
+                }
+                RateArg::Text(text) => {
+                    for _ in 0..parse(text.to_str()?).py(py)?.len() {
+                        let rate = next.next().copied().ok_or_else(|| {
+                            pyo3::exceptions::PyRuntimeError::new_err("rates changed")
+                        })?;
+                        items.push(Bound::new(py, RateLimitItem::of(py, rate)?)?.into_any());
+                    }
+                }
+            }
+            Ok(())
+        };
+        if let Some(first) = &self.given.0 {
+            each_rate(first.bind(py), 0, &mut add)?;
+        }
+        for arg in self.given.1.bind(py).iter() {
+            each_rate(&arg, 0, &mut add)?;
+        }
+        let tuple = PyTuple::new(py, items)?;
+        Ok(self
+            .items
+            .get_or_init(py, || tuple.clone().unbind())
+            .bind(py)
+            .clone())
+    }
+
+    /// The binding rate (a ``RateLimitItem``).
+    #[getter]
+    fn rate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.rates(py)?.get_item(self.outcome.binding)
+    }
+
+    /// ``X-RateLimit-Limit/-Remaining/-Reset`` (Unix time), ``Retry-After`` when denied, and
+    /// the IETF ``RateLimit`` / ``RateLimit-Policy`` fields.
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        let o = &self.outcome;
+        for (name, value) in headers_for(&o.decision, o.binding, &o.rates, o.at_us) {
+            d.set_item(name, value)?;
+        }
+        Ok(d)
+    }
+
+    fn __bool__(&self) -> bool {
+        self.outcome.decision.allowed
+    }
+
+    fn __repr__(&self) -> String {
+        let d = &self.outcome.decision;
+        format!(
+            "Decision(allowed={}, limit={}, remaining={}, reset_after={}, retry_after={}, rate={})",
+            if d.allowed { "True" } else { "False" },
             d.limit,
             d.remaining,
-            d.reset_after_us,
-            d.retry_after_us,
-            o.binding,
-            o.backend_error.map(|e| e.message().to_owned()),
-        ))
+            self.reset_after(),
+            if d.retry_after_us == u64::MAX {
+                "inf".to_owned()
+            } else {
+                self.retry_after().to_string()
+            },
+            self.outcome
+                .rates
+                .get(self.outcome.binding)
+                .map_or_else(String::new, ToString::to_string),
+        )
     }
+}
+
+/// The decision to report for a request several limits decided on (core's binding rule): a
+/// denial first, else the one with the least left; ``None`` for none.
+#[pyfunction]
+fn most_restrictive<'py>(decisions: Vec<Bound<'py, PyDecision>>) -> Option<Bound<'py, PyDecision>> {
+    let plain: Vec<_> = decisions.iter().map(|d| d.get().outcome.decision).collect();
+    binding_index(&plain).and_then(|i| decisions.into_iter().nth(i))
 }
 
 /// A hit (or, with `peek`, a test) on `limiter`. A shared store's decision is a network round
@@ -174,19 +470,13 @@ fn decide_on(
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ratelimit_parse, m)?)?;
-    m.add_class::<PyLimiter>()?;
+    m.add_class::<PyRateLimiter>()?;
+    m.add_class::<PyDecision>()?;
+    m.add_function(wrap_pyfunction!(most_restrictive, m)?)?;
     m.add_class::<RateLimitItem>()?;
     m.add_class::<LimitsStrategy>()?;
     Ok(())
 }
-
-/// Seconds per granularity, longest first (the names `limits` uses).
-const UNITS: [(u64, &str); 4] = [
-    (86_400, "day"),
-    (3_600, "hour"),
-    (60, "minute"),
-    (1, "second"),
-];
 
 /// A rate as `limits.RateLimitItem`: ``amount`` per ``multiples`` ``granularity``. Native so that
 /// the `limits`-style ``hit`` reads it without Python attribute look-ups.
@@ -216,32 +506,16 @@ impl RateLimitItem {
         granularity: &str,
         namespace: &str,
     ) -> PyResult<Self> {
-        let Some(&(seconds, unit)) = UNITS
-            .iter()
-            .find(|(_, name)| *name == granularity || granularity.strip_suffix('s') == Some(name))
-        else {
-            return Err(bulwark::Error::invalid_input(format!(
-                "unknown granularity {granularity:?}: use second, minute, hour or day"
-            )))
-            .py(py);
+        let rate = Rate::per(amount, multiples, granularity).py(py)?;
+        let Some((_, unit)) = Rate::per(1, 1, granularity).py(py)?.granularity() else {
+            return Err(bulwark::Error::invalid_input("periods are whole seconds")).py(py);
         };
-        if amount < 1 || multiples < 1 {
-            return Err(bulwark::Error::invalid_input(
-                "amount and multiples must be at least 1",
-            ))
-            .py(py);
-        }
-        let period_us = multiples
-            .checked_mul(seconds)
-            .and_then(|s| s.checked_mul(1_000_000))
-            .ok_or_else(|| bulwark::Error::invalid_input("the period is too long"))
-            .py(py)?;
         Ok(Self {
             amount,
             multiples,
             granularity: unit,
             namespace: namespace.to_owned(),
-            rate: Rate::new(amount, period_us).py(py)?,
+            rate,
             suffix: format!("{amount}/{multiples}/{unit}"),
         })
     }
@@ -249,14 +523,7 @@ impl RateLimitItem {
     /// The item of a native ``(limit, period_us)`` pair, in the largest whole unit.
     #[staticmethod]
     fn _from_native(py: Python<'_>, limit: u64, period_us: u64) -> PyResult<Self> {
-        let seconds = period_us / 1_000_000;
-        let found = UNITS
-            .iter()
-            .find(|(unit_s, _)| seconds > 0 && period_us % 1_000_000 == 0 && seconds % unit_s == 0);
-        match found {
-            Some(&(unit_s, name)) => Self::new(py, limit, seconds / unit_s, name, "LIMITER"),
-            None => Err(bulwark::Error::invalid_input("periods are whole seconds")).py(py),
-        }
+        Self::of(py, Rate::new(limit, period_us).py(py)?)
     }
 
     /// The period in seconds.
@@ -307,6 +574,14 @@ impl RateLimitItem {
 }
 
 impl RateLimitItem {
+    /// The item of a core rate, in the largest whole unit.
+    fn of(py: Python<'_>, rate: Rate) -> PyResult<Self> {
+        match rate.granularity() {
+            Some((multiples, unit)) => Self::new(py, rate.limit(), multiples, unit, "LIMITER"),
+            None => Err(bulwark::Error::invalid_input("periods are whole seconds")).py(py),
+        }
+    }
+
     /// ``namespace/identifiers.../amount/multiples/granularity``; bytes are read as UTF-8 and
     /// anything else through ``str()``, as `limits`' ``safe_string``.
     fn key(&self, identifiers: &Bound<'_, PyTuple>) -> PyResult<String> {

@@ -123,6 +123,50 @@ def test_decisions_headers_and_check(strategy):
     assert limiter.hit("ip:1", "3/minute").allowed
 
 
+def test_own_api_takes_lists_keeps_the_callers_items_and_gives_core_headers():
+    limiter = rl.RateLimiter("memory://", "fixed-window")
+    mine = rl.RateLimitItemPerMinute(2, namespace="MINE")
+    d = limiter.hit("k", ["5/minute", mine], "1000/day")
+    assert [str(r) for r in d.rates] == ["5 per 1 minute", "2 per 1 minute", "1000 per 1 day"]
+    assert d.rates[1] is mine and d.rates[1].namespace == "MINE"
+    assert d.rate is mine and d.remaining == 1 and d.limit == 2
+    assert d.headers()["RateLimit-Policy"] == '"r1";q=5;w=60, "r2";q=2;w=60, "r3";q=1000;w=86400'
+    assert d.headers()["RateLimit"] == '"r2";r=1;t=60'
+    assert abs(d.at - time.time()) < 5 and int(d.headers()["X-RateLimit-Reset"]) == int(d.at) + 60
+    # the same rate string object (the cache's fast path) and an equal new one decide alike
+    text = "3/second"
+    for i in range(3):
+        assert limiter.hit("s", text).remaining == 2 - i
+    assert not limiter.hit("s", "".join(["3/", "second"])).allowed
+    denied = limiter.hit("s", ("3/second",))
+    assert not denied and denied.retry_after_seconds >= 1 and "Retry-After" in denied.headers()
+    assert denied.headers()["Retry-After"] == str(denied.retry_after_seconds)
+    assert "allowed=False" in repr(denied) and "3 per second" in repr(denied)
+    with pytest.raises(TypeError, match="rates must be str, RateLimitItem or a list of them, not int"):
+        limiter.hit("k", 5)
+    with pytest.raises(TypeError):
+        limiter.hit("k", [["1/second"]])
+    with pytest.raises(InvalidInputError, match="no rate given"):
+        limiter.hit("k", [])
+    # many distinct rate strings: every one decided right, the cache stays bounded
+    for n in range(1, 600):
+        assert limiter.hit(f"many-{n}", f"{n}/hour").remaining == n - 1
+
+
+def test_most_restrictive_follows_cores_rule():
+    limiter = rl.RateLimiter("memory://", "fixed-window")
+    a = limiter.hit("a", "10/minute")
+    b = limiter.hit("b", "3/minute")
+    assert rl.most_restrictive([a, b]) is b and rl.most_restrictive([]) is None
+    limiter.hit("c", "1/minute")
+    short, long = limiter.hit("c", "1/minute"), None
+    limiter.hit("d", "1/hour")
+    long = limiter.hit("d", "1/hour")
+    assert rl.most_restrictive([a, short, long, b]) is long
+    with pytest.raises(TypeError):
+        rl.most_restrictive([a, "not a decision"])
+
+
 def test_bad_configuration():
     with pytest.raises(InvalidInputError):
         rl.RateLimiter("memcached://localhost")

@@ -152,7 +152,15 @@ pub struct Outcome {
     pub binding: usize,
     /// Set when the shared store failed and the failure policy decided instead.
     pub backend_error: Option<Error>,
+    /// The rates decided on, in the order given (what `RateLimit-Policy` lists).
+    pub rates: Rates,
+    /// When the decision was made, in microseconds since the Unix epoch (the base of
+    /// `X-RateLimit-Reset`).
+    pub at_us: u64,
 }
+
+/// The rates of one decision, held inline for up to two.
+pub type Rates = smallvec::SmallVec<[Rate; 2]>;
 
 /// A rate limiter over one store and one strategy. Thread-safe.
 pub struct Limiter {
@@ -315,7 +323,7 @@ impl Limiter {
         }
         let now = self.clock.now_us();
         match self.store.apply(self.strategy, key, rates, cost, peek, now) {
-            Ok(decisions) => Ok(outcome(decisions, None)),
+            Ok(decisions) => Ok(outcome(decisions, None, rates, now)),
             Err(e) if e.kind() == ErrorKind::Backend => {
                 let decisions = match (self.policy, &self.fallback) {
                     (OnBackendFailure::Local, Some(local)) => {
@@ -335,34 +343,20 @@ impl Limiter {
                         })
                         .collect(),
                 };
-                Ok(outcome(decisions, Some(e)))
+                Ok(outcome(decisions, Some(e), rates, now))
             }
             Err(e) => Err(e),
         }
     }
 }
 
-fn outcome(decisions: Decisions, backend_error: Option<Error>) -> Outcome {
-    if let [decision] = *decisions {
-        return Outcome {
-            decision,
-            decisions,
-            binding: 0,
-            backend_error,
-        };
-    }
-    let binding = decisions
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| !d.allowed)
-        .max_by_key(|(_, d)| d.retry_after_us)
-        .or_else(|| {
-            decisions
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, d)| d.remaining)
-        })
-        .map_or(0, |(i, _)| i);
+fn outcome(
+    decisions: Decisions,
+    backend_error: Option<Error>,
+    rates: &[Rate],
+    at_us: u64,
+) -> Outcome {
+    let binding = binding_index(&decisions).unwrap_or(0);
     let decision = decisions.get(binding).copied().unwrap_or(Decision {
         allowed: false,
         limit: 0,
@@ -375,7 +369,41 @@ fn outcome(decisions: Decisions, backend_error: Option<Error>) -> Outcome {
         decisions,
         binding,
         backend_error,
+        rates: rates.iter().copied().collect(),
+        at_us,
     }
+}
+
+/// Which of several decisions to report: the denial that frees up last, else the one with the
+/// least left (then the smallest limit). The rule behind [`Outcome::binding`], also for
+/// combining the outcomes of several limits on one request (a route's own and a shared one).
+///
+/// ```
+/// use bulwark::ratelimit::{limiter::binding_index, Decision};
+/// let d = |allowed, remaining, retry_after_us| Decision {
+///     allowed, limit: 10, remaining, reset_after_us: 0, retry_after_us,
+/// };
+/// assert_eq!(binding_index(&[d(true, 5, 0), d(true, 2, 0)]), Some(1));
+/// assert_eq!(binding_index(&[d(false, 0, 9), d(false, 0, 30), d(true, 0, 0)]), Some(1));
+/// assert_eq!(binding_index(&[]), None);
+/// ```
+#[must_use]
+pub fn binding_index(decisions: &[Decision]) -> Option<usize> {
+    if let [_] = decisions {
+        return Some(0);
+    }
+    decisions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.allowed)
+        .max_by_key(|(_, d)| d.retry_after_us)
+        .or_else(|| {
+            decisions
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, d)| (d.remaining, d.limit))
+        })
+        .map(|(i, _)| i)
 }
 
 fn secs_ceil(us: u64) -> u64 {
@@ -383,64 +411,88 @@ fn secs_ceil(us: u64) -> u64 {
 }
 
 impl Decision {
-    /// Response headers for this decision: `X-RateLimit-Limit`, `X-RateLimit-Remaining`,
-    /// `X-RateLimit-Reset` (Unix time of the reset, as flask-limiter and GitHub send it; `now_us`
-    /// is the current time), `Retry-After` (seconds, when denied), and the IETF `RateLimit`
-    /// field (`"default";r=<remaining>;t=<seconds to reset>`).
+    /// Whole seconds a denied request should wait, for `Retry-After`: at least 1, and the time
+    /// to a full reset when no wait would ever let this cost through.
     #[must_use]
-    pub fn headers(&self, now_us: u64) -> Vec<(&'static str, String)> {
-        let reset_in = secs_ceil(self.reset_after_us);
-        let mut h = vec![
-            ("X-RateLimit-Limit", self.limit.to_string()),
-            ("X-RateLimit-Remaining", self.remaining.to_string()),
-            (
-                "X-RateLimit-Reset",
-                (now_us / MICROS).saturating_add(reset_in).to_string(),
-            ),
-            (
-                "RateLimit",
-                format!("\"default\";r={};t={reset_in}", self.remaining),
-            ),
-        ];
-        if !self.allowed {
-            let retry = if self.retry_after_us == u64::MAX {
-                reset_in.max(1)
-            } else {
-                secs_ceil(self.retry_after_us).max(1)
-            };
-            h.push(("Retry-After", retry.to_string()));
+    pub fn retry_after_secs(&self) -> u64 {
+        if self.retry_after_us == u64::MAX {
+            secs_ceil(self.reset_after_us).max(1)
+        } else {
+            secs_ceil(self.retry_after_us).max(1)
         }
-        h
     }
 }
 
 impl Outcome {
-    /// The binding decision's headers plus `RateLimit-Policy` listing every rate
-    /// (`"default";q=<limit>;w=<window seconds>` for one rate, `"r1"`, `"r2"`, … for several).
+    /// The response headers of this outcome: `X-RateLimit-Limit`, `X-RateLimit-Remaining`,
+    /// `X-RateLimit-Reset` (Unix time of the reset, as flask-limiter and GitHub send it),
+    /// `Retry-After` (seconds, when denied), the IETF `RateLimit` field
+    /// (`"default";r=<remaining>;t=<seconds to reset>`) and `RateLimit-Policy` listing every
+    /// rate (`"default";q=<limit>;w=<window seconds>` for one rate, `"r1"`, `"r2"`, … for several).
+    ///
+    /// ```
+    /// use bulwark::ratelimit::{limiter::{Limiter, LimiterOptions}, parse, Strategy};
+    /// let limiter = Limiter::new("memory://", Strategy::FixedWindow, &LimiterOptions::default())?;
+    /// let outcome = limiter.hit("ip:203.0.113.7", &parse("1/minute")?, 1)?;
+    /// let headers = outcome.headers();
+    /// assert!(headers.contains(&("RateLimit-Policy", "\"default\";q=1;w=60".to_owned())));
+    /// let denied = limiter.hit("ip:203.0.113.7", &parse("1/minute")?, 1)?;
+    /// assert!(denied.headers().iter().any(|(name, _)| *name == "Retry-After"));
+    /// # Ok::<(), bulwark::Error>(())
+    /// ```
     #[must_use]
-    pub fn headers(&self, rates: &[Rate], now_us: u64) -> Vec<(&'static str, String)> {
-        let mut h = self.decision.headers(now_us);
-        if rates.len() > 1 {
-            for (name, value) in &mut h {
-                if *name == "RateLimit" {
-                    *value =
-                        value.replacen("\"default\"", &format!("\"r{}\"", self.binding + 1), 1);
-                }
-            }
-        }
-        let policy: Vec<String> = rates
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let name = if rates.len() == 1 {
-                    "default".to_owned()
-                } else {
-                    format!("r{}", i + 1)
-                };
-                format!("\"{name}\";q={};w={}", r.limit(), secs_ceil(r.period_us()))
-            })
-            .collect();
-        h.push(("RateLimit-Policy", policy.join(", ")));
-        h
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        headers_for(&self.decision, self.binding, &self.rates, self.at_us)
     }
+}
+
+/// The response headers of a binding `decision` (rate `binding` of `rates`) made at `at_us`:
+/// what [`Outcome::headers`] returns, for a door that keeps the parts apart.
+#[must_use]
+pub fn headers_for(
+    decision: &Decision,
+    binding: usize,
+    rates: &[Rate],
+    at_us: u64,
+) -> Vec<(&'static str, String)> {
+    let reset_in = secs_ceil(decision.reset_after_us);
+    let name = |i: usize| {
+        if rates.len() > 1 {
+            format!("r{}", i + 1)
+        } else {
+            "default".to_owned()
+        }
+    };
+    let mut h = Vec::with_capacity(6);
+    h.push(("X-RateLimit-Limit", decision.limit.to_string()));
+    h.push(("X-RateLimit-Remaining", decision.remaining.to_string()));
+    h.push((
+        "X-RateLimit-Reset",
+        (at_us / MICROS).saturating_add(reset_in).to_string(),
+    ));
+    h.push((
+        "RateLimit",
+        format!(
+            "\"{}\";r={};t={reset_in}",
+            name(binding),
+            decision.remaining
+        ),
+    ));
+    let policy: Vec<String> = rates
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            format!(
+                "\"{}\";q={};w={}",
+                name(i),
+                r.limit(),
+                secs_ceil(r.period_us())
+            )
+        })
+        .collect();
+    h.push(("RateLimit-Policy", policy.join(", ")));
+    if !decision.allowed {
+        h.push(("Retry-After", decision.retry_after_secs().to_string()));
+    }
+    h
 }

@@ -5,8 +5,8 @@
 //! arithmetic is exact and tests are deterministic. Each strategy is a pure step function over a
 //! small per-key state ([`step`]); stores keep the states and apply steps atomically.
 //!
-//! Work in progress (issue #7): the Rust core is here (stores, [`limiter::Limiter`], headers);
-//! the C and Python doors are not yet.
+//! [`limiter::Limiter`] puts a strategy over a store (memory or Redis); its
+//! [`limiter::Outcome`] builds the response headers, the one place they are built for every door.
 //!
 //! ```
 //! use bulwark::ratelimit::{parse, Rate};
@@ -65,18 +65,62 @@ impl Rate {
 
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (n, unit) = match self.period_us {
-            p if p % (86_400 * MICROS) == 0 => (p / (86_400 * MICROS), "day"),
-            p if p % (3_600 * MICROS) == 0 => (p / (3_600 * MICROS), "hour"),
-            p if p % (60 * MICROS) == 0 => (p / (60 * MICROS), "minute"),
-            p if p % MICROS == 0 => (p / MICROS, "second"),
-            p => return write!(f, "{} per {p} microseconds", self.limit),
-        };
-        if n == 1 {
-            write!(f, "{} per {unit}", self.limit)
-        } else {
-            write!(f, "{} per {n} {unit}s", self.limit)
+        match self.granularity() {
+            Some((1, unit)) => write!(f, "{} per {unit}", self.limit),
+            Some((n, unit)) => write!(f, "{} per {n} {unit}s", self.limit),
+            None => write!(f, "{} per {} microseconds", self.limit, self.period_us),
         }
+    }
+}
+
+/// The units a rate is written in, longest first, with their length in microseconds: the one
+/// table behind parsing, [`Rate::per`], [`Rate::granularity`] and `Display`.
+pub const UNITS: [(&str, u64); 4] = [
+    ("day", 86_400 * MICROS),
+    ("hour", 3_600 * MICROS),
+    ("minute", 60 * MICROS),
+    ("second", MICROS),
+];
+
+impl Rate {
+    /// `amount` per `multiples` of `unit` (`"second"`, `"minute"`, `"hour"`, `"day"`, singular
+    /// or plural, as `limits`' `RateLimitItem` takes them).
+    ///
+    /// ```
+    /// use bulwark::ratelimit::Rate;
+    /// assert_eq!(Rate::per(5, 10, "seconds")?, Rate::new(5, 10_000_000)?);
+    /// assert_eq!(Rate::per(5, 10, "seconds")?.granularity(), Some((10, "second")));
+    /// # Ok::<(), bulwark::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidInput` for an unknown unit, a zero amount or multiple, or a period past `u64`
+    /// microseconds.
+    pub fn per(amount: u64, multiples: u64, unit: &str) -> Result<Self> {
+        let per = unit_us(unit).ok_or_else(|| {
+            Error::invalid_input(format!(
+                "unknown granularity {unit:?}: use second, minute, hour or day"
+            ))
+        })?;
+        if amount == 0 || multiples == 0 {
+            return Err(Error::invalid_input(
+                "amount and multiples must be at least 1",
+            ));
+        }
+        let period = multiples
+            .checked_mul(per)
+            .ok_or_else(|| Error::invalid_input("the period is too long"))?;
+        Self::new(amount, period)
+    }
+
+    /// The period as `(multiples, unit)` in the largest unit that divides it (`None` when it is
+    /// not a whole number of seconds).
+    #[must_use]
+    pub fn granularity(&self) -> Option<(u64, &'static str)> {
+        UNITS
+            .iter()
+            .find(|(_, us)| self.period_us % us == 0)
+            .map(|&(name, us)| (self.period_us / us, name))
     }
 }
 
@@ -84,13 +128,13 @@ impl fmt::Display for Rate {
 fn unit_us(word: &str) -> Option<u64> {
     let w = word.to_ascii_lowercase();
     let w = w.strip_suffix('s').unwrap_or(&w);
-    match w {
-        "second" | "sec" => Some(MICROS),
-        "minute" | "min" => Some(60 * MICROS),
-        "hour" | "hr" => Some(3_600 * MICROS),
-        "day" => Some(86_400 * MICROS),
-        _ => None,
-    }
+    let w = match w {
+        "sec" => "second",
+        "min" => "minute",
+        "hr" => "hour",
+        other => other,
+    };
+    UNITS.iter().find(|(name, _)| *name == w).map(|&(_, us)| us)
 }
 
 fn parse_one(part: &str) -> Result<Rate> {

@@ -815,7 +815,7 @@ mod front_end {
         l.hit("u", &rates, 1).unwrap();
         let denied = l.hit("u", &rates, 1).unwrap();
         assert!(!denied.decision.allowed);
-        let h = denied.headers(&rates, clock.now_us());
+        let h = denied.headers();
         let get = |n: &str| {
             h.iter()
                 .find(|(k, _)| *k == n)

@@ -41,13 +41,11 @@ from bulwark._web import (
     denial_reason,
     error_body,
     limit_text,
-    most_restrictive,
     new_limiter,
-    retry_after_seconds,
 )
 from bulwark.headers import CORSPolicy, security_headers
 from bulwark.exceptions import BackendError
-from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem
+from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem, most_restrictive
 from bulwark.redact import SecurityLogger
 
 from .util import get_remote_address
@@ -115,7 +113,7 @@ class RateLimitExceeded(_JSONError, TooManyRequests):
     error = "rate_limited"
 
     def __init__(self, decision: Decision, message: str | None = None, headers: Mapping[str, str] | None = None):
-        retry = retry_after_seconds(decision)
+        retry = decision.retry_after_seconds
         super().__init__(message or f"rate limit exceeded: {limit_text(decision)}", headers, retry_after=retry)
         self.decision = decision
         self.limit = decision.rate
