@@ -49,6 +49,60 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in code order: what a door walks to prove it maps each one (its tests fail
+    /// when a kind is added here and not there).
+    pub const ALL: [Self; 17] = [
+        Self::InvalidInput,
+        Self::VerificationFailed,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::Malformed,
+        Self::IssuedInFuture,
+        Self::InvalidAudience,
+        Self::InvalidIssuer,
+        Self::InvalidSubject,
+        Self::MissingClaim,
+        Self::InvalidClaim,
+        Self::AlgorithmNotAllowed,
+        Self::InvalidKey,
+        Self::Replayed,
+        Self::RateLimited,
+        Self::Internal,
+        Self::Backend,
+    ];
+
+    /// The kind's stable number, never reused: the C door's `bw_result` code for it (0 is
+    /// success and never a kind). Doors look kinds up by this instead of matching with a
+    /// wildcard, so a new kind cannot silently become "internal".
+    ///
+    /// ```
+    /// use bulwark::ErrorKind;
+    /// assert_eq!(ErrorKind::InvalidInput.code(), 101);
+    /// assert!(ErrorKind::ALL.windows(2).all(|w| w[0].code() < w[1].code()));
+    /// ```
+    #[must_use]
+    pub const fn code(self) -> u32 {
+        match self {
+            Self::InvalidInput => 101,
+            Self::VerificationFailed => 300,
+            Self::Expired => 400,
+            Self::NotYetValid => 401,
+            Self::Malformed => 402,
+            Self::IssuedInFuture => 403,
+            Self::InvalidAudience => 404,
+            Self::InvalidIssuer => 405,
+            Self::InvalidSubject => 406,
+            Self::MissingClaim => 407,
+            Self::InvalidClaim => 408,
+            Self::AlgorithmNotAllowed => 409,
+            Self::InvalidKey => 410,
+            Self::Replayed => 500,
+            Self::RateLimited => 600,
+            Self::Internal => 900,
+            Self::Backend => 902,
+        }
+    }
+
     /// A stable, lower-case name for the kind, used in messages and logs.
     #[must_use]
     pub const fn as_str(self) -> &'static str {

@@ -38,6 +38,7 @@ __all__ = [
     "Keyring",
     "MultiFernet",
     "__version__",
+    "_error_classes",
     "argon2_check_params",
     "argon2_hash",
     "argon2_parse",
@@ -537,3 +538,6 @@ def otp_qr_svg(text: str) -> str:
 
 def otp_qr_png(text: str, scale: int) -> bytes:
     """A QR code as PNG."""
+
+def _error_classes() -> List[Tuple[int, str, Optional[str], Optional[str]]]:
+    """[(kind code, kind name, module, class)] for every core error kind."""

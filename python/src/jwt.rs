@@ -20,43 +20,26 @@ use std::sync::{Arc, Mutex};
 
 // ------------------------------------------------------------------ exceptions
 
-/// The `bulwark.jwt.exceptions` class for a core error (PyJWT's names and hierarchy).
-pub(crate) fn jwt_class(err: &Error) -> &'static str {
-    match (err.kind(), err.claim()) {
-        (ErrorKind::Malformed, _) => "DecodeError",
-        (ErrorKind::VerificationFailed, _) => "InvalidSignatureError",
-        (ErrorKind::Expired, _) => "ExpiredSignatureError",
-        (ErrorKind::NotYetValid, _) => "ImmatureSignatureError",
-        (ErrorKind::IssuedInFuture, _) => "ImmatureIssuedAtError",
-        (ErrorKind::InvalidAudience, _) => "InvalidAudienceError",
-        (ErrorKind::InvalidIssuer, _) => "InvalidIssuerError",
-        (ErrorKind::InvalidSubject, _) => "InvalidSubjectError",
-        (ErrorKind::MissingClaim, _) => "MissingRequiredClaimError",
-        (ErrorKind::InvalidClaim, Some("iat")) => "InvalidIssuedAtError",
-        (ErrorKind::InvalidClaim, Some("jti")) => "InvalidJTIError",
-        (ErrorKind::InvalidClaim, _) => "DecodeError",
-        (ErrorKind::AlgorithmNotAllowed, _) => "InvalidAlgorithmError",
-        (ErrorKind::InvalidKey, _) => "InvalidKeyError",
-        _ => "PyJWTError",
-    }
-}
+/// Where a JWT call raises another class than `to_pyerr` would: PyJWT's names for the kinds
+/// that the rest of the SDK raises as its own (`VerificationError`, `ExpiredError`, ...).
+const JWT_CLASSES: [(ErrorKind, &str); 5] = [
+    (ErrorKind::VerificationFailed, "InvalidSignatureError"),
+    (ErrorKind::Expired, "ExpiredSignatureError"),
+    (ErrorKind::NotYetValid, "ImmatureSignatureError"),
+    (ErrorKind::RateLimited, "PyJWTError"),
+    (ErrorKind::Replayed, "PyJWTError"),
+];
 
 /// Raises a core error from a JWT call as its PyJWT exception.
 pub(crate) fn jwt_err(py: Python<'_>, err: &Error) -> PyErr {
-    if matches!(
-        err.kind(),
-        ErrorKind::InvalidInput | ErrorKind::Backend | ErrorKind::Internal
-    ) {
+    let Some(&(_, class)) = JWT_CLASSES.iter().find(|(k, _)| *k == err.kind()) else {
         return to_pyerr(py, err);
-    }
-    let class = py
+    };
+    match py
         .import("bulwark.jwt.exceptions")
-        .and_then(|m| m.getattr(jwt_class(err)))
-        .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
-    match class {
-        Ok(cls) if err.kind() == ErrorKind::MissingClaim => {
-            PyErr::from_type(cls, (err.claim().unwrap_or("?").to_owned(),))
-        }
+        .and_then(|m| m.getattr(class))
+        .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from))
+    {
         Ok(cls) => PyErr::from_type(cls, err.message().to_owned()),
         Err(e) => e,
     }

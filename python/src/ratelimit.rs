@@ -210,7 +210,7 @@ impl PyRateLimiter {
     }
 
     /// Counts a request of ``cost`` for ``key`` if every rate allows it.
-    #[pyo3(signature = (key, rates=None, *more, cost=1))]
+    #[pyo3(signature = (key, rates=None, *more, cost=1), text_signature = "(self, key, *rates, cost=1)")]
     fn hit(
         &self,
         py: Python<'_>,
@@ -223,7 +223,7 @@ impl PyRateLimiter {
     }
 
     /// Whether a request would be allowed, without counting it.
-    #[pyo3(signature = (key, rates=None, *more, cost=1))]
+    #[pyo3(signature = (key, rates=None, *more, cost=1), text_signature = "(self, key, *rates, cost=1)")]
     fn test(
         &self,
         py: Python<'_>,
@@ -238,7 +238,7 @@ impl PyRateLimiter {
     /// Gives back ``cost`` units an earlier ``hit`` of ``key`` counted: reserve with ``hit``
     /// before the work, refund when it turns out not to count (a login that succeeded under a
     /// limit on failures), so concurrent requests never all pass one remaining unit.
-    #[pyo3(signature = (key, rates=None, *more, cost=1))]
+    #[pyo3(signature = (key, rates=None, *more, cost=1), text_signature = "(self, key, *rates, cost=1)")]
     fn refund(
         &self,
         py: Python<'_>,
@@ -252,7 +252,7 @@ impl PyRateLimiter {
     }
 
     /// Forgets ``key``'s counts under ``rates``.
-    #[pyo3(signature = (key, rates=None, *more))]
+    #[pyo3(signature = (key, rates=None, *more), text_signature = "(self, key, *rates)")]
     fn reset(
         &self,
         py: Python<'_>,

@@ -163,3 +163,20 @@ def test_redis_from_make_test_is_reachable():
     with socket.create_connection((u.hostname, u.port), timeout=2) as s:
         s.sendall(b"PING\r\n")
         assert s.recv(16).startswith(b"+PONG")
+
+
+def test_every_core_error_kind_has_its_own_exception_class():
+    """The door maps each of core's error kinds (ErrorKind::ALL) to a class, by table: a kind
+    core adds without a class here fails this test instead of silently becoming the base class."""
+    import importlib
+
+    from bulwark import _native
+
+    rows = _native._error_classes()
+    assert len(rows) >= 17 and len({code for code, *_ in rows}) == len(rows)
+    for code, name, module, cls in rows:
+        assert module is not None and cls is not None, f"error kind {name!r} ({code}) has no exception class"
+        exc = getattr(importlib.import_module(module), cls)
+        assert issubclass(exc, Exception)
+        if name != "internal error":
+            assert cls != "BulwarkError", name
