@@ -6,7 +6,7 @@
 #   make serve   start the reference API service on http://127.0.0.1:8000 and leave it running
 #   make test    fmt, clippy, Rust tests (dependency guard included), cargo-deny (offline RustSec
 #                snapshot, licences, duplicates, bans) and the SBOMs, header freshness, C tests
-#                under ASan/UBSan and under valgrind, pytest, stubtest — with a throw-away
+#                under ASan/UBSan and under valgrind, ruff, mypy --strict, stubtest, pytest — with a throw-away
 #                redis-server on loopback
 #   make bench   criterion benches + bench/compare.py side by side with the peer libraries;
 #                writes BENCHMARKS.md
@@ -168,9 +168,13 @@ check-valgrind:
 	  while read -r f; do grep -qw "$$f" tests/c/*.c || echo "$$f"; done); \
 	if [ -n "$$missing" ]; then echo "exported but never called by tests/c: $$missing"; exit 1; fi
 
+# The Python that remains in the package is typed and linted: ruff, mypy --strict over the
+# installed package (its native half through _native.pyi), and stubtest of that stub.
 check-python:
-	BULWARK_LIB=$(DIST)/lib/libbulwark.so $(VENV)/bin/pytest -q tests/python
+	$(VENV)/bin/ruff check --config python/pyproject.toml python/bulwark
+	$(PY) -m mypy --strict -p bulwark
 	$(PY) -m mypy.stubtest bulwark._native
+	BULWARK_LIB=$(DIST)/lib/libbulwark.so $(VENV)/bin/pytest -q tests/python
 	$(PY) examples/quickstart.py >/dev/null
 
 # ---------------------------------------------------------------------------- bench

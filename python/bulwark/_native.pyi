@@ -2,7 +2,7 @@
 
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union, final
 
-from typing_extensions import disjoint_base
+from typing_extensions import Self, disjoint_base
 
 _Digest = Union[str, bytes, bytearray, memoryview]
 
@@ -151,7 +151,7 @@ def password_is_common(password: str) -> bool:
 class AESGCM:
     """AES-256-GCM with a caller-supplied 12-byte nonce (as cryptography's AESGCM)."""
 
-    def __new__(cls, key: bytes) -> "AESGCM": ...
+    def __new__(cls, key: bytes) -> AESGCM: ...
     @staticmethod
     def generate_key(bit_length: int = 256) -> bytes:
         """A fresh random 256-bit key."""
@@ -164,7 +164,7 @@ class AESGCM:
 class ChaCha20Poly1305:
     """ChaCha20-Poly1305 with a caller-supplied 12-byte nonce (as cryptography's class)."""
 
-    def __new__(cls, key: bytes) -> "ChaCha20Poly1305": ...
+    def __new__(cls, key: bytes) -> ChaCha20Poly1305: ...
     @staticmethod
     def generate_key() -> bytes:
         """A fresh random 256-bit key."""
@@ -178,13 +178,13 @@ class Keyring:
     """Versioned AEAD keys with rotation."""
 
     @staticmethod
-    def generate(algorithm: str = "AES-256-GCM") -> "Keyring":
+    def generate(algorithm: str = "AES-256-GCM") -> Keyring:
         """A keyring with one fresh random key."""
     @staticmethod
-    def from_json(text: str) -> "Keyring":
+    def from_json(text: str) -> Keyring:
         """Load from to_json() output."""
     @staticmethod
-    def from_env(name: str) -> "Keyring":
+    def from_env(name: str) -> Keyring:
         """Load from the JSON in an environment variable."""
     def to_json(self) -> str:
         """JSON with every key (secret)."""
@@ -207,7 +207,7 @@ class Keyring:
 class Fernet:
     """Fernet tokens (as cryptography.fernet.Fernet)."""
 
-    def __new__(cls, key: Union[bytes, str], backend: Any = None) -> "Fernet": ...
+    def __new__(cls, key: Union[bytes, str], backend: Any = None) -> Fernet: ...
     @classmethod
     def generate_key(cls) -> bytes:
         """A fresh key as url-safe base64."""
@@ -226,7 +226,7 @@ class Fernet:
 class MultiFernet:
     """Several Fernet keys: encrypt with the first, decrypt with any."""
 
-    def __new__(cls, fernets: Iterable[Fernet]) -> "MultiFernet": ...
+    def __new__(cls, fernets: Iterable[Fernet]) -> MultiFernet: ...
     def encrypt(self, data: bytes) -> bytes:
         """A token made with the first key."""
     def encrypt_at_time(self, data: bytes, current_time: int) -> bytes:
@@ -264,7 +264,7 @@ def security_headers_list(
 class KeyHasher:
     """Hashes and verifies API keys under a server-side pepper."""
 
-    def __new__(cls, pepper: bytes) -> "KeyHasher": ...
+    def __new__(cls, pepper: bytes) -> KeyHasher: ...
     def hash(self, key: str) -> str:
         """The value to store for key."""
     def verify(self, presented: str, stored: str) -> bool:
@@ -274,7 +274,7 @@ class KeyHasher:
 class Redactor:
     """Redacts secrets by field name and by value."""
 
-    def __new__(cls, fields: List[str] = ...) -> "Redactor": ...
+    def __new__(cls, fields: List[str] = ...) -> Redactor: ...
     def is_sensitive(self, name: str) -> bool:
         """Whether a field of this name is redacted."""
     def json(self, text: str) -> str:
@@ -298,10 +298,12 @@ class CORSPolicy:
         expose_headers: Optional[List[str]] = None,
         allow_credentials: bool = False,
         max_age: Optional[int] = ...,
-    ) -> "CORSPolicy": ...
+    ) -> CORSPolicy: ...
     def check_request(self, origin: Optional[str]) -> Tuple[bool, List[Tuple[str, str]]]:
         """(allowed, headers) for an actual request."""
-    def check_preflight(self, origin: str, method: str, request_headers: str = "") -> Tuple[bool, List[Tuple[str, str]]]:
+    def check_preflight(
+        self, origin: str, method: str, request_headers: str = ""
+    ) -> Tuple[bool, List[Tuple[str, str]]]:
         """(allowed, headers) for a preflight."""
 
 @final
@@ -309,10 +311,10 @@ class JwtKey:
     """A parsed JWT key (from a JWK or PEM), as held by bulwark.jwt.PyJWK.key."""
 
     @staticmethod
-    def from_jwk(jwk: Any) -> "JwtKey":
+    def from_jwk(jwk: Any) -> JwtKey:
         """A key from a JWK (dict or JSON text)."""
     @staticmethod
-    def from_pem(pem: Union[str, bytes]) -> "JwtKey":
+    def from_pem(pem: Union[str, bytes]) -> JwtKey:
         """A key from PEM (a private key PEM also signs)."""
     @property
     def key_type(self) -> str:
@@ -349,7 +351,7 @@ def jwt_decode(
     issuer: Optional[Any] = None,
     subject: Optional[str] = None,
     leeway: Optional[Any] = None,
-) -> Any:
+) -> Dict[str, Any]:
     """PyJWT's jwt.decode."""
 
 def jwt_decode_complete(
@@ -363,7 +365,7 @@ def jwt_decode_complete(
     issuer: Optional[Any] = None,
     subject: Optional[str] = None,
     leeway: Optional[Any] = None,
-) -> Any:
+) -> Dict[str, Any]:
     """PyJWT's jwt.decode_complete."""
 
 def jwt_get_unverified_header(jwt: Any) -> Any:
@@ -394,15 +396,15 @@ class RateLimiter:
         prefix: Optional[str] = None,
         timeout: float = 0.5,
         max_keys: int = ...,
-    ) -> "RateLimiter": ...
+    ) -> Self: ...
     @property
     def storage(self) -> str: ...
     @property
     def strategy(self) -> str:
         """The strategy's name."""
-    def hit(self, key: str, *rates: _RateArg, cost: int = 1) -> "Decision":
+    def hit(self, key: str, *rates: _RateArg, cost: int = 1) -> Decision:
         """Counts a request of cost for key if every rate allows it."""
-    def test(self, key: str, *rates: _RateArg, cost: int = 1) -> "Decision":
+    def test(self, key: str, *rates: _RateArg, cost: int = 1) -> Decision:
         """Whether a request would be allowed, without counting it."""
     def refund(self, key: str, *rates: _RateArg, cost: int = 1) -> None:
         """Gives back cost units an earlier hit of key counted."""
@@ -430,9 +432,9 @@ class Decision:
     @property
     def backend_error(self) -> Optional[str]: ...
     @property
-    def rates(self) -> Tuple["RateLimitItem", ...]: ...
+    def rates(self) -> Tuple[RateLimitItem, ...]: ...
     @property
-    def rate(self) -> "RateLimitItem": ...
+    def rate(self) -> RateLimitItem: ...
     def headers(self) -> Dict[str, str]:
         """The rate-limit response headers."""
     def __bool__(self) -> bool: ...
@@ -446,7 +448,7 @@ class RateLimitItem:
 
     def __new__(
         cls, amount: int, multiples: int = 1, granularity: str = "second", namespace: str = "LIMITER"
-    ) -> "RateLimitItem": ...
+    ) -> Self: ...
     @property
     def amount(self) -> int: ...
     @property
@@ -456,7 +458,7 @@ class RateLimitItem:
     @property
     def namespace(self) -> str: ...
     @staticmethod
-    def _from_native(limit: int, period_us: int) -> "RateLimitItem":
+    def _from_native(limit: int, period_us: int) -> RateLimitItem:
         """The item of a native (limit, period_us) pair."""
     def get_expiry(self) -> int:
         """The period in seconds."""
@@ -471,7 +473,7 @@ class RateLimitItem:
 class LimitsStrategy:
     """Base of the limits-style strategy classes."""
 
-    def __new__(cls, storage: str, strategy: str, fail_open: bool = False) -> "LimitsStrategy": ...
+    def __new__(cls, storage: str, strategy: str, fail_open: bool = False) -> Self: ...
     def hit(self, item: RateLimitItem, *identifiers: Any, cost: int = 1) -> bool:
         """Counts a request; False when over the limit."""
     def test(self, item: RateLimitItem, *identifiers: Any, cost: int = 1) -> bool:
@@ -493,7 +495,7 @@ class NativeOtp:
         period: int = 30,
         t0: int = 0,
         allow_short_secret: bool = False,
-    ) -> "NativeOtp": ...
+    ) -> Self: ...
     def _code(self, counter: int) -> str:
         """The code of a step or counter."""
     def _step(self, time: int) -> int:
@@ -513,7 +515,7 @@ class NativeReplayGuard:
 
     def __new__(
         cls, storage: str = "memory://", prefix: Optional[str] = None, timeout: float = 0.5, max_accounts: int = ...
-    ) -> "NativeReplayGuard": ...
+    ) -> NativeReplayGuard: ...
     def verify(self, otp: NativeOtp, account: str, code: str, time: int, window: int) -> int:
         """Verifies and records the step."""
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from bulwark import _native, jwt
 from bulwark.exceptions import InvalidInputError
-from bulwark.ratelimit import Decision, RateLimitItem, RateLimiter, parse_many
+from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem, parse_many
 from bulwark.redact import SecurityLogger
 
 __all__ = ["TokenVerifier", "bearer_token", "error_body", "RouteRates", "default_security_logger"]
@@ -198,7 +198,8 @@ class RouteRates:
         """The rates for this request."""
         if self._static is not None:
             return self._static
-        assert callable(self._value)
+        if not callable(self._value):
+            raise TypeError("limit_value must be a rate string, a list of rates or a callable")
         return self._parse(self._value())
 
 

@@ -268,8 +268,9 @@ class JWTBearer:
         facts = _facts(request.scope)
         (self.security_logger or default_security_logger()).log_suspicious_activity(kind, {**facts, **details})
         code = "invalid_token" if status == 401 else "forbidden"
-        return HTTPException(status, detail={"error": code, "message": message},
-                             headers={"WWW-Authenticate": challenge})
+        # FastAPI serialises any JSON value as ``detail``; Starlette's stub says str.
+        detail: Any = {"error": code, "message": message}
+        return HTTPException(status, detail=detail, headers={"WWW-Authenticate": challenge})
 
     async def __call__(self, request: Request) -> dict[str, Any]:
         token = bearer_token(request.headers.get("authorization"))

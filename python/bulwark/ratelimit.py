@@ -20,7 +20,6 @@ Redis answers again. Every decision made that way carries ``backend_error`` to l
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import NamedTuple, Union
 
 from . import _native
@@ -93,7 +92,7 @@ def parse(rate: str) -> RateLimitItem:
     return items[0]
 
 
-RateArg = Union[str, RateLimitItem, Sequence[Union[str, RateLimitItem]]]
+RateArg = Union[str, RateLimitItem, list[Union[str, RateLimitItem]], tuple[Union[str, RateLimitItem], ...]]
 
 Decision = _native.Decision
 """The outcome of ``RateLimiter.hit``: ``allowed``, the binding rate's ``limit`` and ``remaining``,

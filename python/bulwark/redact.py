@@ -6,11 +6,12 @@ secret or token); secrets are also found by value (bearer credentials, JWTs, Bul
 Removed values become ``"[REDACTED]"``, never a hint of their length.
 """
 
+import contextlib
 import datetime
 import json
 import logging
 import math
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from bulwark._native import Redactor
 from bulwark.exceptions import InvalidInputError
@@ -111,7 +112,7 @@ def redact_text(text: Union[str, bytes], redactor: Optional[Redactor] = None) ->
 
 def redact_headers(
     headers: Union[Mapping[str, str], Iterable[Tuple[str, str]]], redactor: Optional[Redactor] = None
-) -> Union[dict, List[Tuple[str, str]]]:
+) -> Union[Dict[str, str], List[Tuple[str, str]]]:
     """Redact a header mapping (a dict comes back as a dict) or a list of ``(name, value)`` pairs."""
     r = redactor or _default
     if isinstance(headers, Mapping):
@@ -148,7 +149,7 @@ class SecurityLogger:
             self.logger = logging.getLogger(logger or "bulwark.security")
         self.redactor = redactor or _default
 
-    def _emit(self, level: int, event: dict) -> str:
+    def _emit(self, level: int, event: Dict[str, Any]) -> str:
         """Writes one redacted JSON line and returns it. Total: whatever the fields hold (NaN,
         lone surrogates, deep nesting, objects whose ``str()`` raises), a line is written and
         nothing is raised, so logging can never change the answer a request gets."""
@@ -158,10 +159,8 @@ class SecurityLogger:
         except Exception as exc:  # pragma: no cover - _loggable leaves nothing to fail on
             line = json.dumps({"timestamp": event["timestamp"], "event": _str_of(event.get("event")),
                                "log_error": type(exc).__name__})
-        try:
+        with contextlib.suppress(Exception):  # a broken handler must not turn a request into a 500
             self.logger.log(level, line)
-        except Exception:  # a broken handler must not turn a request into a 500
-            pass
         return line
 
     def log_auth_attempt(self, success: bool, user_id: Any, ip: Optional[str], **extra: Any) -> str:

@@ -602,3 +602,13 @@ def test_the_c_door_and_python_share_the_refund_and_caps(clib):
     assert rc == 101  # BW_ERR_INVALID_INPUT, as Python's InvalidInputError
     with pytest.raises(ValueError):
         bcrypt.checkpw(b"pw", cheap)
+
+
+@pytest.mark.parametrize("uri", ["file:///etc/passwd", "ftp://idp.example/jwks.json", "data:,{}", "/jwks.json",
+                                 "FILE:///etc/hosts"])
+def test_jwks_client_fetches_over_http_only(uri):
+    """urllib opens file:, ftp: and data: URLs too; a JWKS URI that is not http(s) is refused
+    when the client is made, before anything is read."""
+    with pytest.raises(jwt.PyJWKClientError, match="http:// or https://"):
+        jwt.PyJWKClient(uri)
+    assert jwt.PyJWKClient("HTTPS://idp.example/jwks.json").uri == "HTTPS://idp.example/jwks.json"

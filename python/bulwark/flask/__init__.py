@@ -43,8 +43,8 @@ from bulwark._web import (
     limit_text,
     new_limiter,
 )
-from bulwark.headers import CORSPolicy, security_headers
 from bulwark.exceptions import BackendError
+from bulwark.headers import CORSPolicy, security_headers
 from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem, most_restrictive
 from bulwark.redact import SecurityLogger
 
@@ -428,7 +428,7 @@ class Limiter:
         elif key_func_or_app is not None:
             key_func = key_func_or_app
         self._key_func: Callable[[], str] = key_func or get_remote_address
-        self._settings = dict(
+        self._settings: dict[str, Any] = dict(
             default_limits=default_limits,
             default_limits_per_method=default_limits_per_method,
             application_limits=application_limits,
@@ -440,9 +440,10 @@ class Limiter:
             in_memory_fallback_enabled=in_memory_fallback_enabled,
             key_prefix=key_prefix,
         )
-        self._default_extra = dict(exempt_when=default_limits_exempt_when, deduct_when=default_limits_deduct_when,
-                                   cost=default_limits_cost or 1)
-        self._application_extra = dict(exempt_when=application_limits_exempt_when,
+        self._default_extra: dict[str, Any] = dict(exempt_when=default_limits_exempt_when,
+                                                   deduct_when=default_limits_deduct_when,
+                                                   cost=default_limits_cost or 1)
+        self._application_extra: dict[str, Any] = dict(exempt_when=application_limits_exempt_when,
                                        deduct_when=application_limits_deduct_when,
                                        cost=application_limits_cost or 1)
         self.storage_options = dict(storage_options or {})
@@ -561,9 +562,14 @@ class Limiter:
         return decision
 
     # -- per request
+    def _limiter(self) -> RateLimiter:
+        if self.limiter is None:
+            raise RuntimeError("Limiter.init_app(app) was not called")
+        return self.limiter
+
     def _hit(self, lim: _Limit, endpoint: str, test: bool = False) -> Decision:
-        assert self.limiter is not None, "Limiter.init_app(app) was not called"
-        call = self.limiter.test if test else self.limiter.hit
+        limiter = self._limiter()
+        call = limiter.test if test else limiter.hit
         return call(lim.key(endpoint), *lim.rates.items(), cost=lim.hit_cost())
 
     def _limits_for_request(self) -> list[_Limit]:
@@ -595,10 +601,10 @@ class Limiter:
         # requests all pass the last unit (12 parallel wrong passwords against "5 per minute").
         deferred: list[tuple[_Limit, str, list[RateLimitItem], int]] = []
         g._bulwark_rate_deferred = deferred
-        assert self.limiter is not None, "Limiter.init_app(app) was not called"
+        limiter = self._limiter()
         for lim in self._limits_for_request():
             key, items, cost = lim.key(endpoint), lim.rates.items(), lim.hit_cost()
-            decision = self.limiter.hit(key, *items, cost=cost)
+            decision = limiter.hit(key, *items, cost=cost)
             if lim.deduct_when is not None and decision.allowed:
                 deferred.append((lim, key, items, cost))
             decisions.append(decision)
@@ -620,10 +626,9 @@ class Limiter:
         if not self.enabled:
             return response
         for lim, key, items, cost in g.pop("_bulwark_rate_deferred", ()):
-            assert lim.deduct_when is not None and self.limiter is not None
-            if not lim.deduct_when(response):
+            if lim.deduct_when is not None and not lim.deduct_when(response):
                 try:
-                    self.limiter.refund(key, *items, cost=cost)
+                    self._limiter().refund(key, *items, cost=cost)
                 except BackendError as exc:  # the unit stays counted (fail closed); say why
                     _log.error("rate-limit refund failed: %s", exc)
         decision: Decision | None = g.get("_bulwark_rate_decision")
@@ -665,7 +670,8 @@ class SecurityHeaders:
 def _add_missing(response: Response, pairs: Iterable[tuple[str, str]]) -> None:
     """Adds the headers the response does not have yet, in one pass (werkzeug's per-header
     lookups are linear, and a response carries a dozen of these)."""
-    have = {name.lower() for name in response.headers.keys()}
+    # werkzeug's Headers iterate as (name, value) pairs: .keys() is the names.
+    have = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
     response.headers.extend([(name, value) for name, value in pairs if name.lower() not in have])
 
 
@@ -697,7 +703,8 @@ class CORS:
         origin = request.headers.get("Origin")
         if request.method != "OPTIONS" or method is None or origin is None:
             return None
-        decision = self.policy.check_preflight(origin, method, request.headers.get("Access-Control-Request-Headers", ""))
+        requested = request.headers.get("Access-Control-Request-Headers", "")
+        decision = self.policy.check_preflight(origin, method, requested)
         g._bulwark_cors_done = True
         if decision.allowed:
             resp = Response(status=204)

@@ -18,12 +18,14 @@ Differences from PyJWT's client, all on purpose:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -56,6 +58,9 @@ class PyJWKClient:
             raise PyJWKClientError(f'Lifespan must be greater than 0, the input is "{lifespan}"')
         if max_response_bytes <= 0 or timeout <= 0 or min_refetch_interval < 0:
             raise PyJWKClientError("timeout and max_response_bytes must be positive")
+        if urllib.parse.urlsplit(uri).scheme.lower() not in ("http", "https"):
+            # urllib would also open file:, ftp: and data: URLs: a JWKS comes over HTTP(S) only.
+            raise PyJWKClientError(f"the JWKS URI must be http:// or https://, not {uri!r}")
         self.uri = uri
         self.headers = dict(headers or {})
         self.timeout = timeout
@@ -101,9 +106,9 @@ class PyJWKClient:
             raise PyJWKClientConnectionError(f"the JWKS response is not JSON: {e}") from e
 
     def _fetch_into(self, result: dict[str, Any]) -> None:
-        request = urllib.request.Request(self.uri, headers={"User-Agent": "bulwark-jwt", **self.headers})
+        request = urllib.request.Request(self.uri, headers={"User-Agent": "bulwark-jwt", **self.headers})  # noqa: S310 (http/https only, checked in __init__)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self.ssl_context) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout, context=self.ssl_context) as response:  # noqa: S310 (http/https only, checked in __init__)
                 result["response"] = response
                 status = getattr(response, "status", 200)
                 if isinstance(status, int) and not 200 <= status < 300:
@@ -131,7 +136,7 @@ class PyJWKClient:
         with self._lock:
             now = time.monotonic()
             fresh = self._jwk_set is not None and now - self._fetched_at < self.lifespan
-            if self._jwk_set is not None and (fresh and not refresh or not self._may_fetch(now) or self._fetching):
+            if self._jwk_set is not None and ((fresh and not refresh) or not self._may_fetch(now) or self._fetching):
                 return self._jwk_set
             if self._fetching:  # nothing cached yet: wait for the fetch in flight, within timeout
                 self._fetched_cv.wait_for(lambda: not self._fetching, timeout=self.timeout)
@@ -218,7 +223,5 @@ def _cut(response: Any) -> None:
     """Shuts down the socket under a urllib response, so a read blocked in it returns now."""
     sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
     if isinstance(sock, socket.socket):
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
