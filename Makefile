@@ -131,6 +131,10 @@ check-rust:
 check-header:
 	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c include/bulwark.h
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c++ include/bulwark.h
+	# Ignoring a fallible function's bw_result is a warning (BW_MUST_USE), an error under -Werror.
+	if printf '#include "bulwark.h"\nint main(void) { bw_random_bytes(NULL, 0); return 0; }\n' | \
+	  $(CC) -std=c99 -Wall -Werror -Iinclude -c -o /dev/null -x c - 2>/dev/null; then \
+	  echo "an ignored bw_result compiled without a warning"; exit 1; fi
 
 check-c:
 	mkdir -p $(BUILD)/c
@@ -146,9 +150,9 @@ check-c:
 	$(CC) $(CWARN) $(SANITIZE) examples/quickstart.c -o $(BUILD)/c/quickstart $$(pkg-config --cflags --libs bulwark)
 	$(BUILD)/c/quickstart >/dev/null
 	# The benchmark program must keep compiling too (it is only run by `make bench`).
-	$(CC) $(CWARN) -fsyntax-only bench/aead_bench.c $$(pkg-config --cflags bulwark)
-	$(CC) $(CWARN) -fsyntax-only bench/jwt_bench.c $$(pkg-config --cflags bulwark)
-	$(CC) $(CWARN) -fsyntax-only bench/ratelimit_bench.c $$(pkg-config --cflags bulwark)
+	$(CC) $(CWARN) -c -o /dev/null bench/aead_bench.c $$(pkg-config --cflags bulwark)
+	$(CC) $(CWARN) -c -o /dev/null bench/jwt_bench.c $$(pkg-config --cflags bulwark)
+	$(CC) $(CWARN) -c -o /dev/null bench/ratelimit_bench.c $$(pkg-config --cflags bulwark)
 
 # The same C tests without sanitizers under valgrind memcheck: no invalid access, no definite or
 # indirect leak (every handle freed, error paths included). valgrind is installed if missing.

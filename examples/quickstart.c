@@ -104,7 +104,10 @@ int main(void) {
             bw_keyring_free(ring);
             return 1;
         }
-        bw_keyring_rotate(ring, &new_id);
+        if (failed("keyring_rotate", bw_keyring_rotate(ring, &new_id))) {
+            bw_keyring_free(ring);
+            return 1;
+        }
         rc = bw_keyring_decrypt(ring, sealed, sealed_len, (const uint8_t *)"user:42", 7, opened, sizeof opened, &opened_len);
         printf("keyring: %zu-byte ciphertext (plaintext + %d); rotated to key %u; old one opens: %s (%.*s)\n",
                sealed_len, (int)BW_KEYRING_OVERHEAD, new_id, bw_result_str(rc), (int)opened_len, (const char *)opened);
@@ -151,7 +154,7 @@ int main(void) {
                                                "{\"kid\":\"k1\"}", 12, jwt, sizeof jwt, &jwt_len)))
             return 1;
         printf("JWT: %.40s... (%zu chars)\n", jwt, jwt_len);
-        bw_jwt_verifier_options_default(&opts);
+        if (failed("jwt_verifier_options_default", bw_jwt_verifier_options_default(&opts))) return 1;
         opts.algorithms = "ES256", opts.algorithms_len = 5;
         opts.key = (const uint8_t *)pub, opts.key_len = pub_len;
         opts.issuers = "https://auth.example", opts.issuers_len = strlen(opts.issuers);
@@ -183,7 +186,7 @@ int main(void) {
         printf("\n");
         if (failed("limiter_headers", bw_limiter_headers(limiter, &d, hdrs, sizeof hdrs, &hdrs_len))) return 1;
         printf("%s", hdrs);
-        bw_limiter_reset(limiter, "login:203.0.113.9", 17);
+        if (failed("limiter_reset", bw_limiter_reset(limiter, "login:203.0.113.9", 17))) return 1;
         bw_limiter_free(limiter);
     }
 
@@ -199,7 +202,8 @@ int main(void) {
                                             sizeof uri, &uri_len)))
             return 1;
         printf("enrolment URI: %.*s...\n", 40, uri);
-        bw_otp_qr_svg(uri, uri_len, NULL, 0, &svg_len); /* ask for the size, then allocate */
+        /* ask for the size (BW_ERR_BUFFER_TOO_SMALL with the size needed), then allocate */
+        if (bw_otp_qr_svg(uri, uri_len, NULL, 0, &svg_len) != BW_ERR_BUFFER_TOO_SMALL) return 1;
         char *svg = malloc(svg_len);
         if (svg && bw_otp_qr_svg(uri, uri_len, svg, svg_len, &svg_len) == BW_OK) {
             FILE *f = fopen("/tmp/bulwark-enrol-c.svg", "w");

@@ -25,6 +25,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/* Fallible functions: ignoring their bw_result is a compiler warning (GCC, Clang). */
+#if defined(__GNUC__) || defined(__clang__)
+#define BW_MUST_USE __attribute__((warn_unused_result))
+#else
+#define BW_MUST_USE
+#endif
 
 /**
  * Algorithm id of AES-256-GCM for `bw_aead_*` and `bw_keyring_new_random`.
@@ -744,7 +750,7 @@ const char *bw_result_str(uint32_t code);
  * message so the call can be repeated (this function never changes the stored message).
  * `out_len` must not be NULL. Thread-safe (the message is per thread).
  */
-bw_result bw_last_error_message(char *buf, size_t cap, size_t *out_len);
+BW_MUST_USE bw_result bw_last_error_message(char *buf, size_t cap, size_t *out_len);
 
 /**
  * Fills `buf[0..len]` with bytes from the operating system's CSPRNG.
@@ -752,7 +758,7 @@ bw_result bw_last_error_message(char *buf, size_t cap, size_t *out_len);
  * `buf` may be NULL only when `len` is 0. Returns `BW_ERR_BACKEND` if the OS source fails.
  * Thread-safe.
  */
-bw_result bw_random_bytes(uint8_t *buf, size_t len);
+BW_MUST_USE bw_result bw_random_bytes(uint8_t *buf, size_t len);
 
 /**
  * Writes a URL-safe random token (base64url, no padding) carrying `nbytes` random bytes into
@@ -763,7 +769,7 @@ bw_result bw_random_bytes(uint8_t *buf, size_t len);
  * be NULL), returns `BW_ERR_BUFFER_TOO_SMALL` and sets `*out_len` to the capacity needed.
  * `nbytes` above 64 MiB is `BW_ERR_INVALID_INPUT`. `out_len` must not be NULL. Thread-safe.
  */
-bw_result bw_token_urlsafe(size_t nbytes, char *buf, size_t cap, size_t *out_len);
+BW_MUST_USE bw_result bw_token_urlsafe(size_t nbytes, char *buf, size_t cap, size_t *out_len);
 
 /**
  * Writes a random token of `nbytes` random bytes as `2*nbytes` lower-case hex digits into `buf`,
@@ -771,7 +777,7 @@ bw_result bw_token_urlsafe(size_t nbytes, char *buf, size_t cap, size_t *out_len
  *
  * Buffer contract as `bw_token_urlsafe`. Thread-safe.
  */
-bw_result bw_token_hex(size_t nbytes, char *buf, size_t cap, size_t *out_len);
+BW_MUST_USE bw_result bw_token_hex(size_t nbytes, char *buf, size_t cap, size_t *out_len);
 
 /**
  * Writes a random base32 secret of `chars` characters (5 random bits each) into `buf`,
@@ -780,7 +786,7 @@ bw_result bw_token_hex(size_t nbytes, char *buf, size_t cap, size_t *out_len);
  * `chars` must be at least 32 (160 bits), else `BW_ERR_INVALID_INPUT`. Buffer contract as
  * `bw_token_urlsafe`. Thread-safe.
  */
-bw_result bw_random_base32(size_t chars, char *buf, size_t cap, size_t *out_len);
+BW_MUST_USE bw_result bw_random_base32(size_t chars, char *buf, size_t cap, size_t *out_len);
 
 /**
  * Compares `a[0..a_len]` and `b[0..b_len]` in constant time (time depends only on the lengths),
@@ -789,6 +795,7 @@ bw_result bw_random_base32(size_t chars, char *buf, size_t cap, size_t *out_len)
  * `*out_equal` receives the answer. `a` / `b` may be NULL only with length 0; `out_equal` must
  * not be NULL. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_constant_time_eq(const uint8_t *a,
                               size_t a_len,
                               const uint8_t *b,
@@ -830,6 +837,7 @@ size_t bw_fernet_token_len(size_t plaintext_len);
  * the size needed in `*out_len`, before any work. `aad` / `plaintext` may be NULL with length 0.
  * Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_aead_encrypt(uint32_t algorithm,
                           const uint8_t *key,
                           size_t key_len,
@@ -849,6 +857,7 @@ bw_result bw_aead_encrypt(uint32_t algorithm,
  * `BW_ERR_VERIFICATION_FAILED` with no further detail, and `out` is wiped. Other contracts as
  * `bw_aead_encrypt`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_aead_decrypt(uint32_t algorithm,
                           const uint8_t *key,
                           size_t key_len,
@@ -866,47 +875,58 @@ bw_result bw_aead_decrypt(uint32_t algorithm,
  * Creates a keyring with one fresh random key (id 1) of `algorithm` as primary, into
  * `*out_keyring` (free it with `bw_keyring_free`). `out_keyring` must not be NULL. Thread-safe.
  */
-bw_result bw_keyring_new_random(uint32_t algorithm, bw_keyring **out_keyring);
+BW_MUST_USE bw_result bw_keyring_new_random(uint32_t algorithm, bw_keyring **out_keyring);
 
 /**
  * Loads a keyring from its JSON (`json[0..json_len]`, UTF-8) into `*out_keyring`. Malformed JSON
  * is `BW_ERR_INVALID_INPUT` with a message that never quotes key material. Thread-safe.
  */
-bw_result bw_keyring_from_json(const char *json, size_t json_len, bw_keyring **out_keyring);
+BW_MUST_USE
+bw_result bw_keyring_from_json(const char *json,
+                               size_t json_len,
+                               bw_keyring **out_keyring);
 
 /**
  * Loads a keyring from the JSON in the environment variable `name[0..name_len]`. A missing or
  * malformed variable is `BW_ERR_INVALID_INPUT`: a key is never generated in its place.
  */
-bw_result bw_keyring_from_env(const char *name, size_t name_len, bw_keyring **out_keyring);
+BW_MUST_USE
+bw_result bw_keyring_from_env(const char *name,
+                              size_t name_len,
+                              bw_keyring **out_keyring);
 
 /**
  * Writes the keyring as NUL-terminated JSON (it contains the secret keys: store it like one).
  * Text buffer contract as `bw_token_urlsafe`. Thread-safe.
  */
-bw_result bw_keyring_to_json(const bw_keyring *keyring_ptr, char *buf, size_t cap, size_t *out_len);
+BW_MUST_USE
+bw_result bw_keyring_to_json(const bw_keyring *keyring_ptr,
+                             char *buf,
+                             size_t cap,
+                             size_t *out_len);
 
 /**
  * Adds a fresh random key and makes it the primary; older keys stay for decryption. The new
  * key's id goes to `*out_new_id` (may be NULL if not wanted). Thread-safe.
  */
-bw_result bw_keyring_rotate(bw_keyring *keyring_ptr, uint32_t *out_new_id);
+BW_MUST_USE bw_result bw_keyring_rotate(bw_keyring *keyring_ptr, uint32_t *out_new_id);
 
 /**
  * Removes key `id`; ciphertexts made with it can no longer be decrypted. The primary key and
  * unknown ids are `BW_ERR_INVALID_INPUT`. Thread-safe.
  */
-bw_result bw_keyring_retire(bw_keyring *keyring_ptr, uint32_t id);
+BW_MUST_USE bw_result bw_keyring_retire(bw_keyring *keyring_ptr, uint32_t id);
 
 /**
  * Writes the primary key's id to `*out_id`. Thread-safe.
  */
-bw_result bw_keyring_primary_id(const bw_keyring *keyring_ptr, uint32_t *out_id);
+BW_MUST_USE bw_result bw_keyring_primary_id(const bw_keyring *keyring_ptr, uint32_t *out_id);
 
 /**
  * Encrypts with the primary key into the versioned keyring format: `plaintext_len +
  * BW_KEYRING_OVERHEAD` bytes in `out`. Buffer contract as `bw_aead_encrypt`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_keyring_encrypt(const bw_keyring *keyring_ptr,
                              const uint8_t *plaintext,
                              size_t plaintext_len,
@@ -922,6 +942,7 @@ bw_result bw_keyring_encrypt(const bw_keyring *keyring_ptr,
  * `BW_ERR_INVALID_INPUT`; anything that does not authenticate is `BW_ERR_VERIFICATION_FAILED`
  * and `out` is wiped. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_keyring_decrypt(const bw_keyring *keyring_ptr,
                              const uint8_t *ciphertext,
                              size_t ciphertext_len,
@@ -941,7 +962,7 @@ bw_result bw_keyring_free(bw_keyring *keyring_ptr);
  * Writes a fresh Fernet key (44 characters of url-safe base64, NUL-terminated) into `buf`.
  * Text buffer contract as `bw_token_urlsafe` (45 bytes suffice). Thread-safe.
  */
-bw_result bw_fernet_generate_key(char *buf, size_t cap, size_t *out_len);
+BW_MUST_USE bw_result bw_fernet_generate_key(char *buf, size_t cap, size_t *out_len);
 
 /**
  * Encrypts `plaintext` into a Fernet token (NUL-terminated) with `key` (a Fernet key as text),
@@ -949,6 +970,7 @@ bw_result bw_fernet_generate_key(char *buf, size_t cap, size_t *out_len);
  * length is `bw_fernet_token_len(plaintext_len)`; text buffer contract as `bw_token_urlsafe`. A
  * malformed key is `BW_ERR_INVALID_INPUT`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_fernet_encrypt(const char *key,
                             size_t key_len,
                             const uint8_t *plaintext,
@@ -965,6 +987,7 @@ bw_result bw_fernet_encrypt(const char *key,
  * `token_len` bytes always suffice; a smaller buffer that cannot hold it gives
  * `BW_ERR_BUFFER_TOO_SMALL` with the size needed. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_fernet_decrypt(const char *key,
                             size_t key_len,
                             const char *token,
@@ -985,6 +1008,7 @@ bw_result bw_fernet_decrypt(const char *key,
  * HMAC secrets shorter than the hash output are `BW_ERR_INVALID_KEY` (see
  * `bw_jwt_encode_with_flags`). Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_jwt_encode(const char *alg,
                         size_t alg_len,
                         const uint8_t *key,
@@ -1001,6 +1025,7 @@ bw_result bw_jwt_encode(const char *alg,
  * As `bw_jwt_encode`, with `flags` (`BW_JWT_ALLOW_SHORT_HMAC_KEY` is the only one that applies
  * to signing; others are `BW_ERR_INVALID_INPUT`).
  */
+BW_MUST_USE
 bw_result bw_jwt_encode_with_flags(const char *alg,
                                    size_t alg_len,
                                    const uint8_t *key,
@@ -1019,6 +1044,7 @@ bw_result bw_jwt_encode_with_flags(const char *alg,
  * trust it). Malformed tokens are `BW_ERR_MALFORMED`. Text buffer contract as
  * `bw_token_urlsafe`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_jwt_unverified_header(const char *token,
                                    size_t token_len,
                                    char *out_header,
@@ -1028,7 +1054,7 @@ bw_result bw_jwt_unverified_header(const char *token,
 /**
  * Writes the default options (all zero: no key, every check on) into `*out_options`.
  */
-bw_result bw_jwt_verifier_options_default(bw_jwt_verifier_options *out_options);
+BW_MUST_USE bw_result bw_jwt_verifier_options_default(bw_jwt_verifier_options *out_options);
 
 /**
  * Creates a verifier. Refused with `BW_ERR_INVALID_INPUT`: an empty or mixed (HS* with
@@ -1037,6 +1063,7 @@ bw_result bw_jwt_verifier_options_default(bw_jwt_verifier_options *out_options);
  * `BW_ERR_INVALID_KEY`: an unusable key or JWK set, or a key no allowed algorithm uses.
  * `options` must not be NULL; `*out_verifier` is written on success only.
  */
+BW_MUST_USE
 bw_result bw_jwt_verifier_new(const bw_jwt_verifier_options *options,
                               bw_jwt_verifier **out_verifier);
 
@@ -1048,6 +1075,7 @@ bw_result bw_jwt_verifier_new(const bw_jwt_verifier_options *options,
  * `BW_ERR_ISSUED_IN_FUTURE`, `BW_ERR_INVALID_AUDIENCE`, `BW_ERR_INVALID_ISSUER`,
  * `BW_ERR_INVALID_SUBJECT`, `BW_ERR_MISSING_CLAIM`, `BW_ERR_INVALID_CLAIM`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_jwt_verifier_verify(const bw_jwt_verifier *verifier,
                                  const char *token,
                                  size_t token_len,
@@ -1059,6 +1087,7 @@ bw_result bw_jwt_verifier_verify(const bw_jwt_verifier *verifier,
  * As `bw_jwt_verifier_verify`, as of `now_unix` (seconds since the epoch) instead of the
  * system clock: for tests and for re-checking logged tokens.
  */
+BW_MUST_USE
 bw_result bw_jwt_verifier_verify_at(const bw_jwt_verifier *verifier,
                                     const char *token,
                                     size_t token_len,
@@ -1080,6 +1109,7 @@ bw_result bw_jwt_verifier_free(bw_jwt_verifier *verifier);
  * (`BW_ERR_BUFFER_TOO_SMALL`). HS* algorithms are `BW_ERR_INVALID_INPUT` (use
  * `bw_random_bytes`). Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_jwt_generate_key_pair(const char *alg,
                                    size_t alg_len,
                                    char *private_pem,
@@ -1093,12 +1123,13 @@ bw_result bw_jwt_generate_key_pair(const char *alg,
  * Writes a new random base32 secret (`BW_OTP_SECRET_LEN` characters, 160 bits, no padding) plus
  * a NUL into `buf`; for TOTP and HOTP alike. Buffer contract as every text output.
  */
-bw_result bw_totp_generate_secret(char *buf, size_t cap, size_t *out_len);
+BW_MUST_USE bw_result bw_totp_generate_secret(char *buf, size_t cap, size_t *out_len);
 
 /**
  * Writes the TOTP code at Unix time `time` (zero-padded digits plus a NUL) into `buf`;
  * `BW_OTP_CODE_CAPACITY` always suffices. `params` may be NULL for the defaults.
  */
+BW_MUST_USE
 bw_result bw_totp_code(const char *secret,
                        size_t secret_len,
                        const bw_otp_params *params,
@@ -1112,6 +1143,7 @@ bw_result bw_totp_code(const char *secret,
  * all compared in constant time, and writes the matched step to `*out_step`. A wrong code is
  * `BW_ERR_VERIFICATION_FAILED`.
  */
+BW_MUST_USE
 bw_result bw_totp_verify(const char *secret,
                          size_t secret_len,
                          const bw_otp_params *params,
@@ -1127,6 +1159,7 @@ bw_result bw_totp_verify(const char *secret,
  * of that step or an earlier one is `BW_ERR_OTP_REPLAYED`; a wrong code
  * `BW_ERR_VERIFICATION_FAILED`.
  */
+BW_MUST_USE
 bw_result bw_totp_verify_once(const char *secret,
                               size_t secret_len,
                               const bw_otp_params *params,
@@ -1141,6 +1174,7 @@ bw_result bw_totp_verify_once(const char *secret,
  * Writes the `otpauth://totp/` provisioning URI (as pyotp writes it) plus a NUL into `buf`.
  * `issuer` may be NULL with length 0 for none.
  */
+BW_MUST_USE
 bw_result bw_totp_provisioning_uri(const char *secret,
                                    size_t secret_len,
                                    const bw_otp_params *params,
@@ -1155,6 +1189,7 @@ bw_result bw_totp_provisioning_uri(const char *secret,
 /**
  * Writes the HOTP code of `counter` (digits plus a NUL) into `buf`.
  */
+BW_MUST_USE
 bw_result bw_hotp_code(const char *secret,
                        size_t secret_len,
                        const bw_otp_params *params,
@@ -1168,6 +1203,7 @@ bw_result bw_hotp_code(const char *secret,
  * constant time, and writes the matched counter to `*out_counter`; store `*out_counter + 1` as
  * the next counter so that no code works twice. A wrong code is `BW_ERR_VERIFICATION_FAILED`.
  */
+BW_MUST_USE
 bw_result bw_hotp_verify(const char *secret,
                          size_t secret_len,
                          const bw_otp_params *params,
@@ -1181,6 +1217,7 @@ bw_result bw_hotp_verify(const char *secret,
  * Writes the `otpauth://hotp/` provisioning URI with `initial_count` plus a NUL into `buf`.
  * `issuer` may be NULL with length 0 for none.
  */
+BW_MUST_USE
 bw_result bw_hotp_provisioning_uri(const char *secret,
                                    size_t secret_len,
                                    const bw_otp_params *params,
@@ -1198,12 +1235,13 @@ bw_result bw_hotp_provisioning_uri(const char *secret,
  * fields up to `BW_OTP_FIELD_CAPACITY - 1` bytes). Malformed URIs are `BW_ERR_INVALID_INPUT`
  * with what is wrong in the message.
  */
-bw_result bw_otp_parse_uri(const char *uri, size_t uri_len, bw_otp_uri *out_uri);
+BW_MUST_USE bw_result bw_otp_parse_uri(const char *uri, size_t uri_len, bw_otp_uri *out_uri);
 
 /**
  * Writes the QR code of `text` (a provisioning URI) as an SVG document plus a NUL into `buf`.
  * Text too long for a QR code is `BW_ERR_INVALID_INPUT`.
  */
+BW_MUST_USE
 bw_result bw_otp_qr_svg(const char *text_ptr,
                         size_t text_len,
                         char *buf,
@@ -1215,6 +1253,7 @@ bw_result bw_otp_qr_svg(const char *text_ptr,
  * `buf` (bytes, no NUL); `*out_len` is its size, or the size needed with
  * `BW_ERR_BUFFER_TOO_SMALL`.
  */
+BW_MUST_USE
 bw_result bw_otp_qr_png(const char *text_ptr,
                         size_t text_len,
                         uint32_t scale,
@@ -1226,6 +1265,7 @@ bw_result bw_otp_qr_png(const char *text_ptr,
  * Creates a replay guard on `storage_uri` (`memory://` or `redis://host:port/db`; Redis keys
  * under `bulwark:otp:`). Free with `bw_replay_guard_free`.
  */
+BW_MUST_USE
 bw_result bw_replay_guard_new(const char *storage_uri,
                               size_t storage_uri_len,
                               bw_replay_guard **out_guard);
@@ -1236,6 +1276,7 @@ bw_result bw_replay_guard_new(const char *storage_uri,
  * code again, or an older one, is `BW_ERR_OTP_REPLAYED`; a wrong code
  * `BW_ERR_VERIFICATION_FAILED`; Redis unreachable `BW_ERR_BACKEND` (fail closed). Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_replay_guard_verify(const bw_replay_guard *guard,
                                  const char *account,
                                  size_t account_len,
@@ -1262,12 +1303,12 @@ size_t bw_password_hash_max_len(void);
  * Writes the default Argon2id parameters (RFC 9106 low-memory profile, as argon2-cffi:
  * t=3, m=65536 KiB, p=4, 32-byte hash, 16-byte salt) into `*out`. `out` must not be NULL.
  */
-bw_result bw_argon2_params_default(bw_argon2_params *out_params);
+BW_MUST_USE bw_result bw_argon2_params_default(bw_argon2_params *out_params);
 
 /**
  * Writes the default password policy into `*out`. `out` must not be NULL.
  */
-bw_result bw_password_policy_default(bw_password_policy *out_policy);
+BW_MUST_USE bw_result bw_password_policy_default(bw_password_policy *out_policy);
 
 /**
  * Hashes `password[0..password_len]` with the preferred scheme (Argon2id, default parameters,
@@ -1278,6 +1319,7 @@ bw_result bw_password_policy_default(bw_password_policy *out_policy);
  * hashing. `password` may be NULL only with length 0. Slow on purpose (tens to hundreds of ms);
  * thread-safe.
  */
+BW_MUST_USE
 bw_result bw_password_hash(const uint8_t *password,
                            size_t password_len,
                            char *out_hash,
@@ -1289,6 +1331,7 @@ bw_result bw_password_hash(const uint8_t *password,
  * buffer contract as `bw_password_hash`. Out-of-range parameters are `BW_ERR_INVALID_INPUT`
  * naming the parameter. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_argon2_hash(const uint8_t *password,
                          size_t password_len,
                          const bw_argon2_params *params,
@@ -1302,6 +1345,7 @@ bw_result bw_argon2_hash(const uint8_t *password,
  * A password over 72 bytes or containing a NUL byte is `BW_ERR_INVALID_INPUT` (never
  * truncated). Buffer contract as `bw_password_hash` (61 bytes suffice). Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_bcrypt_hash(const uint8_t *password,
                          size_t password_len,
                          uint32_t cost,
@@ -1318,6 +1362,7 @@ bw_result bw_bcrypt_hash(const uint8_t *password,
  * (`bw_last_error_message` says what is wrong); `hash` that is not UTF-8
  * is `BW_ERR_INVALID_UTF8`. `out_valid` must not be NULL. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_password_verify(const uint8_t *password,
                              size_t password_len,
                              const char *hash,
@@ -1327,12 +1372,13 @@ bw_result bw_password_verify(const uint8_t *password,
 /**
  * Writes the default cost limits (core's `CostLimits::DEFAULT`) into `*out_limits`.
  */
-bw_result bw_password_cost_limits_default(bw_cost_limits *out_limits);
+BW_MUST_USE bw_result bw_password_cost_limits_default(bw_cost_limits *out_limits);
 
 /**
  * As `bw_password_verify`, refusing with `BW_ERR_INVALID_INPUT` a hash that asks for more than
  * `*limits` (NULL: the defaults, as `bw_password_verify`). Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_password_verify_within(const uint8_t *password,
                                     size_t password_len,
                                     const char *hash,
@@ -1345,7 +1391,10 @@ bw_result bw_password_verify_within(const uint8_t *password,
  * another Argon2 variant, or Argon2id with less memory, fewer passes, or a shorter salt or hash
  * than the defaults. Cheap (no hashing). Malformed hash: `BW_ERR_INVALID_INPUT`. Thread-safe.
  */
-bw_result bw_password_needs_rehash(const char *hash, size_t hash_len, bool *out_needs_rehash);
+BW_MUST_USE
+bw_result bw_password_needs_rehash(const char *hash,
+                                   size_t hash_len,
+                                   bool *out_needs_rehash);
 
 /**
  * Verifies, and when the password is right but the hash needs a rehash (for example an old
@@ -1357,6 +1406,7 @@ bw_result bw_password_needs_rehash(const char *hash, size_t hash_len, bool *out_
  * `*out_new_len` before verifying; `BW_PASSWORD_HASH_MAX_LEN` bytes always suffice. `new_hash`
  * may be NULL with `cap` 0. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_password_verify_and_update(const uint8_t *password,
                                         size_t password_len,
                                         const char *hash,
@@ -1372,6 +1422,7 @@ bw_result bw_password_verify_and_update(const uint8_t *password,
  * and writes them to `*out_params`. Takes several hashes' time. `target_ms` must be 1..=60000
  * and `max_m_cost` 19456..=2097152, else `BW_ERR_INVALID_INPUT`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_password_calibrate(uint32_t target_ms,
                                 uint32_t max_m_cost,
                                 bw_argon2_params *out_params);
@@ -1382,6 +1433,7 @@ bw_result bw_password_calibrate(uint32_t target_ms,
  * passes). A policy with `min_len` 0 or above `max_len` is `BW_ERR_INVALID_INPUT`; a password
  * that is not UTF-8 is `BW_ERR_INVALID_UTF8`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_password_policy_check(const bw_password_policy *policy,
                                    const char *password,
                                    size_t password_len,
@@ -1400,6 +1452,7 @@ const char *bw_password_violation_str(uint32_t flag);
  * strategies or options are `BW_ERR_INVALID_INPUT` with the offending part in the message.
  * Nothing connects yet: Redis is reached on the first hit.
  */
+BW_MUST_USE
 bw_result bw_limiter_new(const char *storage_uri,
                          size_t storage_uri_len,
                          uint32_t strategy_code,
@@ -1413,6 +1466,7 @@ bw_result bw_limiter_new(const char *storage_uri,
  * `BW_OK` whether allowed or denied (read `out_decision->allowed`); when Redis failed, the
  * failure policy decided and `out_decision->backend_error` is `BW_ERR_BACKEND`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_limiter_hit(const bw_limiter *limiter,
                          const char *key,
                          size_t key_len,
@@ -1422,6 +1476,7 @@ bw_result bw_limiter_hit(const bw_limiter *limiter,
 /**
  * As `bw_limiter_hit`, without counting (a peek). Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_limiter_test(const bw_limiter *limiter,
                           const char *key,
                           size_t key_len,
@@ -1431,7 +1486,7 @@ bw_result bw_limiter_test(const bw_limiter *limiter,
 /**
  * Forgets the counts of `key`. Thread-safe.
  */
-bw_result bw_limiter_reset(const bw_limiter *limiter, const char *key, size_t key_len);
+BW_MUST_USE bw_result bw_limiter_reset(const bw_limiter *limiter, const char *key, size_t key_len);
 
 /**
  * Gives back `cost` units that an earlier `bw_limiter_hit` of `key` counted: reserve with a
@@ -1440,6 +1495,7 @@ bw_result bw_limiter_reset(const bw_limiter *limiter, const char *key, size_t ke
  * at most what the current window still counts. `BW_ERR_BACKEND` when Redis fails (unless the
  * limiter falls back locally). Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_limiter_refund(const bw_limiter *limiter,
                             const char *key,
                             size_t key_len,
@@ -1450,6 +1506,7 @@ bw_result bw_limiter_refund(const bw_limiter *limiter,
  * (`X-RateLimit-Limit`, `-Remaining`, `-Reset` as Unix time, `Retry-After` when denied, and the
  * IETF `RateLimit` / `RateLimit-Policy` fields). Text buffer contract as `bw_token_urlsafe`.
  */
+BW_MUST_USE
 bw_result bw_limiter_headers(const bw_limiter *limiter,
                              const bw_decision *decision,
                              char *buf,
@@ -1515,7 +1572,10 @@ size_t bw_apikey_hash_len(void);
  * Creates a redactor that also redacts the comma-separated field names in `fields` (matched like
  * the defaults: case-insensitive, ignoring `-` and `_`), into `*out_redactor`. Thread-safe.
  */
-bw_result bw_redactor_new(const char *fields, size_t fields_len, bw_redactor **out_redactor);
+BW_MUST_USE
+bw_result bw_redactor_new(const char *fields,
+                          size_t fields_len,
+                          bw_redactor **out_redactor);
 
 /**
  * Frees a redactor. NULL is a no-op.
@@ -1531,6 +1591,7 @@ bw_result bw_redactor_free(bw_redactor *redactor_ptr);
  * buffer is too small, `BW_ERR_BUFFER_TOO_SMALL` with both needed sizes in `*key_len` and
  * `*id_len`, before anything is generated. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_apikey_generate(const char *prefix,
                              size_t prefix_len,
                              char *key_buf,
@@ -1544,6 +1605,7 @@ bw_result bw_apikey_generate(const char *prefix,
  * Checks a presented key's format and checksum and writes its public key id into `id_buf`.
  * A malformed key is `BW_ERR_INVALID_INPUT` (the detail never quotes the key). Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_apikey_parse(const char *key,
                           size_t key_len,
                           char *id_buf,
@@ -1555,6 +1617,7 @@ bw_result bw_apikey_parse(const char *key,
  * bytes, kept outside the database), NUL-terminated. Malformed key or short pepper:
  * `BW_ERR_INVALID_INPUT`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_apikey_hash(const uint8_t *pepper,
                          size_t pepper_len,
                          const char *key,
@@ -1568,6 +1631,7 @@ bw_result bw_apikey_hash(const uint8_t *pepper,
  * constant time. A well-formed wrong key is `BW_OK` with `false`; a malformed key or stored hash
  * is `BW_ERR_INVALID_INPUT`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_apikey_verify(const uint8_t *pepper,
                            size_t pepper_len,
                            const char *presented,
@@ -1582,6 +1646,7 @@ bw_result bw_apikey_verify(const uint8_t *pepper,
  * Not JSON: `BW_ERR_INVALID_INPUT`; not UTF-8: `BW_ERR_INVALID_UTF8`. The output size is known
  * only after redaction: `BW_ERR_BUFFER_TOO_SMALL` gives it. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_redact_json(const bw_redactor *redactor_ptr,
                          const char *json,
                          size_t json_len,
@@ -1593,6 +1658,7 @@ bw_result bw_redact_json(const bw_redactor *redactor_ptr,
  * Redacts a query string (`a=1&token=x`): sensitive keys and secret-looking values become
  * `[REDACTED]`. Contracts as `bw_redact_json`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_redact_query(const bw_redactor *redactor_ptr,
                           const char *query,
                           size_t query_len,
@@ -1604,6 +1670,7 @@ bw_result bw_redact_query(const bw_redactor *redactor_ptr,
  * Redacts free text by value (bearer credentials keep their scheme, JWTs and Bulwark API keys
  * become `[REDACTED]`). Contracts as `bw_redact_json`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_redact_text(const bw_redactor *redactor_ptr,
                          const char *input,
                          size_t input_len,
@@ -1616,6 +1683,7 @@ bw_result bw_redact_text(const bw_redactor *redactor_ptr,
  * `Cookie`, `X-Api-Key` and other sensitive names become `[REDACTED]`). Contracts as
  * `bw_redact_json`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_redact_header(const bw_redactor *redactor_ptr,
                            const char *name,
                            size_t name_len,
@@ -1628,7 +1696,7 @@ bw_result bw_redact_header(const bw_redactor *redactor_ptr,
 /**
  * Writes the default options into `*out_options`.
  */
-bw_result bw_security_headers_options_default(bw_security_headers_options *out_options);
+BW_MUST_USE bw_result bw_security_headers_options_default(bw_security_headers_options *out_options);
 
 /**
  * Writes the recommended security headers as `Name: value\r\n` lines (NUL-terminated) into
@@ -1637,6 +1705,7 @@ bw_result bw_security_headers_options_default(bw_security_headers_options *out_o
  * no-referrer, CORP same-origin, Cache-Control no-store, X-XSS-Protection 0). Text buffer
  * contract as `bw_token_urlsafe`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_security_headers(const bw_security_headers_options *options,
                               char *buf,
                               size_t cap,
@@ -1651,6 +1720,7 @@ bw_result bw_security_headers(const bw_security_headers_options *options,
  * cache lifetime in seconds (0 omits it). `*` with `credentials`, malformed origins, methods or
  * header names are `BW_ERR_INVALID_INPUT`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_cors_policy_new(const char *origins,
                              size_t origins_len,
                              const char *methods,
@@ -1668,6 +1738,7 @@ bw_result bw_cors_policy_new(const char *origins,
  * `*out_allowed` and writes the response headers to add (`Vary: Origin` always; the
  * `Access-Control-Allow-*` ones when allowed) as `Name: value\r\n` lines. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_cors_check_request(const bw_cors_policy *policy,
                                 const char *origin,
                                 size_t origin_len,
@@ -1681,6 +1752,7 @@ bw_result bw_cors_check_request(const bw_cors_policy *policy,
  * `request_headers` (the comma-separated `Access-Control-Request-Headers`, may be empty) must all
  * be allowed. Outputs as `bw_cors_check_request`. Thread-safe.
  */
+BW_MUST_USE
 bw_result bw_cors_check_preflight(const bw_cors_policy *policy,
                                   const char *origin,
                                   size_t origin_len,

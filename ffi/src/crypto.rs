@@ -73,6 +73,7 @@ unsafe fn aead_key(algorithm: u32, key: *const u8, key_len: usize) -> Result<Aea
 /// sizes or ids are `BW_ERR_INVALID_INPUT`; too small an `out` is `BW_ERR_BUFFER_TOO_SMALL` with
 /// the size needed in `*out_len`, before any work. `aad` / `plaintext` may be NULL with length 0.
 /// Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_aead_encrypt(
     algorithm: u32,
@@ -113,6 +114,7 @@ pub unsafe extern "C" fn bw_aead_encrypt(
 /// into `out`. A tag that does not verify (wrong key, nonce, aad, or tampering) is
 /// `BW_ERR_VERIFICATION_FAILED` with no further detail, and `out` is wiped. Other contracts as
 /// `bw_aead_encrypt`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_aead_decrypt(
     algorithm: u32,
@@ -189,6 +191,7 @@ unsafe fn give(ring: Keyring, out_ring: *mut *mut bw_keyring) -> Result<(), Fail
 
 /// Creates a keyring with one fresh random key (id 1) of `algorithm` as primary, into
 /// `*out_keyring` (free it with `bw_keyring_free`). `out_keyring` must not be NULL. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_keyring_new_random(
     algorithm: u32,
@@ -227,6 +230,7 @@ unsafe fn load(
 
 /// Loads a keyring from its JSON (`json[0..json_len]`, UTF-8) into `*out_keyring`. Malformed JSON
 /// is `BW_ERR_INVALID_INPUT` with a message that never quotes key material. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_keyring_from_json(
     json: *const c_char,
@@ -241,6 +245,7 @@ pub unsafe extern "C" fn bw_keyring_from_json(
 
 /// Loads a keyring from the JSON in the environment variable `name[0..name_len]`. A missing or
 /// malformed variable is `BW_ERR_INVALID_INPUT`: a key is never generated in its place.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_keyring_from_env(
     name: *const c_char,
@@ -255,6 +260,7 @@ pub unsafe extern "C" fn bw_keyring_from_env(
 
 /// Writes the keyring as NUL-terminated JSON (it contains the secret keys: store it like one).
 /// Text buffer contract as `bw_token_urlsafe`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_keyring_to_json(
     keyring_ptr: *const bw_keyring,
@@ -273,6 +279,7 @@ pub unsafe extern "C" fn bw_keyring_to_json(
 
 /// Adds a fresh random key and makes it the primary; older keys stay for decryption. The new
 /// key's id goes to `*out_new_id` (may be NULL if not wanted). Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_keyring_rotate(
     keyring_ptr: *mut bw_keyring,
@@ -292,6 +299,7 @@ pub unsafe extern "C" fn bw_keyring_rotate(
 
 /// Removes key `id`; ciphertexts made with it can no longer be decrypted. The primary key and
 /// unknown ids are `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_keyring_retire(keyring_ptr: *mut bw_keyring, id: u32) -> bw_result {
     ffi_guard!({
@@ -303,6 +311,7 @@ pub unsafe extern "C" fn bw_keyring_retire(keyring_ptr: *mut bw_keyring, id: u32
 }
 
 /// Writes the primary key's id to `*out_id`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_keyring_primary_id(
     keyring_ptr: *const bw_keyring,
@@ -320,6 +329,7 @@ pub unsafe extern "C" fn bw_keyring_primary_id(
 
 /// Encrypts with the primary key into the versioned keyring format: `plaintext_len +
 /// BW_KEYRING_OVERHEAD` bytes in `out`. Buffer contract as `bw_aead_encrypt`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_keyring_encrypt(
     keyring_ptr: *const bw_keyring,
@@ -356,6 +366,7 @@ pub unsafe extern "C" fn bw_keyring_encrypt(
 /// BW_KEYRING_OVERHEAD` bytes in `out`. An unknown format or key id (say, retired) is
 /// `BW_ERR_INVALID_INPUT`; anything that does not authenticate is `BW_ERR_VERIFICATION_FAILED`
 /// and `out` is wiped. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_keyring_decrypt(
     keyring_ptr: *const bw_keyring,
@@ -411,6 +422,7 @@ pub unsafe extern "C" fn bw_keyring_free(keyring_ptr: *mut bw_keyring) -> bw_res
 
 /// Writes a fresh Fernet key (44 characters of url-safe base64, NUL-terminated) into `buf`.
 /// Text buffer contract as `bw_token_urlsafe` (45 bytes suffice). Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_fernet_generate_key(
     buf: *mut c_char,
@@ -430,6 +442,7 @@ pub unsafe extern "C" fn bw_fernet_generate_key(
 /// the current time and a random IV; tokens decrypt with Python cryptography's `Fernet`. The token
 /// length is `bw_fernet_token_len(plaintext_len)`; text buffer contract as `bw_token_urlsafe`. A
 /// malformed key is `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_fernet_encrypt(
     key: *const c_char,
@@ -465,6 +478,7 @@ pub unsafe extern "C" fn bw_fernet_encrypt(
 /// `BW_ERR_VERIFICATION_FAILED` with the same message. The plaintext is shorter than the token, so
 /// `token_len` bytes always suffice; a smaller buffer that cannot hold it gives
 /// `BW_ERR_BUFFER_TOO_SMALL` with the size needed. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_fernet_decrypt(
     key: *const c_char,

@@ -63,6 +63,7 @@ fn signing_key(alg: Algorithm, key: &[u8]) -> Result<SigningKey, Failure> {
 /// members such as `kid`; the header always has `alg` and, unless set to null, `typ: "JWT"`.
 /// HMAC secrets shorter than the hash output are `BW_ERR_INVALID_KEY` (see
 /// `bw_jwt_encode_with_flags`). Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_jwt_encode(
     alg: *const c_char,
@@ -100,6 +101,7 @@ pub unsafe extern "C" fn bw_jwt_encode(
 
 /// As `bw_jwt_encode`, with `flags` (`BW_JWT_ALLOW_SHORT_HMAC_KEY` is the only one that applies
 /// to signing; others are `BW_ERR_INVALID_INPUT`).
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_jwt_encode_with_flags(
     alg: *const c_char,
@@ -183,6 +185,7 @@ unsafe fn encode(
 /// Writes a token's header JSON, NOT verified, into `out` (for picking a key by `kid`; never
 /// trust it). Malformed tokens are `BW_ERR_MALFORMED`. Text buffer contract as
 /// `bw_token_urlsafe`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_jwt_unverified_header(
     token: *const c_char,
@@ -247,6 +250,7 @@ pub struct bw_jwt_verifier_options {
 }
 
 /// Writes the default options (all zero: no key, every check on) into `*out_options`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_jwt_verifier_options_default(
     out_options: *mut bw_jwt_verifier_options,
@@ -321,6 +325,7 @@ fn validation_from(o: &bw_jwt_verifier_options) -> Result<Validation, Failure> {
 /// `BW_ERR_ALGORITHM_NOT_ALLOWED`: `none` or an unknown name in the list; with
 /// `BW_ERR_INVALID_KEY`: an unusable key or JWK set, or a key no allowed algorithm uses.
 /// `options` must not be NULL; `*out_verifier` is written on success only.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_jwt_verifier_new(
     options: *const bw_jwt_verifier_options,
@@ -359,6 +364,7 @@ pub unsafe extern "C" fn bw_jwt_verifier_new(
 /// `BW_ERR_VERIFICATION_FAILED` (signature), `BW_ERR_EXPIRED`, `BW_ERR_NOT_YET_VALID`,
 /// `BW_ERR_ISSUED_IN_FUTURE`, `BW_ERR_INVALID_AUDIENCE`, `BW_ERR_INVALID_ISSUER`,
 /// `BW_ERR_INVALID_SUBJECT`, `BW_ERR_MISSING_CLAIM`, `BW_ERR_INVALID_CLAIM`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_jwt_verifier_verify(
     verifier: *const bw_jwt_verifier,
@@ -376,6 +382,7 @@ pub unsafe extern "C" fn bw_jwt_verifier_verify(
 
 /// As `bw_jwt_verifier_verify`, as of `now_unix` (seconds since the epoch) instead of the
 /// system clock: for tests and for re-checking logged tokens.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_jwt_verifier_verify_at(
     verifier: *const bw_jwt_verifier,
@@ -447,6 +454,7 @@ pub unsafe extern "C" fn bw_jwt_verifier_free(verifier: *mut bw_jwt_verifier) ->
 /// `*private_len` and `*public_len` receive the capacities needed and nothing is written
 /// (`BW_ERR_BUFFER_TOO_SMALL`). HS* algorithms are `BW_ERR_INVALID_INPUT` (use
 /// `bw_random_bytes`). Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_jwt_generate_key_pair(
     alg: *const c_char,

@@ -53,6 +53,7 @@ pub extern "C" fn bw_result_str(code: u32) -> *const c_char {
 /// `BW_ERR_BUFFER_TOO_SMALL` with `*out_len` set to the capacity needed, and keeps the stored
 /// message so the call can be repeated (this function never changes the stored message).
 /// `out_len` must not be NULL. Thread-safe (the message is per thread).
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_last_error_message(
     buf: *mut c_char,
@@ -73,6 +74,7 @@ pub unsafe extern "C" fn bw_last_error_message(
 ///
 /// `buf` may be NULL only when `len` is 0. Returns `BW_ERR_BACKEND` if the OS source fails.
 /// Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_random_bytes(buf: *mut u8, len: usize) -> bw_result {
     ffi_guard!({
@@ -90,6 +92,7 @@ pub unsafe extern "C" fn bw_random_bytes(buf: *mut u8, len: usize) -> bw_result 
 /// On success `*out_len` is the token length (without NUL). If `cap` is too small (`buf` may then
 /// be NULL), returns `BW_ERR_BUFFER_TOO_SMALL` and sets `*out_len` to the capacity needed.
 /// `nbytes` above 64 MiB is `BW_ERR_INVALID_INPUT`. `out_len` must not be NULL. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_token_urlsafe(
     nbytes: usize,
@@ -117,6 +120,7 @@ pub unsafe extern "C" fn bw_token_urlsafe(
 /// NUL-terminated, as Python's `secrets.token_hex(nbytes)`.
 ///
 /// Buffer contract as `bw_token_urlsafe`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_token_hex(
     nbytes: usize,
@@ -145,6 +149,7 @@ pub unsafe extern "C" fn bw_token_hex(
 ///
 /// `chars` must be at least 32 (160 bits), else `BW_ERR_INVALID_INPUT`. Buffer contract as
 /// `bw_token_urlsafe`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_random_base32(
     chars: usize,
@@ -173,6 +178,7 @@ pub unsafe extern "C" fn bw_random_base32(
 ///
 /// `*out_equal` receives the answer. `a` / `b` may be NULL only with length 0; `out_equal` must
 /// not be NULL. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_constant_time_eq(
     a: *const u8,

@@ -147,6 +147,7 @@ unsafe fn hotp_of(
 
 /// Writes a new random base32 secret (`BW_OTP_SECRET_LEN` characters, 160 bits, no padding) plus
 /// a NUL into `buf`; for TOTP and HOTP alike. Buffer contract as every text output.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_totp_generate_secret(
     buf: *mut c_char,
@@ -162,6 +163,7 @@ pub unsafe extern "C" fn bw_totp_generate_secret(
 
 /// Writes the TOTP code at Unix time `time` (zero-padded digits plus a NUL) into `buf`;
 /// `BW_OTP_CODE_CAPACITY` always suffices. `params` may be NULL for the defaults.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_totp_code(
     secret: *const c_char,
@@ -184,6 +186,7 @@ pub unsafe extern "C" fn bw_totp_code(
 /// Checks `code` against every step within `window` steps of `time`'s (each side; at most 1000),
 /// all compared in constant time, and writes the matched step to `*out_step`. A wrong code is
 /// `BW_ERR_VERIFICATION_FAILED`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_totp_verify(
     secret: *const c_char,
@@ -213,6 +216,7 @@ pub unsafe extern "C" fn bw_totp_verify(
 /// when no code was accepted yet) and writing the step to store next to `*out_step`. A valid code
 /// of that step or an earlier one is `BW_ERR_OTP_REPLAYED`; a wrong code
 /// `BW_ERR_VERIFICATION_FAILED`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_totp_verify_once(
     secret: *const c_char,
@@ -242,6 +246,7 @@ pub unsafe extern "C" fn bw_totp_verify_once(
 
 /// Writes the `otpauth://totp/` provisioning URI (as pyotp writes it) plus a NUL into `buf`.
 /// `issuer` may be NULL with length 0 for none.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_totp_provisioning_uri(
     secret: *const c_char,
@@ -301,6 +306,7 @@ unsafe fn provisioning_uri(
 }
 
 /// Writes the HOTP code of `counter` (digits plus a NUL) into `buf`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_hotp_code(
     secret: *const c_char,
@@ -322,6 +328,7 @@ pub unsafe extern "C" fn bw_hotp_code(
 /// Checks `code` against counters `counter` to `counter + look_ahead` (at most 1000), all in
 /// constant time, and writes the matched counter to `*out_counter`; store `*out_counter + 1` as
 /// the next counter so that no code works twice. A wrong code is `BW_ERR_VERIFICATION_FAILED`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_hotp_verify(
     secret: *const c_char,
@@ -349,6 +356,7 @@ pub unsafe extern "C" fn bw_hotp_verify(
 
 /// Writes the `otpauth://hotp/` provisioning URI with `initial_count` plus a NUL into `buf`.
 /// `issuer` may be NULL with length 0 for none.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_hotp_provisioning_uri(
     secret: *const c_char,
@@ -401,6 +409,7 @@ fn copy_field(
 /// Parses an `otpauth://totp/…` or `otpauth://hotp/…` URI into `*out` (pyotp's rules; text
 /// fields up to `BW_OTP_FIELD_CAPACITY - 1` bytes). Malformed URIs are `BW_ERR_INVALID_INPUT`
 /// with what is wrong in the message.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_otp_parse_uri(
     uri: *const c_char,
@@ -450,6 +459,7 @@ pub unsafe extern "C" fn bw_otp_parse_uri(
 
 /// Writes the QR code of `text` (a provisioning URI) as an SVG document plus a NUL into `buf`.
 /// Text too long for a QR code is `BW_ERR_INVALID_INPUT`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_otp_qr_svg(
     text_ptr: *const c_char,
@@ -470,6 +480,7 @@ pub unsafe extern "C" fn bw_otp_qr_svg(
 /// Writes the QR code of `text` as a grayscale PNG with `scale` pixels per module (1 to 64) into
 /// `buf` (bytes, no NUL); `*out_len` is its size, or the size needed with
 /// `BW_ERR_BUFFER_TOO_SMALL`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_otp_qr_png(
     text_ptr: *const c_char,
@@ -490,6 +501,7 @@ pub unsafe extern "C" fn bw_otp_qr_png(
 
 /// Creates a replay guard on `storage_uri` (`memory://` or `redis://host:port/db`; Redis keys
 /// under `bulwark:otp:`). Free with `bw_replay_guard_free`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_replay_guard_new(
     storage_uri: *const c_char,
@@ -514,6 +526,7 @@ pub unsafe extern "C" fn bw_replay_guard_new(
 /// the first request to use a code wins (atomically, across processes with Redis); the same
 /// code again, or an older one, is `BW_ERR_OTP_REPLAYED`; a wrong code
 /// `BW_ERR_VERIFICATION_FAILED`; Redis unreachable `BW_ERR_BACKEND` (fail closed). Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_replay_guard_verify(
     guard: *const bw_replay_guard,

@@ -129,6 +129,7 @@ pub extern "C" fn bw_password_hash_max_len() -> usize {
 
 /// Writes the default Argon2id parameters (RFC 9106 low-memory profile, as argon2-cffi:
 /// t=3, m=65536 KiB, p=4, 32-byte hash, 16-byte salt) into `*out`. `out` must not be NULL.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_argon2_params_default(out_params: *mut bw_argon2_params) -> bw_result {
     ffi_guard!({
@@ -139,6 +140,7 @@ pub unsafe extern "C" fn bw_argon2_params_default(out_params: *mut bw_argon2_par
 }
 
 /// Writes the default password policy into `*out`. `out` must not be NULL.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_policy_default(
     out_policy: *mut bw_password_policy,
@@ -157,6 +159,7 @@ pub unsafe extern "C" fn bw_password_policy_default(
 /// the result gives `BW_ERR_BUFFER_TOO_SMALL` with the capacity needed in `*out_len`, before any
 /// hashing. `password` may be NULL only with length 0. Slow on purpose (tens to hundreds of ms);
 /// thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_hash(
     password: *const u8,
@@ -183,6 +186,7 @@ pub unsafe extern "C" fn bw_password_hash(
 /// Hashes with Argon2id and explicit parameters (`params` NULL means the defaults). Output and
 /// buffer contract as `bw_password_hash`. Out-of-range parameters are `BW_ERR_INVALID_INPUT`
 /// naming the parameter. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_argon2_hash(
     password: *const u8,
@@ -208,6 +212,7 @@ pub unsafe extern "C" fn bw_argon2_hash(
 ///
 /// A password over 72 bytes or containing a NUL byte is `BW_ERR_INVALID_INPUT` (never
 /// truncated). Buffer contract as `bw_password_hash` (61 bytes suffice). Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_bcrypt_hash(
     password: *const u8,
@@ -231,6 +236,7 @@ pub unsafe extern "C" fn bw_bcrypt_hash(
 /// costlier than the default `bw_cost_limits`, is `BW_ERR_INVALID_INPUT`
 /// (`bw_last_error_message` says what is wrong); `hash` that is not UTF-8
 /// is `BW_ERR_INVALID_UTF8`. `out_valid` must not be NULL. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_verify(
     password: *const u8,
@@ -270,6 +276,7 @@ pub struct bw_cost_limits {
 }
 
 /// Writes the default cost limits (core's `CostLimits::DEFAULT`) into `*out_limits`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_cost_limits_default(
     out_limits: *mut bw_cost_limits,
@@ -291,6 +298,7 @@ pub unsafe extern "C" fn bw_password_cost_limits_default(
 
 /// As `bw_password_verify`, refusing with `BW_ERR_INVALID_INPUT` a hash that asks for more than
 /// `*limits` (NULL: the defaults, as `bw_password_verify`). Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_verify_within(
     password: *const u8,
@@ -325,6 +333,7 @@ pub unsafe extern "C" fn bw_password_verify_within(
 /// Sets `*out_needs_rehash` when a stored hash falls short of the preferred scheme: bcrypt or
 /// another Argon2 variant, or Argon2id with less memory, fewer passes, or a shorter salt or hash
 /// than the defaults. Cheap (no hashing). Malformed hash: `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_needs_rehash(
     hash: *const c_char,
@@ -349,6 +358,7 @@ pub unsafe extern "C" fn bw_password_needs_rehash(
 /// due and `cap` is too small, returns `BW_ERR_BUFFER_TOO_SMALL` with the capacity needed in
 /// `*out_new_len` before verifying; `BW_PASSWORD_HASH_MAX_LEN` bytes always suffice. `new_hash`
 /// may be NULL with `cap` 0. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_verify_and_update(
     password: *const u8,
@@ -401,6 +411,7 @@ pub unsafe extern "C" fn bw_password_verify_and_update(
 /// (memory first, up to `max_m_cost` KiB, then passes; never below OWASP's 19 MiB / t=2 floor)
 /// and writes them to `*out_params`. Takes several hashes' time. `target_ms` must be 1..=60000
 /// and `max_m_cost` 19456..=2097152, else `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_calibrate(
     target_ms: u32,
@@ -420,6 +431,7 @@ pub unsafe extern "C" fn bw_password_calibrate(
 /// default) and sets `*out_violations` to the OR of every `BW_POLICY_*` flag it breaks (0 when it
 /// passes). A policy with `min_len` 0 or above `max_len` is `BW_ERR_INVALID_INPUT`; a password
 /// that is not UTF-8 is `BW_ERR_INVALID_UTF8`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_policy_check(
     policy: *const bw_password_policy,

@@ -118,6 +118,7 @@ fn options_from(o: Option<&bw_limiter_options>) -> Result<LimiterOptions, Failur
 /// `"100 per minute; 1000/day"`). `options` may be NULL for the defaults. Malformed URIs, rates,
 /// strategies or options are `BW_ERR_INVALID_INPUT` with the offending part in the message.
 /// Nothing connects yet: Redis is reached on the first hit.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_limiter_new(
     storage_uri: *const c_char,
@@ -193,6 +194,7 @@ unsafe fn decide(
 /// Counts a request of `cost` for `key` if every rate allows it and writes the decision. Returns
 /// `BW_OK` whether allowed or denied (read `out_decision->allowed`); when Redis failed, the
 /// failure policy decided and `out_decision->backend_error` is `BW_ERR_BACKEND`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_limiter_hit(
     limiter: *const bw_limiter,
@@ -208,6 +210,7 @@ pub unsafe extern "C" fn bw_limiter_hit(
 }
 
 /// As `bw_limiter_hit`, without counting (a peek). Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_limiter_test(
     limiter: *const bw_limiter,
@@ -223,6 +226,7 @@ pub unsafe extern "C" fn bw_limiter_test(
 }
 
 /// Forgets the counts of `key`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_limiter_reset(
     limiter: *const bw_limiter,
@@ -247,6 +251,7 @@ pub unsafe extern "C" fn bw_limiter_reset(
 /// limit on failures), so concurrent requests can never all pass one remaining unit. Gives back
 /// at most what the current window still counts. `BW_ERR_BACKEND` when Redis fails (unless the
 /// limiter falls back locally). Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_limiter_refund(
     limiter: *const bw_limiter,
@@ -270,6 +275,7 @@ pub unsafe extern "C" fn bw_limiter_refund(
 /// Writes the response headers for a decision of this limiter as `Name: value\r\n` lines
 /// (`X-RateLimit-Limit`, `-Remaining`, `-Reset` as Unix time, `Retry-After` when denied, and the
 /// IETF `RateLimit` / `RateLimit-Policy` fields). Text buffer contract as `bw_token_urlsafe`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_limiter_headers(
     limiter: *const bw_limiter,

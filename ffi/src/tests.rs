@@ -75,6 +75,15 @@ fn every_extern_fn_is_guarded() {
                 .trim()
                 .to_owned();
             seen += 1;
+            let signature = &rest[..rest.find('{').unwrap()];
+            let attributes = &src[..i];
+            let attributes = &attributes[attributes.rfind("///").unwrap_or(0)..];
+            if signature.contains("-> bw_result") && !name.ends_with("_free") {
+                assert!(
+                    attributes.contains("#[must_use]"),
+                    "{name} can fail but is not #[must_use] (BW_MUST_USE in the header)"
+                );
+            }
             if never_fail.contains(&name.as_str()) {
                 continue;
             }

@@ -36,6 +36,7 @@ unsafe fn redactor<'a>(ptr: *const bw_redactor) -> &'a Redactor {
 
 /// Creates a redactor that also redacts the comma-separated field names in `fields` (matched like
 /// the defaults: case-insensitive, ignoring `-` and `_`), into `*out_redactor`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_redactor_new(
     fields: *const c_char,
@@ -71,6 +72,7 @@ pub unsafe extern "C" fn bw_redactor_free(redactor_ptr: *mut bw_redactor) -> bw_
 /// letter, else `BW_ERR_INVALID_INPUT`. `BW_APIKEY_MAX_LEN` bytes always hold the key; when either
 /// buffer is too small, `BW_ERR_BUFFER_TOO_SMALL` with both needed sizes in `*key_len` and
 /// `*id_len`, before anything is generated. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_apikey_generate(
     prefix: *const c_char,
@@ -110,6 +112,7 @@ pub unsafe extern "C" fn bw_apikey_generate(
 
 /// Checks a presented key's format and checksum and writes its public key id into `id_buf`.
 /// A malformed key is `BW_ERR_INVALID_INPUT` (the detail never quotes the key). Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_apikey_parse(
     key: *const c_char,
@@ -130,6 +133,7 @@ pub unsafe extern "C" fn bw_apikey_parse(
 /// Writes the value to store for `key`: 64 hex digits of HMAC-SHA256 under `pepper` (at least 32
 /// bytes, kept outside the database), NUL-terminated. Malformed key or short pepper:
 /// `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_apikey_hash(
     pepper: *const u8,
@@ -160,6 +164,7 @@ pub unsafe extern "C" fn bw_apikey_hash(
 /// Sets `*out_valid` when `presented` is the key whose stored hash is `stored`, comparing in
 /// constant time. A well-formed wrong key is `BW_OK` with `false`; a malformed key or stored hash
 /// is `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_apikey_verify(
     pepper: *const u8,
@@ -209,6 +214,7 @@ unsafe fn redact_into(
 /// `"[REDACTED]"`; secrets inside other strings are redacted by value) into compact JSON.
 /// Not JSON: `BW_ERR_INVALID_INPUT`; not UTF-8: `BW_ERR_INVALID_UTF8`. The output size is known
 /// only after redaction: `BW_ERR_BUFFER_TOO_SMALL` gives it. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_redact_json(
     redactor_ptr: *const bw_redactor,
@@ -229,6 +235,7 @@ pub unsafe extern "C" fn bw_redact_json(
 
 /// Redacts a query string (`a=1&token=x`): sensitive keys and secret-looking values become
 /// `[REDACTED]`. Contracts as `bw_redact_json`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_redact_query(
     redactor_ptr: *const bw_redactor,
@@ -258,6 +265,7 @@ pub unsafe extern "C" fn bw_redact_query(
 
 /// Redacts free text by value (bearer credentials keep their scheme, JWTs and Bulwark API keys
 /// become `[REDACTED]`). Contracts as `bw_redact_json`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_redact_text(
     redactor_ptr: *const bw_redactor,
@@ -288,6 +296,7 @@ pub unsafe extern "C" fn bw_redact_text(
 /// Redacts one header's value given its name (`Authorization: Bearer x` keeps the scheme;
 /// `Cookie`, `X-Api-Key` and other sensitive names become `[REDACTED]`). Contracts as
 /// `bw_redact_json`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_redact_header(
     redactor_ptr: *const bw_redactor,
@@ -334,6 +343,7 @@ pub struct bw_security_headers_options {
 }
 
 /// Writes the default options into `*out_options`.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_security_headers_options_default(
     out_options: *mut bw_security_headers_options,
@@ -363,6 +373,7 @@ fn header_lines(headers: impl IntoIterator<Item = (String, String)>) -> String {
 /// X-Frame-Options DENY, CSP `default-src 'none'; frame-ancestors 'none'`, Referrer-Policy
 /// no-referrer, CORP same-origin, Cache-Control no-store, X-XSS-Protection 0). Text buffer
 /// contract as `bw_token_urlsafe`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_security_headers(
     options: *const bw_security_headers_options,
@@ -405,6 +416,7 @@ fn list(s: &str) -> Vec<String> {
 /// response headers scripts may read (NULL with 0: none). `max_age` is the preflight
 /// cache lifetime in seconds (0 omits it). `*` with `credentials`, malformed origins, methods or
 /// header names are `BW_ERR_INVALID_INPUT`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_cors_policy_new(
     origins: *const c_char,
@@ -479,6 +491,7 @@ unsafe fn decision_out(
 /// Decides an actual request from `origin` (NULL with length 0: no `Origin` header). Sets
 /// `*out_allowed` and writes the response headers to add (`Vary: Origin` always; the
 /// `Access-Control-Allow-*` ones when allowed) as `Name: value\r\n` lines. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_cors_check_request(
     policy: *const bw_cors_policy,
@@ -507,6 +520,7 @@ pub unsafe extern "C" fn bw_cors_check_request(
 /// Decides a preflight: `origin`, `method` (the `Access-Control-Request-Method`) and
 /// `request_headers` (the comma-separated `Access-Control-Request-Headers`, may be empty) must all
 /// be allowed. Outputs as `bw_cors_check_request`. Thread-safe.
+#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_cors_check_preflight(
     policy: *const bw_cors_policy,
