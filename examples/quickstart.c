@@ -215,11 +215,15 @@ int main(void) {
         }
         free(svg);
         if (failed("totp_code", bw_totp_code(secret, secret_len, NULL, now, code, sizeof code, &code_len))) return 1;
+        bool valid = false;
         if (failed("totp_verify_once",
-                   bw_totp_verify_once(secret, secret_len, NULL, code, code_len, now, 1, NULL, &step)))
+                   bw_totp_verify_once(secret, secret_len, NULL, code, code_len, now, 1, NULL, &valid, &step)))
             return 1;
-        printf("code accepted at step %llu\n", (unsigned long long)step);
-        rc = bw_totp_verify_once(secret, secret_len, NULL, code, code_len, now, 1, &step, &again);
+        printf("code %s at step %llu\n", valid ? "accepted" : "wrong", (unsigned long long)step);
+        rc = bw_totp_verify_once(secret, secret_len, NULL, "000000", 6, now, 1, &step, &valid, &again);
+        printf("a wrong code -> %s, valid = %s (a wrong code is an answer, not an error)\n", bw_result_str(rc),
+               valid ? "true" : "false");
+        rc = bw_totp_verify_once(secret, secret_len, NULL, code, code_len, now, 1, &step, &valid, &again);
         printf("the same code again -> %s\n", bw_result_str(rc));
     }
 

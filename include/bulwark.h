@@ -1140,8 +1140,9 @@ bw_result bw_totp_code(const char *secret,
 
 /**
  * Checks `code` against every step within `window` steps of `time`'s (each side; at most 1000),
- * all compared in constant time, and writes the matched step to `*out_step`. A wrong code is
- * `BW_ERR_VERIFICATION_FAILED`.
+ * all compared in constant time. A wrong code is an answer, not an error: `BW_OK` with
+ * `*out_valid = false`. When `*out_valid` is true the matched step is in `*out_step` (which is
+ * written only then).
  */
 BW_MUST_USE
 bw_result bw_totp_verify(const char *secret,
@@ -1151,13 +1152,14 @@ bw_result bw_totp_verify(const char *secret,
                          size_t code_len,
                          uint64_t time,
                          uint64_t window,
+                         bool *out_valid,
                          uint64_t *out_step);
 
 /**
  * As `bw_totp_verify`, accepting the code only for a step later than `*last_used_step` (NULL
- * when no code was accepted yet) and writing the step to store next to `*out_step`. A valid code
- * of that step or an earlier one is `BW_ERR_OTP_REPLAYED`; a wrong code
- * `BW_ERR_VERIFICATION_FAILED`.
+ * when no code was accepted yet) and writing the step to store next to `*out_step`. A wrong
+ * code is `BW_OK` with `*out_valid = false`; a valid code of that step or an earlier one (a
+ * replay, to report) is `BW_ERR_OTP_REPLAYED`.
  */
 BW_MUST_USE
 bw_result bw_totp_verify_once(const char *secret,
@@ -1168,6 +1170,7 @@ bw_result bw_totp_verify_once(const char *secret,
                               uint64_t time,
                               uint64_t window,
                               const uint64_t *last_used_step,
+                              bool *out_valid,
                               uint64_t *out_step);
 
 /**
@@ -1200,8 +1203,9 @@ bw_result bw_hotp_code(const char *secret,
 
 /**
  * Checks `code` against counters `counter` to `counter + look_ahead` (at most 1000), all in
- * constant time, and writes the matched counter to `*out_counter`; store `*out_counter + 1` as
- * the next counter so that no code works twice. A wrong code is `BW_ERR_VERIFICATION_FAILED`.
+ * constant time. A wrong code is `BW_OK` with `*out_valid = false`; when it is true the matched
+ * counter is in `*out_counter` (written only then): store `*out_counter + 1` as the next
+ * counter so that no code works twice.
  */
 BW_MUST_USE
 bw_result bw_hotp_verify(const char *secret,
@@ -1211,6 +1215,7 @@ bw_result bw_hotp_verify(const char *secret,
                          size_t code_len,
                          uint64_t counter,
                          uint64_t look_ahead,
+                         bool *out_valid,
                          uint64_t *out_counter);
 
 /**
@@ -1273,8 +1278,9 @@ bw_result bw_replay_guard_new(const char *storage_uri,
 /**
  * Verifies a TOTP `code` for `account` at `time` within `window` steps and records the step:
  * the first request to use a code wins (atomically, across processes with Redis); the same
- * code again, or an older one, is `BW_ERR_OTP_REPLAYED`; a wrong code
- * `BW_ERR_VERIFICATION_FAILED`; Redis unreachable `BW_ERR_BACKEND` (fail closed). Thread-safe.
+ * code again, or an older one, is `BW_ERR_OTP_REPLAYED`; a wrong code `BW_OK` with
+ * `*out_valid = false` (nothing recorded); Redis unreachable `BW_ERR_BACKEND` (fail closed).
+ * The step is in `*out_step` when `*out_valid` is true. Thread-safe.
  */
 BW_MUST_USE
 bw_result bw_replay_guard_verify(const bw_replay_guard *guard,
@@ -1287,6 +1293,7 @@ bw_result bw_replay_guard_verify(const bw_replay_guard *guard,
                                  size_t code_len,
                                  uint64_t time,
                                  uint64_t window,
+                                 bool *out_valid,
                                  uint64_t *out_step);
 
 /**

@@ -184,8 +184,9 @@ pub unsafe extern "C" fn bw_totp_code(
 }
 
 /// Checks `code` against every step within `window` steps of `time`'s (each side; at most 1000),
-/// all compared in constant time, and writes the matched step to `*out_step`. A wrong code is
-/// `BW_ERR_VERIFICATION_FAILED`.
+/// all compared in constant time. A wrong code is an answer, not an error: `BW_OK` with
+/// `*out_valid = false`. When `*out_valid` is true the matched step is in `*out_step` (which is
+/// written only then).
 #[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_totp_verify(
@@ -196,26 +197,36 @@ pub unsafe extern "C" fn bw_totp_verify(
     code_len: usize,
     time: u64,
     window: u64,
+    out_valid: *mut bool,
     out_step: *mut u64,
 ) -> bw_result {
     ffi_guard!({
         // SAFETY: the caller guarantees the pointer arguments.
-        let (totp, code, slot) = unsafe {
+        let (totp, code, valid, slot) = unsafe {
             (
                 totp_of(secret, secret_len, params)?,
                 text(code, code_len, "code")?,
+                out(out_valid, "out_valid")?,
                 out(out_step, "out_step")?,
             )
         };
-        *slot = totp.verify(code, time, window)?;
+        answer(totp.verify(code, time, window)?, valid, slot);
         Ok(())
     })
 }
 
+/// Writes a verification's answer: `*valid`, and the matched step or counter only when valid.
+fn answer(matched: Option<u64>, valid: &mut bool, slot: &mut u64) {
+    *valid = matched.is_some();
+    if let Some(m) = matched {
+        *slot = m;
+    }
+}
+
 /// As `bw_totp_verify`, accepting the code only for a step later than `*last_used_step` (NULL
-/// when no code was accepted yet) and writing the step to store next to `*out_step`. A valid code
-/// of that step or an earlier one is `BW_ERR_OTP_REPLAYED`; a wrong code
-/// `BW_ERR_VERIFICATION_FAILED`.
+/// when no code was accepted yet) and writing the step to store next to `*out_step`. A wrong
+/// code is `BW_OK` with `*out_valid = false`; a valid code of that step or an earlier one (a
+/// replay, to report) is `BW_ERR_OTP_REPLAYED`.
 #[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_totp_verify_once(
@@ -227,19 +238,21 @@ pub unsafe extern "C" fn bw_totp_verify_once(
     time: u64,
     window: u64,
     last_used_step: *const u64,
+    out_valid: *mut bool,
     out_step: *mut u64,
 ) -> bw_result {
     ffi_guard!({
         // SAFETY: the caller guarantees the pointer arguments.
-        let (totp, code, last, slot) = unsafe {
+        let (totp, code, last, valid, slot) = unsafe {
             (
                 totp_of(secret, secret_len, params)?,
                 text(code, code_len, "code")?,
                 opt_ref(last_used_step).copied(),
+                out(out_valid, "out_valid")?,
                 out(out_step, "out_step")?,
             )
         };
-        *slot = totp.verify_once(code, time, window, last)?;
+        answer(totp.verify_once(code, time, window, last)?, valid, slot);
         Ok(())
     })
 }
@@ -326,8 +339,9 @@ pub unsafe extern "C" fn bw_hotp_code(
 }
 
 /// Checks `code` against counters `counter` to `counter + look_ahead` (at most 1000), all in
-/// constant time, and writes the matched counter to `*out_counter`; store `*out_counter + 1` as
-/// the next counter so that no code works twice. A wrong code is `BW_ERR_VERIFICATION_FAILED`.
+/// constant time. A wrong code is `BW_OK` with `*out_valid = false`; when it is true the matched
+/// counter is in `*out_counter` (written only then): store `*out_counter + 1` as the next
+/// counter so that no code works twice.
 #[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_hotp_verify(
@@ -338,18 +352,20 @@ pub unsafe extern "C" fn bw_hotp_verify(
     code_len: usize,
     counter: u64,
     look_ahead: u64,
+    out_valid: *mut bool,
     out_counter: *mut u64,
 ) -> bw_result {
     ffi_guard!({
         // SAFETY: the caller guarantees the pointer arguments.
-        let (hotp, code, slot) = unsafe {
+        let (hotp, code, valid, slot) = unsafe {
             (
                 hotp_of(secret, secret_len, params)?,
                 text(code, code_len, "code")?,
+                out(out_valid, "out_valid")?,
                 out(out_counter, "out_counter")?,
             )
         };
-        *slot = hotp.verify_window(code, counter, look_ahead)?;
+        answer(hotp.verify_window(code, counter, look_ahead)?, valid, slot);
         Ok(())
     })
 }
@@ -524,8 +540,9 @@ pub unsafe extern "C" fn bw_replay_guard_new(
 
 /// Verifies a TOTP `code` for `account` at `time` within `window` steps and records the step:
 /// the first request to use a code wins (atomically, across processes with Redis); the same
-/// code again, or an older one, is `BW_ERR_OTP_REPLAYED`; a wrong code
-/// `BW_ERR_VERIFICATION_FAILED`; Redis unreachable `BW_ERR_BACKEND` (fail closed). Thread-safe.
+/// code again, or an older one, is `BW_ERR_OTP_REPLAYED`; a wrong code `BW_OK` with
+/// `*out_valid = false` (nothing recorded); Redis unreachable `BW_ERR_BACKEND` (fail closed).
+/// The step is in `*out_step` when `*out_valid` is true. Thread-safe.
 #[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_replay_guard_verify(
@@ -539,20 +556,26 @@ pub unsafe extern "C" fn bw_replay_guard_verify(
     code_len: usize,
     time: u64,
     window: u64,
+    out_valid: *mut bool,
     out_step: *mut u64,
 ) -> bw_result {
     ffi_guard!({
         // SAFETY: the caller guarantees the pointer arguments.
-        let (g, account, totp, code, slot) = unsafe {
+        let (g, account, totp, code, valid, slot) = unsafe {
             (
                 opt_ref(guard).ok_or_else(|| Failure::null("guard"))?,
                 text(account, account_len, "account")?,
                 totp_of(secret, secret_len, params)?,
                 text(code, code_len, "code")?,
+                out(out_valid, "out_valid")?,
                 out(out_step, "out_step")?,
             )
         };
-        *slot = g.guard.verify(&totp, account, code, time, window)?;
+        answer(
+            g.guard.verify(&totp, account, code, time, window)?,
+            valid,
+            slot,
+        );
         Ok(())
     })
 }

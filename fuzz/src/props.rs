@@ -450,7 +450,7 @@ pub fn otp_uri(data: &[u8]) {
         let code = totp.code_at(1_700_000_000).expect("code");
         assert_eq!(
             totp.verify(&code, 1_700_000_000, 0).expect("own code"),
-            totp.step(1_700_000_000).expect("step")
+            Some(totp.step(1_700_000_000).expect("step"))
         );
     }
     let rebuilt = match otp::build_uri(
@@ -505,17 +505,16 @@ pub fn otp_secret(data: &[u8]) {
     let time = 1_700_000_000 + u64::from(selector) * 30;
     let window = u64::from(selector % 4);
     match totp.verify(&s, time, window) {
-        Ok(step) => {
+        Ok(Some(step)) => {
             assert_eq!(
                 totp.code_at_step(step),
                 s,
                 "verified a code that is not the step's"
             );
         }
-        Err(e) => assert!(matches!(
-            e.kind(),
-            ErrorKind::VerificationFailed | ErrorKind::InvalidInput
-        )),
+        // A wrong code is None, never an error.
+        Ok(None) => {}
+        Err(e) => assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}"),
     }
 }
 

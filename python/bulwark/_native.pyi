@@ -504,8 +504,8 @@ class NativeOtp:
         """pyotp's TOTP.verify."""
     def _verify_at(self, code: str, time: int, window: int) -> Optional[int]:
         """The matched step, or None."""
-    def _verify_once(self, code: str, time: int, window: int, last_used_step: Optional[int] = None) -> int:
-        """The step to store; raises ReplayedCodeError or VerificationError."""
+    def _verify_once(self, code: str, time: int, window: int, last_used_step: Optional[int] = None) -> Optional[int]:
+        """The step to store, None for a wrong code; raises ReplayedCodeError for a used one."""
     def _verify_counter(self, code: str, counter: int, look_ahead: int) -> Optional[int]:
         """The matched HOTP counter, or None."""
 
@@ -516,8 +516,8 @@ class NativeReplayGuard:
     def __new__(
         cls, storage: str = "memory://", prefix: Optional[str] = None, timeout: float = 0.5, max_accounts: int = ...
     ) -> NativeReplayGuard: ...
-    def verify(self, otp: NativeOtp, account: str, code: str, time: int, window: int) -> int:
-        """Verifies and records the step."""
+    def verify(self, otp: NativeOtp, account: str, code: str, time: int, window: int) -> Optional[int]:
+        """Verifies and records the step; None for a wrong code."""
 
 def otp_build_uri(
     kind: str,

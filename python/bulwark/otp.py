@@ -222,15 +222,14 @@ class TOTP(OTP):
             last_used_step = None
         t = int(time.time()) if for_time is None else _timestamp(for_time)
         try:
-            return self._verify_once(_normalize(otp), t, valid_window, last_used_step)
+            step = self._verify_once(_normalize(otp), t, valid_window, last_used_step)
         except ReplayedCodeError:
             if raise_errors:
                 raise
             return None
-        except VerificationError:
-            if raise_errors:
-                raise OTPVerificationError("OTP verification failed") from None
-            return None
+        if step is None and raise_errors:
+            raise OTPVerificationError("OTP verification failed")
+        return step
 
     def provisioning_uri(self, name: str | None = None, issuer_name: str | None = None,
                          image: str | None = None, **kwargs: Any) -> str:
@@ -330,9 +329,7 @@ class ReplayGuard:
         if valid_window < 0:
             raise ValueError("valid_window cannot be negative")
         t = int(time.time()) if for_time is None else _timestamp(for_time)
-        try:
-            return self._native.verify(totp, account, _normalize(otp), t, valid_window)
-        except ReplayedCodeError:
-            raise
-        except VerificationError:
-            raise OTPVerificationError("OTP verification failed") from None
+        step = self._native.verify(totp, account, _normalize(otp), t, valid_window)
+        if step is None:
+            raise OTPVerificationError("OTP verification failed")
+        return step

@@ -6,7 +6,6 @@ use bulwark::otp::{
     build_uri, parse_uri, qr_png, qr_svg, Algorithm, OtpKind, Params, ReplayGuard,
     ReplayGuardOptions, Secret, Totp,
 };
-use bulwark::ErrorKind;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use std::time::Duration;
@@ -87,7 +86,7 @@ impl NativeOtp {
                     })?
                     .as_secs();
                 let me = slf.get();
-                return Ok(none_if_wrong(py, me.totp.verify(code, now, window))?.is_some());
+                return Ok(me.totp.verify(code, now, window).py(py)?.is_some());
             }
         }
         slf.call_method1("_verify_slow", (otp, for_time, valid_window))?
@@ -103,11 +102,11 @@ impl NativeOtp {
         time: u64,
         window: u64,
     ) -> PyResult<Option<u64>> {
-        none_if_wrong(py, self.totp.verify(code, time, window))
+        self.totp.verify(code, time, window).py(py)
     }
 
-    /// The step to store, if ``code`` is valid for a step after ``last_used_step``; raises
-    /// ``ReplayedCodeError`` for a used code and ``VerificationError`` for a wrong one.
+    /// The step to store if ``code`` is valid for a step after ``last_used_step``, None for a
+    /// wrong code; raises ``ReplayedCodeError`` for a used one.
     #[pyo3(signature = (code, time, window, last_used_step=None))]
     #[pyo3(name = "_verify_once")]
     fn verify_once(
@@ -117,7 +116,7 @@ impl NativeOtp {
         time: u64,
         window: u64,
         last_used_step: Option<u64>,
-    ) -> PyResult<u64> {
+    ) -> PyResult<Option<u64>> {
         self.totp
             .verify_once(code, time, window, last_used_step)
             .py(py)
@@ -132,18 +131,10 @@ impl NativeOtp {
         counter: u64,
         look_ahead: u64,
     ) -> PyResult<Option<u64>> {
-        none_if_wrong(
-            py,
-            self.totp.hotp().verify_window(code, counter, look_ahead),
-        )
-    }
-}
-
-fn none_if_wrong(py: Python<'_>, r: bulwark::Result<u64>) -> PyResult<Option<u64>> {
-    match r {
-        Ok(step) => Ok(Some(step)),
-        Err(e) if e.kind() == ErrorKind::VerificationFailed => Ok(None),
-        Err(e) => Err(e).py(py),
+        self.totp
+            .hotp()
+            .verify_window(code, counter, look_ahead)
+            .py(py)
     }
 }
 
@@ -247,7 +238,8 @@ impl NativeReplayGuard {
         })
     }
 
-    /// Verifies and records: the matched step, or ``ReplayedCodeError`` / ``VerificationError``.
+    /// Verifies and records: the matched step, None for a wrong code, ``ReplayedCodeError`` for a
+    /// used one.
     fn verify(
         &self,
         py: Python<'_>,
@@ -256,7 +248,7 @@ impl NativeReplayGuard {
         code: &str,
         time: u64,
         window: u64,
-    ) -> PyResult<u64> {
+    ) -> PyResult<Option<u64>> {
         // Redis is a round trip: let other threads run meanwhile.
         py.detach(|| self.inner.verify(&otp.totp, account, code, time, window))
             .py(py)

@@ -36,26 +36,38 @@ static void test_totp_window_and_replay(void) {
     char code[BW_OTP_CODE_CAPACITY], prev[BW_OTP_CODE_CAPACITY];
     size_t n = 0;
     uint64_t step = 0, last = 0;
+    bool ok = false;
     const uint64_t want = NOW / 30;
     CHECK_RC(bw_totp_code(TXT(SECRET), NULL, NOW, code, sizeof code, &n), BW_OK);
     CHECK(n == 6 && strlen(code) == 6);
-    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(code), NOW, 1, &step), BW_OK);
+    ok = false;
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(code), NOW, 1, &ok, &step), BW_OK);
+    CHECK(ok);
     CHECK(step == want);
     CHECK_RC(bw_totp_code(TXT(SECRET), NULL, NOW - 30, prev, sizeof prev, &n), BW_OK);
-    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(prev), NOW, 1, &step), BW_OK);
+    ok = false;
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(prev), NOW, 1, &ok, &step), BW_OK);
+    CHECK(ok);
     CHECK(step == want - 1);
-    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(prev), NOW, 0, &step), BW_ERR_VERIFICATION_FAILED);
-    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT("12345x"), NOW, 1, &step), BW_ERR_VERIFICATION_FAILED);
-    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(code), NOW, 1001, &step), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(prev), NOW, 0, &ok, &step), BW_OK);
+    CHECK(!ok);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT("12345x"), NOW, 1, &ok, &step), BW_OK);
+    CHECK(!ok);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(code), NOW, 1001, &ok, &step), BW_ERR_INVALID_INPUT);
     /* verify_once: first use, the same code again, an older code, a later step */
-    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(code), NOW, 1, NULL, &step), BW_OK);
+    ok = false;
+    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(code), NOW, 1, NULL, &ok, &step), BW_OK);
+    CHECK(ok);
     CHECK(step == want);
     last = step;
-    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(code), NOW + 5, 1, &last, &step), BW_ERR_OTP_REPLAYED);
-    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(prev), NOW, 1, &last, &step), BW_ERR_OTP_REPLAYED);
-    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT("000000x"), NOW, 1, &last, &step), BW_ERR_VERIFICATION_FAILED);
+    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(code), NOW + 5, 1, &last, &ok, &step), BW_ERR_OTP_REPLAYED);
+    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(prev), NOW, 1, &last, &ok, &step), BW_ERR_OTP_REPLAYED);
+    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT("000000x"), NOW, 1, &last, &ok, &step), BW_OK);
+    CHECK(!ok);
     last = want - 1;
-    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(code), NOW, 1, &last, &step), BW_OK);
+    ok = false;
+    CHECK_RC(bw_totp_verify_once(TXT(SECRET), NULL, TXT(code), NOW, 1, &last, &ok, &step), BW_OK);
+    CHECK(ok);
     CHECK(step == want);
     CHECK(strcmp(bw_result_str(BW_ERR_OTP_REPLAYED), "one-time code already used") == 0);
 }
@@ -64,14 +76,18 @@ static void test_params_and_secrets(void) {
     char code[BW_OTP_CODE_CAPACITY];
     size_t n = 0;
     uint64_t step = 0;
+    bool ok = false;
     bw_otp_params p = {0};
     p.algorithm = BW_OTP_SHA512, p.digits = 8, p.period = 60, p.t0 = 100;
     CHECK_RC(bw_totp_code(TXT(SECRET), &p, NOW, code, sizeof code, &n), BW_OK);
     CHECK(n == 8);
-    CHECK_RC(bw_totp_verify(TXT(SECRET), &p, TXT(code), NOW, 0, &step), BW_OK);
+    ok = false;
+    CHECK_RC(bw_totp_verify(TXT(SECRET), &p, TXT(code), NOW, 0, &ok, &step), BW_OK);
+    CHECK(ok);
     CHECK(step == (NOW - 100) / 60);
     /* The same code under other parameters does not verify. */
-    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(code), NOW, 1, &step), BW_ERR_VERIFICATION_FAILED);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT(code), NOW, 1, &ok, &step), BW_OK);
+    CHECK(!ok);
     p.digits = 10;
     CHECK_RC(bw_totp_code(TXT(SECRET), &p, NOW, code, sizeof code, &n), BW_OK);
     CHECK(n == 10);
@@ -91,9 +107,9 @@ static void test_params_and_secrets(void) {
     CHECK_RC(bw_totp_code(TXT(""), &shortp, NOW, code, sizeof code, &n), BW_ERR_INVALID_INPUT);
     /* NULLs, bad UTF-8, small buffers */
     CHECK_RC(bw_totp_code(NULL, 5, NULL, NOW, code, sizeof code, &n), BW_ERR_NULL_PARAMETER);
-    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, NULL, 6, NOW, 1, &step), BW_ERR_NULL_PARAMETER);
-    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT("123456"), NOW, 1, NULL), BW_ERR_NULL_PARAMETER);
-    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, "\xff\xfe", 2, NOW, 1, &step), BW_ERR_INVALID_UTF8);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, NULL, 6, NOW, 1, &ok, &step), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, TXT("123456"), NOW, 1, &ok, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_totp_verify(TXT(SECRET), NULL, "\xff\xfe", 2, NOW, 1, &ok, &step), BW_ERR_INVALID_UTF8);
     CHECK_RC(bw_totp_code(TXT(SECRET), NULL, NOW, code, 3, &n), BW_ERR_BUFFER_TOO_SMALL);
     CHECK(n == 7);
 }
@@ -102,14 +118,20 @@ static void test_hotp(void) {
     char code[BW_OTP_CODE_CAPACITY];
     size_t n = 0;
     uint64_t matched = 0;
+    bool ok = false;
     CHECK_RC(bw_hotp_code(TXT(SECRET), NULL, 7, code, sizeof code, &n), BW_OK);
-    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), 7, 0, &matched), BW_OK);
+    ok = false;
+    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), 7, 0, &ok, &matched), BW_OK);
+    CHECK(ok);
     CHECK(matched == 7);
-    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), 3, 10, &matched), BW_OK);
+    ok = false;
+    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), 3, 10, &ok, &matched), BW_OK);
+    CHECK(ok);
     CHECK(matched == 7);
     /* the caller stores matched + 1: the code no longer works */
-    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), matched + 1, 10, &matched), BW_ERR_VERIFICATION_FAILED);
-    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), UINT64_MAX, 1, &matched), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), matched + 1, 10, &ok, &matched), BW_OK);
+    CHECK(!ok);
+    CHECK_RC(bw_hotp_verify(TXT(SECRET), NULL, TXT(code), UINT64_MAX, 1, &ok, &matched), BW_ERR_INVALID_INPUT);
 }
 
 static void test_uris(void) {
@@ -193,7 +215,9 @@ typedef struct {
 static void *race(void *arg) {
     racer *r = arg;
     uint64_t step = 0;
-    r->rc = bw_replay_guard_verify(r->guard, TXT("race"), TXT(SECRET), NULL, TXT(r->code), NOW, 1, &step);
+    bool ok = false;
+    r->rc = bw_replay_guard_verify(r->guard, TXT("race"), TXT(SECRET), NULL, TXT(r->code), NOW, 1, &ok, &step);
+    if (r->rc == BW_OK && !ok) r->rc = BW_ERR_VERIFICATION_FAILED; /* a right code must never read as wrong */
     return NULL;
 }
 
@@ -202,20 +226,24 @@ static void test_replay_guard(const char *uri) {
     char code[BW_OTP_CODE_CAPACITY];
     size_t n = 0;
     uint64_t step = 0;
+    bool ok = false;
     char account[64];
     snprintf(account, sizeof account, "acct-%ld-%d", (long)time(NULL), rand());
     CHECK_RC(bw_replay_guard_new(TXT(uri), &g), BW_OK);
     CHECK_RC(bw_replay_guard_new(TXT(uri), &g2), BW_OK);
     CHECK_RC(bw_totp_code(TXT(SECRET), NULL, NOW, code, sizeof code, &n), BW_OK);
-    CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &step), BW_OK);
+    ok = false;
+    CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &ok, &step), BW_OK);
+    CHECK(ok);
     CHECK(step == NOW / 30);
     /* The second guard shares Redis; in memory the guards are separate. */
-    bw_result second = bw_replay_guard_verify(g2, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &step);
+    bw_result second = bw_replay_guard_verify(g2, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &ok, &step);
     CHECK(second == (strncmp(uri, "redis", 5) == 0 ? BW_ERR_OTP_REPLAYED : BW_OK));
-    CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT(code), NOW + 3, 1, &step), BW_ERR_OTP_REPLAYED);
-    CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT("000000x"), NOW, 1, &step), BW_ERR_VERIFICATION_FAILED);
-    CHECK_RC(bw_replay_guard_verify(NULL, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &step), BW_ERR_NULL_PARAMETER);
-    CHECK_RC(bw_replay_guard_verify(g, TXT(""), TXT(SECRET), NULL, TXT(code), NOW, 1, &step), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT(code), NOW + 3, 1, &ok, &step), BW_ERR_OTP_REPLAYED);
+    CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT("000000x"), NOW, 1, &ok, &step), BW_OK);
+    CHECK(!ok);
+    CHECK_RC(bw_replay_guard_verify(NULL, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &ok, &step), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_replay_guard_verify(g, TXT(""), TXT(SECRET), NULL, TXT(code), NOW, 1, &ok, &step), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_replay_guard_free(g2), BW_OK);
     CHECK_RC(bw_replay_guard_free(g), BW_OK);
     if (strncmp(uri, "memory", 6) == 0) {

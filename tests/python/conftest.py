@@ -60,7 +60,7 @@ def clib():
         "bw_hotp_code": [c.c_char_p, c.c_size_t, c.c_void_p, c.c_uint64, c.c_char_p, c.c_size_t,
                          c.POINTER(c.c_size_t)],
         "bw_totp_verify": [c.c_char_p, c.c_size_t, c.c_void_p, c.c_char_p, c.c_size_t, c.c_uint64, c.c_uint64,
-                           c.POINTER(c.c_uint64)],
+                           c.POINTER(c.c_bool), c.POINTER(c.c_uint64)],
         "bw_totp_provisioning_uri": [c.c_char_p, c.c_size_t, c.c_void_p, c.c_char_p, c.c_size_t, c.c_char_p,
                                      c.c_size_t, c.c_char_p, c.c_size_t, c.POINTER(c.c_size_t)],
     }

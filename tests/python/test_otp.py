@@ -310,11 +310,16 @@ def test_c_door_verify_and_uri(clib):
     secret = pyotp.random_base32()
     s = secret.encode()
     code = pyotp.TOTP(secret).at(1_700_000_000 - 30).encode()
-    step = ctypes.c_uint64()
+    step, ok = ctypes.c_uint64(), ctypes.c_bool()
     p = Params()
-    assert clib.bw_totp_verify(s, len(s), ctypes.byref(p), code, len(code), 1_700_000_000, 1, ctypes.byref(step)) == 0
-    assert step.value == 1_700_000_000 // 30 - 1
-    assert clib.bw_totp_verify(s, len(s), ctypes.byref(p), code, len(code), 1_700_000_000, 0, ctypes.byref(step)) == 300
+    assert clib.bw_totp_verify(s, len(s), ctypes.byref(p), code, len(code), 1_700_000_000, 1, ctypes.byref(ok),
+                               ctypes.byref(step)) == 0
+    assert ok.value and step.value == 1_700_000_000 // 30 - 1
+    # a wrong code is an answer (BW_OK, valid false), the same as pyotp's False and core's None
+    step.value = 7
+    assert clib.bw_totp_verify(s, len(s), ctypes.byref(p), code, len(code), 1_700_000_000, 0, ctypes.byref(ok),
+                               ctypes.byref(step)) == 0
+    assert not ok.value and step.value == 7
     buf, n = ctypes.create_string_buffer(512), ctypes.c_size_t()
     name, issuer = "alice@example.com".encode(), "ACME Co".encode()
     assert clib.bw_totp_provisioning_uri(s, len(s), ctypes.byref(p), name, len(name), issuer, len(issuer), buf, 512,

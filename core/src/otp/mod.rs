@@ -15,9 +15,11 @@
 //! let secret = Secret::generate().unwrap();            // 160 bits
 //! let totp = Totp::new(&secret, Default::default()).unwrap();
 //! let code = totp.code_at(1_700_000_000).unwrap();
-//! assert_eq!(totp.verify(&code, 1_700_000_000, 1).unwrap(), 1_700_000_000 / 30);
+//! assert_eq!(totp.verify(&code, 1_700_000_000, 1).unwrap(), Some(1_700_000_000 / 30));
+//! // A wrong code is a value, not an error: None.
+//! assert_eq!(totp.verify("000000x", 1_700_000_000, 1).unwrap(), None);
 //! // Replay protection: the step just used cannot be used again.
-//! let step = totp.verify_once(&code, 1_700_000_000, 1, None).unwrap();
+//! let step = totp.verify_once(&code, 1_700_000_000, 1, None).unwrap().unwrap();
 //! let again = totp.verify_once(&code, 1_700_000_010, 1, Some(step)).unwrap_err();
 //! assert_eq!(again.kind(), bulwark::ErrorKind::Replayed);
 //! ```
@@ -302,22 +304,18 @@ impl Hotp {
 
     /// Checks `code` against counters `counter ..= counter + look_ahead` (a resynchronisation
     /// window), every one of them in constant time with no early exit, and returns the matched
-    /// counter; the caller stores `matched + 1` as the next counter, so no code works twice.
+    /// counter (`None` when none matches: a wrong code is an answer, not an error); the caller
+    /// stores `matched + 1` as the next counter, so no code works twice.
     ///
     /// # Errors
-    /// `VerificationFailed` when no counter matches; `InvalidInput` for a look-ahead over
-    /// [`MAX_WINDOW`] or a counter range past `u64::MAX`.
-    pub fn verify_window(&self, code: &str, counter: u64, look_ahead: u64) -> Result<u64> {
+    /// `InvalidInput` for a look-ahead over [`MAX_WINDOW`] or a counter range past `u64::MAX`.
+    pub fn verify_window(&self, code: &str, counter: u64, look_ahead: u64) -> Result<Option<u64>> {
         check_window(look_ahead)?;
         let last = counter
             .checked_add(look_ahead)
             .ok_or_else(|| Error::invalid_input("the HOTP counter window passes 2^64"))?;
         let (found, matched) = self.scan(code, counter, last, None)?;
-        if found {
-            Ok(matched)
-        } else {
-            Err(Error::verification_failed("the code is not valid"))
-        }
+        Ok(found.then_some(matched))
     }
 
     /// Compares `code` with the code of every counter in `first..=last` without exiting early;
@@ -439,47 +437,43 @@ impl Totp {
     }
 
     /// Checks `code` against every step within `window` steps of `time`'s (each side), all in
-    /// constant time with no early exit, and returns the matched step.
+    /// constant time with no early exit, and returns the matched step (`None` for a code valid at
+    /// no step of the window: a wrong code is an answer, not an error).
     ///
     /// # Errors
-    /// `VerificationFailed` for a code valid at no step of the window; `InvalidInput` for a
-    /// window over [`MAX_WINDOW`] or a time before T0.
-    pub fn verify(&self, code: &str, time: u64, window: u64) -> Result<u64> {
+    /// `InvalidInput` for a window over [`MAX_WINDOW`] or a time before T0.
+    pub fn verify(&self, code: &str, time: u64, window: u64) -> Result<Option<u64>> {
         let (found, step) = self.scan(code, time, window, None)?;
-        if found {
-            Ok(step)
-        } else {
-            Err(Error::verification_failed("the code is not valid"))
-        }
+        Ok(found.then_some(step))
     }
 
     /// As [`Totp::verify`], accepting the code only for a step later than `last_used_step` (the
     /// one stored after the previous success; `None` if there was none). Returns the step to
-    /// store. A code valid in the window but not after the last used step is
-    /// [`ErrorKind::Replayed`], whether it is the same code again or an older one.
+    /// store, or `None` for a code valid at no step of the window. A code valid in the window but
+    /// not after the last used step is [`ErrorKind::Replayed`], whether it is the same code
+    /// again or an older one: a replay is an attack to report, so it is an error.
     ///
     /// # Errors
-    /// `Replayed` as above; `VerificationFailed` for a code valid at no step of the window;
-    /// `InvalidInput` as for [`Totp::verify`].
+    /// `Replayed` as above; `InvalidInput` as for [`Totp::verify`].
     pub fn verify_once(
         &self,
         code: &str,
         time: u64,
         window: u64,
         last_used_step: Option<u64>,
-    ) -> Result<u64> {
+    ) -> Result<Option<u64>> {
         let (found, step) = self.scan(code, time, window, last_used_step)?;
         if found {
-            return Ok(step);
+            return Ok(Some(step));
         }
         // Not fresh: tell a replay (valid but used) from a wrong code.
-        match self.scan(code, time, window, None)? {
-            (true, _) => Err(Error::new(
+        if self.scan(code, time, window, None)?.0 {
+            return Err(Error::new(
                 ErrorKind::Replayed,
                 "the code was already used (or is older than the last one used)",
-            )),
-            (false, _) => Err(Error::verification_failed("the code is not valid")),
+            ));
         }
+        Ok(None)
     }
 
     fn scan(&self, code: &str, time: u64, window: u64, floor: Option<u64>) -> Result<(bool, u64)> {

@@ -175,11 +175,12 @@ impl ReplayGuard {
 
     /// Verifies `code` for `account` at Unix time `time` within `window` steps and records the
     /// matched step: the first request to use a code wins; the same code again, or any code of
-    /// that step or an earlier one, is [`ErrorKind::Replayed`]. Returns the matched step.
+    /// that step or an earlier one, is [`ErrorKind::Replayed`]. Returns the matched step, or
+    /// `None` for a wrong code (nothing is recorded then).
     ///
     /// # Errors
-    /// `VerificationFailed` for a wrong code, `Replayed` for a used one, `Backend` when the store
-    /// fails (fail closed), `InvalidInput` as for [`Totp::verify`].
+    /// `Replayed` for a used code, `Backend` when the store fails (fail closed), `InvalidInput`
+    /// as for [`Totp::verify`].
     pub fn verify(
         &self,
         totp: &Totp,
@@ -187,13 +188,15 @@ impl ReplayGuard {
         code: &str,
         time: u64,
         window: u64,
-    ) -> Result<u64> {
-        let step = totp.verify(code, time, window)?;
+    ) -> Result<Option<u64>> {
+        let Some(step) = totp.verify(code, time, window)? else {
+            return Ok(None);
+        };
         // Codes of steps up to `step` stay acceptable until `step + window` has passed.
         let live_steps = window.saturating_mul(2).saturating_add(2);
         let ttl = Duration::from_secs(live_steps.saturating_mul(totp.period()));
         if self.claim(account, step, ttl, time)? {
-            Ok(step)
+            Ok(Some(step))
         } else {
             Err(Error::new(
                 ErrorKind::Replayed,
