@@ -4,7 +4,8 @@
 //! [`ReplayGuard`] shared through Redis); `otpauth://` URIs; QR codes as SVG and PNG.
 //!
 //! HMAC comes from aws-lc, the SDK's one crypto backend: codes through aws-lc-rs, window checks
-//! through aws-lc's HMAC context reused across the window (see `window_hmac`). The dynamic
+//! through aws-lc's HMAC context reused across the window (the `bulwark-hmac-window` crate, the
+//! SDK's only unsafe code, kept out of this crate). The dynamic
 //! truncation of RFC 4226 on top of it is a few lines of arithmetic (this is why the module does
 //! not use `totp-rs`, which would bring a second HMAC/SHA stack, exits its window check at the
 //! first match and returns no step).
@@ -27,7 +28,7 @@
 mod qr;
 mod replay;
 mod uri;
-mod window_hmac;
+use bulwark_hmac_window as window_hmac;
 
 pub use qr::{qr_png, qr_svg};
 pub use replay::{ReplayGuard, ReplayGuardOptions};
@@ -74,6 +75,19 @@ impl Algorithm {
             Self::Sha512 => hmac::HMAC_SHA512,
         }
     }
+
+    fn window_hash(self) -> window_hmac::Hash {
+        match self {
+            Self::Sha1 => window_hmac::Hash::Sha1,
+            Self::Sha256 => window_hmac::Hash::Sha256,
+            Self::Sha512 => window_hmac::Hash::Sha512,
+        }
+    }
+}
+
+/// aws-lc refused to key, copy or run an HMAC context (only on a broken build).
+fn hmac_failed(e: window_hmac::HmacError) -> Error {
+    Error::internal(e.to_string())
 }
 
 impl std::str::FromStr for Algorithm {
@@ -245,7 +259,11 @@ impl Hotp {
         }
         Ok(Self {
             key: hmac::Key::new(params.algorithm.hmac(), secret.as_bytes()),
-            window_key: window_hmac::WindowKey::new(params.algorithm, secret.as_bytes())?,
+            window_key: window_hmac::WindowKey::new(
+                params.algorithm.window_hash(),
+                secret.as_bytes(),
+            )
+            .map_err(hmac_failed)?,
             digits: params.digits,
             algorithm: params.algorithm,
         })
@@ -326,13 +344,17 @@ impl Hotp {
         let Some(given) = self.parse_code(code) else {
             return Ok((false, 0));
         };
-        let mut signer = self.window_key.signer()?;
+        let mut signer = self.window_key.signer().map_err(hmac_failed)?;
         let mut tag = [0u8; window_hmac::MAX_TAG_LEN];
         let mut found = 0u64;
         let mut matched = 0u64;
         let mut c = first;
         loop {
-            let number = self.truncate(signer.sign(&c.to_be_bytes(), &mut tag)?);
+            let number = self.truncate(
+                signer
+                    .sign(&c.to_be_bytes(), &mut tag)
+                    .map_err(hmac_failed)?,
+            );
             let diff = std::hint::black_box(number ^ given);
             let eq = ((diff | diff.wrapping_neg()) >> 63) ^ 1; // 1 when diff == 0
             let above = floor.map_or(1, |f| u64::from(c > f));

@@ -1,24 +1,63 @@
-//! The HMAC behind OTP window checks: aws-lc's own keyed `HMAC_CTX`, copied once per check and
-//! restarted between the tags of the window.
+//! The HMAC behind Bulwark's OTP window checks: aws-lc's own keyed `HMAC_CTX`, copied once per
+//! check and restarted between the tags of the window.
 //!
-//! Why not `aws_lc_rs::hmac::sign` here: it copies the whole keyed context (about 1.2 KB, three
-//! digest states sized for SHA-3) into a fresh one for every tag and wipes it afterwards. For an
-//! 8-byte counter under HMAC-SHA-1 that bookkeeping costs about as much as the two compression
-//! blocks of the HMAC itself, and a window check computes three or more tags under one key. Here
-//! the copy happens once per check; between tags `HMAC_Init_ex(ctx, NULL, 0, NULL, NULL)`
-//! restarts from the stored pads (aws-lc's and OpenSSL's documented way to reuse a key). The HMAC
-//! computation is aws-lc's, as everywhere else in the crate; this is the crate's only unsafe code.
-#![allow(unsafe_code)]
+//! Why not `aws_lc_rs::hmac::sign`: it copies the whole keyed context (about 1.2 KB, three digest
+//! states sized for SHA-3) into a fresh one for every tag and wipes it afterwards. For an 8-byte
+//! counter under HMAC-SHA-1 that bookkeeping costs about as much as the two compression blocks of
+//! the HMAC itself, and a window check computes three or more tags under one key. Here the copy
+//! happens once per check; between tags `HMAC_Init_ex(ctx, NULL, 0, NULL, NULL)` restarts from the
+//! stored pads (aws-lc's and OpenSSL's documented way to reuse a key). The HMAC computation is
+//! aws-lc's, as everywhere else in Bulwark.
+//!
+//! This is Bulwark's only unsafe code, kept in its own crate so that the core crate can
+//! `forbid(unsafe_code)`; every block says why it is sound, and the tests compare every tag with
+//! aws-lc-rs's one-shot HMAC.
+//!
+//! ```
+//! use bulwark_hmac_window::{Hash, WindowKey, MAX_TAG_LEN};
+//! let key = WindowKey::new(Hash::Sha1, b"12345678901234567890")?;
+//! let mut signer = key.signer()?;
+//! let mut out = [0u8; MAX_TAG_LEN];
+//! assert_eq!(signer.sign(&0u64.to_be_bytes(), &mut out)?.len(), 20);
+//! # Ok::<(), bulwark_hmac_window::HmacError>(())
+//! ```
 
-use super::Algorithm;
-use crate::{Error, Result};
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+/// The hash under the HMAC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hash {
+    /// SHA-1 (RFC 4226's default for OTP).
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-512.
+    Sha512,
+}
+
+/// aws-lc refused an operation it never refuses on a working build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HmacError(pub &'static str);
+
+impl std::fmt::Display for HmacError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for HmacError {}
+
 use aws_lc_sys as sys;
 use std::mem::MaybeUninit;
 use std::os::raw::c_uint;
 use std::ptr;
 
 /// The longest tag (HMAC-SHA-512).
-pub(super) const MAX_TAG_LEN: usize = 64;
+pub const MAX_TAG_LEN: usize = 64;
 
 /// An aws-lc `HMAC_CTX`, wiped (`HMAC_CTX_cleanup` zeroes all of it) when dropped.
 struct Ctx(sys::HMAC_CTX);
@@ -45,7 +84,7 @@ impl Drop for Ctx {
 }
 
 /// An HMAC key with its pads hashed once, only read afterwards.
-pub(super) struct WindowKey {
+pub struct WindowKey {
     ctx: Ctx,
     tag_len: usize,
 }
@@ -61,17 +100,17 @@ impl WindowKey {
     /// `key` prepared for `algorithm`'s HMAC.
     ///
     /// # Errors
-    /// `Internal` if aws-lc refuses to key the context (it does so only on a broken build).
-    pub(super) fn new(algorithm: Algorithm, key: &[u8]) -> Result<Self> {
+    /// [`HmacError`] if aws-lc refuses to key the context (it does so only on a broken build).
+    pub fn new(algorithm: Hash, key: &[u8]) -> Result<Self, HmacError> {
         // SAFETY: takes no arguments; idempotent library start-up (CPU feature detection) that
         // aws-lc-rs also runs before its first call.
         unsafe { sys::CRYPTO_library_init() };
         // SAFETY: each returns a pointer to a static EVP_MD that lives as long as the program.
         let (md, tag_len) = unsafe {
             match algorithm {
-                Algorithm::Sha1 => (sys::EVP_sha1(), 20),
-                Algorithm::Sha256 => (sys::EVP_sha256(), 32),
-                Algorithm::Sha512 => (sys::EVP_sha512(), 64),
+                Hash::Sha1 => (sys::EVP_sha1(), 20),
+                Hash::Sha256 => (sys::EVP_sha256(), 32),
+                Hash::Sha512 => (sys::EVP_sha512(), 64),
             }
         };
         let mut ctx = Ctx::new();
@@ -87,7 +126,7 @@ impl WindowKey {
             )
         };
         if keyed != 1 {
-            return Err(Error::internal("aws-lc could not key an HMAC context"));
+            return Err(HmacError("aws-lc could not key an HMAC context"));
         }
         Ok(Self { ctx, tag_len })
     }
@@ -95,13 +134,13 @@ impl WindowKey {
     /// A working copy of the keyed context, for the tags of one check.
     ///
     /// # Errors
-    /// `Internal` if aws-lc refuses the copy (it never does for a keyed context).
-    pub(super) fn signer(&self) -> Result<Signer> {
+    /// [`HmacError`] if aws-lc refuses the copy (it never does for a keyed context).
+    pub fn signer(&self) -> Result<Signer, HmacError> {
         let mut ctx = Ctx::new();
         // SAFETY: both contexts are valid; the source is only read (a memcpy of the struct).
         let copied = unsafe { sys::HMAC_CTX_copy_ex(&mut ctx.0, &self.ctx.0) };
         if copied != 1 {
-            return Err(Error::internal("aws-lc could not copy an HMAC context"));
+            return Err(HmacError("aws-lc could not copy an HMAC context"));
         }
         Ok(Signer {
             ctx,
@@ -111,7 +150,7 @@ impl WindowKey {
 }
 
 /// One check's keyed context: any number of tags, one after another. Wiped when dropped.
-pub(super) struct Signer {
+pub struct Signer {
     ctx: Ctx,
     tag_len: usize,
 }
@@ -120,12 +159,12 @@ impl Signer {
     /// The HMAC of `message` under the key, written to the front of `out`.
     ///
     /// # Errors
-    /// `Internal` if aws-lc reports a failure (it does not for a keyed context).
-    pub(super) fn sign<'o>(
+    /// [`HmacError`] if aws-lc reports a failure (it does not for a keyed context).
+    pub fn sign<'o>(
         &mut self,
         message: &[u8],
         out: &'o mut [u8; MAX_TAG_LEN],
-    ) -> Result<&'o [u8]> {
+    ) -> Result<&'o [u8], HmacError> {
         let mut len: c_uint = 0;
         // SAFETY: `self.ctx.0` was copied from a keyed context, so a NULL key and digest restart
         // it from its stored pads (after the previous tag's `HMAC_Final` too). `message` is
@@ -143,14 +182,15 @@ impl Signer {
                 && sys::HMAC_Final(&mut self.ctx.0, out.as_mut_ptr(), &mut len) == 1
         };
         if !done || usize::try_from(len).ok() != Some(self.tag_len) {
-            return Err(Error::internal("aws-lc could not compute an HMAC"));
+            return Err(HmacError("aws-lc could not compute an HMAC"));
         }
         out.get(..self.tag_len)
-            .ok_or_else(|| Error::internal("HMAC tag longer than its buffer"))
+            .ok_or(HmacError("HMAC tag longer than its buffer"))
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use aws_lc_rs::hmac;
@@ -161,9 +201,9 @@ mod tests {
     fn reused_context_matches_aws_lc_rs() {
         let keys: [&[u8]; 3] = [b"12345678901234567890", &[0x42; 64], &[0x17; 200]];
         for (alg, theirs) in [
-            (Algorithm::Sha1, hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY),
-            (Algorithm::Sha256, hmac::HMAC_SHA256),
-            (Algorithm::Sha512, hmac::HMAC_SHA512),
+            (Hash::Sha1, hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY),
+            (Hash::Sha256, hmac::HMAC_SHA256),
+            (Hash::Sha512, hmac::HMAC_SHA512),
         ] {
             for key in keys {
                 let ours = WindowKey::new(alg, key).expect("key");
@@ -185,7 +225,7 @@ mod tests {
 
     #[test]
     fn shared_across_threads() {
-        let key = std::sync::Arc::new(WindowKey::new(Algorithm::Sha1, &[7; 20]).expect("key"));
+        let key = std::sync::Arc::new(WindowKey::new(Hash::Sha1, &[7; 20]).expect("key"));
         let reference = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &[7; 20]);
         let expected: Vec<Vec<u8>> = (0u64..200)
             .map(|c| hmac::sign(&reference, &c.to_be_bytes()).as_ref().to_vec())
@@ -209,28 +249,5 @@ mod tests {
         for t in threads {
             t.join().expect("thread");
         }
-    }
-
-    /// The crate denies unsafe code; this module is the one place that allows it.
-    #[test]
-    fn unsafe_code_is_allowed_only_here() {
-        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
-            for entry in std::fs::read_dir(dir).expect("read src") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    walk(&path, found);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).expect("read");
-                    if text.contains(concat!("allow(", "unsafe_code)")) {
-                        found.push(path.display().to_string());
-                    }
-                }
-            }
-        }
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut found = Vec::new();
-        walk(&src, &mut found);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].ends_with("otp/window_hmac.rs"), "{found:?}");
     }
 }
