@@ -3,9 +3,7 @@
 //! stays in Rust), typed keys with a small parse cache, and the exception mapping.
 
 use crate::to_pyerr;
-use bulwark::jwt::{
-    self, Algorithm, Decoded, EncodeOptions, KeyType, SigningKey, Validation, VerifyingKey,
-};
+use bulwark::jwt::{self, Algorithm, EncodeOptions, KeyType, SigningKey, Validation, VerifyingKey};
 use bulwark::{Error, ErrorKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -213,14 +211,20 @@ fn may_be_lossy(v: &Value) -> bool {
 }
 
 /// The claims as a dict: converted natively, or through `json.loads` when exactness needs it.
-fn claims_to_py<'py>(py: Python<'py>, d: &Decoded) -> PyResult<Bound<'py, PyDict>> {
-    if d.claims.values().any(may_be_lossy) {
+/// The claims of an unverified decode as a dict (through `json.loads` where serde's numbers
+/// would lose what Python keeps).
+fn claims_to_py<'py>(
+    py: Python<'py>,
+    d: &jwt::dangerous::Unverified,
+) -> PyResult<Bound<'py, PyDict>> {
+    let claims = d.claims_unverified();
+    if claims.values().any(may_be_lossy) {
         let loads = py.import("json")?.getattr("loads")?;
         return Ok(loads
-            .call1((d.payload_json.as_str(),))?
+            .call1((d.payload_json_unverified(),))?
             .cast_into::<PyDict>()?);
     }
-    map_to_py(py, &d.claims)
+    map_to_py(py, claims)
 }
 
 fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -873,10 +877,15 @@ fn decode_impl<'py>(
     v.subject = subject;
     let now = jwt::unix_now();
     if !verify_signature {
-        let decoded = jwt::decode_unverified(&token, v.max_token_len).jwt(py)?;
-        jwt::validate_claims(&decoded.claims, &v, now).jwt(py)?;
+        let decoded = jwt::dangerous::decode_unverified(&token, v.max_token_len).jwt(py)?;
+        // verify_signature=False: PyJWT still validates the claims it is asked to.
+        jwt::validate_claims(decoded.claims_unverified(), &v, now).jwt(py)?;
         let claims = claims_to_py(py, &decoded)?;
-        return Ok((decoded.header_json, claims, decoded.signature));
+        return Ok((
+            decoded.header_json_unverified().to_owned(),
+            claims,
+            decoded.signature_unverified().to_vec(),
+        ));
     }
     let Some(algorithms) = algorithms.filter(|a| !a.is_none()) else {
         return Err(decode_error(
@@ -901,7 +910,7 @@ fn decode_impl<'py>(
     };
     let key = key.ok_or_else(|| PyTypeError::new_err("decode() needs a key"))?;
     let mut key_failure: Option<PyErr> = None;
-    let result = jwt::verify_token_signature(&token, &v, |alg, _kid| {
+    let result = jwt::dangerous::verify_signature_only(&token, &v, |alg, _kid| {
         verifying_key(py, key, alg).map_err(|e| {
             key_failure = Some(e);
             Error::internal("key preparation failed")

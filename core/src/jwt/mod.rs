@@ -24,6 +24,7 @@
 //! # Ok::<(), bulwark::Error>(())
 //! ```
 
+pub mod dangerous;
 pub mod keys;
 mod validation;
 
@@ -486,7 +487,8 @@ fn check_crit(header: &HeaderInfo) -> Result<()> {
     }
 }
 
-/// A verified (or, from [`decode_unverified`], merely parsed) token.
+/// A verified token: signature and claims checked (see [`dangerous::Unverified`] for the
+/// parse-only counterpart, a different type on purpose).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {
     /// The algorithm from the header.
@@ -695,7 +697,7 @@ where
     R: std::ops::Deref<Target = VerifyingKey>,
     F: FnOnce(Algorithm, Option<&str>) -> Result<R>,
 {
-    let verified = verify_token_signature(token, validation, key_for)?;
+    let verified = dangerous::verify_signature_only(token, validation, key_for)?;
     let claims = parse_object(
         verified.payload_json.as_bytes(),
         validation.max_depth,
@@ -708,64 +710,6 @@ where
         claims,
         payload_json: verified.payload_json,
         signature: verified.signature,
-    })
-}
-
-/// A token whose form, header, algorithm and signature checked out; its claims are NOT
-/// validated yet (run [`validate_claims`] on them). For callers that build their own claims
-/// representation in one pass (the Python door builds a dict straight from the JSON).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignatureChecked {
-    /// The algorithm from the header.
-    pub algorithm: Algorithm,
-    /// The protected header JSON.
-    pub header_json: String,
-    /// The payload JSON, UTF-8 and within the nesting limit (not yet known to be an object).
-    pub payload_json: String,
-    /// The raw signature bytes.
-    pub signature: Vec<u8>,
-}
-
-/// The first half of [`decode_with`]: everything but the claims.
-///
-/// # Errors
-/// As [`decode_with`], except the claim checks.
-pub fn verify_token_signature<R, F>(
-    token: &str,
-    validation: &Validation,
-    key_for: F,
-) -> Result<SignatureChecked>
-where
-    R: std::ops::Deref<Target = VerifyingKey>,
-    F: FnOnce(Algorithm, Option<&str>) -> Result<R>,
-{
-    let v = validation;
-    provider()?;
-    let parts = split(token, v.max_token_len, v.max_depth)?;
-    let alg = header_alg(&parts.header)?;
-    if !v.algorithms.contains(&alg) {
-        return Err(Error::new(
-            ErrorKind::AlgorithmNotAllowed,
-            format!("The specified alg value is not allowed ({alg} is not in the allow-list)"),
-        ));
-    }
-    check_crit(&parts.header)?;
-    let kid = match &parts.header.kid {
-        None => None,
-        Some(Value::String(s)) => Some(s.as_str()),
-        Some(_) => return Err(malformed("the header's \"kid\" is not a string")),
-    };
-    let key = key_for(alg, kid)?;
-    key.check_use(alg, v.allow_short_hmac_key)?;
-    let signature = verify_signature(&parts, &key, alg)?;
-    check_depth(&parts.payload, v.max_depth, "payload")?;
-    Ok(SignatureChecked {
-        algorithm: alg,
-        header_json: String::from_utf8(parts.header_json)
-            .map_err(|_| malformed("the header is not UTF-8"))?,
-        payload_json: String::from_utf8(parts.payload)
-            .map_err(|_| malformed("the payload is not UTF-8"))?,
-        signature,
     })
 }
 
@@ -821,18 +765,6 @@ fn sign_input(input: &[u8], key: &SigningKey, alg: Algorithm) -> Result<Vec<u8>>
 /// As [`Verifier::new`] and [`Verifier::verify`].
 pub fn decode(token: &str, key: &VerifyingKey, validation: &Validation) -> Result<Decoded> {
     Verifier::new(key.clone(), validation.clone())?.verify(token)
-}
-
-/// Parses a token WITHOUT verifying its signature or claims, for inspection only (logging,
-/// picking a key by `kid`). Never trust what it returns. `none` and unknown algorithms are
-/// still refused, as are tokens over `max_len` bytes.
-///
-/// # Errors
-/// [`ErrorKind::Malformed`] or [`ErrorKind::AlgorithmNotAllowed`].
-pub fn decode_unverified(token: &str, max_len: usize) -> Result<Decoded> {
-    let parts = split(token, max_len, DEFAULT_MAX_DEPTH)?;
-    let alg = header_alg(&parts.header)?;
-    into_decoded(parts, alg, DEFAULT_MAX_DEPTH)
 }
 
 /// The header of a token, unverified (as PyJWT's `get_unverified_header`).
@@ -951,11 +883,13 @@ fn header_json(
 }
 
 /// Verifies a JWS signature over an arbitrary signing input (`header.payload`), for tokens whose
-/// payload is not JSON claims (such as the RFC 8037 example). Checks only the signature.
+/// payload is not JSON claims (such as the RFC 8037 example). Checks only the signature: for the
+/// known-answer tests, never part of the API.
 ///
 /// # Errors
 /// [`ErrorKind::VerificationFailed`] or [`ErrorKind::InvalidKey`].
-pub fn verify_jws_signature(
+#[cfg(test)]
+pub(crate) fn verify_jws_signature(
     signing_input: &str,
     signature_b64: &str,
     key: &VerifyingKey,
@@ -974,12 +908,13 @@ pub fn verify_jws_signature(
 }
 
 /// Signs an arbitrary JWS signing input (`header.payload`) and returns the base64url signature,
-/// the counterpart of [`verify_jws_signature`] (known-answer tests, custom payloads). The HMAC
-/// minimum length still applies.
+/// the counterpart of `verify_jws_signature` (known-answer tests only). The HMAC minimum length
+/// still applies.
 ///
 /// # Errors
 /// [`ErrorKind::InvalidKey`] when the key does not fit `alg` or is too short.
-pub fn sign_jws(signing_input: &str, key: &SigningKey, alg: Algorithm) -> Result<String> {
+#[cfg(test)]
+pub(crate) fn sign_jws(signing_input: &str, key: &SigningKey, alg: Algorithm) -> Result<String> {
     key.check_use(alg, false)?;
     Ok(BASE64URL_NOPAD.encode(&sign_input(signing_input.as_bytes(), key, alg)?))
 }
