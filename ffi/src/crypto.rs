@@ -5,7 +5,6 @@ use crate::result::{bw_result, Failure};
 use bulwark::aead::{AeadKey, Algorithm, Keyring};
 use bulwark::fernet::Fernet;
 use std::ffi::c_char;
-use std::sync::RwLock;
 use zeroize::Zeroizing;
 
 /// Algorithm id of AES-256-GCM for `bw_aead_*` and `bw_keyring_new_random`.
@@ -160,7 +159,7 @@ pub unsafe extern "C" fn bw_aead_decrypt(
 /// `bw_keyring_from_json` or `bw_keyring_from_env`; release with `bw_keyring_free`. A handle may be
 /// shared between threads: every operation on it is internally synchronized.
 #[allow(non_camel_case_types)]
-pub struct bw_keyring(RwLock<Keyring>);
+pub struct bw_keyring(Keyring);
 
 /// Borrows a keyring handle.
 ///
@@ -171,13 +170,6 @@ unsafe fn keyring<'a>(ptr: *const bw_keyring) -> Result<&'a bw_keyring, Failure>
     unsafe { ptr.as_ref() }.ok_or_else(|| Failure::null("keyring"))
 }
 
-fn poisoned<T>(_: T) -> Failure {
-    Failure::new(
-        bw_result::BW_ERR_INTERNAL,
-        "keyring lock poisoned by an earlier panic",
-    )
-}
-
 /// Hands a new keyring to the caller through `out`.
 ///
 /// # Safety
@@ -185,7 +177,7 @@ fn poisoned<T>(_: T) -> Failure {
 unsafe fn give(ring: Keyring, out_ring: *mut *mut bw_keyring) -> Result<(), Failure> {
     // SAFETY: forwarded caller guarantee.
     let slot = unsafe { out(out_ring, "out_keyring") }?;
-    *slot = Box::into_raw(Box::new(bw_keyring(RwLock::new(ring))));
+    *slot = Box::into_raw(Box::new(bw_keyring(ring)));
     Ok(())
 }
 
@@ -271,7 +263,7 @@ pub unsafe extern "C" fn bw_keyring_to_json(
     ffi_guard!({
         // SAFETY: the caller guarantees keyring_ptr is NULL or a live handle.
         let ring = unsafe { keyring(keyring_ptr) }?;
-        let json = ring.0.read().map_err(poisoned)?.to_json();
+        let json = ring.0.to_json();
         // SAFETY: the caller guarantees (buf, cap) and out_len as documented.
         unsafe { write_text(&json, buf, cap, out_len) }
     })
@@ -288,7 +280,7 @@ pub unsafe extern "C" fn bw_keyring_rotate(
     ffi_guard!({
         // SAFETY: the caller guarantees keyring_ptr is NULL or a live handle.
         let ring = unsafe { keyring(keyring_ptr) }?;
-        let id = ring.0.write().map_err(poisoned)?.rotate()?;
+        let id = ring.0.rotate()?;
         // SAFETY: the caller guarantees out_new_id is NULL or valid for a write.
         if let Some(slot) = unsafe { out_new_id.as_mut() } {
             *slot = id;
@@ -305,7 +297,7 @@ pub unsafe extern "C" fn bw_keyring_retire(keyring_ptr: *mut bw_keyring, id: u32
     ffi_guard!({
         // SAFETY: the caller guarantees keyring_ptr is NULL or a live handle.
         let ring = unsafe { keyring(keyring_ptr) }?;
-        ring.0.write().map_err(poisoned)?.retire(id)?;
+        ring.0.retire(id)?;
         Ok(())
     })
 }
@@ -322,7 +314,7 @@ pub unsafe extern "C" fn bw_keyring_primary_id(
         let ring = unsafe { keyring(keyring_ptr) }?;
         // SAFETY: the caller guarantees out_id is NULL or valid for a write.
         let out_id = unsafe { out(out_id, "out_id") }?;
-        *out_id = ring.0.read().map_err(poisoned)?.primary_id();
+        *out_id = ring.0.primary_id();
         Ok(())
     })
 }
@@ -352,7 +344,7 @@ pub unsafe extern "C" fn bw_keyring_encrypt(
             )
         };
         let needed = plaintext.len().saturating_add(BW_KEYRING_OVERHEAD);
-        let ring = ring.0.read().map_err(poisoned)?;
+        let ring = &ring.0;
         // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
         unsafe {
             write_exact(out_buf, cap, out_len, needed, |dest| {
@@ -397,7 +389,7 @@ pub unsafe extern "C" fn bw_keyring_decrypt(
                 ),
             ));
         };
-        let ring = ring.0.read().map_err(poisoned)?;
+        let ring = &ring.0;
         // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
         unsafe {
             write_exact(out_buf, cap, out_len, needed, |dest| {

@@ -276,7 +276,7 @@ pub fn fernet_decrypt(data: &[u8]) {
 fn keyrings() -> &'static [Keyring; 2] {
     static K: OnceLock<[Keyring; 2]> = OnceLock::new();
     K.get_or_init(|| {
-        let mut gcm = Keyring::generate(aead::Algorithm::Aes256Gcm).expect("keyring");
+        let gcm = Keyring::generate(aead::Algorithm::Aes256Gcm).expect("keyring");
         gcm.rotate_to(aead::Algorithm::ChaCha20Poly1305)
             .expect("rotate");
         let chacha = Keyring::generate(aead::Algorithm::ChaCha20Poly1305).expect("keyring");

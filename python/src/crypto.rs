@@ -7,7 +7,6 @@ use bulwark::fernet::{Fernet, MultiFernet};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyType};
-use std::sync::RwLock;
 
 /// Inputs at least this large are processed with the GIL released.
 const DETACH_AT: usize = 64 * 1024;
@@ -157,11 +156,7 @@ aead_class!(
 /// Versioned AEAD keys with rotation; ciphertexts name their key (format documented in README).
 #[pyclass(frozen, module = "bulwark.aead", name = "Keyring")]
 struct PyKeyring {
-    inner: RwLock<Keyring>,
-}
-
-fn lock_err<T>(_: T) -> PyErr {
-    PyValueError::new_err("keyring lock poisoned by an earlier panic")
+    inner: Keyring,
 }
 
 #[pymethods]
@@ -172,7 +167,7 @@ impl PyKeyring {
     fn generate(py: Python<'_>, algorithm: &str) -> PyResult<Self> {
         let alg = Algorithm::from_name(algorithm).py(py)?;
         Ok(Self {
-            inner: RwLock::new(Keyring::generate(alg).py(py)?),
+            inner: Keyring::generate(alg).py(py)?,
         })
     }
 
@@ -180,7 +175,7 @@ impl PyKeyring {
     #[staticmethod]
     fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
         Ok(Self {
-            inner: RwLock::new(Keyring::from_json(text).py(py)?),
+            inner: Keyring::from_json(text).py(py)?,
         })
     }
 
@@ -188,42 +183,35 @@ impl PyKeyring {
     #[staticmethod]
     fn from_env(py: Python<'_>, name: &str) -> PyResult<Self> {
         Ok(Self {
-            inner: RwLock::new(Keyring::from_env(name).py(py)?),
+            inner: Keyring::from_env(name).py(py)?,
         })
     }
 
     /// JSON with every key (secret: store it like one).
     fn to_json(&self) -> PyResult<String> {
-        Ok(self.inner.read().map_err(lock_err)?.to_json().to_string())
+        Ok(self.inner.to_json().to_string())
     }
 
     /// Add a fresh key and make it the primary; returns its id.
     fn rotate(&self, py: Python<'_>) -> PyResult<u32> {
-        self.inner.write().map_err(lock_err)?.rotate().py(py)
+        self.inner.rotate().py(py)
     }
 
     /// Remove key ``key_id`` (not the primary).
     fn retire(&self, py: Python<'_>, key_id: u32) -> PyResult<()> {
-        self.inner.write().map_err(lock_err)?.retire(key_id).py(py)
+        self.inner.retire(key_id).py(py)
     }
 
     /// The primary (encrypting) key's id.
     #[getter]
     fn primary_id(&self) -> PyResult<u32> {
-        Ok(self.inner.read().map_err(lock_err)?.primary_id())
+        Ok(self.inner.primary_id())
     }
 
     /// Ids of every key, oldest first.
     #[getter]
     fn key_ids(&self) -> PyResult<Vec<u32>> {
-        Ok(self
-            .inner
-            .read()
-            .map_err(lock_err)?
-            .keys()
-            .iter()
-            .map(|k| k.id)
-            .collect())
+        Ok(self.inner.keys().iter().map(|k| k.id).collect())
     }
 
     /// Encrypt with the primary key: ``len(data) + 33`` bytes.
@@ -234,7 +222,7 @@ impl PyKeyring {
         data: &[u8],
         aad: Option<&[u8]>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let ring = self.inner.read().map_err(lock_err)?;
+        let ring = &self.inner;
         let aad = aad.unwrap_or_default();
         PyBytes::new_with(py, data.len() + bulwark::aead::KEYRING_OVERHEAD, |out| {
             maybe_detach(py, data.len(), || ring.encrypt_into(data, aad, out)).py(py)
@@ -250,7 +238,7 @@ impl PyKeyring {
         data: &[u8],
         aad: Option<&[u8]>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let ring = self.inner.read().map_err(lock_err)?;
+        let ring = &self.inner;
         let aad = aad.unwrap_or_default();
         let len = Keyring::plaintext_len(data.len()).ok_or_else(|| {
             to_pyerr(
@@ -265,7 +253,7 @@ impl PyKeyring {
     }
 
     fn __repr__(&self) -> PyResult<String> {
-        let ring = self.inner.read().map_err(lock_err)?;
+        let ring = &self.inner;
         let keys: Vec<String> = ring
             .keys()
             .iter()

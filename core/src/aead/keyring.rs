@@ -23,6 +23,7 @@ use super::{AeadKey, Algorithm, KEY_LEN, NONCE_LEN, TAG_LEN};
 use crate::encoding;
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use zeroize::Zeroizing;
 
 /// The format byte of ciphertexts this version writes.
@@ -53,9 +54,27 @@ pub struct KeyInfo {
     pub primary: bool,
 }
 
-/// An ordered set of versioned keys. `Debug` shows ids and algorithms, never key material;
-/// keys are wiped on drop.
+/// An ordered set of versioned keys. It synchronises itself: share one keyring between threads
+/// (`Arc<Keyring>`); encrypt and decrypt run side by side, a rotation waits for them and they
+/// see it at once. `Debug` shows ids and algorithms, never key material; keys are wiped on drop.
+///
+/// ```
+/// use bulwark::aead::{Algorithm, Keyring};
+/// let ring = std::sync::Arc::new(Keyring::generate(Algorithm::Aes256Gcm)?);
+/// let sealed = ring.encrypt(b"card 4111", b"user:42")?;
+/// let worker = std::thread::spawn({
+///     let ring = ring.clone();
+///     move || ring.decrypt(&sealed, b"user:42")
+/// });
+/// assert_eq!(ring.rotate()?, 2); // no &mut needed: the keyring locks itself
+/// assert_eq!(worker.join().expect("thread")?, b"card 4111");
+/// # Ok::<(), bulwark::Error>(())
+/// ```
 pub struct Keyring {
+    state: RwLock<State>,
+}
+
+struct State {
     entries: Vec<Entry>,
     primary: u32,
 }
@@ -63,7 +82,7 @@ pub struct Keyring {
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keyring")
-            .field("primary", &self.primary)
+            .field("primary", &self.primary_id())
             .field("keys", &self.keys())
             .finish()
     }
@@ -106,38 +125,7 @@ fn header_for(id: u32) -> [u8; HEADER_LEN] {
     [FORMAT_VERSION, a, b, c, d]
 }
 
-impl Keyring {
-    /// A keyring with one fresh random key (id 1) as primary.
-    ///
-    /// # Errors
-    /// [`Backend`](crate::ErrorKind::Backend) if the OS random source fails.
-    pub fn generate(algorithm: Algorithm) -> Result<Self> {
-        Ok(Self {
-            entries: vec![Entry::random(1, algorithm)?],
-            primary: 1,
-        })
-    }
-
-    /// The primary key's id.
-    #[must_use]
-    pub fn primary_id(&self) -> u32 {
-        self.primary
-    }
-
-    /// Facts about every key, oldest first.
-    #[must_use]
-    pub fn keys(&self) -> Vec<KeyInfo> {
-        self.entries
-            .iter()
-            .map(|e| KeyInfo {
-                id: e.id,
-                algorithm: e.algorithm,
-                created_at: e.created_at,
-                primary: e.id == self.primary,
-            })
-            .collect()
-    }
-
+impl State {
     fn entry(&self, id: u32) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
     }
@@ -146,6 +134,58 @@ impl Keyring {
         self.entry(self.primary)
             .ok_or_else(|| Error::internal("keyring: the primary key is missing"))
     }
+}
+
+impl Keyring {
+    fn from_state(entries: Vec<Entry>, primary: u32) -> Self {
+        Self {
+            state: RwLock::new(State { entries, primary }),
+        }
+    }
+
+    /// The state to read. Every change is made whole under the write lock, so a lock poisoned by
+    /// a panic elsewhere still guards a consistent state.
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A keyring with one fresh random key (id 1) as primary.
+    ///
+    /// # Errors
+    /// [`Backend`](crate::ErrorKind::Backend) if the OS random source fails.
+    pub fn generate(algorithm: Algorithm) -> Result<Self> {
+        Ok(Self::from_state(vec![Entry::random(1, algorithm)?], 1))
+    }
+
+    /// The primary key's id.
+    #[must_use]
+    pub fn primary_id(&self) -> u32 {
+        self.read().primary
+    }
+
+    /// Facts about every key, oldest first.
+    #[must_use]
+    pub fn keys(&self) -> Vec<KeyInfo> {
+        let state = self.read();
+        state
+            .entries
+            .iter()
+            .map(|e| KeyInfo {
+                id: e.id,
+                algorithm: e.algorithm,
+                created_at: e.created_at,
+                primary: e.id == state.primary,
+            })
+            .collect()
+    }
 
     /// Adds a fresh random key (same algorithm as the current primary, id one above the
     /// highest) and makes it the primary. Older keys stay, for decryption. Returns the new id.
@@ -153,22 +193,27 @@ impl Keyring {
     /// # Errors
     /// [`InvalidInput`](crate::ErrorKind::InvalidInput) when key ids are exhausted;
     /// [`Backend`](crate::ErrorKind::Backend) if the OS random source fails.
-    pub fn rotate(&mut self) -> Result<u32> {
-        let algorithm = self.primary_entry()?.algorithm;
-        self.rotate_to(algorithm)
+    pub fn rotate(&self) -> Result<u32> {
+        let mut state = self.write();
+        let algorithm = state.primary_entry()?.algorithm;
+        Self::add_primary(&mut state, algorithm)
     }
 
     /// As [`Keyring::rotate`], with a new primary of another algorithm.
     ///
     /// # Errors
     /// As [`Keyring::rotate`].
-    pub fn rotate_to(&mut self, algorithm: Algorithm) -> Result<u32> {
-        let max = self.entries.iter().map(|e| e.id).max().unwrap_or(0);
+    pub fn rotate_to(&self, algorithm: Algorithm) -> Result<u32> {
+        Self::add_primary(&mut self.write(), algorithm)
+    }
+
+    fn add_primary(state: &mut State, algorithm: Algorithm) -> Result<u32> {
+        let max = state.entries.iter().map(|e| e.id).max().unwrap_or(0);
         let id = max
             .checked_add(1)
             .ok_or_else(|| Error::invalid_input("keyring: key ids are exhausted"))?;
-        self.entries.push(Entry::random(id, algorithm)?);
-        self.primary = id;
+        state.entries.push(Entry::random(id, algorithm)?);
+        state.primary = id;
         Ok(id)
     }
 
@@ -177,15 +222,16 @@ impl Keyring {
     /// # Errors
     /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an unknown id or the primary key
     /// (rotate first).
-    pub fn retire(&mut self, id: u32) -> Result<()> {
-        if id == self.primary {
+    pub fn retire(&self, id: u32) -> Result<()> {
+        let mut state = self.write();
+        if id == state.primary {
             return Err(Error::invalid_input(format!(
                 "keyring: key {id} is the primary key; rotate before retiring it"
             )));
         }
-        let before = self.entries.len();
-        self.entries.retain(|e| e.id != id);
-        if self.entries.len() == before {
+        let before = state.entries.len();
+        state.entries.retain(|e| e.id != id);
+        if state.entries.len() == before {
             return Err(Error::invalid_input(format!(
                 "keyring: no key with id {id}"
             )));
@@ -215,7 +261,8 @@ impl Keyring {
                 "keyring: out must be plaintext length + 33 bytes",
             ));
         }
-        let entry = self.primary_entry()?;
+        let state = self.read();
+        let entry = state.primary_entry()?;
         let header = header_for(entry.id);
         let (header_out, rest) = out.split_at_mut(HEADER_LEN);
         header_out.copy_from_slice(&header);
@@ -268,7 +315,8 @@ impl Keyring {
             .try_into()
             .map_err(|_| Error::internal("keyring: bad header length"))?;
         let id = u32::from_be_bytes(id_bytes);
-        let entry = self.entry(id).ok_or_else(|| {
+        let state = self.read();
+        let entry = state.entry(id).ok_or_else(|| {
             Error::invalid_input(format!(
                 "keyring: key {id} is not in the keyring (retired?)"
             ))
@@ -281,7 +329,8 @@ impl Keyring {
     /// Serializes to JSON (keys base64url). The result holds secret keys.
     #[must_use]
     pub fn to_json(&self) -> Zeroizing<String> {
-        let keys: Vec<Value> = self
+        let state = self.read();
+        let keys: Vec<Value> = state
             .entries
             .iter()
             .map(|e| {
@@ -293,7 +342,7 @@ impl Keyring {
                 })
             })
             .collect();
-        Zeroizing::new(json!({"version": 1, "primary": self.primary, "keys": keys}).to_string())
+        Zeroizing::new(json!({"version": 1, "primary": state.primary, "keys": keys}).to_string())
     }
 
     /// Parses [`Keyring::to_json`] output, strictly.
@@ -371,7 +420,7 @@ impl Keyring {
         if !entries.iter().any(|e| e.id == primary) {
             return Err(bad(&format!("primary key {primary} is not in \"keys\"")));
         }
-        Ok(Self { entries, primary })
+        Ok(Self::from_state(entries, primary))
     }
 
     /// Loads a keyring from the JSON in environment variable `name`. A missing or malformed

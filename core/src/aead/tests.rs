@@ -185,7 +185,7 @@ fn debug_never_shows_key_material() {
 
 #[test]
 fn keyring_rotation_survives_serialization() {
-    let mut ring = Keyring::generate(Algorithm::Aes256Gcm).unwrap();
+    let ring = Keyring::generate(Algorithm::Aes256Gcm).unwrap();
     let old = ring.encrypt(b"old secret", b"row:1").unwrap();
     assert_eq!(old.len(), 10 + KEYRING_OVERHEAD);
     assert_eq!(old[0], 1);
@@ -205,7 +205,7 @@ fn keyring_rotation_survives_serialization() {
         ErrorKind::VerificationFailed
     );
     // Retire key 1: its ciphertexts are gone for good, with a clear reason.
-    let mut r = restored;
+    let r = restored;
     r.retire(1).unwrap();
     let e = r.decrypt(&old, b"row:1").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
@@ -216,7 +216,7 @@ fn keyring_rotation_survives_serialization() {
 
 #[test]
 fn keyring_header_is_authenticated_and_every_byte_checked() {
-    let mut ring = Keyring::generate(Algorithm::ChaCha20Poly1305).unwrap();
+    let ring = Keyring::generate(Algorithm::ChaCha20Poly1305).unwrap();
     ring.rotate().unwrap();
     let sealed = ring.encrypt(b"payload", b"").unwrap();
     for i in 0..sealed.len() {
@@ -303,4 +303,36 @@ fn keyring_from_env_never_invents_a_key() {
     let name = "BULWARK_TEST_KEYRING_UNSET_VARIABLE";
     let e = Keyring::from_env(name).unwrap_err();
     assert!(e.message().contains(name) && e.message().contains("not set"));
+}
+
+#[test]
+fn keyring_synchronises_itself_under_concurrent_rotation() {
+    // Four threads seal and open while another rotates and retires: every ciphertext opens with
+    // the keyring as it is (its key is never retired here), and ids only grow.
+    let ring = std::sync::Arc::new(Keyring::generate(Algorithm::Aes256Gcm).unwrap());
+    let workers: Vec<_> = (0..4)
+        .map(|t| {
+            let ring = ring.clone();
+            std::thread::spawn(move || {
+                for i in 0..200u32 {
+                    let msg = format!("thread {t} message {i}");
+                    let sealed = ring.encrypt(msg.as_bytes(), b"aad").unwrap();
+                    assert_eq!(ring.decrypt(&sealed, b"aad").unwrap(), msg.as_bytes());
+                }
+            })
+        })
+        .collect();
+    let mut last = ring.primary_id();
+    for _ in 0..50 {
+        let id = ring.rotate().unwrap();
+        assert!(id > last);
+        last = id;
+    }
+    for w in workers {
+        w.join().unwrap();
+    }
+    assert_eq!(ring.primary_id(), last);
+    assert_eq!(ring.keys().len(), 51);
+    ring.retire(1).unwrap();
+    assert_eq!(ring.keys().len(), 50);
 }
