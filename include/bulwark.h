@@ -53,9 +53,16 @@
 #define BW_AEAD_NONCE_LEN 12
 
 /**
- * AEAD tag length in bytes: `bw_aead_encrypt` output is `plaintext_len + BW_AEAD_TAG_LEN`.
+ * AEAD tag length in bytes: `bw_aead_encrypt_with_nonce` output is
+ * `plaintext_len + BW_AEAD_TAG_LEN`.
  */
 #define BW_AEAD_TAG_LEN 16
+
+/**
+ * `bw_aead_seal` overhead: its output is `plaintext_len + BW_AEAD_OVERHEAD` (12-byte nonce,
+ * 16-byte tag).
+ */
+#define BW_AEAD_OVERHEAD (BW_AEAD_NONCE_LEN + BW_AEAD_TAG_LEN)
 
 /**
  * Keyring ciphertext overhead: `bw_keyring_encrypt` output is `plaintext_len + BW_KEYRING_OVERHEAD`
@@ -818,6 +825,11 @@ size_t bw_aead_nonce_len(void);
 size_t bw_aead_tag_len(void);
 
 /**
+ * Returns `BW_AEAD_OVERHEAD`.
+ */
+size_t bw_aead_overhead(void);
+
+/**
  * Returns `BW_KEYRING_OVERHEAD`.
  */
 size_t bw_keyring_overhead(void);
@@ -829,47 +841,82 @@ size_t bw_keyring_overhead(void);
 size_t bw_fernet_token_len(size_t plaintext_len);
 
 /**
- * Encrypts `plaintext` with a caller-supplied 12-byte `nonce` (never reuse a nonce with a key):
- * writes `ciphertext || tag` (`plaintext_len + BW_AEAD_TAG_LEN` bytes) into `out`.
+ * Encrypts `plaintext` under a fresh random nonce: writes `nonce || ciphertext || tag`
+ * (`plaintext_len + BW_AEAD_OVERHEAD` bytes) into `out`. The safe default: no nonce to manage.
  *
  * `algorithm` is `BW_AEAD_AES_256_GCM` or `BW_AEAD_CHACHA20_POLY1305`; `key` is 32 bytes. Bad
  * sizes or ids are `BW_ERR_INVALID_INPUT`; too small an `out` is `BW_ERR_BUFFER_TOO_SMALL` with
- * the size needed in `*out_len`, before any work. `aad` / `plaintext` may be NULL with length 0.
- * Thread-safe.
+ * `*out_len` set to the size needed; on success `*out_len` is the bytes written. Thread-safe.
  */
 BW_MUST_USE
-bw_result bw_aead_encrypt(uint32_t algorithm,
-                          const uint8_t *key,
-                          size_t key_len,
-                          const uint8_t *nonce,
-                          size_t nonce_len,
-                          const uint8_t *aad,
-                          size_t aad_len,
-                          const uint8_t *plaintext,
-                          size_t plaintext_len,
-                          uint8_t *out_buf,
-                          size_t cap,
-                          size_t *out_len);
+bw_result bw_aead_seal(uint32_t algorithm,
+                       const uint8_t *key,
+                       size_t key_len,
+                       const uint8_t *plaintext,
+                       size_t plaintext_len,
+                       const uint8_t *aad,
+                       size_t aad_len,
+                       uint8_t *out_buf,
+                       size_t cap,
+                       size_t *out_len);
 
 /**
- * Decrypts `ciphertext || tag` with `nonce`: writes the plaintext (`ciphertext_len - 16` bytes)
- * into `out`. A tag that does not verify (wrong key, nonce, aad, or tampering) is
+ * Decrypts what `bw_aead_seal` wrote: the plaintext (`sealed_len - BW_AEAD_OVERHEAD` bytes) goes
+ * into `out`. Anything that does not authenticate (wrong key or aad, tampering, too short) is
  * `BW_ERR_VERIFICATION_FAILED` with no further detail, and `out` is wiped. Other contracts as
- * `bw_aead_encrypt`. Thread-safe.
+ * `bw_aead_seal`. Thread-safe.
  */
 BW_MUST_USE
-bw_result bw_aead_decrypt(uint32_t algorithm,
-                          const uint8_t *key,
-                          size_t key_len,
-                          const uint8_t *nonce,
-                          size_t nonce_len,
-                          const uint8_t *aad,
-                          size_t aad_len,
-                          const uint8_t *ciphertext,
-                          size_t ciphertext_len,
-                          uint8_t *out_buf,
-                          size_t cap,
-                          size_t *out_len);
+bw_result bw_aead_open(uint32_t algorithm,
+                       const uint8_t *key,
+                       size_t key_len,
+                       const uint8_t *sealed,
+                       size_t sealed_len,
+                       const uint8_t *aad,
+                       size_t aad_len,
+                       uint8_t *out_buf,
+                       size_t cap,
+                       size_t *out_len);
+
+/**
+ * Encrypts `plaintext` with a CALLER-SUPPLIED 12-byte `nonce`: writes `ciphertext || tag`
+ * (`plaintext_len + BW_AEAD_TAG_LEN` bytes) into `out`. The escape hatch for formats that fix
+ * the nonce: a nonce must NEVER repeat under a key (a repeat reveals the XOR of the plaintexts
+ * and lets an attacker forge GCM tags). Prefer `bw_aead_seal`. Contracts as `bw_aead_seal`.
+ */
+BW_MUST_USE
+bw_result bw_aead_encrypt_with_nonce(uint32_t algorithm,
+                                     const uint8_t *key,
+                                     size_t key_len,
+                                     const uint8_t *nonce,
+                                     size_t nonce_len,
+                                     const uint8_t *plaintext,
+                                     size_t plaintext_len,
+                                     const uint8_t *aad,
+                                     size_t aad_len,
+                                     uint8_t *out_buf,
+                                     size_t cap,
+                                     size_t *out_len);
+
+/**
+ * Decrypts `ciphertext || tag` with the caller's `nonce`: writes the plaintext
+ * (`ciphertext_len - 16` bytes) into `out`. A tag that does not verify (wrong key, nonce, aad,
+ * or tampering) is `BW_ERR_VERIFICATION_FAILED` with no further detail, and `out` is wiped.
+ * Other contracts as `bw_aead_encrypt_with_nonce`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_aead_decrypt_with_nonce(uint32_t algorithm,
+                                     const uint8_t *key,
+                                     size_t key_len,
+                                     const uint8_t *nonce,
+                                     size_t nonce_len,
+                                     const uint8_t *ciphertext,
+                                     size_t ciphertext_len,
+                                     const uint8_t *aad,
+                                     size_t aad_len,
+                                     uint8_t *out_buf,
+                                     size_t cap,
+                                     size_t *out_len);
 
 /**
  * Creates a keyring with one fresh random key (id 1) of `algorithm` as primary, into
@@ -924,7 +971,7 @@ BW_MUST_USE bw_result bw_keyring_primary_id(const bw_keyring *keyring_ptr, uint3
 
 /**
  * Encrypts with the primary key into the versioned keyring format: `plaintext_len +
- * BW_KEYRING_OVERHEAD` bytes in `out`. Buffer contract as `bw_aead_encrypt`. Thread-safe.
+ * BW_KEYRING_OVERHEAD` bytes in `out`. Buffer contract as `bw_aead_seal`. Thread-safe.
  */
 BW_MUST_USE
 bw_result bw_keyring_encrypt(const bw_keyring *keyring_ptr,

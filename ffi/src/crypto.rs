@@ -15,8 +15,12 @@ pub const BW_AEAD_CHACHA20_POLY1305: u32 = 2;
 pub const BW_AEAD_KEY_LEN: usize = 32;
 /// AEAD nonce length in bytes.
 pub const BW_AEAD_NONCE_LEN: usize = 12;
-/// AEAD tag length in bytes: `bw_aead_encrypt` output is `plaintext_len + BW_AEAD_TAG_LEN`.
+/// AEAD tag length in bytes: `bw_aead_encrypt_with_nonce` output is
+/// `plaintext_len + BW_AEAD_TAG_LEN`.
 pub const BW_AEAD_TAG_LEN: usize = 16;
+/// `bw_aead_seal` overhead: its output is `plaintext_len + BW_AEAD_OVERHEAD` (12-byte nonce,
+/// 16-byte tag).
+pub const BW_AEAD_OVERHEAD: usize = BW_AEAD_NONCE_LEN + BW_AEAD_TAG_LEN;
 /// Keyring ciphertext overhead: `bw_keyring_encrypt` output is `plaintext_len + BW_KEYRING_OVERHEAD`
 /// (format byte, 4-byte key id, 12-byte nonce, 16-byte tag).
 pub const BW_KEYRING_OVERHEAD: usize = 33;
@@ -39,6 +43,12 @@ pub extern "C" fn bw_aead_nonce_len() -> usize {
 #[no_mangle]
 pub extern "C" fn bw_aead_tag_len() -> usize {
     BW_AEAD_TAG_LEN
+}
+
+/// Returns `BW_AEAD_OVERHEAD`.
+#[no_mangle]
+pub extern "C" fn bw_aead_overhead() -> usize {
+    BW_AEAD_OVERHEAD
 }
 
 /// Returns `BW_KEYRING_OVERHEAD`.
@@ -65,79 +75,156 @@ unsafe fn aead_key(algorithm: u32, key: *const u8, key_len: usize) -> Result<Aea
     Ok(AeadKey::new(Algorithm::from_id(algorithm)?, raw)?)
 }
 
-/// Encrypts `plaintext` with a caller-supplied 12-byte `nonce` (never reuse a nonce with a key):
-/// writes `ciphertext || tag` (`plaintext_len + BW_AEAD_TAG_LEN` bytes) into `out`.
+/// Encrypts `plaintext` under a fresh random nonce: writes `nonce || ciphertext || tag`
+/// (`plaintext_len + BW_AEAD_OVERHEAD` bytes) into `out`. The safe default: no nonce to manage.
 ///
 /// `algorithm` is `BW_AEAD_AES_256_GCM` or `BW_AEAD_CHACHA20_POLY1305`; `key` is 32 bytes. Bad
 /// sizes or ids are `BW_ERR_INVALID_INPUT`; too small an `out` is `BW_ERR_BUFFER_TOO_SMALL` with
-/// the size needed in `*out_len`, before any work. `aad` / `plaintext` may be NULL with length 0.
-/// Thread-safe.
+/// `*out_len` set to the size needed; on success `*out_len` is the bytes written. Thread-safe.
 #[must_use]
 #[no_mangle]
-pub unsafe extern "C" fn bw_aead_encrypt(
+pub unsafe extern "C" fn bw_aead_seal(
     algorithm: u32,
     key: *const u8,
     key_len: usize,
-    nonce: *const u8,
-    nonce_len: usize,
-    aad: *const u8,
-    aad_len: usize,
     plaintext: *const u8,
     plaintext_len: usize,
+    aad: *const u8,
+    aad_len: usize,
     out_buf: *mut u8,
     cap: usize,
     out_len: *mut usize,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees key is valid for key_len bytes (or NULL with 0).
-        let key = unsafe { aead_key(algorithm, key, key_len) }?;
         // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
-        let (nonce, aad, plaintext) = unsafe {
+        let (key, plaintext, aad) = unsafe {
             (
-                slice(nonce, nonce_len, "nonce")?,
-                slice(aad, aad_len, "aad")?,
+                aead_key(algorithm, key, key_len)?,
                 slice(plaintext, plaintext_len, "plaintext")?,
+                slice(aad, aad_len, "aad")?,
+            )
+        };
+        let needed = plaintext.len().saturating_add(BW_AEAD_OVERHEAD);
+        // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
+        unsafe {
+            write_exact(out_buf, cap, out_len, needed, |dest| {
+                key.encrypt_into(plaintext, aad, dest)
+            })
+        }
+    })
+}
+
+/// Decrypts what `bw_aead_seal` wrote: the plaintext (`sealed_len - BW_AEAD_OVERHEAD` bytes) goes
+/// into `out`. Anything that does not authenticate (wrong key or aad, tampering, too short) is
+/// `BW_ERR_VERIFICATION_FAILED` with no further detail, and `out` is wiped. Other contracts as
+/// `bw_aead_seal`. Thread-safe.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_aead_open(
+    algorithm: u32,
+    key: *const u8,
+    key_len: usize,
+    sealed: *const u8,
+    sealed_len: usize,
+    aad: *const u8,
+    aad_len: usize,
+    out_buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let (key, sealed, aad) = unsafe {
+            (
+                aead_key(algorithm, key, key_len)?,
+                slice(sealed, sealed_len, "sealed")?,
+                slice(aad, aad_len, "aad")?,
+            )
+        };
+        let Some(needed) = sealed.len().checked_sub(BW_AEAD_OVERHEAD) else {
+            return Err(Failure::new(
+                bw_result::BW_ERR_VERIFICATION_FAILED,
+                "decryption failed",
+            ));
+        };
+        // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
+        unsafe {
+            write_exact(out_buf, cap, out_len, needed, |dest| {
+                let (nonce, body) = sealed.split_at(BW_AEAD_NONCE_LEN);
+                key.open_with_nonce_into(nonce, body, aad, dest)
+            })
+        }
+    })
+}
+
+/// Encrypts `plaintext` with a CALLER-SUPPLIED 12-byte `nonce`: writes `ciphertext || tag`
+/// (`plaintext_len + BW_AEAD_TAG_LEN` bytes) into `out`. The escape hatch for formats that fix
+/// the nonce: a nonce must NEVER repeat under a key (a repeat reveals the XOR of the plaintexts
+/// and lets an attacker forge GCM tags). Prefer `bw_aead_seal`. Contracts as `bw_aead_seal`.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_aead_encrypt_with_nonce(
+    algorithm: u32,
+    key: *const u8,
+    key_len: usize,
+    nonce: *const u8,
+    nonce_len: usize,
+    plaintext: *const u8,
+    plaintext_len: usize,
+    aad: *const u8,
+    aad_len: usize,
+    out_buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let (key, nonce, plaintext, aad) = unsafe {
+            (
+                aead_key(algorithm, key, key_len)?,
+                slice(nonce, nonce_len, "nonce")?,
+                slice(plaintext, plaintext_len, "plaintext")?,
+                slice(aad, aad_len, "aad")?,
             )
         };
         let needed = plaintext.len().saturating_add(BW_AEAD_TAG_LEN);
         // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
         unsafe {
             write_exact(out_buf, cap, out_len, needed, |dest| {
-                key.seal_into(nonce, aad, plaintext, dest)
+                key.seal_with_nonce_into(nonce, plaintext, aad, dest)
             })
         }
     })
 }
 
-/// Decrypts `ciphertext || tag` with `nonce`: writes the plaintext (`ciphertext_len - 16` bytes)
-/// into `out`. A tag that does not verify (wrong key, nonce, aad, or tampering) is
-/// `BW_ERR_VERIFICATION_FAILED` with no further detail, and `out` is wiped. Other contracts as
-/// `bw_aead_encrypt`. Thread-safe.
+/// Decrypts `ciphertext || tag` with the caller's `nonce`: writes the plaintext
+/// (`ciphertext_len - 16` bytes) into `out`. A tag that does not verify (wrong key, nonce, aad,
+/// or tampering) is `BW_ERR_VERIFICATION_FAILED` with no further detail, and `out` is wiped.
+/// Other contracts as `bw_aead_encrypt_with_nonce`. Thread-safe.
 #[must_use]
 #[no_mangle]
-pub unsafe extern "C" fn bw_aead_decrypt(
+pub unsafe extern "C" fn bw_aead_decrypt_with_nonce(
     algorithm: u32,
     key: *const u8,
     key_len: usize,
     nonce: *const u8,
     nonce_len: usize,
-    aad: *const u8,
-    aad_len: usize,
     ciphertext: *const u8,
     ciphertext_len: usize,
+    aad: *const u8,
+    aad_len: usize,
     out_buf: *mut u8,
     cap: usize,
     out_len: *mut usize,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees key is valid for key_len bytes (or NULL with 0).
-        let key = unsafe { aead_key(algorithm, key, key_len) }?;
         // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
-        let (nonce, aad, ciphertext) = unsafe {
+        let (key, nonce, ciphertext, aad) = unsafe {
             (
+                aead_key(algorithm, key, key_len)?,
                 slice(nonce, nonce_len, "nonce")?,
-                slice(aad, aad_len, "aad")?,
                 slice(ciphertext, ciphertext_len, "ciphertext")?,
+                slice(aad, aad_len, "aad")?,
             )
         };
         let Some(needed) = ciphertext.len().checked_sub(BW_AEAD_TAG_LEN) else {
@@ -149,7 +236,7 @@ pub unsafe extern "C" fn bw_aead_decrypt(
         // SAFETY: the caller guarantees (out_buf, cap) and out_len as documented.
         unsafe {
             write_exact(out_buf, cap, out_len, needed, |dest| {
-                key.open_into(nonce, aad, ciphertext, dest)
+                key.open_with_nonce_into(nonce, ciphertext, aad, dest)
             })
         }
     })
@@ -320,7 +407,7 @@ pub unsafe extern "C" fn bw_keyring_primary_id(
 }
 
 /// Encrypts with the primary key into the versioned keyring format: `plaintext_len +
-/// BW_KEYRING_OVERHEAD` bytes in `out`. Buffer contract as `bw_aead_encrypt`. Thread-safe.
+/// BW_KEYRING_OVERHEAD` bytes in `out`. Buffer contract as `bw_aead_seal`. Thread-safe.
 #[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_keyring_encrypt(

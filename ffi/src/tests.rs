@@ -35,6 +35,7 @@ fn every_extern_fn_is_guarded() {
         "bw_aead_key_len",
         "bw_aead_nonce_len",
         "bw_aead_tag_len",
+        "bw_aead_overhead",
         "bw_keyring_overhead",
         "bw_fernet_token_len",
         "bw_version_number",

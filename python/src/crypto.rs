@@ -63,7 +63,10 @@ fn aead_encrypt<'py>(
         return Err(PyValueError::new_err("Nonce must be 12 bytes"));
     }
     PyBytes::new_with(py, data.len() + TAG_LEN, |out| {
-        maybe_detach(py, data.len(), || key.seal_into(nonce, aad, data, out)).py(py)
+        maybe_detach(py, data.len(), || {
+            key.seal_with_nonce_into(nonce, data, aad, out)
+        })
+        .py(py)
     })
 }
 
@@ -86,8 +89,10 @@ fn aead_decrypt<'py>(
         ));
     };
     PyBytes::new_with(py, len, |out| {
-        maybe_detach(py, data.len(), || key.open_into(nonce, aad, data, out))
-            .map_err(|e| verification_as(py, &e, "InvalidTag"))
+        maybe_detach(py, data.len(), || {
+            key.open_with_nonce_into(nonce, data, aad, out)
+        })
+        .map_err(|e| verification_as(py, &e, "InvalidTag"))
     })
 }
 

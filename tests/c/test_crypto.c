@@ -23,52 +23,86 @@ static void test_aead(uint32_t alg) {
     const char *msg = "attack at dawn";
     uint8_t ct[64], pt[64];
     size_t ct_len = 0, pt_len = 0;
-    CHECK_RC(bw_aead_encrypt(alg, KEY, 32, NONCE, 12, (const uint8_t *)"hdr", 3, (const uint8_t *)msg, strlen(msg), ct,
+    CHECK_RC(bw_aead_encrypt_with_nonce(alg, KEY, 32, NONCE, 12, (const uint8_t *)msg, strlen(msg), (const uint8_t *)"hdr", 3, ct,
                              sizeof ct, &ct_len),
              BW_OK);
     CHECK(ct_len == strlen(msg) + BW_AEAD_TAG_LEN);
-    CHECK_RC(bw_aead_decrypt(alg, KEY, 32, NONCE, 12, (const uint8_t *)"hdr", 3, ct, ct_len, pt, sizeof pt, &pt_len), BW_OK);
+    CHECK_RC(bw_aead_decrypt_with_nonce(alg, KEY, 32, NONCE, 12, ct, ct_len, (const uint8_t *)"hdr", 3, pt, sizeof pt, &pt_len), BW_OK);
     CHECK(pt_len == strlen(msg) && memcmp(pt, msg, pt_len) == 0);
     /* every byte of ciphertext and tag is authenticated; output is wiped on failure */
     for (size_t i = 0; i < ct_len; i++) {
         ct[i] ^= 0x01;
         memset(pt, 'x', sizeof pt);
-        CHECK_RC(bw_aead_decrypt(alg, KEY, 32, NONCE, 12, (const uint8_t *)"hdr", 3, ct, ct_len, pt, sizeof pt, &pt_len),
+        CHECK_RC(bw_aead_decrypt_with_nonce(alg, KEY, 32, NONCE, 12, ct, ct_len, (const uint8_t *)"hdr", 3, pt, sizeof pt, &pt_len),
                  BW_ERR_VERIFICATION_FAILED);
         CHECK(pt[0] != 'x' || ct_len - BW_AEAD_TAG_LEN == 0);
         ct[i] ^= 0x01;
     }
     /* wrong aad, wrong nonce */
-    CHECK_RC(bw_aead_decrypt(alg, KEY, 32, NONCE, 12, (const uint8_t *)"hdX", 3, ct, ct_len, pt, sizeof pt, &pt_len),
+    CHECK_RC(bw_aead_decrypt_with_nonce(alg, KEY, 32, NONCE, 12, ct, ct_len, (const uint8_t *)"hdX", 3, pt, sizeof pt, &pt_len),
              BW_ERR_VERIFICATION_FAILED);
     CHECK(strcmp(last_message(), "decryption failed") == 0);
     /* empty plaintext and aad: NULL with 0 */
-    CHECK_RC(bw_aead_encrypt(alg, KEY, 32, NONCE, 12, NULL, 0, NULL, 0, ct, sizeof ct, &ct_len), BW_OK);
+    CHECK_RC(bw_aead_encrypt_with_nonce(alg, KEY, 32, NONCE, 12, NULL, 0, NULL, 0, ct, sizeof ct, &ct_len), BW_OK);
     CHECK(ct_len == BW_AEAD_TAG_LEN);
-    CHECK_RC(bw_aead_decrypt(alg, KEY, 32, NONCE, 12, NULL, 0, ct, ct_len, NULL, 0, &pt_len), BW_OK);
+    CHECK_RC(bw_aead_decrypt_with_nonce(alg, KEY, 32, NONCE, 12, ct, ct_len, NULL, 0, NULL, 0, &pt_len), BW_OK);
     CHECK(pt_len == 0);
     /* sizes and NULLs */
-    CHECK_RC(bw_aead_encrypt(alg, KEY, 16, NONCE, 12, NULL, 0, NULL, 0, ct, sizeof ct, &ct_len), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_aead_encrypt_with_nonce(alg, KEY, 16, NONCE, 12, NULL, 0, NULL, 0, ct, sizeof ct, &ct_len), BW_ERR_INVALID_INPUT);
     CHECK(strstr(last_message(), "32 bytes") != NULL);
-    CHECK_RC(bw_aead_encrypt(alg, KEY, 32, NONCE, 8, NULL, 0, NULL, 0, ct, sizeof ct, &ct_len), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_aead_encrypt_with_nonce(alg, KEY, 32, NONCE, 8, NULL, 0, NULL, 0, ct, sizeof ct, &ct_len), BW_ERR_INVALID_INPUT);
     CHECK(strstr(last_message(), "12 bytes") != NULL);
-    CHECK_RC(bw_aead_encrypt(alg, NULL, 32, NONCE, 12, NULL, 0, NULL, 0, ct, sizeof ct, &ct_len), BW_ERR_NULL_PARAMETER);
-    CHECK_RC(bw_aead_encrypt(alg, KEY, 32, NONCE, 12, NULL, 4, NULL, 0, ct, sizeof ct, &ct_len), BW_ERR_NULL_PARAMETER);
-    CHECK_RC(bw_aead_encrypt(alg, KEY, 32, NONCE, 12, NULL, 0, (const uint8_t *)msg, 5, ct, sizeof ct, NULL), BW_ERR_NULL_PARAMETER);
-    CHECK_RC(bw_aead_encrypt(alg, KEY, 32, NONCE, 12, NULL, 0, (const uint8_t *)msg, 5, ct, 20, &ct_len), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK_RC(bw_aead_encrypt_with_nonce(alg, NULL, 32, NONCE, 12, NULL, 0, NULL, 0, ct, sizeof ct, &ct_len), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_aead_encrypt_with_nonce(alg, KEY, 32, NONCE, 12, NULL, 0, NULL, 4, ct, sizeof ct, &ct_len), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_aead_encrypt_with_nonce(alg, KEY, 32, NONCE, 12, (const uint8_t *)msg, 5, NULL, 0, ct, sizeof ct, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_aead_encrypt_with_nonce(alg, KEY, 32, NONCE, 12, (const uint8_t *)msg, 5, NULL, 0, ct, 20, &ct_len), BW_ERR_BUFFER_TOO_SMALL);
     CHECK(ct_len == 21);
-    CHECK_RC(bw_aead_encrypt(alg, KEY, 32, NONCE, 12, NULL, 0, (const uint8_t *)msg, 5, NULL, 0, &ct_len), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK_RC(bw_aead_encrypt_with_nonce(alg, KEY, 32, NONCE, 12, (const uint8_t *)msg, 5, NULL, 0, NULL, 0, &ct_len), BW_ERR_BUFFER_TOO_SMALL);
     CHECK(ct_len == 21);
-    CHECK_RC(bw_aead_decrypt(alg, KEY, 32, NONCE, 12, NULL, 0, ct, 15, pt, sizeof pt, &pt_len), BW_ERR_VERIFICATION_FAILED);
-    CHECK_RC(bw_aead_decrypt(alg, KEY, 32, NONCE, 12, NULL, 0, ct, 21, pt, 4, &pt_len), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK_RC(bw_aead_decrypt_with_nonce(alg, KEY, 32, NONCE, 12, ct, 15, NULL, 0, pt, sizeof pt, &pt_len), BW_ERR_VERIFICATION_FAILED);
+    CHECK_RC(bw_aead_decrypt_with_nonce(alg, KEY, 32, NONCE, 12, ct, 21, NULL, 0, pt, 4, &pt_len), BW_ERR_BUFFER_TOO_SMALL);
     CHECK(pt_len == 5);
+}
+
+/* The safe default: a random nonce per call, prepended. The same message twice never gives the
+ * same bytes; the output opens with the nonce split off through the caller-nonce API too. */
+static void test_aead_seal_and_open(int alg) {
+    const char *msg = "card 4111-1111";
+    uint8_t a[64], b[64], pt[64];
+    size_t a_len = 0, b_len = 0, pt_len = 0, needed = 0;
+    CHECK(bw_aead_overhead() == BW_AEAD_OVERHEAD && BW_AEAD_OVERHEAD == 28);
+    CHECK_RC(bw_aead_seal(alg, KEY, 32, (const uint8_t *)msg, strlen(msg), (const uint8_t *)"u:42", 4, a, sizeof a,
+                          &a_len), BW_OK);
+    CHECK(a_len == strlen(msg) + BW_AEAD_OVERHEAD);
+    CHECK_RC(bw_aead_seal(alg, KEY, 32, (const uint8_t *)msg, strlen(msg), (const uint8_t *)"u:42", 4, b, sizeof b,
+                          &b_len), BW_OK);
+    CHECK(b_len == a_len && memcmp(a, b, a_len) != 0); /* fresh nonce each time */
+    CHECK_RC(bw_aead_open(alg, KEY, 32, a, a_len, (const uint8_t *)"u:42", 4, pt, sizeof pt, &pt_len), BW_OK);
+    CHECK(pt_len == strlen(msg) && memcmp(pt, msg, pt_len) == 0);
+    CHECK_RC(bw_aead_decrypt_with_nonce(alg, KEY, 32, a, 12, a + 12, a_len - 12, (const uint8_t *)"u:42", 4, pt,
+                                        sizeof pt, &pt_len), BW_OK);
+    CHECK(pt_len == strlen(msg) && memcmp(pt, msg, pt_len) == 0);
+    /* wrong aad, a flipped bit, too short: one opaque failure, out wiped */
+    CHECK_RC(bw_aead_open(alg, KEY, 32, a, a_len, (const uint8_t *)"u:43", 4, pt, sizeof pt, &pt_len),
+             BW_ERR_VERIFICATION_FAILED);
+    a[3] ^= 1;
+    CHECK_RC(bw_aead_open(alg, KEY, 32, a, a_len, (const uint8_t *)"u:42", 4, pt, sizeof pt, &pt_len),
+             BW_ERR_VERIFICATION_FAILED);
+    CHECK_RC(bw_aead_open(alg, KEY, 32, a, 27, NULL, 0, pt, sizeof pt, &pt_len), BW_ERR_VERIFICATION_FAILED);
+    /* buffer contract: the size needed comes back */
+    CHECK_RC(bw_aead_seal(alg, KEY, 32, (const uint8_t *)msg, 5, NULL, 0, NULL, 0, &needed), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(needed == 5 + BW_AEAD_OVERHEAD);
+    CHECK_RC(bw_aead_open(alg, KEY, 32, b, b_len, (const uint8_t *)"u:42", 4, pt, 3, &needed), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(needed == strlen(msg));
+    CHECK_RC(bw_aead_seal(alg, NULL, 32, NULL, 0, NULL, 0, a, sizeof a, &a_len), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_aead_seal(alg, KEY, 31, NULL, 0, NULL, 0, a, sizeof a, &a_len), BW_ERR_INVALID_INPUT);
 }
 
 static void test_aead_bad_algorithm(void) {
     uint8_t ct[32];
     size_t n = 0;
-    CHECK_RC(bw_aead_encrypt(0, KEY, 32, NONCE, 12, NULL, 0, NULL, 0, ct, sizeof ct, &n), BW_ERR_INVALID_INPUT);
-    CHECK_RC(bw_aead_encrypt(3, KEY, 32, NONCE, 12, NULL, 0, NULL, 0, ct, sizeof ct, &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_aead_encrypt_with_nonce(0, KEY, 32, NONCE, 12, NULL, 0, NULL, 0, ct, sizeof ct, &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_aead_encrypt_with_nonce(3, KEY, 32, NONCE, 12, NULL, 0, NULL, 0, ct, sizeof ct, &n), BW_ERR_INVALID_INPUT);
     CHECK(strstr(last_message(), "algorithm") != NULL);
 }
 
@@ -189,6 +223,8 @@ int main(void) {
     test_sizes();
     test_aead(BW_AEAD_AES_256_GCM);
     test_aead(BW_AEAD_CHACHA20_POLY1305);
+    test_aead_seal_and_open(BW_AEAD_AES_256_GCM);
+    test_aead_seal_and_open(BW_AEAD_CHACHA20_POLY1305);
     test_aead_bad_algorithm();
     test_keyring();
     test_fernet();

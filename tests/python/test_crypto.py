@@ -276,16 +276,16 @@ def _c_out(size):
 def test_seal_in_c_open_in_python_and_back(clib):
     key, nonce, data = os.urandom(32), os.urandom(12), b"sealed in C" * 10
     buf, n = _c_out(len(data) + 16)
-    assert clib.bw_aead_encrypt(1, key, 32, nonce, 12, b"ad", 2, data, len(data), buf, len(buf), ctypes.byref(n)) == 0
+    assert clib.bw_aead_encrypt_with_nonce(1, key, 32, nonce, 12, data, len(data), b"ad", 2, buf, len(buf), ctypes.byref(n)) == 0
     ct = buf.raw[: n.value]
     assert ca.AESGCM(key).decrypt(nonce, ct, b"ad") == data
     assert aead.AESGCM(key).decrypt(nonce, ct, b"ad") == data
     ct2 = ca.ChaCha20Poly1305(key).encrypt(nonce, data, None)
     out, m = _c_out(len(data))
-    assert clib.bw_aead_decrypt(2, key, 32, nonce, 12, None, 0, ct2, len(ct2), out, len(out), ctypes.byref(m)) == 0
+    assert clib.bw_aead_decrypt_with_nonce(2, key, 32, nonce, 12, ct2, len(ct2), None, 0, out, len(out), ctypes.byref(m)) == 0
     assert out.raw[: m.value] == data
     bad = ct2[:-1] + bytes([ct2[-1] ^ 1])
-    assert clib.bw_aead_decrypt(2, key, 32, nonce, 12, None, 0, bad, len(bad), out, len(out), ctypes.byref(m)) == 300
+    assert clib.bw_aead_decrypt_with_nonce(2, key, 32, nonce, 12, bad, len(bad), None, 0, out, len(out), ctypes.byref(m)) == 300
 
 
 def test_fernet_between_c_and_python(clib):

@@ -269,7 +269,9 @@ impl Keyring {
         let (nonce, body) = rest.split_at_mut(NONCE_LEN);
         crate::random::fill(nonce)?;
         let full_aad = Zeroizing::new([&header[..], aad].concat());
-        entry.key.seal_into(nonce, &full_aad, plaintext, body)
+        entry
+            .key
+            .seal_with_nonce_into(nonce, plaintext, &full_aad, body)
     }
 
     /// Length of the plaintext inside a keyring ciphertext of `len` bytes, if it can hold one.
@@ -323,7 +325,7 @@ impl Keyring {
         })?;
         let (nonce, body) = rest.split_at(NONCE_LEN);
         let full_aad = [header, aad].concat();
-        entry.key.open_into(nonce, &full_aad, body, out)
+        entry.key.open_with_nonce_into(nonce, body, &full_aad, out)
     }
 
     /// Serializes to JSON (keys base64url). The result holds secret keys.

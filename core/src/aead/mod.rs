@@ -157,18 +157,20 @@ impl AeadKey {
         self.algorithm
     }
 
-    /// Encrypts `plaintext` into `out[..plaintext.len()]` and writes the tag into
-    /// `out[plaintext.len()..]`: `out` must be exactly `plaintext.len() + TAG_LEN` bytes. The nonce
-    /// must never repeat for this key.
+    /// Encrypts `plaintext` under a caller-supplied nonce into `out[..plaintext.len()]` and writes
+    /// the tag into `out[plaintext.len()..]`: `out` must be exactly `plaintext.len() + TAG_LEN`
+    /// bytes. The escape hatch for formats that fix the nonce: the nonce must NEVER repeat for this
+    /// key (a repeat reveals the XOR of the plaintexts and, for GCM, lets an attacker forge tags).
+    /// Prefer [`AeadKey::encrypt`], which draws a random nonce.
     ///
     /// # Errors
     /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for a nonce that is not 12 bytes, a
     /// plaintext over [`MAX_PLAINTEXT_LEN`] or an `out` of the wrong size.
-    pub fn seal_into(
+    pub fn seal_with_nonce_into(
         &self,
         nonce: &[u8],
-        aad: &[u8],
         plaintext: &[u8],
+        aad: &[u8],
         out: &mut [u8],
     ) -> Result<()> {
         let nonce = nonce_of(nonce)?;
@@ -186,13 +188,14 @@ impl AeadKey {
             .map_err(|_| Error::internal("AEAD encryption failed"))
     }
 
-    /// Encrypts with a caller-supplied nonce: returns `ciphertext || tag`.
+    /// Encrypts with a caller-supplied nonce (never repeat one: see
+    /// [`AeadKey::seal_with_nonce_into`]): returns `ciphertext || tag`.
     ///
     /// # Errors
-    /// As [`AeadKey::seal_into`].
-    pub fn seal(&self, nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    /// As [`AeadKey::seal_with_nonce_into`].
+    pub fn seal_with_nonce(&self, nonce: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
         let mut out = vec![0u8; plaintext.len() + TAG_LEN];
-        self.seal_into(nonce, aad, plaintext, &mut out)?;
+        self.seal_with_nonce_into(nonce, plaintext, aad, &mut out)?;
         Ok(out)
     }
 
@@ -203,11 +206,11 @@ impl AeadKey {
     /// [`VerificationFailed`](crate::ErrorKind::VerificationFailed) when the tag does not verify
     /// (wrong key, nonce, associated data, or tampering); [`InvalidInput`](crate::ErrorKind::InvalidInput)
     /// for a nonce that is not 12 bytes, an input shorter than the tag, or an `out` of the wrong size.
-    pub fn open_into(
+    pub fn open_with_nonce_into(
         &self,
         nonce: &[u8],
-        aad: &[u8],
         ciphertext_and_tag: &[u8],
+        aad: &[u8],
         out: &mut [u8],
     ) -> Result<()> {
         let nonce = nonce_of(nonce)?;
@@ -234,10 +237,15 @@ impl AeadKey {
     /// Decrypts `ciphertext || tag` with a caller-supplied nonce.
     ///
     /// # Errors
-    /// As [`AeadKey::open_into`].
-    pub fn open(&self, nonce: &[u8], aad: &[u8], ciphertext_and_tag: &[u8]) -> Result<Vec<u8>> {
+    /// As [`AeadKey::open_with_nonce_into`].
+    pub fn open_with_nonce(
+        &self,
+        nonce: &[u8],
+        ciphertext_and_tag: &[u8],
+        aad: &[u8],
+    ) -> Result<Vec<u8>> {
         let mut out = vec![0u8; ciphertext_and_tag.len().saturating_sub(TAG_LEN)];
-        self.open_into(nonce, aad, ciphertext_and_tag, &mut out)?;
+        self.open_with_nonce_into(nonce, ciphertext_and_tag, aad, &mut out)?;
         Ok(out)
     }
 
@@ -266,7 +274,7 @@ impl AeadKey {
         }
         let (nonce, rest) = out.split_at_mut(NONCE_LEN);
         crate::random::fill(nonce)?;
-        self.seal_into(nonce, aad, plaintext, rest)
+        self.seal_with_nonce_into(nonce, plaintext, aad, rest)
     }
 
     /// Decrypts the output of [`AeadKey::encrypt`].
@@ -279,7 +287,7 @@ impl AeadKey {
             return Err(Error::verification_failed("decryption failed"));
         }
         let (nonce, rest) = sealed.split_at(NONCE_LEN);
-        self.open(nonce, aad, rest)
+        self.open_with_nonce(nonce, rest, aad)
     }
 }
 

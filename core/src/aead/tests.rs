@@ -34,17 +34,21 @@ fn wycheproof(file: &str, algorithm: Algorithm) -> (usize, usize) {
             };
             if iv.len() != NONCE_LEN {
                 assert_eq!(
-                    key.open(&iv, &aad, &sealed).unwrap_err().kind(),
+                    key.open_with_nonce(&iv, &sealed, &aad).unwrap_err().kind(),
                     ErrorKind::InvalidInput,
                     "tc {id}"
                 );
                 refused_sizes += 1;
                 continue;
             }
-            let opened = key.open(&iv, &aad, &sealed);
+            let opened = key.open_with_nonce(&iv, &sealed, &aad);
             if valid {
                 assert_eq!(opened.unwrap(), msg, "tc {id}");
-                assert_eq!(key.seal(&iv, &aad, &msg).unwrap(), sealed, "tc {id}");
+                assert_eq!(
+                    key.seal_with_nonce(&iv, &msg, &aad).unwrap(),
+                    sealed,
+                    "tc {id}"
+                );
             } else {
                 let e = opened.unwrap_err();
                 assert_eq!(
@@ -130,8 +134,8 @@ fn empty_plaintext_and_aad_and_fresh_nonces() {
         "a fresh nonce every message"
     );
     assert_eq!(key.decrypt(&a, b"").unwrap(), b"");
-    let sealed = key.seal(&[0u8; 12], b"", b"").unwrap();
-    assert_eq!(key.open(&[0u8; 12], b"", &sealed).unwrap(), b"");
+    let sealed = key.seal_with_nonce(&[0u8; 12], b"", b"").unwrap();
+    assert_eq!(key.open_with_nonce(&[0u8; 12], &sealed, b"").unwrap(), b"");
 }
 
 #[test]
@@ -149,10 +153,12 @@ fn bad_sizes_are_invalid_input() {
         ErrorKind::InvalidInput
     );
     let key = AeadKey::generate(Algorithm::ChaCha20Poly1305).unwrap();
-    let e = key.seal(&[0u8; 8], b"", b"x").unwrap_err();
+    let e = key.seal_with_nonce(&[0u8; 8], b"x", b"").unwrap_err();
     assert!(e.message().contains("12 bytes"), "{}", e.message());
     assert_eq!(
-        key.open(&[0u8; 12], b"", &[0u8; 15]).unwrap_err().kind(),
+        key.open_with_nonce(&[0u8; 12], &[0u8; 15], b"")
+            .unwrap_err()
+            .kind(),
         ErrorKind::VerificationFailed
     );
     assert_eq!(
