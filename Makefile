@@ -126,6 +126,9 @@ check-rust:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
 	$(CARGO) test --release --locked --workspace --exclude bulwark-python
+	# core without its optional features (what a JWT/AEAD/OTP-only user builds) lints and passes too.
+	$(CARGO) clippy --release --locked -p bulwark --no-default-features --all-targets -- -D warnings
+	$(CARGO) test --release --locked -p bulwark --no-default-features --lib
 
 # The header must stand alone as C99 (pedantic) and as C++; freshness is a cargo test above.
 check-header:

@@ -26,9 +26,11 @@ pub mod headers;
 mod json_scan;
 pub mod jwt;
 pub mod otp;
+#[cfg(feature = "password")]
 pub mod password;
 pub mod random;
 pub mod ratelimit;
+#[cfg(feature = "redact")]
 pub mod redact;
 
 pub use error::{Error, ErrorKind, Result};

@@ -149,3 +149,45 @@ fn the_guard_catches_a_second_backend_and_a_second_version() {
     let repeated = format!("{clean}digest v0.11.3\ndigest v0.11.3 (*)\n");
     assert!(violations(&repeated).is_empty());
 }
+
+/// A JWT-only (or AEAD-, OTP-only) user builds with `default-features = false`: none of the
+/// optional features' crates may then be compiled.
+#[test]
+fn a_build_without_default_features_compiles_no_optional_crate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .current_dir(&root)
+        .args([
+            "tree",
+            "-p",
+            "bulwark",
+            "--no-default-features",
+            "--locked",
+            "--edges",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tree = String::from_utf8(output.stdout).expect("cargo tree prints UTF-8");
+    let names: BTreeSet<String> = packages(&tree).into_iter().map(|(n, _)| n).collect();
+    assert!(
+        names.contains("jsonwebtoken"),
+        "the JWT crate is missing: {names:?}"
+    );
+    for optional in ["redis", "regex", "qrcodegen", "png", "argon2", "bcrypt"] {
+        assert!(
+            !names.contains(optional),
+            "{optional} is compiled without default features"
+        );
+    }
+}

@@ -25,11 +25,13 @@
 //! assert_eq!(again.kind(), bulwark::ErrorKind::Replayed);
 //! ```
 
+#[cfg(feature = "qr")]
 mod qr;
 mod replay;
 mod uri;
 use bulwark_hmac_window as window_hmac;
 
+#[cfg(feature = "qr")]
 pub use qr::{qr_png, qr_svg};
 pub use replay::{ReplayGuard, ReplayGuardOptions};
 pub use uri::{build_uri, parse_uri, OtpAuthUri, OtpKind};

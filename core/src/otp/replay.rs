@@ -4,6 +4,7 @@
 //! use a code wins, atomically, and every code of that step or an earlier one is refused after.
 
 use super::Totp;
+#[cfg(feature = "redis")]
 use crate::ratelimit::redis_store::RedisPool;
 use crate::{Error, ErrorKind, Result};
 use std::collections::HashMap;
@@ -51,9 +52,11 @@ enum Backing {
         per_shard: usize,
         hasher: std::collections::hash_map::RandomState,
     },
+    #[cfg(feature = "redis")]
     Redis(Box<RedisBacking>),
 }
 
+#[cfg(feature = "redis")]
 struct RedisBacking {
     pool: RedisPool,
     prefix: String,
@@ -69,6 +72,7 @@ impl std::fmt::Debug for ReplayGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match &self.backing {
             Backing::Memory { .. } => "memory".to_owned(),
+            #[cfg(feature = "redis")]
             Backing::Redis(r) => format!("redis {}", r.pool.addr()),
         };
         f.debug_struct("ReplayGuard")
@@ -77,6 +81,7 @@ impl std::fmt::Debug for ReplayGuard {
     }
 }
 
+#[cfg(feature = "redis")]
 /// The Redis side of `claim`: store the step if it is later than the stored one (compared as
 /// decimal strings, exact for every u64), with an expiry, atomically.
 const CLAIM_SCRIPT: &str = r"
@@ -100,11 +105,18 @@ impl ReplayGuard {
                 hasher: std::collections::hash_map::RandomState::new(),
             }
         } else if storage.starts_with("redis://") || storage.starts_with("rediss://") {
-            Backing::Redis(Box::new(RedisBacking {
-                pool: RedisPool::open(storage, options.timeout)?,
-                prefix: options.prefix.clone(),
-                script: redis::Script::new(CLAIM_SCRIPT),
-            }))
+            #[cfg(feature = "redis")]
+            {
+                Backing::Redis(Box::new(RedisBacking {
+                    pool: RedisPool::open(storage, options.timeout)?,
+                    prefix: options.prefix.clone(),
+                    script: redis::Script::new(CLAIM_SCRIPT),
+                }))
+            }
+            #[cfg(not(feature = "redis"))]
+            return Err(Error::invalid_input(
+                "redis:// storage needs bulwark's `redis` feature (this build was made without it)",
+            ));
         } else {
             return Err(Error::invalid_input(format!(
                 "unsupported replay-guard storage {storage:?}: use memory:// or redis://"
@@ -161,6 +173,7 @@ impl ReplayGuard {
                 records.map.insert(account.to_owned(), (step, expires));
                 Ok(true)
             }
+            #[cfg(feature = "redis")]
             Backing::Redis(r) => {
                 let mut invocation = r.script.prepare_invoke();
                 invocation

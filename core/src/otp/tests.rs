@@ -358,6 +358,7 @@ fn malformed_uris_say_what_is_wrong() {
 }
 
 #[test]
+#[cfg(feature = "qr")]
 fn qr_codes_as_svg_and_png() {
     let uri = "otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=ACME";
     let svg = qr_svg(uri).unwrap();
@@ -465,6 +466,7 @@ fn replay_guard_in_memory_first_use_wins_across_threads() {
 }
 
 #[test]
+#[cfg(feature = "redis")]
 fn replay_guard_on_redis() {
     let Ok(url) = std::env::var("BULWARK_REDIS_URL") else {
         eprintln!(

@@ -2,11 +2,17 @@
 //! store is unreachable, and response headers from a decision.
 
 use super::memory::{MemoryStore, DEFAULT_MAX_KEYS};
-use super::redis_store::{RedisStore, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
+#[cfg(feature = "redis")]
+use super::redis_store::RedisStore;
 use super::{Clock, Decision, Decisions, Rate, Strategy, SystemClock, MICROS};
 use crate::{Error, ErrorKind, Result};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The default key prefix in a shared store.
+pub const DEFAULT_PREFIX: &str = "bulwark:rl:";
+/// The default connect/read/write timeout of a shared store.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Where decisions are kept.
 pub trait Store: Send + Sync {
@@ -74,6 +80,7 @@ impl Store for MemoryStore {
     }
 }
 
+#[cfg(feature = "redis")]
 impl Store for RedisStore {
     fn apply(
         &self,
@@ -210,8 +217,15 @@ fn open_store(uri: &str, options: &LimiterOptions) -> Result<(Box<dyn Store>, bo
         return Ok((Box::new(MemoryStore::new(max_keys)), false));
     }
     if uri.starts_with("redis://") || uri.starts_with("rediss://") {
-        let store = RedisStore::open(uri, &options.prefix, options.timeout)?;
-        return Ok((Box::new(store), true));
+        #[cfg(feature = "redis")]
+        {
+            let store = RedisStore::open(uri, &options.prefix, options.timeout)?;
+            return Ok((Box::new(store), true));
+        }
+        #[cfg(not(feature = "redis"))]
+        return Err(Error::invalid_input(
+            "redis:// storage needs bulwark's `redis` feature (this build was made without it)",
+        ));
     }
     let scheme = uri.split("://").next().unwrap_or(uri);
     Err(Error::invalid_input(format!(

@@ -17,6 +17,7 @@
 
 pub mod limiter;
 pub mod memory;
+#[cfg(feature = "redis")]
 pub mod redis_store;
 
 #[cfg(test)]

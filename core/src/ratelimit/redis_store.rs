@@ -8,10 +8,7 @@ use crate::{Error, Result};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The default namespace of Bulwark's keys.
-pub const DEFAULT_PREFIX: &str = "bulwark:rl:";
-/// The default connect, read and write timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
+pub use super::limiter::{DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 const POOL_MAX: usize = 16;
 
 /// A rate-limit store shared through Redis by every process that uses the same server and prefix.

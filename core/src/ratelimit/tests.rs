@@ -494,6 +494,7 @@ fn a_flood_of_fresh_keys_does_not_evict_the_keys_being_denied() {
     assert!(store.len() <= 20_000 + 64, "{}", store.len());
 }
 
+#[cfg(feature = "redis")]
 mod redis {
     //! Against the redis-server `make test` starts (BULWARK_REDIS_URL); skipped loudly without.
     use super::super::redis_store::RedisStore;
@@ -792,7 +793,9 @@ mod redis {
 }
 
 mod front_end {
-    use super::super::limiter::{Limiter, LimiterOptions, OnBackendFailure};
+    #[cfg(feature = "redis")]
+    use super::super::limiter::OnBackendFailure;
+    use super::super::limiter::{Limiter, LimiterOptions};
     use super::*;
     use std::sync::Arc;
 
@@ -842,6 +845,7 @@ mod front_end {
     }
 
     #[test]
+    #[cfg(feature = "redis")]
     fn storage_uris() {
         let o = LimiterOptions::default();
         for ok in [
@@ -865,6 +869,7 @@ mod front_end {
     }
 
     #[test]
+    #[cfg(feature = "redis")]
     fn unreachable_redis_follows_the_failure_policy_and_reports_the_error() {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -898,6 +903,7 @@ mod front_end {
     }
 
     #[test]
+    #[cfg(feature = "redis")]
     fn a_shared_redis_limit_across_limiters() {
         let Ok(url) = std::env::var("BULWARK_REDIS_URL") else {
             eprintln!("\n!!!!!! SKIPPED: BULWARK_REDIS_URL is not set; shared-limit test did NOT run !!!!!!\n");
@@ -920,4 +926,20 @@ mod front_end {
         }
         assert_eq!(allowed, 5);
     }
+}
+
+#[test]
+#[cfg(not(feature = "redis"))]
+fn redis_storage_without_the_feature_is_a_clear_error() {
+    use super::limiter::{Limiter, LimiterOptions};
+    let e = Limiter::new(
+        "redis://127.0.0.1:6379/0",
+        Strategy::FixedWindow,
+        &LimiterOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.message().contains("`redis` feature"), "{e}");
+    let e = crate::otp::ReplayGuard::new("redis://h:1/0", &Default::default()).unwrap_err();
+    assert!(e.message().contains("`redis` feature"), "{e}");
 }
