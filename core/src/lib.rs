@@ -34,6 +34,9 @@ pub mod ratelimit;
 pub mod redact;
 
 pub use error::{Error, ErrorKind, Result};
+/// The JSON crate of Bulwark's claims and headers (`Map`, `Value`, `json!`), re-exported so that
+/// callers use the same version.
+pub use serde_json;
 
 #[cfg(test)]
 mod testutil;

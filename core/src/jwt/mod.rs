@@ -524,6 +524,20 @@ impl Decoded {
     pub fn header(&self) -> Map<String, Value> {
         serde_json::from_str(&self.header_json).unwrap_or_default()
     }
+
+    /// The verified claims as your own type (read from the claims JSON as signed, so numbers
+    /// keep their full precision). See [`encode`] for an example.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidClaim`] when the claims do not fit `T` (serde's message says where).
+    pub fn claims_as<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_str(&self.payload_json).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidClaim,
+                format!("the claims do not fit the requested type: {e}"),
+            )
+        })
+    }
 }
 
 /// Where a [`Verifier`] takes its key from.
@@ -783,21 +797,39 @@ pub struct EncodeOptions {
     pub allow_short_hmac_key: bool,
 }
 
-/// Signs `claims` with `key` into a compact token. The header is `{"alg", "typ": "JWT"}` plus
-/// `extra_header` (`kid`, `typ`, custom members; `typ` set to null or "" is left out) and the
-/// key's `kid`; members are sorted, as PyJWT does.
+/// Signs `claims` (any `Serialize` value that is a JSON object: your own struct, a
+/// `serde_json::Map`, a `json!({...})`) with `key` into a compact token. The header is
+/// `{"alg", "typ": "JWT"}` plus `extra_header` (`kid`, `typ`, custom members; `typ` set to null
+/// or "" is left out) and the key's `kid`; members are sorted, as PyJWT does.
+///
+/// ```
+/// use bulwark::jwt::{self, Algorithm, SigningKey, Validation, Verifier, VerifyingKey};
+/// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+/// struct Claims { sub: String, exp: u64, scope: Vec<String> }
+///
+/// let secret = b"a secret of at least thirty-two bytes!";
+/// let claims = Claims { sub: "ann".into(), exp: 4_000_000_000, scope: vec!["read".into()] };
+/// let token = jwt::encode(Algorithm::HS256, &SigningKey::hmac(secret)?, &claims, None)?;
+/// let verifier = Verifier::new(VerifyingKey::hmac(secret)?, Validation::new(&[Algorithm::HS256]))?;
+/// let back: Claims = verifier.verify(&token)?.claims_as()?;
+/// assert_eq!(back, claims);
+/// # Ok::<(), bulwark::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`ErrorKind::InvalidKey`] when the key does not fit `alg` or the HMAC secret is too short;
-/// [`ErrorKind::InvalidInput`] for a header whose `alg` contradicts `alg`.
-pub fn encode(
+/// [`ErrorKind::InvalidInput`] for claims that do not serialize to a JSON object, or a header
+/// whose `alg` contradicts `alg`.
+pub fn encode<T: serde::Serialize + ?Sized>(
     alg: Algorithm,
     key: &SigningKey,
-    claims: &Map<String, Value>,
+    claims: &T,
     extra_header: Option<&Map<String, Value>>,
 ) -> Result<String> {
     let payload = serde_json::to_string(claims)
-        .map_err(|e| Error::internal(format!("claims did not serialize: {e}")))?;
+        .map_err(|e| Error::invalid_input(format!("the claims do not serialize to JSON: {e}")))?;
+    check_object(payload.as_bytes(), DEFAULT_MAX_DEPTH, "claims")
+        .map_err(|e| Error::invalid_input(e.message().replace("invalid ", "")))?;
     sign_payload(alg, key, &payload, extra_header, EncodeOptions::default())
 }
 

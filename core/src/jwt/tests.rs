@@ -1093,3 +1093,47 @@ fn wycheproof_signature_vectors_through_the_verifier() {
         );
     }
 }
+
+#[test]
+fn typed_claims_round_trip_and_refuse_what_is_not_an_object() {
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Claims {
+        sub: String,
+        exp: u64,
+        big: u64,
+    }
+    let key = SigningKey::hmac(SECRET).unwrap();
+    let claims = Claims {
+        sub: "ann".into(),
+        exp: 4_000_000_000,
+        big: u64::MAX,
+    };
+    let token = encode(Algorithm::HS256, &key, &claims, None).unwrap();
+    let v = Verifier::new(
+        VerifyingKey::hmac(SECRET).unwrap(),
+        Validation::new(&[Algorithm::HS256]),
+    )
+    .unwrap();
+    let decoded = v.verify(&token).unwrap();
+    assert_eq!(decoded.claims_as::<Claims>().unwrap(), claims);
+    // A type the claims do not fit is an InvalidClaim error, not a panic or a default.
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Other {
+        role: String,
+    }
+    let e = decoded.claims_as::<Other>().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidClaim);
+    assert!(e.message().contains("role"), "{e}");
+    // Claims must serialize to a JSON object.
+    for bad in [
+        encode(Algorithm::HS256, &key, &vec![1, 2], None),
+        encode(Algorithm::HS256, &key, "text", None),
+    ] {
+        assert_eq!(bad.unwrap_err().kind(), ErrorKind::InvalidInput);
+    }
+    // The re-exported serde_json is the one the API speaks.
+    let map: crate::serde_json::Map<String, crate::serde_json::Value> =
+        crate::serde_json::from_str(r#"{"sub":"bob"}"#).unwrap();
+    assert!(encode(Algorithm::HS256, &key, &map, None).is_ok());
+}
