@@ -32,7 +32,7 @@ int main(void) {
         if (bw_jwt_encode(alg, strlen(alg), sk, sk_len, CLAIMS, strlen(CLAIMS), NULL, 0, tok, sizeof tok, &tok_len) != BW_OK) return 1;
         bw_jwt_verifier_options o;
         bw_jwt_verifier *v = NULL;
-        if (bw_jwt_verifier_options_default(&o) != BW_OK) return 1;
+        if (bw_jwt_verifier_options_default(&o, sizeof o) != BW_OK) return 1;
         o.algorithms = alg, o.algorithms_len = strlen(alg), o.key = vk, o.key_len = vk_len;
         if (bw_jwt_verifier_new(&o, &v) != BW_OK) return 1;
         long iters = 0;

@@ -38,7 +38,7 @@ typedef struct {
 static void *run(void *arg) {
     worker *w = arg;
     char key[32];
-    bw_decision d;
+    bw_decision d = {.size = sizeof d};
     double start = now();
     long i = 0;
     do {
@@ -58,7 +58,7 @@ static void *run(void *arg) {
 
 static int bench(const char *label, const char *uri, uint32_t strategy, const char *name, int threads, double seconds) {
     static const char RATES[] = "1000000000/hour";
-    bw_limiter_options o = {0};
+    bw_limiter_options o = {.size = sizeof o};
     bw_limiter *l = NULL;
     if (bw_limiter_new(uri, strlen(uri), strategy, RATES, strlen(RATES), &o, &l) != BW_OK) {
         char e[256];

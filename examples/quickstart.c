@@ -154,7 +154,7 @@ int main(void) {
                                                "{\"kid\":\"k1\"}", 12, jwt, sizeof jwt, &jwt_len)))
             return 1;
         printf("JWT: %.40s... (%zu chars)\n", jwt, jwt_len);
-        if (failed("jwt_verifier_options_default", bw_jwt_verifier_options_default(&opts))) return 1;
+        if (failed("jwt_verifier_options_default", bw_jwt_verifier_options_default(&opts, sizeof opts))) return 1;
         opts.algorithms = "ES256", opts.algorithms_len = 5;
         opts.key = (const uint8_t *)pub, opts.key_len = pub_len;
         opts.issuers = "https://auth.example", opts.issuers_len = strlen(opts.issuers);
@@ -171,7 +171,7 @@ int main(void) {
      * share the limit between servers (BULWARK_REDIS_URL, when set). */
     {
         bw_limiter *limiter = NULL;
-        bw_decision d;
+        bw_decision d = {.size = sizeof d};
         char hdrs[512];
         size_t hdrs_len = 0;
         const char *redis = getenv("BULWARK_REDIS_URL");

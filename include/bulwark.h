@@ -13,6 +13,9 @@
  *    needed, NUL included.
  *  - No panic crosses this boundary: a bug inside the library returns BW_ERR_PANIC.
  *  - Every function is safe to call from several threads at once unless its comment says otherwise.
+ *  - Structs start with `size_t size` = sizeof the struct (`bw_decision d = {.size = sizeof d};`
+ *    or a bw_..._default(&o, sizeof o) function); the library touches only the bytes declared, so
+ *    later versions can add fields at the end.
  *
  * Link with: cc app.c $(pkg-config --cflags --libs bulwark)
  */
@@ -408,11 +411,16 @@ typedef struct bw_redactor bw_redactor;
 typedef struct bw_replay_guard bw_replay_guard;
 
 /**
- * Options of `bw_jwt_verifier_new`. Zero-initialise (`= {0}`) or use
- * `bw_jwt_verifier_options_default`, then set what you need. Text members are `(ptr, len)`;
- * lists are comma-separated or a JSON array of strings.
+ * Options of `bw_jwt_verifier_new`. Fill with `bw_jwt_verifier_options_default(&o, sizeof o)`
+ * (or zero it and set `size = sizeof o`), then set what you need. Text members are
+ * `(ptr, len)`; lists are comma-separated or a JSON array of strings.
  */
 typedef struct {
+  /**
+   * `sizeof(bw_jwt_verifier_options)` as the caller's header declares it (fields may be added
+   * at the end).
+   */
+  size_t size;
   /**
    * Accepted algorithms, e.g. `"RS256"` or `"ES256,EdDSA"`. Required; never mix HS* with
    * public-key algorithms.
@@ -486,10 +494,14 @@ typedef struct {
 } bw_jwt_verifier_options;
 
 /**
- * OTP parameters; zero-initialise (`= {0}`) for the defaults: SHA-1, 6 digits, 30 s, T0 = 0,
- * secrets of at least 128 bits.
+ * OTP parameters. Set `size` and zero the rest for the defaults (SHA-1, 6 digits, 30 s, T0 = 0,
+ * secrets of at least 128 bits): `bw_otp_params p = { sizeof p };`. NULL means the defaults.
  */
 typedef struct {
+  /**
+   * `sizeof(bw_otp_params)` as the caller's header declares it (fields may be added at the end).
+   */
+  size_t size;
   /**
    * `BW_OTP_SHA1` (or 0), `BW_OTP_SHA256` or `BW_OTP_SHA512`.
    */
@@ -514,9 +526,14 @@ typedef struct {
 
 /**
  * An `otpauth://` URI taken apart by `bw_otp_parse_uri`. Text fields are NUL-terminated with
- * their length beside them. `secret` is key material: wipe the struct after use.
+ * their length beside them. `secret` is key material: wipe the struct after use. Set `size`
+ * before the call: `bw_otp_uri u = { sizeof u };`.
  */
 typedef struct {
+  /**
+   * `sizeof(bw_otp_uri)` as the caller's header declares it (fields may be added at the end).
+   */
+  size_t size;
   /**
    * `BW_OTP_TOTP` or `BW_OTP_HOTP`.
    */
@@ -561,9 +578,13 @@ typedef struct {
 
 /**
  * Argon2 parameters: passes, memory in KiB, lanes, hash length and salt length in bytes.
- * Fill it with `bw_argon2_params_default` and change what you need.
+ * Fill it with `bw_argon2_params_default(&p, sizeof p)` and change what you need.
  */
 typedef struct {
+  /**
+   * `sizeof` the struct as the caller's header declares it (fields may be added at the end).
+   */
+  size_t size;
   /**
    * Passes over memory (1..=1024). Default 3.
    */
@@ -587,10 +608,14 @@ typedef struct {
 } bw_argon2_params;
 
 /**
- * A password policy. Fill it with `bw_password_policy_default` (8..=128 characters, common
- * passwords refused, no composition rules) and change what you need.
+ * A password policy. Fill it with `bw_password_policy_default(&p, sizeof p)` (8..=128
+ * characters, common passwords refused, no composition rules) and change what you need.
  */
 typedef struct {
+  /**
+   * `sizeof` the struct as the caller's header declares it (fields may be added at the end).
+   */
+  size_t size;
   /**
    * Fewest characters (Unicode scalar values). Default 8.
    */
@@ -624,9 +649,14 @@ typedef struct {
 /**
  * The most a stored hash may ask a verification to spend (a hash above any limit is
  * `BW_ERR_INVALID_INPUT` before any work). `bw_password_verify` uses the defaults; fill one with
- * `bw_password_cost_limits_default` and change what you need for `bw_password_verify_within`.
+ * `bw_password_cost_limits_default(&l, sizeof l)` and change what you need for
+ * `bw_password_verify_within`.
  */
 typedef struct {
+  /**
+   * `sizeof` the struct as the caller's header declares it (fields may be added at the end).
+   */
+  size_t size;
   /**
    * Most Argon2 memory in KiB. Default 262144 (256 MiB, 4x the default parameters).
    */
@@ -650,9 +680,15 @@ typedef struct {
 } bw_cost_limits;
 
 /**
- * Options of `bw_limiter_new`; zero-initialise (`= {0}`) for the defaults.
+ * Options of `bw_limiter_new`: set `size` and zero the rest for the defaults
+ * (`bw_limiter_options o = { sizeof o };`). NULL means the defaults.
  */
 typedef struct {
+  /**
+   * `sizeof(bw_limiter_options)` as the caller's header declares it (fields may be added at
+   * the end).
+   */
+  size_t size;
   /**
    * `BW_RL_FAIL_CLOSED` (0, default), `BW_RL_FAIL_OPEN` or `BW_RL_FAIL_LOCAL`.
    */
@@ -677,9 +713,14 @@ typedef struct {
 
 /**
  * One decision. `backend_error` is `BW_OK`, or `BW_ERR_BACKEND` when Redis failed and the
- * failure policy decided (the detail is in `bw_last_error_message`).
+ * failure policy decided (the detail is in `bw_last_error_message`). Set `size` before the
+ * call that fills it: `bw_decision d = { sizeof d };`.
  */
 typedef struct {
+  /**
+   * `sizeof(bw_decision)` as the caller's header declares it (fields may be added at the end).
+   */
+  size_t size;
   /**
    * Whether the request may proceed.
    */
@@ -711,9 +752,17 @@ typedef struct {
 } bw_decision;
 
 /**
- * Options of `bw_security_headers`; fill with `bw_security_headers_options_default`.
+ * Options of `bw_security_headers`; fill with `bw_security_headers_options_default(&o, sizeof
+ * o)` and change what you need. The text members are `(ptr, len)`: NULL keeps the default value,
+ * an empty text (non-NULL, length 0) omits the header, any other text replaces the value (a
+ * value with a control character is `BW_ERR_INVALID_INPUT`).
  */
 typedef struct {
+  /**
+   * `sizeof(bw_security_headers_options)` as the caller's header declares it (fields may be
+   * added at the end; a caller with an older, shorter struct gets the defaults for the rest).
+   */
+  size_t size;
   /**
    * HSTS max-age in seconds; 0 omits the header. Default 31536000.
    */
@@ -730,6 +779,46 @@ typedef struct {
    * `Cache-Control: no-store` (authenticated responses). Default true.
    */
   bool no_store;
+  /**
+   * `X-Content-Type-Options: nosniff`. Default true.
+   */
+  bool nosniff;
+  /**
+   * `X-XSS-Protection: 0`. Default true.
+   */
+  bool xss_protection_off;
+  /**
+   * `Content-Security-Policy`. Default `default-src 'none'; frame-ancestors 'none'`.
+   */
+  const char *content_security_policy;
+  /**
+   * Length of `content_security_policy`.
+   */
+  size_t content_security_policy_len;
+  /**
+   * `X-Frame-Options`. Default `DENY`.
+   */
+  const char *frame_options;
+  /**
+   * Length of `frame_options`.
+   */
+  size_t frame_options_len;
+  /**
+   * `Referrer-Policy`. Default `no-referrer`.
+   */
+  const char *referrer_policy;
+  /**
+   * Length of `referrer_policy`.
+   */
+  size_t referrer_policy_len;
+  /**
+   * `Cross-Origin-Resource-Policy`. Default `same-origin`.
+   */
+  const char *cross_origin_resource_policy;
+  /**
+   * Length of `cross_origin_resource_policy`.
+   */
+  size_t cross_origin_resource_policy_len;
 } bw_security_headers_options;
 
 #ifdef __cplusplus
@@ -1099,9 +1188,12 @@ bw_result bw_jwt_unverified_header(const char *token,
                                    size_t *out_len);
 
 /**
- * Writes the default options (all zero: no key, every check on) into `*out_options`.
+ * Writes the default options (no key, every check on) into `*out_options`, `size` bytes of it
+ * (pass `sizeof *out_options`; `out_options->size` is set to it).
  */
-BW_MUST_USE bw_result bw_jwt_verifier_options_default(bw_jwt_verifier_options *out_options);
+BW_MUST_USE
+bw_result bw_jwt_verifier_options_default(bw_jwt_verifier_options *out_options,
+                                          size_t size);
 
 /**
  * Creates a verifier. Refused with `BW_ERR_INVALID_INPUT`: an empty or mixed (HS* with
@@ -1355,14 +1447,16 @@ size_t bw_password_hash_max_len(void);
 
 /**
  * Writes the default Argon2id parameters (RFC 9106 low-memory profile, as argon2-cffi:
- * t=3, m=65536 KiB, p=4, 32-byte hash, 16-byte salt) into `*out`. `out` must not be NULL.
+ * t=3, m=65536 KiB, p=4, 32-byte hash, 16-byte salt) into `*out`, `size` bytes of it (pass
+ * `sizeof *out`; `out->size` is set to it). `out` must not be NULL.
  */
-BW_MUST_USE bw_result bw_argon2_params_default(bw_argon2_params *out_params);
+BW_MUST_USE bw_result bw_argon2_params_default(bw_argon2_params *out_params, size_t size);
 
 /**
- * Writes the default password policy into `*out`. `out` must not be NULL.
+ * Writes the default password policy into `*out`, `size` bytes of it (pass `sizeof *out`).
+ * `out` must not be NULL.
  */
-BW_MUST_USE bw_result bw_password_policy_default(bw_password_policy *out_policy);
+BW_MUST_USE bw_result bw_password_policy_default(bw_password_policy *out_policy, size_t size);
 
 /**
  * Hashes `password[0..password_len]` with the preferred scheme (Argon2id, default parameters,
@@ -1424,9 +1518,10 @@ bw_result bw_password_verify(const uint8_t *password,
                              bool *out_valid);
 
 /**
- * Writes the default cost limits (core's `CostLimits::DEFAULT`) into `*out_limits`.
+ * Writes the default cost limits (core's `CostLimits::DEFAULT`) into `*out_limits`, `size`
+ * bytes of it (pass `sizeof *out_limits`).
  */
-BW_MUST_USE bw_result bw_password_cost_limits_default(bw_cost_limits *out_limits);
+BW_MUST_USE bw_result bw_password_cost_limits_default(bw_cost_limits *out_limits, size_t size);
 
 /**
  * As `bw_password_verify`, refusing with `BW_ERR_INVALID_INPUT` a hash that asks for more than
@@ -1748,9 +1843,12 @@ bw_result bw_redact_header(const bw_redactor *redactor_ptr,
                            size_t *out_len);
 
 /**
- * Writes the default options into `*out_options`.
+ * Writes the default options into `*out_options`, `size` bytes of it (pass
+ * `sizeof *out_options`; `out_options->size` is set to it).
  */
-BW_MUST_USE bw_result bw_security_headers_options_default(bw_security_headers_options *out_options);
+BW_MUST_USE
+bw_result bw_security_headers_options_default(bw_security_headers_options *out_options,
+                                              size_t size);
 
 /**
  * Writes the recommended security headers as `Name: value\r\n` lines (NUL-terminated) into

@@ -218,6 +218,151 @@ pub(crate) unsafe fn text<'a>(
     })
 }
 
+/// A `#[repr(C)]` struct of the ABI whose first field is `size: size_t`: the caller sets it to
+/// `sizeof` the struct as its header declares it, so that later versions can add fields at the
+/// end and a program built against an older header keeps working (the library reads and writes
+/// only the bytes the caller declared; the fields past them take their defaults).
+pub(crate) trait SizedStruct: Copy {
+    /// The struct's defaults, `size` set to the library's own size.
+    fn defaults() -> Self;
+    /// Sets the `size` field.
+    fn set_size(&mut self, size: usize);
+}
+
+/// Implements [`SizedStruct`] for structs whose first field is `size`.
+macro_rules! sized_struct {
+    ($($t:ty => $default:expr;)+) => {$(
+        impl $crate::guard::SizedStruct for $t {
+            fn defaults() -> Self {
+                let mut d: Self = $default;
+                d.set_size(::std::mem::size_of::<Self>());
+                d
+            }
+            fn set_size(&mut self, size: usize) {
+                self.size = size;
+            }
+        }
+        const _: () = assert!(::std::mem::offset_of!($t, size) == 0, "size must be the first field");
+    )+};
+}
+pub(crate) use sized_struct;
+
+/// The `size` a caller declared for its struct at `ptr`, checked to cover at least the field.
+///
+/// # Safety
+/// `ptr` must be non-NULL and valid for reads of a `size_t`.
+unsafe fn declared_size<T>(ptr: *const T, name: &str) -> Result<usize, Failure> {
+    // SAFETY: forwarded caller guarantee (the first field is a size_t at offset 0).
+    let size = unsafe { ptr.cast::<usize>().read_unaligned() };
+    if size < std::mem::size_of::<usize>() {
+        return Err(Failure::new(
+            bw_result::BW_ERR_INVALID_INPUT,
+            format!(
+                "{name}->size is {size}: set it to sizeof the struct (its first field), or fill \
+                 the struct with its _default function"
+            ),
+        ));
+    }
+    Ok(size)
+}
+
+/// Checks, before any work, that a sized output struct is there and declares its size (so a
+/// call that would count or consume something never does so and then fails to report it).
+///
+/// # Safety
+/// `ptr` must be NULL or valid for reads of a `size_t`.
+pub(crate) unsafe fn check_sized_out<T: SizedStruct>(
+    ptr: *mut T,
+    name: &str,
+) -> Result<(), Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(name));
+    }
+    // SAFETY: non-NULL; forwarded caller guarantee.
+    unsafe { declared_size(ptr, name) }.map(drop)
+}
+
+/// Reads a caller's sized input struct: the `size` bytes it declared, the rest from the
+/// defaults. NULL is `None` (the caller wants the defaults).
+///
+/// # Safety
+/// `ptr` must be NULL or valid for reads of the `size` bytes its first field declares (at most
+/// `size_of::<T>()` are read).
+pub(crate) unsafe fn read_sized<T: SizedStruct>(
+    ptr: *const T,
+    name: &str,
+) -> Result<Option<T>, Failure> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL, and the caller guarantees the declared bytes are readable.
+    let size = unsafe { declared_size(ptr, name) }?;
+    let mut value = T::defaults();
+    let n = size.min(std::mem::size_of::<T>());
+    // SAFETY: `n` bytes are readable at `ptr` (declared by the caller, capped at T's size) and
+    // writable in `value`; the two do not overlap.
+    unsafe {
+        std::ptr::copy_nonoverlapping(ptr.cast::<u8>(), (&raw mut value).cast::<u8>(), n);
+    }
+    value.set_size(std::mem::size_of::<T>());
+    Ok(Some(value))
+}
+
+/// Writes `value` into a caller's sized output struct: only the `size` bytes it declared (its
+/// own `size` field is kept). NULL is `BW_ERR_NULL_PARAMETER`.
+///
+/// # Safety
+/// `ptr` must be NULL or valid for reads and writes of the `size` bytes its first field
+/// declares.
+pub(crate) unsafe fn write_sized<T: SizedStruct>(
+    ptr: *mut T,
+    mut value: T,
+    name: &str,
+) -> Result<(), Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(name));
+    }
+    // SAFETY: non-NULL, and the caller guarantees the declared bytes are valid.
+    let size = unsafe { declared_size(ptr, name) }?;
+    value.set_size(size);
+    let n = size.min(std::mem::size_of::<T>());
+    // SAFETY: `n` bytes are writable at `ptr` (declared by the caller, capped at T's size) and
+    // readable in `value`; the two do not overlap.
+    unsafe {
+        std::ptr::copy_nonoverlapping((&raw const value).cast::<u8>(), ptr.cast::<u8>(), n);
+    }
+    Ok(())
+}
+
+/// Fills a caller's sized struct with its defaults, writing `size` bytes (the caller passes
+/// `sizeof` its struct; the `size` field is set to it).
+///
+/// # Safety
+/// `ptr` must be NULL or valid for writes of `size` bytes.
+pub(crate) unsafe fn write_defaults<T: SizedStruct>(
+    ptr: *mut T,
+    size: usize,
+    name: &str,
+) -> Result<(), Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(name));
+    }
+    if size < std::mem::size_of::<usize>() {
+        return Err(Failure::new(
+            bw_result::BW_ERR_INVALID_INPUT,
+            format!("size {size} is smaller than the {name} struct's size field: pass sizeof"),
+        ));
+    }
+    let mut value = T::defaults();
+    value.set_size(size);
+    let n = size.min(std::mem::size_of::<T>());
+    // SAFETY: the caller guarantees `size` (>= n) bytes are writable at `ptr`.
+    unsafe {
+        std::ptr::copy_nonoverlapping((&raw const value).cast::<u8>(), ptr.cast::<u8>(), n);
+    }
+    Ok(())
+}
+
 /// Borrows an optional input struct: NULL means "use the defaults".
 ///
 /// # Safety

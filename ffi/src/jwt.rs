@@ -1,7 +1,7 @@
 //! C door for JWTs: `bw_jwt_encode`, `bw_jwt_unverified_header` and the reusable, thread-safe
 //! `bw_jwt_verifier` handle.
 
-use crate::guard::{ffi_guard, opt_ref, out, slice, text, write_text};
+use crate::guard::{ffi_guard, opt_ref, out, read_sized, slice, text, write_defaults, write_text};
 use crate::result::{bw_result, Failure};
 use bulwark::jwt::{self, Algorithm, EncodeOptions, JwkSet, SigningKey, Validation, Verifier};
 use std::ffi::c_char;
@@ -205,12 +205,15 @@ pub unsafe extern "C" fn bw_jwt_unverified_header(
     })
 }
 
-/// Options of `bw_jwt_verifier_new`. Zero-initialise (`= {0}`) or use
-/// `bw_jwt_verifier_options_default`, then set what you need. Text members are `(ptr, len)`;
-/// lists are comma-separated or a JSON array of strings.
+/// Options of `bw_jwt_verifier_new`. Fill with `bw_jwt_verifier_options_default(&o, sizeof o)`
+/// (or zero it and set `size = sizeof o`), then set what you need. Text members are
+/// `(ptr, len)`; lists are comma-separated or a JSON array of strings.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct bw_jwt_verifier_options {
+    /// `sizeof(bw_jwt_verifier_options)` as the caller's header declares it (fields may be added
+    /// at the end).
+    pub size: usize,
     /// Accepted algorithms, e.g. `"RS256"` or `"ES256,EdDSA"`. Required; never mix HS* with
     /// public-key algorithms.
     pub algorithms: *const c_char,
@@ -249,34 +252,40 @@ pub struct bw_jwt_verifier_options {
     pub flags: u32,
 }
 
-/// Writes the default options (all zero: no key, every check on) into `*out_options`.
+crate::guard::sized_struct! {
+    bw_jwt_verifier_options => bw_jwt_verifier_options {
+        size: 0,
+        algorithms: std::ptr::null(),
+        algorithms_len: 0,
+        key: std::ptr::null(),
+        key_len: 0,
+        jwks: std::ptr::null(),
+        jwks_len: 0,
+        issuers: std::ptr::null(),
+        issuers_len: 0,
+        audiences: std::ptr::null(),
+        audiences_len: 0,
+        subject: std::ptr::null(),
+        subject_len: 0,
+        required_claims: std::ptr::null(),
+        required_claims_len: 0,
+        leeway_seconds: 0,
+        max_token_len: 0,
+        flags: 0,
+    };
+}
+
+/// Writes the default options (no key, every check on) into `*out_options`, `size` bytes of it
+/// (pass `sizeof *out_options`; `out_options->size` is set to it).
 #[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_jwt_verifier_options_default(
     out_options: *mut bw_jwt_verifier_options,
+    size: usize,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees out_options is NULL or valid for a write.
-        *unsafe { out(out_options, "out_options") }? = bw_jwt_verifier_options {
-            algorithms: std::ptr::null(),
-            algorithms_len: 0,
-            key: std::ptr::null(),
-            key_len: 0,
-            jwks: std::ptr::null(),
-            jwks_len: 0,
-            issuers: std::ptr::null(),
-            issuers_len: 0,
-            audiences: std::ptr::null(),
-            audiences_len: 0,
-            subject: std::ptr::null(),
-            subject_len: 0,
-            required_claims: std::ptr::null(),
-            required_claims_len: 0,
-            leeway_seconds: 0,
-            max_token_len: 0,
-            flags: 0,
-        };
-        Ok(())
+        // SAFETY: the caller guarantees out_options is NULL or valid for `size` bytes.
+        unsafe { write_defaults(out_options, size, "out_options") }
     })
 }
 
@@ -332,8 +341,10 @@ pub unsafe extern "C" fn bw_jwt_verifier_new(
     out_verifier: *mut *mut bw_jwt_verifier,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees options is NULL or valid for a read.
-        let o = unsafe { opt_ref(options) }.ok_or_else(|| Failure::null("options"))?;
+        // SAFETY: the caller guarantees options is NULL or valid for the size it declares.
+        let o =
+            unsafe { read_sized(options, "options") }?.ok_or_else(|| Failure::null("options"))?;
+        let o = &o;
         // SAFETY: the caller guarantees out_verifier is NULL or valid for a write.
         let slot = unsafe { out(out_verifier, "out_verifier") }?;
         let validation = validation_from(o)?;

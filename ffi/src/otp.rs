@@ -1,7 +1,9 @@
 //! C door for one-time passwords: TOTP/HOTP codes and verification (with the matched step and
 //! replay protection), `otpauth://` URIs, QR codes, and a shared replay guard handle.
 
-use crate::guard::{ffi_guard, opt_ref, out, text, write_bytes, write_text};
+use crate::guard::{
+    ffi_guard, opt_ref, out, read_sized, text, write_bytes, write_sized, write_text,
+};
 use crate::result::{bw_result, Failure};
 use bulwark::otp::{
     build_uri, parse_uri, qr_png, qr_svg, Algorithm, Hotp, OtpKind, Params, ReplayGuard,
@@ -26,11 +28,13 @@ pub const BW_OTP_CODE_CAPACITY: usize = 11;
 /// Capacity of each text field of `bw_otp_uri`, NUL included.
 pub const BW_OTP_FIELD_CAPACITY: usize = 256;
 
-/// OTP parameters; zero-initialise (`= {0}`) for the defaults: SHA-1, 6 digits, 30 s, T0 = 0,
-/// secrets of at least 128 bits.
+/// OTP parameters. Set `size` and zero the rest for the defaults (SHA-1, 6 digits, 30 s, T0 = 0,
+/// secrets of at least 128 bits): `bw_otp_params p = { sizeof p };`. NULL means the defaults.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct bw_otp_params {
+    /// `sizeof(bw_otp_params)` as the caller's header declares it (fields may be added at the end).
+    pub size: usize,
     /// `BW_OTP_SHA1` (or 0), `BW_OTP_SHA256` or `BW_OTP_SHA512`.
     pub algorithm: u32,
     /// Digits per code, 6 to 10; 0 means 6.
@@ -44,10 +48,13 @@ pub struct bw_otp_params {
 }
 
 /// An `otpauth://` URI taken apart by `bw_otp_parse_uri`. Text fields are NUL-terminated with
-/// their length beside them. `secret` is key material: wipe the struct after use.
+/// their length beside them. `secret` is key material: wipe the struct after use. Set `size`
+/// before the call: `bw_otp_uri u = { sizeof u };`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct bw_otp_uri {
+    /// `sizeof(bw_otp_uri)` as the caller's header declares it (fields may be added at the end).
+    pub size: usize,
     /// `BW_OTP_TOTP` or `BW_OTP_HOTP`.
     pub kind: u32,
     /// The base32 secret as written in the URI.
@@ -75,6 +82,23 @@ pub struct bw_otp_uri {
 #[allow(non_camel_case_types)]
 pub struct bw_replay_guard {
     guard: ReplayGuard,
+}
+
+crate::guard::sized_struct! {
+    bw_otp_params => bw_otp_params { size: 0, algorithm: 0, digits: 0, period: 0, t0: 0, allow_short_secret: false };
+    bw_otp_uri => bw_otp_uri {
+        size: 0,
+        kind: 0,
+        secret: [0; BW_OTP_FIELD_CAPACITY],
+        secret_len: 0,
+        account: [0; BW_OTP_FIELD_CAPACITY],
+        account_len: 0,
+        issuer: [0; BW_OTP_FIELD_CAPACITY],
+        issuer_len: 0,
+        has_issuer: false,
+        params: bw_otp_params { size: std::mem::size_of::<bw_otp_params>(), algorithm: 0, digits: 0, period: 0, t0: 0, allow_short_secret: false },
+        counter: 0,
+    };
 }
 
 fn params_from(p: Option<&bw_otp_params>) -> Result<(Params, bool), Failure> {
@@ -111,8 +135,13 @@ unsafe fn inputs(
     params: *const bw_otp_params,
 ) -> Result<(Secret, Params), Failure> {
     // SAFETY: forwarded caller guarantees.
-    let (secret, p) = unsafe { (text(secret, secret_len, "secret")?, opt_ref(params)) };
-    let (params, allow_short) = params_from(p)?;
+    let (secret, p) = unsafe {
+        (
+            text(secret, secret_len, "secret")?,
+            read_sized(params, "params")?,
+        )
+    };
+    let (params, allow_short) = params_from(p.as_ref())?;
     let secret = if allow_short {
         Secret::from_base32_allow_short(secret)?
     } else {
@@ -434,9 +463,13 @@ pub unsafe extern "C" fn bw_otp_parse_uri(
 ) -> bw_result {
     ffi_guard!({
         // SAFETY: the caller guarantees (uri, uri_len) and out_uri.
-        let (uri, slot) = unsafe { (text(uri, uri_len, "uri")?, out(out_uri, "out_uri")?) };
+        let uri = unsafe { text(uri, uri_len, "uri")? };
+        if out_uri.is_null() {
+            return Err(Failure::null("out_uri"));
+        }
         let parsed = parse_uri(uri)?;
         let mut r = bw_otp_uri {
+            size: std::mem::size_of::<bw_otp_uri>(),
             kind: match parsed.kind {
                 OtpKind::Totp => BW_OTP_TOTP,
                 OtpKind::Hotp => BW_OTP_HOTP,
@@ -449,6 +482,7 @@ pub unsafe extern "C" fn bw_otp_parse_uri(
             issuer_len: 0,
             has_issuer: parsed.issuer.is_some(),
             params: bw_otp_params {
+                size: std::mem::size_of::<bw_otp_params>(),
                 algorithm: match parsed.algorithm {
                     Algorithm::Sha1 => BW_OTP_SHA1,
                     Algorithm::Sha256 => BW_OTP_SHA256,
@@ -468,8 +502,10 @@ pub unsafe extern "C" fn bw_otp_parse_uri(
             parsed.issuer.as_deref().unwrap_or(""),
             "issuer",
         )?;
-        *slot = r;
-        Ok(())
+        // SAFETY: the caller guarantees out_uri is valid for the size it declares.
+        let written = unsafe { write_sized(out_uri, r, "out_uri") };
+        zeroize::Zeroize::zeroize(&mut r.secret);
+        written
     })
 }
 

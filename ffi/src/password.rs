@@ -1,7 +1,8 @@
 //! C ABI for password hashing (Argon2id, bcrypt), migration and password policy.
 
 use crate::guard::{
-    check_out_buffer, ffi_guard, opt_ref, out, reserve_text, slice, text, write_text,
+    check_out_buffer, ffi_guard, out, read_sized, reserve_text, slice, text, write_defaults,
+    write_sized, write_text,
 };
 use crate::result::{bw_result, Failure};
 use bulwark::password::{self, Argon2Params, CostLimits, Hasher, Policy, Scheme};
@@ -32,10 +33,12 @@ pub const BW_POLICY_MISSING_SYMBOL: u32 = 1 << 5;
 pub const BW_POLICY_COMMON: u32 = 1 << 6;
 
 /// Argon2 parameters: passes, memory in KiB, lanes, hash length and salt length in bytes.
-/// Fill it with `bw_argon2_params_default` and change what you need.
+/// Fill it with `bw_argon2_params_default(&p, sizeof p)` and change what you need.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct bw_argon2_params {
+    /// `sizeof` the struct as the caller's header declares it (fields may be added at the end).
+    pub size: usize,
     /// Passes over memory (1..=1024). Default 3.
     pub t_cost: u32,
     /// Memory in KiB (8 per lane ..= 2 GiB). Default 65536 (64 MiB).
@@ -51,6 +54,7 @@ pub struct bw_argon2_params {
 impl From<Argon2Params> for bw_argon2_params {
     fn from(p: Argon2Params) -> Self {
         Self {
+            size: std::mem::size_of::<Self>(),
             t_cost: p.t_cost(),
             m_cost: p.m_cost(),
             parallelism: p.parallelism(),
@@ -72,11 +76,13 @@ impl bw_argon2_params {
     }
 }
 
-/// A password policy. Fill it with `bw_password_policy_default` (8..=128 characters, common
-/// passwords refused, no composition rules) and change what you need.
+/// A password policy. Fill it with `bw_password_policy_default(&p, sizeof p)` (8..=128
+/// characters, common passwords refused, no composition rules) and change what you need.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct bw_password_policy {
+    /// `sizeof` the struct as the caller's header declares it (fields may be added at the end).
+    pub size: usize,
     /// Fewest characters (Unicode scalar values). Default 8.
     pub min_len: usize,
     /// Most characters. Default 128.
@@ -96,6 +102,7 @@ pub struct bw_password_policy {
 impl From<&Policy> for bw_password_policy {
     fn from(p: &Policy) -> Self {
         Self {
+            size: std::mem::size_of::<Self>(),
             min_len: p.min_len,
             max_len: p.max_len,
             require_lowercase: p.require_lowercase,
@@ -121,6 +128,25 @@ impl From<&bw_password_policy> for Policy {
     }
 }
 
+impl From<CostLimits> for bw_cost_limits {
+    fn from(d: CostLimits) -> Self {
+        Self {
+            size: std::mem::size_of::<Self>(),
+            argon2_m_cost: d.argon2_m_cost,
+            argon2_t_cost: d.argon2_t_cost,
+            argon2_work: d.argon2_work,
+            argon2_parallelism: d.argon2_parallelism,
+            bcrypt_cost: d.bcrypt_cost,
+        }
+    }
+}
+
+crate::guard::sized_struct! {
+    bw_argon2_params => Argon2Params::DEFAULT.into();
+    bw_password_policy => (&Policy::default()).into();
+    bw_cost_limits => CostLimits::DEFAULT.into();
+}
+
 /// Returns `BW_PASSWORD_HASH_MAX_LEN`, for callers that cannot read C macros (ctypes, cffi).
 #[no_mangle]
 pub extern "C" fn bw_password_hash_max_len() -> usize {
@@ -128,27 +154,31 @@ pub extern "C" fn bw_password_hash_max_len() -> usize {
 }
 
 /// Writes the default Argon2id parameters (RFC 9106 low-memory profile, as argon2-cffi:
-/// t=3, m=65536 KiB, p=4, 32-byte hash, 16-byte salt) into `*out`. `out` must not be NULL.
+/// t=3, m=65536 KiB, p=4, 32-byte hash, 16-byte salt) into `*out`, `size` bytes of it (pass
+/// `sizeof *out`; `out->size` is set to it). `out` must not be NULL.
 #[must_use]
 #[no_mangle]
-pub unsafe extern "C" fn bw_argon2_params_default(out_params: *mut bw_argon2_params) -> bw_result {
+pub unsafe extern "C" fn bw_argon2_params_default(
+    out_params: *mut bw_argon2_params,
+    size: usize,
+) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees out_params is NULL or valid for a write.
-        *unsafe { out(out_params, "out_params") }? = Argon2Params::DEFAULT.into();
-        Ok(())
+        // SAFETY: the caller guarantees out_params is NULL or valid for `size` bytes.
+        unsafe { write_defaults(out_params, size, "out_params") }
     })
 }
 
-/// Writes the default password policy into `*out`. `out` must not be NULL.
+/// Writes the default password policy into `*out`, `size` bytes of it (pass `sizeof *out`).
+/// `out` must not be NULL.
 #[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_policy_default(
     out_policy: *mut bw_password_policy,
+    size: usize,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees out_policy is NULL or valid for a write.
-        *unsafe { out(out_policy, "out_policy") }? = (&Policy::default()).into();
-        Ok(())
+        // SAFETY: the caller guarantees out_policy is NULL or valid for `size` bytes.
+        unsafe { write_defaults(out_policy, size, "out_policy") }
     })
 }
 
@@ -197,8 +227,8 @@ pub unsafe extern "C" fn bw_argon2_hash(
     out_len: *mut usize,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees params is NULL or valid for a read.
-        let params = match unsafe { opt_ref(params) } {
+        // SAFETY: the caller guarantees params is NULL or valid for the size it declares.
+        let params = match unsafe { read_sized(params, "params") }? {
             Some(p) => p.to_core()?,
             None => Argon2Params::DEFAULT,
         };
@@ -259,10 +289,13 @@ pub unsafe extern "C" fn bw_password_verify(
 
 /// The most a stored hash may ask a verification to spend (a hash above any limit is
 /// `BW_ERR_INVALID_INPUT` before any work). `bw_password_verify` uses the defaults; fill one with
-/// `bw_password_cost_limits_default` and change what you need for `bw_password_verify_within`.
+/// `bw_password_cost_limits_default(&l, sizeof l)` and change what you need for
+/// `bw_password_verify_within`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct bw_cost_limits {
+    /// `sizeof` the struct as the caller's header declares it (fields may be added at the end).
+    pub size: usize,
     /// Most Argon2 memory in KiB. Default 262144 (256 MiB, 4x the default parameters).
     pub argon2_m_cost: u32,
     /// Most Argon2 passes. Default 24.
@@ -275,24 +308,17 @@ pub struct bw_cost_limits {
     pub bcrypt_cost: u32,
 }
 
-/// Writes the default cost limits (core's `CostLimits::DEFAULT`) into `*out_limits`.
+/// Writes the default cost limits (core's `CostLimits::DEFAULT`) into `*out_limits`, `size`
+/// bytes of it (pass `sizeof *out_limits`).
 #[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_password_cost_limits_default(
     out_limits: *mut bw_cost_limits,
+    size: usize,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees out_limits is NULL or valid for a write.
-        let slot = unsafe { out(out_limits, "out_limits") }?;
-        let d = CostLimits::DEFAULT;
-        *slot = bw_cost_limits {
-            argon2_m_cost: d.argon2_m_cost,
-            argon2_t_cost: d.argon2_t_cost,
-            argon2_work: d.argon2_work,
-            argon2_parallelism: d.argon2_parallelism,
-            bcrypt_cost: d.bcrypt_cost,
-        };
-        Ok(())
+        // SAFETY: the caller guarantees out_limits is NULL or valid for `size` bytes.
+        unsafe { write_defaults(out_limits, size, "out_limits") }
     })
 }
 
@@ -313,14 +339,15 @@ pub unsafe extern "C" fn bw_password_verify_within(
         let password = unsafe { slice(password, password_len, "password") }?;
         // SAFETY: as above.
         let hash = unsafe { text(hash, hash_len, "hash") }?;
-        // SAFETY: the caller guarantees limits is NULL or valid for a read.
-        let limits = unsafe { opt_ref(limits) }.map_or(CostLimits::DEFAULT, |l| CostLimits {
-            argon2_m_cost: l.argon2_m_cost,
-            argon2_t_cost: l.argon2_t_cost,
-            argon2_work: l.argon2_work,
-            argon2_parallelism: l.argon2_parallelism,
-            bcrypt_cost: l.bcrypt_cost,
-        });
+        // SAFETY: the caller guarantees limits is NULL or valid for the size it declares.
+        let limits =
+            unsafe { read_sized(limits, "limits") }?.map_or(CostLimits::DEFAULT, |l| CostLimits {
+                argon2_m_cost: l.argon2_m_cost,
+                argon2_t_cost: l.argon2_t_cost,
+                argon2_work: l.argon2_work,
+                argon2_parallelism: l.argon2_parallelism,
+                bcrypt_cost: l.bcrypt_cost,
+            });
         // SAFETY: the caller guarantees out_valid is NULL or valid for a write.
         let out_valid = unsafe { out(out_valid, "out_valid") }?;
         *out_valid = Hasher::default()
@@ -419,11 +446,13 @@ pub unsafe extern "C" fn bw_password_calibrate(
     out_params: *mut bw_argon2_params,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees out_params is NULL or valid for a write.
-        let out_params = unsafe { out(out_params, "out_params") }?;
-        *out_params =
+        if out_params.is_null() {
+            return Err(Failure::null("out_params"));
+        }
+        let params: bw_argon2_params =
             password::calibrate(Duration::from_millis(u64::from(target_ms)), max_m_cost)?.into();
-        Ok(())
+        // SAFETY: the caller guarantees out_params is valid for the size it declares.
+        unsafe { write_sized(out_params, params, "out_params") }
     })
 }
 
@@ -440,8 +469,9 @@ pub unsafe extern "C" fn bw_password_policy_check(
     out_violations: *mut u32,
 ) -> bw_result {
     ffi_guard!({
-        // SAFETY: the caller guarantees policy is NULL or valid for a read.
-        let policy = unsafe { opt_ref(policy) }
+        // SAFETY: the caller guarantees policy is NULL or valid for the size it declares.
+        let policy = unsafe { read_sized(policy, "policy") }?
+            .as_ref()
             .map(Policy::from)
             .unwrap_or_default();
         policy.validate()?;

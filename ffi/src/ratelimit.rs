@@ -1,6 +1,8 @@
 //! C door for rate limiting: a `bw_limiter` handle over `memory://` or `redis://` storage.
 
-use crate::guard::{ffi_guard, opt_ref, out, text, write_text};
+use crate::guard::{
+    check_sized_out, ffi_guard, opt_ref, out, read_sized, text, write_sized, write_text,
+};
 use crate::result::{bw_result, Failure};
 use bulwark::ratelimit::limiter::{
     headers_for, Limiter, LimiterOptions, OnBackendFailure, Outcome,
@@ -25,10 +27,14 @@ pub const BW_RL_FAIL_OPEN: u32 = 1;
 /// When Redis is unreachable: decide with a bounded in-process limiter until it answers again.
 pub const BW_RL_FAIL_LOCAL: u32 = 2;
 
-/// Options of `bw_limiter_new`; zero-initialise (`= {0}`) for the defaults.
+/// Options of `bw_limiter_new`: set `size` and zero the rest for the defaults
+/// (`bw_limiter_options o = { sizeof o };`). NULL means the defaults.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct bw_limiter_options {
+    /// `sizeof(bw_limiter_options)` as the caller's header declares it (fields may be added at
+    /// the end).
+    pub size: usize,
     /// `BW_RL_FAIL_CLOSED` (0, default), `BW_RL_FAIL_OPEN` or `BW_RL_FAIL_LOCAL`.
     pub on_backend_failure: u32,
     /// Redis key prefix; empty means `bulwark:rl:`.
@@ -42,10 +48,13 @@ pub struct bw_limiter_options {
 }
 
 /// One decision. `backend_error` is `BW_OK`, or `BW_ERR_BACKEND` when Redis failed and the
-/// failure policy decided (the detail is in `bw_last_error_message`).
+/// failure policy decided (the detail is in `bw_last_error_message`). Set `size` before the
+/// call that fills it: `bw_decision d = { sizeof d };`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct bw_decision {
+    /// `sizeof(bw_decision)` as the caller's header declares it (fields may be added at the end).
+    pub size: usize,
     /// Whether the request may proceed.
     pub allowed: bool,
     /// The binding rate's limit.
@@ -135,21 +144,36 @@ pub unsafe extern "C" fn bw_limiter_new(
             (
                 text(storage_uri, storage_uri_len, "storage_uri")?,
                 text(rates, rates_len, "rates")?,
-                opt_ref(options),
+                read_sized(options, "options")?,
             )
         };
         // SAFETY: the caller guarantees out_limiter is NULL or valid for a write.
         let slot = unsafe { out(out_limiter, "out_limiter") }?;
         let rates = parse(rates)?;
-        let limiter = Limiter::new(uri, strategy(strategy_code)?, &options_from(o)?)?;
+        let limiter = Limiter::new(uri, strategy(strategy_code)?, &options_from(o.as_ref())?)?;
         *slot = Box::into_raw(Box::new(bw_limiter { limiter, rates }));
         Ok(())
     })
 }
 
-fn write_decision(o: &Outcome, out_decision: &mut bw_decision) -> Result<(), Failure> {
+crate::guard::sized_struct! {
+    bw_limiter_options => bw_limiter_options {
+        size: 0,
+        on_backend_failure: 0,
+        prefix: std::ptr::null(),
+        prefix_len: 0,
+        timeout_ms: 0,
+        max_keys: 0,
+    };
+    bw_decision => bw_decision::default();
+}
+
+/// # Safety
+/// `out_decision` must be valid for the size it declares (checked non-NULL before the decision).
+unsafe fn write_decision(o: &Outcome, out_decision: *mut bw_decision) -> Result<(), Failure> {
     let d = o.decision;
-    *out_decision = bw_decision {
+    let decision = bw_decision {
+        size: std::mem::size_of::<bw_decision>(),
         allowed: d.allowed,
         limit: d.limit,
         remaining: d.remaining,
@@ -164,7 +188,8 @@ fn write_decision(o: &Outcome, out_decision: &mut bw_decision) -> Result<(), Fai
         },
         rate_index: u32::try_from(o.binding).unwrap_or(u32::MAX),
     };
-    Ok(())
+    // SAFETY: forwarded caller guarantee.
+    unsafe { write_sized(out_decision, decision, "out_decision") }
 }
 
 /// # Safety
@@ -181,14 +206,15 @@ unsafe fn decide(
     let l = unsafe { opt_ref(limiter) }.ok_or_else(|| Failure::null("limiter"))?;
     // SAFETY: forwarded caller guarantees.
     let key = unsafe { text(key, key_len, "key") }?;
-    // SAFETY: forwarded caller guarantees.
-    let slot = unsafe { out(out_decision, "out_decision") }?;
+    // SAFETY: forwarded caller guarantees; checked before the hit counts anything.
+    unsafe { check_sized_out(out_decision, "out_decision") }?;
     let outcome = if peek {
         l.limiter.test(key, &l.rates, cost)?
     } else {
         l.limiter.hit(key, &l.rates, cost)?
     };
-    write_decision(&outcome, slot)
+    // SAFETY: forwarded caller guarantees.
+    unsafe { write_decision(&outcome, out_decision) }
 }
 
 /// Counts a request of `cost` for `key` if every rate allows it and writes the decision. Returns
@@ -289,7 +315,7 @@ pub unsafe extern "C" fn bw_limiter_headers(
         let (l, d) = unsafe {
             (
                 opt_ref(limiter).ok_or_else(|| Failure::null("limiter"))?,
-                opt_ref(decision).ok_or_else(|| Failure::null("decision"))?,
+                read_sized(decision, "decision")?.ok_or_else(|| Failure::null("decision"))?,
             )
         };
         let binding = bulwark::ratelimit::Decision {

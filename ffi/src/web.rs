@@ -1,6 +1,8 @@
 //! C ABI for API keys, log redaction, security headers and CORS.
 
-use crate::guard::{ffi_guard, opt_ref, out, reserve_text, slice, text, write_text};
+use crate::guard::{
+    ffi_guard, out, read_sized, reserve_text, slice, text, write_defaults, write_text,
+};
 use crate::result::{bw_result, Failure};
 use bulwark::apikey::{self, KeyHasher};
 use bulwark::headers::{CorsConfig, CorsDecision, CorsPolicy, SecurityHeaders};
@@ -328,10 +330,16 @@ pub unsafe extern "C" fn bw_redact_header(
     })
 }
 
-/// Options of `bw_security_headers`; fill with `bw_security_headers_options_default`.
+/// Options of `bw_security_headers`; fill with `bw_security_headers_options_default(&o, sizeof
+/// o)` and change what you need. The text members are `(ptr, len)`: NULL keeps the default value,
+/// an empty text (non-NULL, length 0) omits the header, any other text replaces the value (a
+/// value with a control character is `BW_ERR_INVALID_INPUT`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct bw_security_headers_options {
+    /// `sizeof(bw_security_headers_options)` as the caller's header declares it (fields may be
+    /// added at the end; a caller with an older, shorter struct gets the defaults for the rest).
+    pub size: usize,
     /// HSTS max-age in seconds; 0 omits the header. Default 31536000.
     pub hsts_max_age: u64,
     /// HSTS includeSubDomains. Default true.
@@ -340,25 +348,85 @@ pub struct bw_security_headers_options {
     pub hsts_preload: bool,
     /// `Cache-Control: no-store` (authenticated responses). Default true.
     pub no_store: bool,
+    /// `X-Content-Type-Options: nosniff`. Default true.
+    pub nosniff: bool,
+    /// `X-XSS-Protection: 0`. Default true.
+    pub xss_protection_off: bool,
+    /// `Content-Security-Policy`. Default `default-src 'none'; frame-ancestors 'none'`.
+    pub content_security_policy: *const c_char,
+    /// Length of `content_security_policy`.
+    pub content_security_policy_len: usize,
+    /// `X-Frame-Options`. Default `DENY`.
+    pub frame_options: *const c_char,
+    /// Length of `frame_options`.
+    pub frame_options_len: usize,
+    /// `Referrer-Policy`. Default `no-referrer`.
+    pub referrer_policy: *const c_char,
+    /// Length of `referrer_policy`.
+    pub referrer_policy_len: usize,
+    /// `Cross-Origin-Resource-Policy`. Default `same-origin`.
+    pub cross_origin_resource_policy: *const c_char,
+    /// Length of `cross_origin_resource_policy`.
+    pub cross_origin_resource_policy_len: usize,
 }
 
-/// Writes the default options into `*out_options`.
-#[must_use]
-#[no_mangle]
-pub unsafe extern "C" fn bw_security_headers_options_default(
-    out_options: *mut bw_security_headers_options,
-) -> bw_result {
-    ffi_guard!({
+crate::guard::sized_struct! {
+    bw_security_headers_options => {
         let d = SecurityHeaders::default();
-        // SAFETY: the caller guarantees out_options is NULL or valid for a write.
-        *unsafe { out(out_options, "out_options") }? = bw_security_headers_options {
+        bw_security_headers_options {
+            size: 0,
             hsts_max_age: d.hsts_max_age.unwrap_or(0),
             hsts_include_subdomains: d.hsts_include_subdomains,
             hsts_preload: d.hsts_preload,
             no_store: d.no_store,
-        };
-        Ok(())
+            nosniff: d.nosniff,
+            xss_protection_off: d.xss_protection_off,
+            content_security_policy: std::ptr::null(),
+            content_security_policy_len: 0,
+            frame_options: std::ptr::null(),
+            frame_options_len: 0,
+            referrer_policy: std::ptr::null(),
+            referrer_policy_len: 0,
+            cross_origin_resource_policy: std::ptr::null(),
+            cross_origin_resource_policy_len: 0,
+        }
+    };
+}
+
+/// Writes the default options into `*out_options`, `size` bytes of it (pass
+/// `sizeof *out_options`; `out_options->size` is set to it).
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_security_headers_options_default(
+    out_options: *mut bw_security_headers_options,
+    size: usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees out_options is NULL or valid for `size` bytes.
+        unsafe { write_defaults(out_options, size, "out_options") }
     })
+}
+
+/// A header value option: NULL keeps `current`, empty omits the header, text replaces it.
+///
+/// # Safety
+/// `(ptr, len)` as `text`.
+unsafe fn header_value(
+    current: Option<String>,
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<Option<String>, Failure> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(current)
+        } else {
+            Err(Failure::null(name))
+        };
+    }
+    // SAFETY: forwarded caller guarantee.
+    let value = unsafe { text(ptr, len, name) }?;
+    Ok((!value.is_empty()).then(|| value.to_owned()))
 }
 
 fn header_lines(headers: impl IntoIterator<Item = (String, String)>) -> String {
@@ -383,12 +451,42 @@ pub unsafe extern "C" fn bw_security_headers(
 ) -> bw_result {
     ffi_guard!({
         let mut h = SecurityHeaders::default();
-        // SAFETY: the caller guarantees options is NULL or valid for a read.
-        if let Some(o) = unsafe { opt_ref(options) } {
+        // SAFETY: the caller guarantees options is NULL or valid for the size it declares, and
+        // each (ptr, len) member.
+        if let Some(o) = unsafe { read_sized(options, "options") }? {
             h.hsts_max_age = (o.hsts_max_age > 0).then_some(o.hsts_max_age);
             h.hsts_include_subdomains = o.hsts_include_subdomains;
             h.hsts_preload = o.hsts_preload;
             h.no_store = o.no_store;
+            h.nosniff = o.nosniff;
+            h.xss_protection_off = o.xss_protection_off;
+            // SAFETY: as above.
+            unsafe {
+                h.content_security_policy = header_value(
+                    h.content_security_policy,
+                    o.content_security_policy,
+                    o.content_security_policy_len,
+                    "content_security_policy",
+                )?;
+                h.frame_options = header_value(
+                    h.frame_options,
+                    o.frame_options,
+                    o.frame_options_len,
+                    "frame_options",
+                )?;
+                h.referrer_policy = header_value(
+                    h.referrer_policy,
+                    o.referrer_policy,
+                    o.referrer_policy_len,
+                    "referrer_policy",
+                )?;
+                h.cross_origin_resource_policy = header_value(
+                    h.cross_origin_resource_policy,
+                    o.cross_origin_resource_policy,
+                    o.cross_origin_resource_policy_len,
+                    "cross_origin_resource_policy",
+                )?;
+            }
         }
         let lines = header_lines(h.headers()?.into_iter().map(|(n, v)| (n.to_owned(), v)));
         // SAFETY: the caller guarantees the buffer contract.

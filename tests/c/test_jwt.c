@@ -17,7 +17,7 @@ static const char SECRET[] = "0123456789abcdef0123456789abcdef0123456789abcdef01
 static bw_result make_verifier(const char *algs, const void *key, size_t key_len, bw_jwt_verifier **out) {
     /* key is a secret or a PEM text: both are bytes to the library. */
     bw_jwt_verifier_options o;
-    CHECK_RC(bw_jwt_verifier_options_default(&o), BW_OK);
+    CHECK_RC(bw_jwt_verifier_options_default(&o, sizeof o), BW_OK);
     o.algorithms = algs;
     o.algorithms_len = strlen(algs);
     o.key = key;
@@ -184,7 +184,7 @@ static void test_claims(void) {
     bw_jwt_verifier_options o;
     bw_jwt_verifier *v = NULL, *lenient = NULL;
     const int64_t now = 1700000000;
-    CHECK_RC(bw_jwt_verifier_options_default(&o), BW_OK);
+    CHECK_RC(bw_jwt_verifier_options_default(&o, sizeof o), BW_OK);
     o.algorithms = "HS256", o.algorithms_len = 5, o.key = (const uint8_t *)SECRET, o.key_len = 32;
     o.issuers = "[\"https://idp.example\",\"https://old-idp.example\"]";
     o.issuers_len = strlen(o.issuers);
@@ -263,7 +263,7 @@ static void test_jwks(void) {
         "{\"kty\":\"oct\",\"kid\":\"b\",\"k\":\"YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODk\"}]}";
     bw_jwt_verifier_options o;
     bw_jwt_verifier *v = NULL;
-    CHECK_RC(bw_jwt_verifier_options_default(&o), BW_OK);
+    CHECK_RC(bw_jwt_verifier_options_default(&o, sizeof o), BW_OK);
     o.algorithms = "HS256", o.algorithms_len = 5, o.jwks = jwks, o.jwks_len = strlen(jwks);
     CHECK_RC(bw_jwt_verifier_new(&o, &v), BW_OK);
     CHECK_RC(bw_jwt_encode(TXT("HS256"), (const uint8_t *)SECRET, 32, TXT("{}"), TXT("{\"kid\":\"a\"}"), tok, sizeof tok, &tok_len), BW_OK);

@@ -77,7 +77,7 @@ static void test_params_and_secrets(void) {
     size_t n = 0;
     uint64_t step = 0;
     bool ok = false;
-    bw_otp_params p = {0};
+    bw_otp_params p = {.size = sizeof p};
     p.algorithm = BW_OTP_SHA512, p.digits = 8, p.period = 60, p.t0 = 100;
     CHECK_RC(bw_totp_code(TXT(SECRET), &p, NOW, code, sizeof code, &n), BW_OK);
     CHECK(n == 8);
@@ -100,7 +100,7 @@ static void test_params_and_secrets(void) {
     CHECK_RC(bw_totp_code(TXT("jbsw y3dp-ehpk 3pxp jbswy3dpehpk3pxp"), NULL, NOW, code, sizeof code, &n), BW_OK);
     CHECK_RC(bw_totp_code(TXT("JBSWY3DPEHPK3PXP"), NULL, NOW, code, sizeof code, &n), BW_ERR_INVALID_INPUT);
     CHECK(strstr(last_message(), "128") != NULL);
-    bw_otp_params shortp = {0};
+    bw_otp_params shortp = {.size = sizeof shortp};
     shortp.allow_short_secret = true;
     CHECK_RC(bw_totp_code(TXT("JBSWY3DPEHPK3PXP"), &shortp, NOW, code, sizeof code, &n), BW_OK);
     CHECK_RC(bw_totp_code(TXT("JBSWY3DP!"), &shortp, NOW, code, sizeof code, &n), BW_ERR_INVALID_INPUT);
@@ -137,8 +137,8 @@ static void test_hotp(void) {
 static void test_uris(void) {
     char uri[512];
     size_t n = 0;
-    bw_otp_params p = {0};
-    bw_otp_uri u;
+    bw_otp_params p = {.size = sizeof p};
+    bw_otp_uri u = {.size = sizeof u};
     CHECK_RC(bw_totp_provisioning_uri(TXT(SECRET), NULL, TXT("alice@example.com"), TXT("ACME Co"), uri, sizeof uri, &n), BW_OK);
     CHECK(strcmp(uri, "otpauth://totp/ACME%20Co:alice%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=ACME%20Co") == 0);
     CHECK_RC(bw_otp_parse_uri(uri, n, &u), BW_OK);

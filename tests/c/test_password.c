@@ -12,7 +12,7 @@
 /* Cheap Argon2id parameters for the logic tests. */
 static bw_argon2_params fast_params(void) {
     bw_argon2_params p;
-    CHECK_RC(bw_argon2_params_default(&p), BW_OK);
+    CHECK_RC(bw_argon2_params_default(&p, sizeof p), BW_OK);
     p.t_cost = 1;
     p.m_cost = 1024;
     p.parallelism = 1;
@@ -22,12 +22,12 @@ static bw_argon2_params fast_params(void) {
 static void test_defaults(void) {
     bw_argon2_params p;
     bw_password_policy pol;
-    CHECK_RC(bw_argon2_params_default(&p), BW_OK);
+    CHECK_RC(bw_argon2_params_default(&p, sizeof p), BW_OK);
     CHECK(p.t_cost == 3 && p.m_cost == 65536 && p.parallelism == 4 && p.hash_len == 32 && p.salt_len == 16);
-    CHECK_RC(bw_argon2_params_default(NULL), BW_ERR_NULL_PARAMETER);
-    CHECK_RC(bw_password_policy_default(&pol), BW_OK);
+    CHECK_RC(bw_argon2_params_default(NULL, 64), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_password_policy_default(&pol, sizeof pol), BW_OK);
     CHECK(pol.min_len == 8 && pol.max_len == 128 && pol.reject_common && !pol.require_digit);
-    CHECK_RC(bw_password_policy_default(NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_password_policy_default(NULL, 64), BW_ERR_NULL_PARAMETER);
     CHECK(bw_password_hash_max_len() == BW_PASSWORD_HASH_MAX_LEN);
 }
 
@@ -144,10 +144,10 @@ static void test_cost_limits(void) {
     size_t len = 0;
     bool ok = true;
     bw_cost_limits limits;
-    CHECK_RC(bw_password_cost_limits_default(&limits), BW_OK);
+    CHECK_RC(bw_password_cost_limits_default(&limits, sizeof limits), BW_OK);
     CHECK(limits.bcrypt_cost == 14 && limits.argon2_m_cost == 262144 && limits.argon2_t_cost == 24);
     CHECK(limits.argon2_work == 1572864ULL && limits.argon2_parallelism == 16);
-    CHECK_RC(bw_password_cost_limits_default(NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_password_cost_limits_default(NULL, 64), BW_ERR_NULL_PARAMETER);
     CHECK_RC(bw_bcrypt_hash(PW("pw"), 4, hash, sizeof hash, &len), BW_OK);
     memcpy(hash, "$2b$31$", 7);
     CHECK_RC(bw_password_verify(PW("pw"), hash, len, &ok), BW_ERR_INVALID_INPUT);
@@ -232,7 +232,7 @@ static void test_migration(void) {
 }
 
 static void test_calibrate(void) {
-    bw_argon2_params p;
+    bw_argon2_params p = {.size = sizeof p};
     CHECK_RC(bw_password_calibrate(1, 65536, &p), BW_OK);
     CHECK(p.m_cost == 19456 && p.t_cost == 2 && p.parallelism == 4);
     CHECK_RC(bw_password_calibrate(0, 65536, &p), BW_ERR_INVALID_INPUT);
@@ -249,7 +249,7 @@ static void test_policy(void) {
     CHECK(v == BW_POLICY_COMMON);
     CHECK_RC(bw_password_policy_check(NULL, TXT("qwerty"), &v), BW_OK);
     CHECK(v == (BW_POLICY_TOO_SHORT | BW_POLICY_COMMON));
-    CHECK_RC(bw_password_policy_default(&pol), BW_OK);
+    CHECK_RC(bw_password_policy_default(&pol, sizeof pol), BW_OK);
     pol.require_lowercase = pol.require_uppercase = pol.require_digit = true;
     CHECK_RC(bw_password_policy_check(&pol, TXT("ab"), &v), BW_OK);
     CHECK(v == (BW_POLICY_TOO_SHORT | BW_POLICY_MISSING_UPPERCASE | BW_POLICY_MISSING_DIGIT));

@@ -4,6 +4,7 @@
  * Built with -Werror and ASan/UBSan. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@ static void test_strategies(void) {
     static const uint32_t STRATEGIES[] = {BW_RL_FIXED_WINDOW, BW_RL_SLIDING_WINDOW, BW_RL_MOVING_WINDOW, BW_RL_GCRA};
     for (size_t i = 0; i < 4; i++) {
         bw_limiter *l = NULL;
-        bw_decision d;
+        bw_decision d = {.size = sizeof d};
         CHECK_RC(bw_limiter_new(TXT("memory://"), STRATEGIES[i], TXT("3/minute"), NULL, &l), BW_OK);
         for (int n = 0; n < 3; n++) {
             CHECK_RC(bw_limiter_hit(l, TXT("alice"), 1, &d), BW_OK);
@@ -45,7 +46,7 @@ static void check_refund(const char *store_url, const bw_limiter_options *o) {
     static const uint32_t STRATEGIES[] = {BW_RL_FIXED_WINDOW, BW_RL_SLIDING_WINDOW, BW_RL_MOVING_WINDOW, BW_RL_GCRA};
     for (size_t i = 0; i < 4; i++) {
         bw_limiter *l = NULL;
-        bw_decision d;
+        bw_decision d = {.size = sizeof d};
         CHECK_RC(bw_limiter_new(store_url, strlen(store_url), STRATEGIES[i], TXT("2/hour"), o, &l), BW_OK);
         CHECK_RC(bw_limiter_hit(l, TXT("refund-k"), 1, &d), BW_OK);
         CHECK(d.allowed);
@@ -73,7 +74,7 @@ static void check_refund(const char *store_url, const bw_limiter_options *o) {
 
 static void test_bad_input_and_headers(void) {
     bw_limiter *l = NULL;
-    bw_decision d;
+    bw_decision d = {.size = sizeof d};
     char buf[512];
     size_t n = 0;
     CHECK_RC(bw_limiter_new(TXT("memory://"), BW_RL_GCRA, TXT("10/fortnight"), NULL, &l), BW_ERR_INVALID_INPUT);
@@ -81,7 +82,7 @@ static void test_bad_input_and_headers(void) {
     CHECK_RC(bw_limiter_new(TXT("memcached://x"), BW_RL_GCRA, TXT("1/second"), NULL, &l), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_limiter_new(TXT("memory://"), 99, TXT("1/second"), NULL, &l), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_limiter_new(TXT("memory://"), BW_RL_GCRA, TXT("1/second"), NULL, NULL), BW_ERR_NULL_PARAMETER);
-    bw_limiter_options o = {0};
+    bw_limiter_options o = {.size = sizeof o};
     o.on_backend_failure = 7;
     CHECK_RC(bw_limiter_new(TXT("memory://"), BW_RL_GCRA, TXT("1/second"), &o, &l), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_limiter_new(TXT("memory://"), BW_RL_FIXED_WINDOW, TXT("2/second; 5 per minute"), NULL, &l), BW_OK);
@@ -99,6 +100,23 @@ static void test_bad_input_and_headers(void) {
     CHECK(strstr(buf, "RateLimit-Policy: \"r1\";q=2;w=1, \"r2\";q=5;w=60\r\n") != NULL);
     CHECK_RC(bw_limiter_headers(l, &d, NULL, 0, &n), BW_ERR_BUFFER_TOO_SMALL);
     CHECK(n > 100);
+    /* Sized output: a caller whose bw_decision ends after `limit` gets just those bytes written;
+     * one that forgot `size` is refused before anything is counted. */
+    {
+        bw_decision small;
+        memset(&small, 0x5A, sizeof small);
+        small.size = offsetof(bw_decision, limit) + sizeof small.limit;
+        CHECK_RC(bw_limiter_test(l, TXT("fresh"), 1, &small), BW_OK);
+        CHECK(small.allowed && small.limit == 2 && small.size == offsetof(bw_decision, limit) + sizeof small.limit);
+        CHECK(((const unsigned char *)&small)[offsetof(bw_decision, remaining)] == 0x5A);
+        bw_decision unsized;
+        memset(&unsized, 0, sizeof unsized);
+        CHECK_RC(bw_limiter_hit(l, TXT("never"), 1, &unsized), BW_ERR_INVALID_INPUT);
+        CHECK(strstr(last_message(), "size") != NULL);
+        bw_decision after = {.size = sizeof after};
+        CHECK_RC(bw_limiter_test(l, TXT("never"), 2, &after), BW_OK);
+        CHECK(after.allowed); /* the whole per-second limit is still there: the refused call counted nothing */
+    }
     CHECK_RC(bw_limiter_free(l), BW_OK);
     CHECK_RC(bw_limiter_free(NULL), BW_OK);
 }
@@ -110,7 +128,7 @@ struct hammer_arg {
 
 static void *hammer(void *p) {
     struct hammer_arg *a = p;
-    bw_decision d;
+    bw_decision d = {.size = sizeof d};
     for (int i = 0; i < 10000; i++) {
         if (bw_limiter_hit(a->limiter, TXT("shared-key"), 1, &d) == BW_OK && d.allowed) a->allowed++;
     }
@@ -154,10 +172,10 @@ static void test_redis(void) {
     }
     char prefix[64];
     snprintf(prefix, sizeof prefix, "ctest:%ld:", (long)time(NULL));
-    bw_limiter_options o = {0};
+    bw_limiter_options o = {.size = sizeof o};
     o.prefix = prefix, o.prefix_len = strlen(prefix);
     bw_limiter *a = NULL, *b = NULL;
-    bw_decision d;
+    bw_decision d = {.size = sizeof d};
     CHECK_RC(bw_limiter_new(url, strlen(url), BW_RL_SLIDING_WINDOW, TXT("7/hour"), &o, &a), BW_OK);
     CHECK_RC(bw_limiter_new(url, strlen(url), BW_RL_SLIDING_WINDOW, TXT("7/hour"), &o, &b), BW_OK);
     int allowed = 0;
@@ -193,9 +211,9 @@ static void test_redis(void) {
 static void test_failure_policies(void) {
     /* Port 1 on loopback: nothing listens, the connection is refused at once. */
     static const char *DEAD = "redis://127.0.0.1:1/0";
-    bw_limiter_options o = {0};
+    bw_limiter_options o = {.size = sizeof o};
     bw_limiter *l = NULL;
-    bw_decision d;
+    bw_decision d = {.size = sizeof d};
     o.timeout_ms = 200;
     CHECK_RC(bw_limiter_new(TXT(DEAD), BW_RL_FIXED_WINDOW, TXT("2/minute"), &o, &l), BW_OK);
     CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);

@@ -40,7 +40,7 @@ static void *worker(void *arg) {
     const struct shared *s = r->s;
     char claims[256], key[32];
     size_t n = 0;
-    bw_decision d;
+    bw_decision d = {.size = sizeof d};
     pthread_barrier_wait(s->start);
     for (int i = 0; i < ROUNDS; i++) {
         const bw_jwt_verifier *v = (i % 2) ? s->es : s->hs;
@@ -95,7 +95,7 @@ static void run(const char *storage, const char *label) {
     /* The same claims signed with another secret: a forgery the HS256 verifier must refuse. */
     CHECK_RC(hs_token("fedcba9876543210fedcba9876543210", claims, forged, sizeof forged), BW_OK);
 
-    CHECK_RC(bw_jwt_verifier_options_default(&o), BW_OK);
+    CHECK_RC(bw_jwt_verifier_options_default(&o, sizeof o), BW_OK);
     o.algorithms = "HS256", o.algorithms_len = 5, o.key = (const uint8_t *)SECRET, o.key_len = 32;
     o.required_claims = "exp", o.required_claims_len = 3;
     CHECK_RC(bw_jwt_verifier_new(&o, &hsv), BW_OK);
@@ -103,6 +103,7 @@ static void run(const char *storage, const char *label) {
     CHECK_RC(bw_jwt_verifier_new(&o, &esv), BW_OK);
 
     memset(&lo, 0, sizeof lo);
+    lo.size = sizeof lo;
     snprintf(prefix, sizeof prefix, "test:c-threads:%lld:%d:", (long long)time(NULL), rand());
     lo.prefix = prefix, lo.prefix_len = strlen(prefix);
     CHECK_RC(bw_limiter_new(storage, strlen(storage), BW_RL_MOVING_WINDOW, TXT("1000/hour"), &lo, &limiter), BW_OK);

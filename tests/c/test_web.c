@@ -1,6 +1,7 @@
 /* C tests of API keys, redaction, security headers and CORS: success, NULLs, malformed and
  * non-UTF-8 input, too-small buffers, refused CORS configurations and decision tables.
  * Built with -Werror and ASan/UBSan by `make test`. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -117,7 +118,7 @@ static void test_security_headers(void) {
     CHECK(strstr(out, "Referrer-Policy: no-referrer\r\n") != NULL);
     CHECK(strstr(out, "X-XSS-Protection: 0\r\n") != NULL);
     CHECK(strstr(out, "Cache-Control: no-store\r\n") != NULL);
-    CHECK_RC(bw_security_headers_options_default(&o), BW_OK);
+    CHECK_RC(bw_security_headers_options_default(&o, sizeof o), BW_OK);
     CHECK(o.hsts_max_age == 31536000 && o.hsts_include_subdomains && !o.hsts_preload && o.no_store);
     o.hsts_preload = true;
     o.no_store = false;
@@ -128,7 +129,43 @@ static void test_security_headers(void) {
     CHECK(strstr(out, "Strict-Transport-Security") == NULL);
     CHECK_RC(bw_security_headers(NULL, NULL, 0, &needed), BW_ERR_BUFFER_TOO_SMALL);
     CHECK(needed > 200);
-    CHECK_RC(bw_security_headers_options_default(NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_security_headers_options_default(NULL, 64), BW_ERR_NULL_PARAMETER);
+}
+
+/* The options struct can grow: CSP and frame options set, replaced or omitted; a caller built
+ * against the first, shorter layout (size up to no_store) gets the defaults for the rest whatever
+ * lies past its struct; a size that does not cover the size field is refused. */
+static void test_security_headers_grow(void) {
+    char out[1024];
+    size_t n = 0, old_size = offsetof(bw_security_headers_options, no_store) + sizeof(bool);
+    bw_security_headers_options o;
+    CHECK_RC(bw_security_headers_options_default(&o, sizeof o), BW_OK);
+    CHECK(o.size == sizeof o && o.nosniff && o.xss_protection_off && o.content_security_policy == NULL);
+    o.content_security_policy = "default-src 'self'", o.content_security_policy_len = 18;
+    o.frame_options = "", o.frame_options_len = 0; /* omit */
+    CHECK_RC(bw_security_headers(&o, out, sizeof out, &n), BW_OK);
+    CHECK(strstr(out, "Content-Security-Policy: default-src 'self'\r\n") != NULL);
+    CHECK(strstr(out, "X-Frame-Options") == NULL);
+    o.referrer_policy = "strict-origin\r\nSet-Cookie: x=1", o.referrer_policy_len = 30;
+    CHECK_RC(bw_security_headers(&o, out, sizeof out, &n), BW_ERR_INVALID_INPUT);
+    o.referrer_policy = NULL, o.referrer_policy_len = 3;
+    CHECK_RC(bw_security_headers(&o, out, sizeof out, &n), BW_ERR_NULL_PARAMETER);
+    /* an older caller: only the first fields are its own; garbage after them must not be read */
+    memset(&o, 0xA5, sizeof o);
+    o.size = old_size, o.hsts_max_age = 60, o.hsts_include_subdomains = false, o.hsts_preload = false,
+    o.no_store = true;
+    CHECK_RC(bw_security_headers(&o, out, sizeof out, &n), BW_OK);
+    CHECK(strstr(out, "Strict-Transport-Security: max-age=60\r\n") != NULL);
+    CHECK(strstr(out, "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n") != NULL);
+    CHECK(strstr(out, "X-Frame-Options: DENY\r\n") != NULL);
+    /* _default writes only the bytes the caller says it has */
+    memset(&o, 0xA5, sizeof o);
+    CHECK_RC(bw_security_headers_options_default(&o, old_size), BW_OK);
+    CHECK(o.size == old_size && o.hsts_max_age == 31536000 && ((const unsigned char *)&o)[old_size] == 0xA5);
+    o.size = 0;
+    CHECK_RC(bw_security_headers(&o, out, sizeof out, &n), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "size") != NULL);
+    CHECK_RC(bw_security_headers_options_default(&o, 4), BW_ERR_INVALID_INPUT);
 }
 
 static void test_cors(void) {
@@ -176,6 +213,7 @@ int main(void) {
     test_apikey();
     test_redaction();
     test_security_headers();
+    test_security_headers_grow();
     test_cors();
     return check_summary("test_web");
 }

@@ -444,7 +444,10 @@ def test_pyjwkset_skips_unusable_keys():
 
 
 class VerifierOptions(ctypes.Structure):
+    """bw_jwt_verifier_options; its first field is its size, set by __init__."""
+
     _fields_ = [
+        ("size", ctypes.c_size_t),
         ("algorithms", ctypes.c_char_p), ("algorithms_len", ctypes.c_size_t),
         ("key", ctypes.c_char_p), ("key_len", ctypes.c_size_t),
         ("jwks", ctypes.c_char_p), ("jwks_len", ctypes.c_size_t),
@@ -454,6 +457,9 @@ class VerifierOptions(ctypes.Structure):
         ("required_claims", ctypes.c_char_p), ("required_claims_len", ctypes.c_size_t),
         ("leeway_seconds", ctypes.c_uint32), ("max_token_len", ctypes.c_size_t), ("flags", ctypes.c_uint32),
     ]
+
+    def __init__(self, **fields):
+        super().__init__(size=ctypes.sizeof(self), **fields)
 
 
 def test_c_door_round_trip_with_python_and_pyjwt(clib):

@@ -34,8 +34,13 @@ def b32(raw: bytes) -> str:
 
 
 class Params(ctypes.Structure):
-    _fields_ = [("algorithm", ctypes.c_uint32), ("digits", ctypes.c_uint32), ("period", ctypes.c_uint64),
+    """bw_otp_params; its first field is its size, set by __init__."""
+
+    _fields_ = [("size", ctypes.c_size_t), ("algorithm", ctypes.c_uint32), ("digits", ctypes.c_uint32), ("period", ctypes.c_uint64),
                 ("t0", ctypes.c_uint64), ("allow_short_secret", ctypes.c_bool)]
+
+    def __init__(self, **fields):
+        super().__init__(size=ctypes.sizeof(self), **fields)
 
 
 def c_code(clib, fn, secret: str, params: Params, at: int) -> str:
