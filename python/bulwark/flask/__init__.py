@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 import flask
 from flask import Flask, Response, current_app, g, request
@@ -44,6 +44,7 @@ from bulwark._web import (
     new_limiter,
 )
 from bulwark.exceptions import BackendError
+from bulwark.exceptions import RateLimitExceeded as _RateLimitExceededBase
 from bulwark.headers import CORSPolicy, security_headers
 from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem, most_restrictive
 from bulwark.redact import SecurityLogger
@@ -69,6 +70,10 @@ __all__ = [
     "validate_input",
 ]
 
+P = ParamSpec("P")
+R = TypeVar("R")
+V = TypeVar("V")  # a view or a blueprint, handed back unchanged
+# validate_input may pass the view one more keyword (``arg``), so it keeps the view's type as is.
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger("bulwark.flask")
 
@@ -107,8 +112,9 @@ class PermissionDenied(_JSONError, Forbidden):
     error = "forbidden"
 
 
-class RateLimitExceeded(_JSONError, TooManyRequests):
-    """429: a rate limit is used up; ``.decision`` and ``.limit`` say which and until when."""
+class RateLimitExceeded(_JSONError, TooManyRequests, _RateLimitExceededBase):
+    """429: a rate limit is used up; ``.decision`` and ``.limit`` say which and until when. Also a
+    ``bulwark.RateLimitExceeded``, so one ``except`` serves every door."""
 
     error = "rate_limited"
 
@@ -238,19 +244,28 @@ class JWTAuth:
         g.jwt_claims = claims
         return claims
 
+    @overload
+    def require_auth(self, role: Callable[P, R]) -> Callable[P, R]: ...
+
+    @overload
+    def require_auth(
+        self, role: str | Iterable[str] | None = None, permission: str | Iterable[str] | None = None
+    ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
     def require_auth(self, role: Any = None, permission: str | Iterable[str] | None = None) -> Any:
         """Decorator: the view runs only with a valid bearer token holding one of ``role`` and
-        every ``permission``. Usable bare (``@auth.require_auth``) or called."""
+        every ``permission``. Usable bare (``@auth.require_auth``) or called; the view keeps its
+        signature for type checkers."""
         if callable(role) and not isinstance(role, str):
             return self.require_auth()(role)
 
-        def decorator(view: F) -> F:
+        def decorator(view: Callable[P, R]) -> Callable[P, R]:
             @functools.wraps(view)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
+            def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
                 self.authenticate(role, permission)
                 return view(*args, **kwargs)
 
-            return wrapper  # type: ignore[return-value]
+            return wrapper
 
         return decorator
 
@@ -259,21 +274,32 @@ def _words(value: str | Iterable[str] | None) -> Any:
     return value if value is None or isinstance(value, str) else sorted(value)
 
 
+@overload
+def require_auth(role: Callable[P, R]) -> Callable[P, R]: ...
+
+
+@overload
+def require_auth(
+    role: str | Iterable[str] | None = None, permission: str | Iterable[str] | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
 def require_auth(role: Any = None, permission: str | Iterable[str] | None = None) -> Any:
-    """``@require_auth("admin")`` using the app's ``JWTAuth`` (found at request time)."""
+    """``@require_auth("admin")`` using the app's ``JWTAuth`` (found at request time); the view
+    keeps its signature for type checkers."""
     if callable(role) and not isinstance(role, str):
         return require_auth()(role)
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             auth = current_app.extensions.get("bulwark.jwt")
             if auth is None:
                 raise RuntimeError("require_auth needs JWTAuth(app, ...) or JWTAuth.init_app(app) first")
             auth.authenticate(role, permission)
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorator
 
@@ -301,7 +327,7 @@ class ExemptionScope:
 _ALL_EXEMPT = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META
 
 
-def _qualified_name(fn: Callable[..., Any]) -> str:
+def _qualified_name(fn: Any) -> str:
     return f"{fn.__module__}.{fn.__name__}.{fn.__qualname__}"
 
 
@@ -341,7 +367,9 @@ class _Limit:
         self.cost = cost
 
     # -- as a decorator
-    def __call__(self, obj: Any) -> Any:
+    def __call__(self, obj: V) -> V:
+        """Registers the limit for a view or a blueprint and hands it back unchanged (so the
+        view keeps its type)."""
         if isinstance(obj, flask.Blueprint):
             self.limiter._blueprint_limits.setdefault(obj.name, []).append(self)
         else:
@@ -533,6 +561,12 @@ class Limiter:
         return _Limit(self, limit_value, key_func=key_func, shared=True, scope=scope, per_method=per_method,
                       methods=methods, error_message=error_message, exempt_when=exempt_when,
                       override_defaults=override_defaults, deduct_when=deduct_when, on_breach=on_breach, cost=cost)
+
+    @overload
+    def exempt(self, obj: V, *, flags: int = ...) -> V: ...
+
+    @overload
+    def exempt(self, obj: None = None, *, flags: int = ...) -> Callable[[V], V]: ...
 
     def exempt(self, obj: Any = None, *, flags: int = _ALL_EXEMPT) -> Any:
         """Lift the default and application limits from a view or a blueprint."""
