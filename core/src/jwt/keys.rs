@@ -823,6 +823,25 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
 }
 
 /// A JWK set (`{"keys": [...]}`), from which the key for a token is picked by its `kid`.
+///
+/// ```
+/// use bulwark::jwt::{self, Algorithm, JwkSet, SigningKey, Validation, Verifier};
+/// let jwks = r#"{"keys": [
+///     {"kty": "oct", "kid": "2026-11", "alg": "HS256",
+///      "k": "YSBzZWNyZXQgb2YgYXQgbGVhc3QgdGhpcnR5LXR3byBieXRlcyE"}
+/// ]}"#;
+/// let verifier = Verifier::with_jwks(JwkSet::from_json(jwks)?, Validation::new(&[Algorithm::HS256]))?;
+/// let header = bulwark::serde_json::json!({"kid": "2026-11"});
+/// let key = SigningKey::hmac(b"a secret of at least thirty-two bytes!")?;
+/// let claims = bulwark::serde_json::json!({"sub": "ann"});
+/// let token = jwt::encode(Algorithm::HS256, &key, &claims, header.as_object())?;
+/// assert_eq!(verifier.verify(&token)?.claims["sub"], "ann");
+/// // A kid the set does not hold is refused, never tried against another key.
+/// let other = bulwark::serde_json::json!({"kid": "2020-01"});
+/// let stale = jwt::encode(Algorithm::HS256, &key, &claims, other.as_object())?;
+/// assert_eq!(verifier.verify(&stale).unwrap_err().kind(), bulwark::ErrorKind::InvalidKey);
+/// # Ok::<(), bulwark::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct JwkSet {
     keys: Vec<VerifyingKey>,

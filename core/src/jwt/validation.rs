@@ -9,6 +9,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What a token must satisfy beyond its signature. Every check is on by default; `exp`, `nbf`
 /// and `iat` are checked when present (list them in `required` to demand them).
+///
+/// ```
+/// use bulwark::jwt::{Algorithm, Validation};
+/// let mut v = Validation::new(&[Algorithm::ES256, Algorithm::EdDSA]);
+/// v.issuers = Some(vec!["https://idp.example".into()]);
+/// v.audiences = Some(vec!["orders-api".into()]);
+/// v.required = vec!["exp".into(), "sub".into()];
+/// v.leeway = 30.0; // seconds of clock skew tolerated on exp, nbf and iat
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Validation {
     /// The accepted algorithms (must be non-empty; never mix HMAC with public-key ones).

@@ -64,6 +64,19 @@ struct RedisBacking {
 }
 
 /// Remembers the last accepted OTP step per account, in memory or in Redis. Thread-safe.
+///
+/// ```
+/// use bulwark::otp::{ReplayGuard, Secret, Totp};
+/// let guard = ReplayGuard::new("memory://", &Default::default())?; // "redis://…" for a fleet
+/// let totp = Totp::new(&Secret::generate()?, Default::default())?;
+/// let now = 1_700_000_000;
+/// let code = totp.code_at(now)?;
+/// assert!(guard.verify(&totp, "alice", &code, now, 1)?.is_some());      // first use wins
+/// let again = guard.verify(&totp, "alice", &code, now + 5, 1).unwrap_err();
+/// assert_eq!(again.kind(), bulwark::ErrorKind::Replayed);               // never twice
+/// assert_eq!(guard.verify(&totp, "alice", "000000x", now, 1)?, None);  // wrong: an answer
+/// # Ok::<(), bulwark::Error>(())
+/// ```
 pub struct ReplayGuard {
     backing: Backing,
 }

@@ -56,7 +56,20 @@ impl Shard {
     }
 }
 
-/// A thread-safe in-memory store with a bounded number of keys.
+/// A thread-safe in-memory store with a bounded number of keys. Most callers use it through
+/// [`Limiter`](super::limiter::Limiter) with `memory://` (or `memory://?max_keys=N`).
+///
+/// ```
+/// use bulwark::ratelimit::{memory::MemoryStore, parse, Strategy};
+/// let store = MemoryStore::new(10_000);
+/// let rates = parse("2/second")?;
+/// let now = 1_700_000_000_000_000; // microseconds
+/// for allowed in [true, true, false] {
+///     let d = store.apply(Strategy::FixedWindow, "ip:203.0.113.7", &rates, 1, now, false)?;
+///     assert_eq!(d[0].allowed, allowed);
+/// }
+/// # Ok::<(), bulwark::Error>(())
+/// ```
 pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
     per_shard: usize,
