@@ -1,9 +1,11 @@
 //! pyo3 glue for `bulwark.jwt`: PyJWT's `encode` / `decode` / `decode_complete` /
 //! `get_unverified_header` done natively (payload JSON written and read here, so the whole call
-//! stays in Rust), typed keys with a small parse cache, and the exception mapping.
+//! stays in Rust), typed keys through core's key cache, and the exception mapping.
 
 use crate::to_pyerr;
-use bulwark::jwt::{self, Algorithm, EncodeOptions, KeyType, SigningKey, Validation, VerifyingKey};
+use bulwark::jwt::{
+    self, Algorithm, EncodeOptions, KeyCache, KeyType, SigningKey, Validation, VerifyingKey,
+};
 use bulwark::{Error, ErrorKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -12,9 +14,9 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
 };
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 // ------------------------------------------------------------------ exceptions
 
@@ -491,35 +493,11 @@ fn key_bytes(key: &Bound<'_, PyAny>) -> PyResult<Option<zeroize::Zeroizing<Vec<u
     Ok(None)
 }
 
-/// HMAC keys by secret: the secret is usually one constant, and a cached key keeps its key
-/// schedules (a third of the hashing of a small token). At most `HMAC_CACHE_MAX` secrets.
-type HmacEntry = (
-    zeroize::Zeroizing<Vec<u8>>,
-    Arc<SigningKey>,
-    Arc<VerifyingKey>,
-);
-const HMAC_CACHE_MAX: usize = 8;
-
-fn hmac_keys(secret: &[u8]) -> bulwark::Result<(Arc<SigningKey>, Arc<VerifyingKey>)> {
-    static CACHE: Mutex<Vec<HmacEntry>> = Mutex::new(Vec::new());
-    if let Ok(cache) = CACHE.lock() {
-        if let Some((_, s, v)) = cache.iter().find(|(k, _, _)| bulwark::ct::eq(k, secret)) {
-            return Ok((Arc::clone(s), Arc::clone(v)));
-        }
-    }
-    let signing = Arc::new(SigningKey::hmac(secret)?);
-    let verifying = Arc::new(VerifyingKey::hmac(secret)?);
-    if let Ok(mut cache) = CACHE.lock() {
-        if cache.len() >= HMAC_CACHE_MAX {
-            cache.remove(0);
-        }
-        cache.push((
-            zeroize::Zeroizing::new(secret.to_vec()),
-            Arc::clone(&signing),
-            Arc::clone(&verifying),
-        ));
-    }
-    Ok((signing, verifying))
+/// The door's one cache of prepared keys: core's [`KeyCache`] (found by a keyed PRF of the
+/// material, never a copy of it; bounded; idle keys dropped after five minutes).
+fn key_cache() -> &'static KeyCache {
+    static CACHE: std::sync::OnceLock<KeyCache> = std::sync::OnceLock::new();
+    CACHE.get_or_init(|| KeyCache::new(64, std::time::Duration::from_secs(300)))
 }
 
 /// The bytes of a str or bytes key, borrowed (the HMAC fast path: no copy of the secret).
@@ -568,61 +546,6 @@ fn native_key<'py>(key: &Bound<'py, PyAny>) -> Option<Bound<'py, PyJwtKey>> {
         .and_then(|k| k.cast_into::<PyJwtKey>().ok())
 }
 
-const CACHE_MAX: usize = 64;
-
-/// Cache entries are found by key type and a SHA-256 of the material, so the cache never keeps
-/// a copy of private key material (the parsed keys wipe themselves on drop).
-type CacheId = (KeyType, [u8; 32]);
-
-/// Parsed asymmetric keys: PEM parsing costs far more than a signature.
-struct KeyCache<K> {
-    map: Mutex<HashMap<CacheId, Arc<K>>>,
-}
-
-impl<K> KeyCache<K> {
-    fn new() -> Self {
-        Self {
-            map: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn get_or(
-        &self,
-        t: KeyType,
-        material: &[u8],
-        make: impl FnOnce() -> bulwark::Result<K>,
-    ) -> bulwark::Result<Arc<K>> {
-        let mut digest = [0u8; 32];
-        digest.copy_from_slice(
-            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, material).as_ref(),
-        );
-        let id = (t, digest);
-        if let Ok(map) = self.map.lock() {
-            if let Some(k) = map.get(&id) {
-                return Ok(Arc::clone(k));
-            }
-        }
-        let key = Arc::new(make()?);
-        if let Ok(mut map) = self.map.lock() {
-            if map.len() >= CACHE_MAX {
-                map.clear();
-            }
-            map.insert(id, Arc::clone(&key));
-        }
-        Ok(key)
-    }
-}
-
-fn signing_cache() -> &'static KeyCache<SigningKey> {
-    static CACHE: std::sync::OnceLock<KeyCache<SigningKey>> = std::sync::OnceLock::new();
-    CACHE.get_or_init(KeyCache::new)
-}
-
-fn verifying_cache() -> &'static KeyCache<VerifyingKey> {
-    static CACHE: std::sync::OnceLock<KeyCache<VerifyingKey>> = std::sync::OnceLock::new();
-    CACHE.get_or_init(KeyCache::new)
-}
-
 /// The key material of a str/bytes/dict/cryptography key argument, typed by `alg`.
 enum Material {
     Bytes(zeroize::Zeroizing<Vec<u8>>),
@@ -657,10 +580,8 @@ fn signing_key(
     key: &Bound<'_, PyAny>,
     alg: Algorithm,
 ) -> PyResult<Arc<SigningKey>> {
-    if alg.key_type() == KeyType::Hmac {
-        if let Some(secret) = borrowed_key(key) {
-            return hmac_keys(secret).map(|(s, _)| s).jwt(py);
-        }
+    if let Some(raw) = borrowed_key(key) {
+        return key_cache().signing(alg, raw).jwt(py);
     }
     match material(key, alg, true)? {
         Material::Native(k) => k.get().signing.clone().map(Arc::new).ok_or_else(|| {
@@ -672,14 +593,8 @@ fn signing_key(
                 ),
             )
         }),
-        Material::Jwk(j) => signing_cache()
-            .get_or(alg.key_type(), j.as_bytes(), || SigningKey::from_jwk(&j))
-            .jwt(py),
-        Material::Bytes(b) => match alg.key_type() {
-            KeyType::Hmac => SigningKey::for_algorithm(alg, &b).map(Arc::new),
-            t => signing_cache().get_or(t, &b, || SigningKey::for_algorithm(alg, &b)),
-        }
-        .jwt(py),
+        Material::Jwk(j) => key_cache().signing_jwk(&j).jwt(py),
+        Material::Bytes(b) => key_cache().signing(alg, &b).jwt(py),
     }
 }
 
@@ -688,21 +603,13 @@ fn verifying_key(
     key: &Bound<'_, PyAny>,
     alg: Algorithm,
 ) -> PyResult<Arc<VerifyingKey>> {
-    if alg.key_type() == KeyType::Hmac {
-        if let Some(secret) = borrowed_key(key) {
-            return hmac_keys(secret).map(|(_, v)| v).jwt(py);
-        }
+    if let Some(raw) = borrowed_key(key) {
+        return key_cache().verifying(alg, raw).jwt(py);
     }
     match material(key, alg, false)? {
         Material::Native(k) => Ok(Arc::new(k.get().verifying.clone())),
-        Material::Jwk(j) => verifying_cache()
-            .get_or(alg.key_type(), j.as_bytes(), || VerifyingKey::from_jwk(&j))
-            .jwt(py),
-        Material::Bytes(b) => match alg.key_type() {
-            KeyType::Hmac => VerifyingKey::for_algorithm(alg, &b).map(Arc::new),
-            t => verifying_cache().get_or(t, &b, || VerifyingKey::for_algorithm(alg, &b)),
-        }
-        .jwt(py),
+        Material::Jwk(j) => key_cache().verifying_jwk(&j).jwt(py),
+        Material::Bytes(b) => key_cache().verifying(alg, &b).jwt(py),
     }
 }
 

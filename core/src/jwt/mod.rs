@@ -24,6 +24,7 @@
 //! # Ok::<(), bulwark::Error>(())
 //! ```
 
+mod cache;
 pub mod dangerous;
 pub mod keys;
 mod validation;
@@ -31,6 +32,7 @@ mod validation;
 #[cfg(test)]
 mod tests;
 
+pub use cache::KeyCache;
 pub use keys::{generate_pem, JwkSet, KeyType, SigningKey, VerifyingKey};
 pub use validation::{claims_of_interest, unix_now, validate_claims, ClaimSource, Validation};
 
