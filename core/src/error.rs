@@ -7,7 +7,7 @@
 use std::fmt;
 
 /// What went wrong, independent of the message. Each kind maps 1:1 to a C result code and a
-/// Python exception (see the README's error table).
+/// Python exception (see the error table in docs/c-abi.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {

@@ -43,3 +43,13 @@ mod testutil;
 
 /// The SDK's version (the workspace version, shared by the C library and the Python wheel).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The Rust examples of docs/features.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/features.md")]
+pub struct FeaturesGuide;
+
+/// The Rust examples of docs/rust.md, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/rust.md")]
+pub struct RustGuide;

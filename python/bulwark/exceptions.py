@@ -1,6 +1,6 @@
 """The exception hierarchy of Bulwark. Every exception it raises derives from BulwarkError.
 
-Core error kinds map one-to-one onto these classes (the README has the table); the submodules add
+Core error kinds map one-to-one onto these classes (docs/c-abi.md has the table); the submodules add
 the names users know from the libraries they stand in for (PyJWT, cryptography, argon2-cffi, ...)
 as subclasses of these.
 """
