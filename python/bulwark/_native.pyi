@@ -33,6 +33,7 @@ __all__ = [
     "apikey_generate",
     "apikey_parse",
     "security_headers_list",
+    "security_headers_defaults",
     "ChaCha20Poly1305",
     "Fernet",
     "Keyring",
@@ -53,6 +54,7 @@ __all__ = [
     "password_is_common",
     "password_needs_rehash",
     "password_policy_check",
+    "password_policy_defaults",
     "password_verify",
     "password_verify_and_update",
     "compare_digest",
@@ -131,6 +133,9 @@ def password_identify(hash: str) -> str:
 
 def password_calibrate(target: float, max_memory_cost: int) -> Tuple[int, int, int, int, int]:
     """(t, m, p, hash_len, salt_len) taking about target seconds."""
+
+def password_policy_defaults() -> Dict[str, Any]:
+    """Core's default policy as {field: value}."""
 
 def password_policy_check(
     password: str,
@@ -245,6 +250,9 @@ def apikey_generate(prefix: str) -> Tuple[str, str]:
 
 def apikey_parse(key: str) -> Tuple[str, str, str]:
     """(prefix, key_id, checksum) of a well-formed key."""
+
+def security_headers_defaults() -> Dict[str, Any]:
+    """Core's default security-header options as {option: value}."""
 
 def security_headers_list(
     hsts_max_age: Optional[int],

@@ -9,26 +9,29 @@ old ones that honour it.
 construction, admits the ``null`` origin only when listed, and always sets ``Vary``.
 """
 
-from typing import Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
 from bulwark._native import CORSPolicy as _NativeCORSPolicy
-from bulwark._native import security_headers_list
+from bulwark._native import security_headers_defaults, security_headers_list
 
 __all__ = ["CORSDecision", "CORSPolicy", "security_headers"]
 
 
+_DEFAULTS: Dict[str, Any] = security_headers_defaults()  # core's, the one source
+
+
 def security_headers(
     *,
-    hsts_max_age: Optional[int] = 31536000,
-    hsts_include_subdomains: bool = True,
-    hsts_preload: bool = False,
-    nosniff: bool = True,
-    frame_options: Optional[str] = "DENY",
-    content_security_policy: Optional[str] = "default-src 'none'; frame-ancestors 'none'",
-    referrer_policy: Optional[str] = "no-referrer",
-    cross_origin_resource_policy: Optional[str] = "same-origin",
-    no_store: bool = True,
-    xss_protection_off: bool = True,
+    hsts_max_age: Optional[int] = _DEFAULTS["hsts_max_age"],
+    hsts_include_subdomains: bool = _DEFAULTS["hsts_include_subdomains"],
+    hsts_preload: bool = _DEFAULTS["hsts_preload"],
+    nosniff: bool = _DEFAULTS["nosniff"],
+    frame_options: Optional[str] = _DEFAULTS["frame_options"],
+    content_security_policy: Optional[str] = _DEFAULTS["content_security_policy"],
+    referrer_policy: Optional[str] = _DEFAULTS["referrer_policy"],
+    cross_origin_resource_policy: Optional[str] = _DEFAULTS["cross_origin_resource_policy"],
+    no_store: bool = _DEFAULTS["no_store"],
+    xss_protection_off: bool = _DEFAULTS["xss_protection_off"],
 ) -> Dict[str, str]:
     """The security headers to add to every response, as ``{name: value}``."""
     return dict(

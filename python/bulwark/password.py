@@ -13,7 +13,7 @@ raises :class:`bulwark.InvalidInputError` (a ValueError) that says what is wrong
 """
 
 from dataclasses import dataclass
-from typing import List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from bulwark import _native
 from bulwark.argon2 import Parameters, Type
@@ -115,18 +115,21 @@ class Violation(NamedTuple):
     message: str
 
 
+_POLICY_DEFAULTS: Dict[str, Any] = _native.password_policy_defaults()  # core's, the one source
+
+
 @dataclass(frozen=True)
 class Policy:
     """Password policy: length bounds in characters, optional composition rules, and the
     common-password blocklist (30,000 entries). ``check`` returns every violation."""
 
-    min_len: int = 8
-    max_len: int = 128
-    require_lowercase: bool = False
-    require_uppercase: bool = False
-    require_digit: bool = False
-    require_symbol: bool = False
-    reject_common: bool = True
+    min_len: int = _POLICY_DEFAULTS["min_len"]
+    max_len: int = _POLICY_DEFAULTS["max_len"]
+    require_lowercase: bool = _POLICY_DEFAULTS["require_lowercase"]
+    require_uppercase: bool = _POLICY_DEFAULTS["require_uppercase"]
+    require_digit: bool = _POLICY_DEFAULTS["require_digit"]
+    require_symbol: bool = _POLICY_DEFAULTS["require_symbol"]
+    reject_common: bool = _POLICY_DEFAULTS["reject_common"]
 
     def with_classes(self) -> "Policy":
         """This policy plus the upper/lower/digit composition rule."""

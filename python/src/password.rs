@@ -329,6 +329,21 @@ fn password_policy_check(
         .collect())
 }
 
+/// Core's default policy as ``{field: value}``: the one source of ``Policy``'s defaults.
+#[pyfunction]
+fn password_policy_defaults(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
+    let p = Policy::default();
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("min_len", p.min_len)?;
+    d.set_item("max_len", p.max_len)?;
+    d.set_item("require_lowercase", p.require_lowercase)?;
+    d.set_item("require_uppercase", p.require_uppercase)?;
+    d.set_item("require_digit", p.require_digit)?;
+    d.set_item("require_symbol", p.require_symbol)?;
+    d.set_item("reject_common", p.reject_common)?;
+    Ok(d)
+}
+
 /// Whether ``password`` is on the bundled common-password list (case-insensitive).
 #[pyfunction]
 fn password_is_common(password: &str) -> bool {
@@ -352,6 +367,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(password_identify, m)?)?;
     m.add_function(wrap_pyfunction!(password_calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(password_policy_check, m)?)?;
+    m.add_function(wrap_pyfunction!(password_policy_defaults, m)?)?;
     m.add_function(wrap_pyfunction!(password_is_common, m)?)?;
     Ok(())
 }

@@ -125,6 +125,25 @@ fn security_headers_list(
     .py(py)
 }
 
+/// Core's default security-header options as ``{option: value}`` (None: the header is omitted):
+/// the one source of ``security_headers()``'s defaults.
+#[pyfunction]
+fn security_headers_defaults(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyDict>> {
+    let h = SecurityHeaders::default();
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("hsts_max_age", h.hsts_max_age)?;
+    d.set_item("hsts_include_subdomains", h.hsts_include_subdomains)?;
+    d.set_item("hsts_preload", h.hsts_preload)?;
+    d.set_item("nosniff", h.nosniff)?;
+    d.set_item("frame_options", h.frame_options)?;
+    d.set_item("content_security_policy", h.content_security_policy)?;
+    d.set_item("referrer_policy", h.referrer_policy)?;
+    d.set_item("cross_origin_resource_policy", h.cross_origin_resource_policy)?;
+    d.set_item("no_store", h.no_store)?;
+    d.set_item("xss_protection_off", h.xss_protection_off)?;
+    Ok(d)
+}
+
 /// A validated CORS policy deciding requests and preflights.
 #[pyclass(frozen, module = "bulwark.headers", name = "CORSPolicy")]
 struct PyCorsPolicy {
@@ -185,6 +204,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(apikey_generate, m)?)?;
     m.add_function(wrap_pyfunction!(apikey_parse, m)?)?;
     m.add_function(wrap_pyfunction!(security_headers_list, m)?)?;
+    m.add_function(wrap_pyfunction!(security_headers_defaults, m)?)?;
     m.add_class::<PyKeyHasher>()?;
     m.add_class::<PyRedactor>()?;
     m.add_class::<PyCorsPolicy>()?;
