@@ -84,6 +84,51 @@ def _aead_rows(label, ours_cls, theirs_cls):
     return rows
 
 
+def _own_api_rows():
+    """Bulwark's own APIs as the README and docs show them, beside the peer call a service
+    would write for the same job."""
+    from bulwark import password as bw_password
+    from bulwark.aead import Keyring
+
+    ring, peer_gcm = Keyring.generate("AES-256-GCM"), ca.AESGCM(_key32)
+    data = os.urandom(1024)
+
+    def keyring_round_trip():
+        ring.decrypt(ring.encrypt(data, aad=b"user:42"), aad=b"user:42")
+
+    def peer_round_trip():
+        nonce = os.urandom(12)  # what a careful caller of cryptography writes: a fresh nonce each time
+        peer_gcm.decrypt(nonce, peer_gcm.encrypt(nonce, data, b"user:42"), b"user:42")
+
+    secret = pyotp.random_base32()
+    ours_totp, peer_totp = bw_otp.TOTP(secret), pyotp.TOTP(secret)
+    state = {"last": None}
+
+    def verify_once_batch(n=100):
+        def run():
+            code = peer_totp.now()
+            for _ in range(n):
+                ours_totp.verify_once(code, last_used_step=state["last"])
+        return _batch(n, run)
+
+    def peer_verify_batch(n=100):
+        def run():
+            code = peer_totp.now()
+            for _ in range(n):
+                peer_totp.verify(code, valid_window=1)
+        return _batch(n, run)
+
+    return [
+        ("own API: Keyring encrypt+decrypt, 1 KiB (random nonce, key id)", keyring_round_trip, peer_round_trip,
+         "cryptography AESGCM + os.urandom(12)"),
+        ("own API: password.verify (argon2id t=3 m=64MiB p=4)",
+         lambda: bw_password.verify("correct horse battery staple", _argon_hash),
+         lambda: _cffi_ph.verify(_argon_hash, "correct horse battery staple"), "argon2-cffi PasswordHasher.verify"),
+        ("own API: TOTP.verify_once(code, last_used_step), window 1", verify_once_batch(), peer_verify_batch(),
+         "pyotp TOTP.verify (no replay check)"),
+    ]
+
+
 def _fernet_rows():
     rows = []
     for size, name in ((64, "64 B"), (1024, "1 KiB")):
@@ -337,6 +382,7 @@ ROWS = [
     *_jwt_rows(),
     *_otp_rows(),
     *_ratelimit_rows(),
+    *_own_api_rows(),
 ]
 
 
