@@ -97,25 +97,15 @@ fn violations(tree: &str) -> Vec<String> {
     out
 }
 
-#[test]
-fn the_workspace_has_one_crypto_backend() {
+/// `cargo tree --locked --prefix none --format {p}` with `args`, run at the workspace root.
+fn cargo_tree(args: &[&str]) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(cargo)
         .current_dir(&root)
-        .args([
-            "tree",
-            "--workspace",
-            "--locked",
-            "--target",
-            "all",
-            "--edges",
-            "normal,build,dev",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-        ])
+        .arg("tree")
+        .args(args)
+        .args(["--locked", "--prefix", "none", "--format", "{p}"])
         .output()
         .expect("cargo tree runs");
     assert!(
@@ -123,7 +113,18 @@ fn the_workspace_has_one_crypto_backend() {
         "cargo tree failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let tree = String::from_utf8(output.stdout).expect("cargo tree prints UTF-8");
+    String::from_utf8(output.stdout).expect("cargo tree prints UTF-8")
+}
+
+#[test]
+fn the_workspace_has_one_crypto_backend() {
+    let tree = cargo_tree(&[
+        "--workspace",
+        "--target",
+        "all",
+        "--edges",
+        "normal,build,dev",
+    ]);
     assert!(
         packages(&tree).iter().any(|(n, _)| n == "aws-lc-rs"),
         "aws-lc-rs missing from the tree: the check would be vacuous"
@@ -154,31 +155,13 @@ fn the_guard_catches_a_second_backend_and_a_second_version() {
 /// optional features' crates may then be compiled.
 #[test]
 fn a_build_without_default_features_compiles_no_optional_crate() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(cargo)
-        .current_dir(&root)
-        .args([
-            "tree",
-            "-p",
-            "bulwark",
-            "--no-default-features",
-            "--locked",
-            "--edges",
-            "normal",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-        ])
-        .output()
-        .expect("cargo tree runs");
-    assert!(
-        output.status.success(),
-        "cargo tree failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let tree = String::from_utf8(output.stdout).expect("cargo tree prints UTF-8");
+    let tree = cargo_tree(&[
+        "-p",
+        "bulwark",
+        "--no-default-features",
+        "--edges",
+        "normal",
+    ]);
     let names: BTreeSet<String> = packages(&tree).into_iter().map(|(n, _)| n).collect();
     assert!(
         names.contains("jsonwebtoken"),

@@ -2,7 +2,7 @@
 //! replay protection), `otpauth://` URIs, QR codes, and a shared replay guard handle.
 
 use crate::guard::{
-    ffi_guard, opt_ref, out, read_sized, text, write_bytes, write_sized, write_text,
+    ffi_guard, opt_ref, out, read_sized, text, write_bytes, write_sized, write_text, SizedStruct,
 };
 use crate::result::{bw_result, Failure};
 use bulwark::otp::{
@@ -468,33 +468,20 @@ pub unsafe extern "C" fn bw_otp_parse_uri(
             return Err(Failure::null("out_uri"));
         }
         let parsed = parse_uri(uri)?;
-        let mut r = bw_otp_uri {
-            size: std::mem::size_of::<bw_otp_uri>(),
-            kind: match parsed.kind {
-                OtpKind::Totp => BW_OTP_TOTP,
-                OtpKind::Hotp => BW_OTP_HOTP,
-            },
-            secret: [0; BW_OTP_FIELD_CAPACITY],
-            secret_len: 0,
-            account: [0; BW_OTP_FIELD_CAPACITY],
-            account_len: 0,
-            issuer: [0; BW_OTP_FIELD_CAPACITY],
-            issuer_len: 0,
-            has_issuer: parsed.issuer.is_some(),
-            params: bw_otp_params {
-                size: std::mem::size_of::<bw_otp_params>(),
-                algorithm: match parsed.algorithm {
-                    Algorithm::Sha1 => BW_OTP_SHA1,
-                    Algorithm::Sha256 => BW_OTP_SHA256,
-                    Algorithm::Sha512 => BW_OTP_SHA512,
-                },
-                digits: parsed.digits,
-                period: parsed.period,
-                t0: 0,
-                allow_short_secret: false,
-            },
-            counter: parsed.counter,
+        let mut r = <bw_otp_uri as SizedStruct>::defaults();
+        r.kind = match parsed.kind {
+            OtpKind::Totp => BW_OTP_TOTP,
+            OtpKind::Hotp => BW_OTP_HOTP,
         };
+        r.has_issuer = parsed.issuer.is_some();
+        r.params.algorithm = match parsed.algorithm {
+            Algorithm::Sha1 => BW_OTP_SHA1,
+            Algorithm::Sha256 => BW_OTP_SHA256,
+            Algorithm::Sha512 => BW_OTP_SHA512,
+        };
+        r.params.digits = parsed.digits;
+        r.params.period = parsed.period;
+        r.counter = parsed.counter;
         r.secret_len = copy_field(&mut r.secret, &parsed.secret, "secret")?;
         r.account_len = copy_field(&mut r.account, &parsed.account, "account name")?;
         r.issuer_len = copy_field(

@@ -138,7 +138,10 @@ fn security_headers_defaults(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::
     d.set_item("frame_options", h.frame_options)?;
     d.set_item("content_security_policy", h.content_security_policy)?;
     d.set_item("referrer_policy", h.referrer_policy)?;
-    d.set_item("cross_origin_resource_policy", h.cross_origin_resource_policy)?;
+    d.set_item(
+        "cross_origin_resource_policy",
+        h.cross_origin_resource_policy,
+    )?;
     d.set_item("no_store", h.no_store)?;
     d.set_item("xss_protection_off", h.xss_protection_off)?;
     Ok(d)

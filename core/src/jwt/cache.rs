@@ -5,14 +5,14 @@
 //!
 //! What it keeps, and for how long: entries are found by a keyed 128-bit PRF (two SipHash-1-3
 //! under random keys of this process) of the material, never by a copy of it; at most
-//! `capacity` entries; an entry unused for `idle` is dropped, and the prepared keys wipe
+//! `capacity` entries; an entry unused for `idle` is dropped (checked on every miss and every
+//! 256 hits, so the clock is not read per call), and the prepared keys wipe
 //! themselves when the last user lets go. So a secret the application stopped using does not
 //! stay in memory for the life of the process.
 
 use super::{Algorithm, KeyType, SigningKey, VerifyingKey};
 use crate::Result;
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -27,12 +27,39 @@ enum Form {
 type Id = (Form, KeyType, u128);
 
 struct Entry<K> {
+    id: Id,
     key: Arc<K>,
+    /// When the entry was last seen in use by a sweep (or made).
     last_used: Instant,
+    /// Used since the last sweep.
+    used: bool,
 }
 
+/// A short list (a service holds a handful of keys; `capacity` bounds it): a scan of a few
+/// 128-bit ids costs less than hashing the id again for a map.
 struct Map<K> {
-    entries: HashMap<Id, Entry<K>>,
+    entries: Vec<Entry<K>>,
+    /// Hits since the last sweep: the clock is read once per `SWEEP_EVERY` hits (and on every
+    /// miss), not on every hit.
+    hits: u32,
+}
+
+/// Hits between two sweeps of idle entries.
+const SWEEP_EVERY: u32 = 256;
+
+impl<K> Map<K> {
+    /// Marks what was used since the last sweep as used now, and drops what was not used for
+    /// longer than `idle`.
+    fn sweep(&mut self, now: Instant, idle: Duration) {
+        self.hits = 0;
+        for e in &mut self.entries {
+            if std::mem::take(&mut e.used) {
+                e.last_used = now;
+            }
+        }
+        self.entries
+            .retain(|e| now.duration_since(e.last_used) <= idle);
+    }
 }
 
 /// Prepared keys found again by their material. Thread-safe.
@@ -81,10 +108,12 @@ impl KeyCache {
     pub fn new(capacity: usize, idle: Duration) -> Self {
         Self {
             verifying: Mutex::new(Map {
-                entries: HashMap::new(),
+                entries: Vec::new(),
+                hits: 0,
             }),
             signing: Mutex::new(Map {
-                entries: HashMap::new(),
+                entries: Vec::new(),
+                hits: 0,
             }),
             capacity: capacity.max(1),
             idle,
@@ -152,40 +181,40 @@ impl KeyCache {
         id: Id,
         make: impl FnOnce() -> Result<K>,
     ) -> Result<Arc<K>> {
-        let now = Instant::now();
         {
             let mut m = lock(map);
-            if let Some(e) = m.entries.get_mut(&id) {
-                if now.duration_since(e.last_used) <= self.idle {
-                    e.last_used = now;
-                    return Ok(Arc::clone(&e.key));
-                }
-                m.entries.remove(&id);
+            m.hits = m.hits.saturating_add(1);
+            if m.hits >= SWEEP_EVERY {
+                m.sweep(Instant::now(), self.idle);
+            }
+            if let Some(e) = m.entries.iter_mut().find(|e| e.id == id) {
+                e.used = true;
+                return Ok(Arc::clone(&e.key));
             }
         }
         // Prepared outside the lock: parsing an RSA key takes a while.
         let key = Arc::new(make()?);
+        let now = Instant::now();
         let mut m = lock(map);
-        let idle = self.idle;
-        m.entries
-            .retain(|_, e| now.duration_since(e.last_used) <= idle);
+        m.sweep(now, self.idle);
+        m.entries.retain(|e| e.id != id);
         if m.entries.len() >= self.capacity {
             if let Some(oldest) = m
                 .entries
                 .iter()
+                .enumerate()
                 .min_by_key(|(_, e)| e.last_used)
-                .map(|(k, _)| *k)
+                .map(|(i, _)| i)
             {
-                m.entries.remove(&oldest);
+                m.entries.swap_remove(oldest);
             }
         }
-        m.entries.insert(
+        m.entries.push(Entry {
             id,
-            Entry {
-                key: Arc::clone(&key),
-                last_used: now,
-            },
-        );
+            key: Arc::clone(&key),
+            last_used: now,
+            used: false,
+        });
         Ok(key)
     }
 
@@ -234,6 +263,29 @@ mod tests {
             "an idle entry is dropped, not served again"
         );
         assert_eq!(cache.len(), 1, "expired entries are swept on insert");
+    }
+
+    #[test]
+    fn idle_entries_are_swept_and_used_ones_kept() {
+        let cache = KeyCache::new(8, Duration::from_millis(150));
+        let idle = cache.verifying(Algorithm::HS256, SECRET).unwrap();
+        let busy_secret = b"another secret of at least thirty-two bytes";
+        let busy = cache.verifying(Algorithm::HS256, busy_secret).unwrap();
+        for _ in 0..4 {
+            std::thread::sleep(Duration::from_millis(60));
+            for _ in 0..SWEEP_EVERY {
+                cache.verifying(Algorithm::HS256, busy_secret).unwrap(); // a sweep every 256 hits
+            }
+        }
+        assert_eq!(cache.len(), 1, "the idle key was swept, the busy one kept");
+        assert!(Arc::ptr_eq(
+            &busy,
+            &cache.verifying(Algorithm::HS256, busy_secret).unwrap()
+        ));
+        assert!(!Arc::ptr_eq(
+            &idle,
+            &cache.verifying(Algorithm::HS256, SECRET).unwrap()
+        ));
     }
 
     #[test]
