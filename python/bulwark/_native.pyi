@@ -26,6 +26,7 @@ __all__ = [
     "jwt_encode",
     "jwt_generate_key_pair",
     "jwt_check_verifier",
+    "jwk_select",
     "jwt_get_unverified_header",
     "CORSPolicy",
     "KeyHasher",
@@ -381,6 +382,9 @@ def jwt_get_unverified_header(jwt: Any) -> Any:
 
 def jwt_generate_key_pair(algorithm: str) -> Tuple[str, str]:
     """(private_pem, public_pem) of a new key pair."""
+
+def jwk_select(kids: List[Optional[str]], kid: Optional[str]) -> Optional[int]:
+    """The index of the key a token names (core's selection rule), or None."""
 
 def jwt_check_verifier(algorithms: List[str], key: Any = None) -> None:
     """Checks a verifier's allow-list (and key, when given) with core's rules."""

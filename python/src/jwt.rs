@@ -929,6 +929,13 @@ fn jwt_generate_key_pair(py: Python<'_>, algorithm: &str) -> PyResult<(String, S
 /// Checks a verifier's configuration at start-up with core's rules: the allow-list (known names,
 /// not empty, not HMAC mixed with public-key algorithms) and, when given, that the key is usable
 /// with it (a public key or JWK text is never an HMAC secret).
+/// The index of the key a token names (core's one selection rule, `select_key_index`): the first
+/// with its ``kid``, or with no ``kid`` the only key; None when there is no such key.
+#[pyfunction]
+fn jwk_select(kids: Vec<Option<String>>, kid: Option<&str>) -> Option<usize> {
+    jwt::select_key_index(kids.iter().map(|k| (k.as_deref(), true)), kid).ok()
+}
+
 #[pyfunction]
 #[pyo3(signature = (algorithms, key=None))]
 fn jwt_check_verifier(
@@ -970,6 +977,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jwt_get_unverified_header, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_generate_key_pair, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_check_verifier, m)?)?;
+    m.add_function(wrap_pyfunction!(jwk_select, m)?)?;
     m.add_class::<PyJwtKey>()?;
     Ok(())
 }

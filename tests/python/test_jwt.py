@@ -488,3 +488,24 @@ def test_rsa_signing_lets_other_threads_run():
     private, _ = keys_for("RS256")
     jwt.encode({"warm": 1}, private, algorithm="RS256")  # parse and cache the key first
     assert progress_during(lambda: [jwt.encode({"i": i}, private, algorithm="RS256") for i in range(20)]) > 0
+
+
+def test_jwks_selection_is_cores_rule_everywhere():
+    """PyJWKSet[kid], PyJWKClient's key choice and core's JwkSet pick by the same rule: the key
+    with the token's kid (the first one), or with no kid the only key; never another key."""
+    from bulwark import _native
+
+    assert _native.jwk_select(["a", "b", "b"], "b") == 1
+    assert _native.jwk_select(["a", "b"], "c") is None
+    assert _native.jwk_select(["a", "b"], None) is None
+    assert _native.jwk_select([None], None) == 0
+    assert _native.jwk_select([], None) is None
+    k1 = {"kty": "oct", "kid": "one", "k": "YSBzZWNyZXQgb2YgYXQgbGVhc3QgdGhpcnR5LXR3byBieXRlcyE"}
+    k2 = dict(k1, kid="two")
+    keyset = jwt.PyJWKSet([k1, k2])
+    assert keyset["two"].key_id == "two"
+    with pytest.raises(KeyError):
+        keyset["three"]
+    assert jwt.PyJWKClient._match(keyset.keys, "one").key_id == "one"
+    assert jwt.PyJWKClient._match(keyset.keys, None) is None
+    assert jwt.PyJWKClient._match(keyset.keys[:1], None).key_id == "one"

@@ -916,19 +916,51 @@ impl JwkSet {
     /// Picks the key for a token: by `kid` when the token has one, else the only key that fits
     /// `alg`.
     pub(super) fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&VerifyingKey> {
-        match kid {
-            Some(kid) => self
-                .find(kid)
-                .ok_or_else(|| bad_key(format!("no key in the JWK set has kid {kid:?}"))),
-            None => {
-                let mut fitting = self.keys.iter().filter(|k| k.key_type.fits(alg));
-                match (fitting.next(), fitting.next()) {
-                    (Some(k), None) => Ok(k),
-                    (None, _) => Err(bad_key(format!("no key in the JWK set fits {alg}"))),
-                    (Some(_), Some(_)) => Err(bad_key(
-                        "the token has no kid and several keys in the JWK set could match",
-                    )),
-                }
+        let i = select_key_index(
+            self.keys.iter().map(|k| (k.kid(), k.key_type.fits(alg))),
+            kid,
+        )?;
+        self.keys
+            .get(i)
+            .ok_or_else(|| Error::internal("selected key index out of range"))
+    }
+}
+
+/// The one rule that picks a token's key from a set, for `JwkSet` and for a door that keeps its
+/// own list of keys (Python's `PyJWKClient`): the first key whose `kid` the token names; or, when
+/// the token names none, the only key that fits (`(kid, fits)` per key, in order), if exactly
+/// one does. A door that does not know the algorithm yet passes `fits = true` for every key.
+///
+/// ```
+/// use bulwark::jwt::select_key_index;
+/// let keys = [(Some("2026-10"), true), (Some("2026-11"), true)];
+/// assert_eq!(select_key_index(keys, Some("2026-11"))?, 1);
+/// assert!(select_key_index(keys, Some("2019-01")).is_err());   // never another key instead
+/// assert!(select_key_index(keys, None).is_err());              // no kid, two candidates
+/// assert_eq!(select_key_index([(None, true)], None)?, 0);
+/// # Ok::<(), bulwark::Error>(())
+/// ```
+///
+/// # Errors
+/// [`ErrorKind::InvalidKey`] naming what is missing.
+pub fn select_key_index<'a>(
+    keys: impl IntoIterator<Item = (Option<&'a str>, bool)>,
+    kid: Option<&str>,
+) -> Result<usize> {
+    let mut keys = keys.into_iter().enumerate();
+    match kid {
+        Some(kid) => keys
+            .find(|(_, (k, _))| *k == Some(kid))
+            .map(|(i, _)| i)
+            .ok_or_else(|| bad_key(format!("no key in the JWK set has kid {kid:?}"))),
+        None => {
+            let mut fitting = keys.filter(|(_, (_, fits))| *fits);
+            match (fitting.next(), fitting.next()) {
+                (Some((i, _)), None) => Ok(i),
+                (None, _) => Err(bad_key("no key in the JWK set fits the token's algorithm")),
+                (Some(_), Some(_)) => Err(bad_key(
+                    "the token has no kid and several keys in the JWK set could match",
+                )),
             }
         }
     }

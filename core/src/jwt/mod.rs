@@ -33,7 +33,7 @@ mod validation;
 mod tests;
 
 pub use cache::KeyCache;
-pub use keys::{generate_pem, JwkSet, KeyType, SigningKey, VerifyingKey};
+pub use keys::{generate_pem, select_key_index, JwkSet, KeyType, SigningKey, VerifyingKey};
 pub use validation::{claims_of_interest, unix_now, validate_claims, ClaimSource, Validation};
 
 use crate::{Error, ErrorKind, Result};

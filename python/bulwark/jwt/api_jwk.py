@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import _native
 from .._native import JwtKey
 from ..exceptions import BulwarkError
 from .exceptions import InvalidKeyError, PyJWKError, PyJWKSetError
@@ -76,10 +77,10 @@ class PyJWKSet:
         return PyJWKSet.from_dict(json.loads(data))
 
     def __getitem__(self, kid: str) -> PyJWK:
-        for key in self.keys:
-            if key.key_id == kid:
-                return key
-        raise KeyError(f"keyset has no key for kid: {kid}")
+        index = _native.jwk_select([k.key_id for k in self.keys], kid)  # core's selection rule
+        if index is None:
+            raise KeyError(f"keyset has no key for kid: {kid}")
+        return self.keys[index]
 
     def __len__(self) -> int:
         return len(self.keys)

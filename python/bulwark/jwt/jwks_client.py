@@ -29,6 +29,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from .. import _native
 from .api_jwk import PyJWK, PyJWKSet
 from .exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError
 
@@ -193,9 +194,9 @@ class PyJWKClient:
 
     @staticmethod
     def _match(keys: list[PyJWK], kid: str | None) -> PyJWK | None:
-        if kid is None:
-            return keys[0] if len(keys) == 1 else None
-        return next((k for k in keys if k.key_id == kid), None)
+        """Core's selection rule: the key with this ``kid``, or with none the only key."""
+        index = _native.jwk_select([k.key_id for k in keys], kid)
+        return None if index is None else keys[index]
 
     def get_cached_signing_key_from_jwt(self, token: str | bytes) -> PyJWK | None:
         """The key for a token from the fresh cached set, or None when that would need a fetch."""
