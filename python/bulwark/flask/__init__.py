@@ -703,10 +703,19 @@ class SecurityHeaders:
 
 def _add_missing(response: Response, pairs: Iterable[tuple[str, str]]) -> None:
     """Adds the headers the response does not have yet, in one pass (werkzeug's per-header
-    lookups are linear, and a response carries a dozen of these)."""
+    lookups are linear, and a response carries a dozen of these). The pairs come from core,
+    which has already refused control characters in names and values, so werkzeug's own
+    per-header check (about 13 µs for the 13 headers of a response) is skipped where its header
+    list is the plain list it has always been."""
+    headers = response.headers
+    store = getattr(headers, "_list", None)
+    if type(store) is list:
+        have = {name.lower() for name, _ in store}
+        store.extend([(name, value) for name, value in pairs if name.lower() not in have])
+        return
     # werkzeug's Headers iterate as (name, value) pairs: .keys() is the names.
-    have = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
-    response.headers.extend([(name, value) for name, value in pairs if name.lower() not in have])
+    have = {name.lower() for name in headers.keys()}  # noqa: SIM118
+    headers.extend([(name, value) for name, value in pairs if name.lower() not in have])
 
 
 class CORS:
