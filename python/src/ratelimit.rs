@@ -151,7 +151,7 @@ impl PyRateLimiter {
             outcome: Reported {
                 decision: o.decision,
                 binding: o.binding,
-                rates,
+                rates: o.rates, // core's own copy of what it decided on
                 at_us: o.at_us,
                 backend_error: o.backend_error,
             },
