@@ -1259,6 +1259,25 @@ bw_result bw_jwt_generate_key_pair(const char *alg,
                                    size_t *public_len);
 
 /**
+ * Whether verified claims grant access by core's one rule (`bulwark::jwt::Grants` with its
+ * default claim names): `*out_allowed = true` when the claims hold at least one of `roles`
+ * (from the `roles` list or the `role` string) and every one of `permissions` (from the
+ * `permissions` list and the space-separated OAuth `scope` / `scp`). `roles` and `permissions`
+ * are comma-separated or JSON arrays of strings; empty (or NULL with 0) asks for nothing. A role
+ * or permission missing is `BW_OK` with `false` (answer 403); `claims_json` that is not one JSON
+ * object (as `bw_jwt_verifier_verify` writes it) is `BW_ERR_MALFORMED`. `out_allowed` must not
+ * be NULL. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_jwt_claims_allow(const char *claims_json,
+                              size_t claims_len,
+                              const char *roles,
+                              size_t roles_len,
+                              const char *permissions,
+                              size_t permissions_len,
+                              bool *out_allowed);
+
+/**
  * Writes a new random base32 secret (`BW_OTP_SECRET_LEN` characters, 160 bits, no padding) plus
  * a NUL into `buf`; for TOTP and HOTP alike. Buffer contract as every text output.
  */
@@ -1921,6 +1940,21 @@ bw_result bw_cors_check_preflight(const bw_cors_policy *policy,
  * Frees a CORS policy. NULL is a no-op.
  */
 bw_result bw_cors_policy_free(bw_cors_policy *policy);
+
+/**
+ * Finds the token in an `Authorization` header value by core's one rule (RFC 6750: scheme
+ * `Bearer` in any case, one token without spaces, surrounding whitespace ignored, at most
+ * 16 KiB): `*out_found = true` with the token's `*out_offset` and `*out_len` inside
+ * `authorization` (nothing is copied); `*out_found = false` (offset and length 0) for another
+ * scheme, a missing token or a malformed header. Not UTF-8 is `BW_ERR_INVALID_UTF8`. Every out
+ * pointer must not be NULL. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_bearer_token(const char *authorization,
+                          size_t authorization_len,
+                          bool *out_found,
+                          size_t *out_offset,
+                          size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -403,6 +403,33 @@ impl CorsPolicy {
     }
 }
 
+/// Longest `Authorization` header [`bearer_token`] reads: more than any token the JWT decoder
+/// accepts (8 KiB), so a longer one is refused before any decoding.
+pub const MAX_AUTHORIZATION_LEN: usize = 16 * 1024;
+
+/// The token of an `Authorization: Bearer <token>` header (RFC 6750 section 2.1; the scheme is
+/// case-insensitive), or `None` when the header uses another scheme, has no token, has a space
+/// inside the token, or is longer than [`MAX_AUTHORIZATION_LEN`]. Surrounding whitespace is
+/// ignored. Every door reads bearer tokens through this one rule.
+///
+/// ```
+/// use bulwark::headers::bearer_token;
+/// assert_eq!(bearer_token("Bearer abc.def.ghi"), Some("abc.def.ghi"));
+/// assert_eq!(bearer_token("bearer   abc "), Some("abc"));
+/// assert_eq!(bearer_token("Basic dXNlcjpwYXNz"), None);
+/// assert_eq!(bearer_token("Bearer a b"), None);
+/// ```
+#[must_use]
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    if authorization.len() > MAX_AUTHORIZATION_LEN {
+        return None;
+    }
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then_some(token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -592,5 +619,27 @@ mod tests {
                 && get(&no, "Access-Control-Allow-Origin").is_none()
                 && get(&no, "Vary").is_some()
         );
+    }
+
+    #[test]
+    fn bearer_tokens_by_the_one_rule() {
+        assert_eq!(bearer_token("Bearer t"), Some("t"));
+        assert_eq!(bearer_token("  BEARER   t  "), Some("t"));
+        for refused in [
+            "",
+            "Bearer",
+            "Bearer ",
+            "Bearer  ",
+            "Token t",
+            "Bearer a b",
+            "Bearer\tt",
+            "Bearerx t",
+        ] {
+            assert_eq!(bearer_token(refused), None, "{refused:?}");
+        }
+        let long = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_LEN));
+        assert_eq!(bearer_token(&long), None);
+        let fits = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_LEN - 7));
+        assert!(bearer_token(&fits).is_some());
     }
 }

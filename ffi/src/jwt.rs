@@ -507,3 +507,46 @@ pub unsafe extern "C" fn bw_jwt_generate_key_pair(
 
 /// Capacity that always holds one PEM key written by `bw_jwt_generate_key_pair`.
 pub const BW_JWT_PEM_CAPACITY: usize = 4096;
+
+/// Whether verified claims grant access by core's one rule (`bulwark::jwt::Grants` with its
+/// default claim names): `*out_allowed = true` when the claims hold at least one of `roles`
+/// (from the `roles` list or the `role` string) and every one of `permissions` (from the
+/// `permissions` list and the space-separated OAuth `scope` / `scp`). `roles` and `permissions`
+/// are comma-separated or JSON arrays of strings; empty (or NULL with 0) asks for nothing. A role
+/// or permission missing is `BW_OK` with `false` (answer 403); `claims_json` that is not one JSON
+/// object (as `bw_jwt_verifier_verify` writes it) is `BW_ERR_MALFORMED`. `out_allowed` must not
+/// be NULL. Thread-safe.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_jwt_claims_allow(
+    claims_json: *const c_char,
+    claims_len: usize,
+    roles: *const c_char,
+    roles_len: usize,
+    permissions: *const c_char,
+    permissions_len: usize,
+    out_allowed: *mut bool,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let claims = unsafe { text(claims_json, claims_len, "claims_json") }?;
+        // SAFETY: as above.
+        let roles = list(unsafe { text(roles, roles_len, "roles") }?, "roles")?;
+        // SAFETY: as above.
+        let permissions = list(
+            unsafe { text(permissions, permissions_len, "permissions") }?,
+            "permissions",
+        )?;
+        // SAFETY: the caller guarantees out_allowed is NULL or valid for a write.
+        let out_allowed = unsafe { out(out_allowed, "out_allowed") }?;
+        let claims: serde_json::Map<String, serde_json::Value> = serde_json::from_str(claims)
+            .map_err(|e| {
+                bulwark::Error::new(
+                    bulwark::ErrorKind::Malformed,
+                    format!("claims_json is not a JSON object: {e}"),
+                )
+            })?;
+        *out_allowed = jwt::Grants::default().allows(&claims, &roles, &permissions);
+        Ok(())
+    })
+}

@@ -661,3 +661,38 @@ pub unsafe extern "C" fn bw_cors_policy_free(policy: *mut bw_cors_policy) -> bw_
         Ok(())
     })
 }
+
+/// Finds the token in an `Authorization` header value by core's one rule (RFC 6750: scheme
+/// `Bearer` in any case, one token without spaces, surrounding whitespace ignored, at most
+/// 16 KiB): `*out_found = true` with the token's `*out_offset` and `*out_len` inside
+/// `authorization` (nothing is copied); `*out_found = false` (offset and length 0) for another
+/// scheme, a missing token or a malformed header. Not UTF-8 is `BW_ERR_INVALID_UTF8`. Every out
+/// pointer must not be NULL. Thread-safe.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_bearer_token(
+    authorization: *const c_char,
+    authorization_len: usize,
+    out_found: *mut bool,
+    out_offset: *mut usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees authorization is valid for its length (or NULL with 0).
+        let header = unsafe { text(authorization, authorization_len, "authorization") }?;
+        // SAFETY: the caller guarantees each out pointer is NULL or valid for a write.
+        let (found, offset, len) = unsafe {
+            (
+                out(out_found, "out_found")?,
+                out(out_offset, "out_offset")?,
+                out(out_len, "out_len")?,
+            )
+        };
+        let token = bulwark::headers::bearer_token(header);
+        *found = token.is_some();
+        // The token is a sub-slice of the header: its offset is the pointer difference.
+        *offset = token.map_or(0, |t| t.as_ptr() as usize - header.as_ptr() as usize);
+        *len = token.map_or(0, str::len);
+        Ok(())
+    })
+}

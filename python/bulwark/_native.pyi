@@ -1,6 +1,6 @@
 """Type stubs for the native half of the bulwark package (checked by mypy.stubtest)."""
 
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union, final
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -25,7 +25,10 @@ __all__ = [
     "jwt_decode_complete",
     "jwt_encode",
     "jwt_generate_key_pair",
-    "jwt_check_verifier",
+    "jwt_check_allow_list",
+    "bearer_token",
+    "JwtVerifier",
+    "Grants",
     "jwk_select",
     "jwt_get_unverified_header",
     "CORSPolicy",
@@ -386,8 +389,41 @@ def jwt_generate_key_pair(algorithm: str) -> Tuple[str, str]:
 def jwk_select(kids: List[Optional[str]], kid: Optional[str]) -> Optional[int]:
     """The index of the key a token names (core's selection rule), or None."""
 
-def jwt_check_verifier(algorithms: List[str], key: Any = None) -> None:
-    """Checks a verifier's allow-list (and key, when given) with core's rules."""
+def jwt_check_allow_list(algorithms: Any) -> None:
+    """Checks an allow-list with core's rules (known names, not empty, not mixed)."""
+
+def bearer_token(authorization: Optional[str]) -> Optional[str]:
+    """The token of an ``Authorization: Bearer <token>`` header by core's rule, or None."""
+
+@final
+class JwtVerifier:
+    """Core's verifier: one key typed for the allow-list, PyJWT's claim options, one native call."""
+
+    def __new__(
+        cls,
+        key: Any,
+        algorithms: Any,
+        *,
+        options: Optional[Mapping[str, Any]] = None,
+        audience: Any = None,
+        issuer: Any = None,
+        subject: Optional[str] = None,
+        leeway: Any = None,
+    ) -> JwtVerifier: ...
+    def verify(self, token: Union[str, bytes]) -> Dict[str, Any]:
+        """The verified claims."""
+
+@final
+class Grants:
+    """Core's rule for the roles and permissions a token's claims grant."""
+
+    def __new__(cls, roles_claim: str = "roles", permissions_claim: str = "permissions") -> Grants: ...
+    def roles(self, claims: Mapping[str, Any]) -> Set[str]:
+        """The roles the claims grant."""
+    def permissions(self, claims: Mapping[str, Any]) -> Set[str]:
+        """The permissions the claims grant."""
+    def allows(self, claims: Mapping[str, Any], role: Any = None, permission: Any = None) -> bool:
+        """True when the claims hold one of role and every permission."""
 
 def ratelimit_parse(rates: str) -> List[Tuple[int, int]]:
     """[(limit, period_us), ...] of a rate string."""

@@ -18,14 +18,8 @@ __all__ = ["TokenVerifier", "bearer_token", "error_body", "RouteRates", "default
 # token that lacks the role or permission asked for.
 CHALLENGE_INVALID = 'Bearer error="invalid_token"'
 CHALLENGE_SCOPE = 'Bearer error="insufficient_scope"'
-# Longer than any token Bulwark's decoder accepts (8 KiB): refused before decoding.
-_MAX_AUTHORIZATION = 16 * 1024
 
 _default_logger: SecurityLogger | None = None
-# What bulwark.jwt verifies; anything else (``none`` above all) is refused at start-up.
-_ALGORITHMS = frozenset(
-    ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
-)
 
 
 def default_security_logger() -> SecurityLogger:
@@ -43,28 +37,8 @@ def error_body(error: str, message: str, **extra: Any) -> bytes:
 
 def bearer_token(authorization: str | None) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header (scheme case-insensitive), or
-    None when the header is missing, uses another scheme, or is malformed."""
-    if not authorization or len(authorization) > _MAX_AUTHORIZATION:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or " " in token:
-        return None
-    return token
-
-
-def _as_set(value: Any, split: bool) -> frozenset[str]:
-    if isinstance(value, str):
-        return frozenset(value.split()) if split else frozenset([value])
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return frozenset(v for v in value if isinstance(v, str))
-    return frozenset()
-
-
-def _wanted(value: str | Iterable[str] | None) -> frozenset[str]:
-    if value is None:
-        return frozenset()
-    return frozenset([value]) if isinstance(value, str) else frozenset(value)
+    None when the header is missing, uses another scheme, or is malformed (core's one rule)."""
+    return _native.bearer_token(authorization)
 
 
 class TokenVerifier:
@@ -85,30 +59,28 @@ class TokenVerifier:
         roles_claim: str = "roles",
         permissions_claim: str = "permissions",
     ) -> None:
-        if key is None or (isinstance(key, (str, bytes)) and not key):
-            raise ValueError("a verification key is required")
-        if isinstance(algorithms, str) or not algorithms:
-            raise ValueError("algorithms must be a non-empty list, e.g. ['HS256'] (an allow-list)")
-        unknown = [a for a in algorithms if a not in _ALGORITHMS]
-        if unknown:
-            raise ValueError(f"unsupported JWT algorithm(s) {unknown}: use {sorted(_ALGORITHMS)} ('none' never)")
-        # Core's rules, once: no mixed HMAC/public-key list, and the key must fit the list (a
-        # public key or JWK text is never an HMAC secret). A PyJWKClient types each JWK itself.
-        _native.jwt_check_verifier(list(algorithms), None if hasattr(key, "get_signing_key_from_jwt") else key)
+        self.fetches_keys = hasattr(key, "get_signing_key_from_jwt")
+        # Tokens without an expiry are refused unless the caller says otherwise.
+        opts = dict(options) if options is not None else {"require": ["exp"]}
+        # Core's rules, once, at start-up: known names, no mixed HMAC/public-key list, and the key
+        # typed for the list (a public key or JWK text is never an HMAC secret). A JWKS client
+        # types each key itself, as a token names it.
+        self._native: _native.JwtVerifier | None = None
+        if self.fetches_keys:
+            _native.jwt_check_allow_list(algorithms)
+        else:
+            self._native = _native.JwtVerifier(
+                key, algorithms, options=opts, audience=audience, issuer=issuer, leeway=leeway
+            )
+        self._grants = _native.Grants(roles_claim, permissions_claim)
         self.key = key
         self.algorithms = list(algorithms)
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
-        # Tokens without an expiry are refused unless the caller says otherwise.
-        self.options = dict(options) if options is not None else {"require": ["exp"]}
+        self.options = opts
         self.roles_claim = roles_claim
         self.permissions_claim = permissions_claim
-
-    @property
-    def fetches_keys(self) -> bool:
-        """True when the key comes from a JWKS endpoint (a lookup may fetch over the network)."""
-        return hasattr(self.key, "get_signing_key_from_jwt")
 
     def key_for(self, token: str) -> Any:
         """The key for ``token``: the configured key, or its JWKS key by ``kid`` (may fetch)."""
@@ -124,6 +96,8 @@ class TokenVerifier:
     def verify(self, token: str, key: Any = None) -> dict[str, Any]:
         """The verified claims; raises ``jwt.InvalidTokenError`` (or a subclass) otherwise.
         ``key`` is the one ``key_for(token)`` gave, when the caller looked it up already."""
+        if self._native is not None and (key is None or key is self.key):
+            return self._native.verify(token)
         if key is None:
             key = self.key_for(token)
         claims: dict[str, Any] = jwt.decode(
@@ -138,23 +112,18 @@ class TokenVerifier:
         return claims
 
     def roles(self, claims: Mapping[str, Any]) -> frozenset[str]:
-        """The roles a token grants."""
-        found = _as_set(claims.get(self.roles_claim), split=False)
-        return found | _as_set(claims.get("role"), split=False)
+        """The roles a token grants (core's rule: the roles claim and ``role``)."""
+        return frozenset(self._grants.roles(claims))
 
     def permissions(self, claims: Mapping[str, Any]) -> frozenset[str]:
-        """The permissions a token grants."""
-        found = _as_set(claims.get(self.permissions_claim), split=False)
-        return found | _as_set(claims.get("scope"), split=True) | _as_set(claims.get("scp"), split=True)
+        """The permissions a token grants (core's rule: the permissions claim, ``scope``, ``scp``)."""
+        return frozenset(self._grants.permissions(claims))
 
     def authorized(
         self, claims: Mapping[str, Any], role: str | Iterable[str] | None, permission: str | Iterable[str] | None
     ) -> bool:
         """True if the claims hold one of ``role`` (any of several) and every ``permission``."""
-        roles = _wanted(role)
-        if roles and not (roles & self.roles(claims)):
-            return False
-        return _wanted(permission) <= self.permissions(claims)
+        return self._grants.allows(claims, role, permission)
 
 
 def denial_reason(exc: Exception) -> str:

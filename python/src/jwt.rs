@@ -738,20 +738,15 @@ fn leeway_secs(leeway: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
     }
 }
 
-/// The shared body of `decode` and `decode_complete`.
-#[allow(clippy::too_many_arguments)]
-fn decode_impl<'py>(
-    py: Python<'py>,
-    jwt: &Bound<'py, PyAny>,
-    key: Option<&Bound<'py, PyAny>>,
-    algorithms: Option<&Bound<'py, PyAny>>,
-    options: Option<&Bound<'py, PyDict>>,
-    audience: Option<&Bound<'py, PyAny>>,
-    issuer: Option<&Bound<'py, PyAny>>,
+/// PyJWT's claim options (`options`, `audience`, `issuer`, `subject`, `leeway`) as core's
+/// [`Validation`], and whether the signature is to be verified.
+fn validation_from(
+    options: Option<&Bound<'_, PyDict>>,
+    audience: Option<&Bound<'_, PyAny>>,
+    issuer: Option<&Bound<'_, PyAny>>,
     subject: Option<String>,
-    leeway: Option<&Bound<'py, PyAny>>,
-) -> PyResult<(String, Bound<'py, PyDict>, Vec<u8>)> {
-    let token = token_text(py, jwt)?;
+    leeway: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Validation, bool)> {
     let verify_signature = opt_bool(options, "verify_signature", true)?;
     // As PyJWT: without signature verification the other checks default to off.
     let d = verify_signature;
@@ -782,6 +777,24 @@ fn decode_impl<'py>(
         .map(|i| str_list(i, "issuer"))
         .transpose()?;
     v.subject = subject;
+    Ok((v, verify_signature))
+}
+
+/// The shared body of `decode` and `decode_complete`.
+#[allow(clippy::too_many_arguments)]
+fn decode_impl<'py>(
+    py: Python<'py>,
+    jwt: &Bound<'py, PyAny>,
+    key: Option<&Bound<'py, PyAny>>,
+    algorithms: Option<&Bound<'py, PyAny>>,
+    options: Option<&Bound<'py, PyDict>>,
+    audience: Option<&Bound<'py, PyAny>>,
+    issuer: Option<&Bound<'py, PyAny>>,
+    subject: Option<String>,
+    leeway: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(String, Bound<'py, PyDict>, Vec<u8>)> {
+    let token = token_text(py, jwt)?;
+    let (mut v, verify_signature) = validation_from(options, audience, issuer, subject, leeway)?;
     let now = jwt::unix_now();
     if !verify_signature {
         let decoded = jwt::dangerous::decode_unverified(&token, v.max_token_len).jwt(py)?;
@@ -926,9 +939,6 @@ fn jwt_generate_key_pair(py: Python<'_>, algorithm: &str) -> PyResult<(String, S
     Ok((private.to_string(), public))
 }
 
-/// Checks a verifier's configuration at start-up with core's rules: the allow-list (known names,
-/// not empty, not HMAC mixed with public-key algorithms) and, when given, that the key is usable
-/// with it (a public key or JWK text is never an HMAC secret).
 /// The index of the key a token names (core's one selection rule, `select_key_index`): the first
 /// with its ``kid``, or with no ``kid`` the only key; None when there is no such key.
 #[pyfunction]
@@ -936,38 +946,234 @@ fn jwk_select(kids: Vec<Option<String>>, kid: Option<&str>) -> Option<usize> {
     jwt::select_key_index(kids.iter().map(|k| (k.as_deref(), true)), kid).ok()
 }
 
-#[pyfunction]
-#[pyo3(signature = (algorithms, key=None))]
-fn jwt_check_verifier(
-    py: Python<'_>,
-    algorithms: Vec<String>,
-    key: Option<&Bound<'_, PyAny>>,
-) -> PyResult<()> {
-    let algs = algorithms
+/// An allow-list given to a verifier at start-up: names core knows, as a list (a lone str is
+/// refused, not read as its letters). A bad name is a configuration error: `InvalidInputError`
+/// (a `ValueError`) with core's message.
+fn allow_list(py: Python<'_>, algorithms: &Bound<'_, PyAny>) -> PyResult<Vec<Algorithm>> {
+    if algorithms.is_none() || algorithms.cast::<PyString>().is_ok() {
+        return Err(to_pyerr(
+            py,
+            &Error::invalid_input(
+                "algorithms must be a list of names, e.g. ['HS256'] (an allow-list)",
+            ),
+        ));
+    }
+    str_list(algorithms, "algorithms")?
         .iter()
         .map(|a| a.parse::<Algorithm>())
         .collect::<bulwark::Result<Vec<_>>>()
-        .jwt(py)?;
-    let Some(key) = key else {
-        return jwt::check_allow_list(&algs).jwt(py);
-    };
-    // Core types the key per allowed algorithm; a Python-side failure (a key of the wrong
-    // Python type) is kept and raised as itself.
-    let mut key_failure: Option<PyErr> = None;
-    let result = jwt::Verifier::typed_by(Validation::new(&algs), |alg| {
-        verifying_key(py, key, alg)
-            .map(|k| (*k).clone())
-            .map_err(|e| {
-                key_failure.get_or_insert(e);
-                Error::internal("key preparation failed")
-            })
-    });
-    match (result, key_failure) {
-        (Ok(_), _) => Ok(()),
-        // No allowed algorithm could type the key: the first failure, as Python raised it.
-        (Err(e), Some(original)) if e.kind() == ErrorKind::Internal => Err(original),
-        (Err(e), _) => Err(jwt_err(py, &e)),
+        .map_err(|e| to_pyerr(py, &Error::invalid_input(e.message())))
+}
+
+/// Checks the allow-list of a verifier whose keys come later (a JWKS client) by core's rules:
+/// known names, not empty, not HMAC mixed with public-key algorithms.
+#[pyfunction]
+fn jwt_check_allow_list(py: Python<'_>, algorithms: &Bound<'_, PyAny>) -> PyResult<()> {
+    jwt::check_allow_list(&allow_list(py, algorithms)?).jwt(py)
+}
+
+/// Core's [`jwt::Verifier`] held by the door: the key typed once by core's rule for the
+/// allow-list (a public key or JWK text is never an HMAC secret; a mixed list is refused), PyJWT's
+/// claim options turned into core's validation once, and each `verify` a single native call.
+#[pyclass(frozen, module = "bulwark.jwt", name = "JwtVerifier")]
+struct PyJwtVerifier {
+    inner: jwt::Verifier,
+    /// RSA and ECDSA checks take tens of microseconds: other Python threads run meanwhile.
+    detach: bool,
+}
+
+#[pymethods]
+impl PyJwtVerifier {
+    #[new]
+    #[pyo3(signature = (key, algorithms, *, options=None, audience=None, issuer=None, subject=None, leeway=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        algorithms: &Bound<'_, PyAny>,
+        options: Option<&Bound<'_, PyDict>>,
+        audience: Option<&Bound<'_, PyAny>>,
+        issuer: Option<&Bound<'_, PyAny>>,
+        subject: Option<String>,
+        leeway: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let algorithms = allow_list(py, algorithms)?;
+        let (mut v, verify_signature) =
+            validation_from(options, audience, issuer, subject, leeway)?;
+        if !verify_signature {
+            return Err(to_pyerr(
+                py,
+                &Error::invalid_input(
+                    "a verifier always checks signatures (options verify_signature=False)",
+                ),
+            ));
+        }
+        if key.is_none() {
+            return Err(to_pyerr(
+                py,
+                &Error::invalid_input("a verification key is required"),
+            ));
+        }
+        jwt::check_allow_list(&algorithms).jwt(py)?;
+        let detach = algorithms.iter().all(|a| a.key_type() != KeyType::Hmac);
+        v.algorithms = algorithms;
+        // Core types the key per allowed algorithm; a Python-side failure (a key of the wrong
+        // Python type) is kept and raised as itself.
+        let mut key_failure: Option<PyErr> = None;
+        let result = jwt::Verifier::typed_by(v, |alg| {
+            verifying_key(py, key, alg)
+                .map(|k| (*k).clone())
+                .map_err(|e| {
+                    key_failure.get_or_insert(e);
+                    Error::internal("key preparation failed")
+                })
+        });
+        match (result, key_failure) {
+            (Ok(inner), _) => Ok(Self { inner, detach }),
+            // No allowed algorithm could type the key: the first failure, as Python raised it.
+            (Err(e), Some(original)) if e.kind() == ErrorKind::Internal => Err(original),
+            (Err(e), _) => Err(jwt_err(py, &e)),
+        }
     }
+
+    /// The verified claims of `token` (str or bytes); PyJWT's exception for each refusal.
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let token = token_text(py, token)?;
+        let decoded = if self.detach {
+            py.detach(|| self.inner.verify(&token))
+        } else {
+            self.inner.verify(&token)
+        }
+        .jwt(py)?;
+        if decoded.claims.values().any(may_be_lossy) {
+            let loads = py.import("json")?.getattr("loads")?;
+            return Ok(loads
+                .call1((decoded.payload_json.as_str(),))?
+                .cast_into::<PyDict>()?);
+        }
+        map_to_py(py, &decoded.claims)
+    }
+
+    fn __repr__(&self) -> String {
+        let algs: Vec<&str> = self
+            .inner
+            .validation()
+            .algorithms
+            .iter()
+            .map(|a| a.as_str())
+            .collect();
+        format!("JwtVerifier(algorithms={algs:?})")
+    }
+}
+
+/// Core's [`jwt::Grants`]: the roles and permissions a verified token's claims grant.
+#[pyclass(frozen, module = "bulwark.jwt", name = "Grants")]
+struct PyGrants {
+    inner: jwt::Grants,
+}
+
+/// A JSON value of what a grant claim may hold (a str, or a list of them); anything else grants
+/// nothing, so it is left out.
+fn grant_value(v: &Bound<'_, PyAny>) -> PyResult<Option<Value>> {
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(Some(Value::String(s.to_str()?.to_owned())));
+    }
+    if v.cast::<PyList>().is_ok()
+        || v.cast::<PyTuple>().is_ok()
+        || v.cast::<pyo3::types::PySet>().is_ok()
+        || v.cast::<pyo3::types::PyFrozenSet>().is_ok()
+    {
+        let mut items = Vec::new();
+        for item in v.try_iter()? {
+            if let Ok(s) = item?.cast::<PyString>() {
+                items.push(Value::String(s.to_str()?.to_owned()));
+            }
+        }
+        return Ok(Some(Value::Array(items)));
+    }
+    Ok(None)
+}
+
+impl PyGrants {
+    /// The claims core's rule reads, taken from a claims mapping.
+    fn read(&self, claims: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Value)>> {
+        let mut out = Vec::with_capacity(5);
+        for name in self.inner.claims_read() {
+            if let Ok(v) = claims.get_item(name) {
+                if let Some(value) = grant_value(&v)? {
+                    out.push((name.to_owned(), value));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn wanted(value: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Vec<String>> {
+    value
+        .filter(|v| !v.is_none())
+        .map_or(Ok(Vec::new()), |v| str_list(v, what))
+}
+
+#[pymethods]
+impl PyGrants {
+    #[new]
+    #[pyo3(signature = (roles_claim="roles", permissions_claim="permissions"))]
+    fn new(roles_claim: &str, permissions_claim: &str) -> Self {
+        Self {
+            inner: jwt::Grants::new(roles_claim, permissions_claim),
+        }
+    }
+
+    /// The roles `claims` grant.
+    fn roles(&self, claims: &Bound<'_, PyAny>) -> PyResult<std::collections::BTreeSet<String>> {
+        let pairs = self.read(claims)?;
+        Ok(self
+            .inner
+            .roles(pairs.as_slice())
+            .into_iter()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// The permissions `claims` grant.
+    fn permissions(
+        &self,
+        claims: &Bound<'_, PyAny>,
+    ) -> PyResult<std::collections::BTreeSet<String>> {
+        let pairs = self.read(claims)?;
+        Ok(self
+            .inner
+            .permissions(pairs.as_slice())
+            .into_iter()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// True when `claims` hold one of `role` (a name or several; None: any) and every
+    /// `permission` (a name or several; None: none asked).
+    #[pyo3(signature = (claims, role=None, permission=None))]
+    fn allows(
+        &self,
+        claims: &Bound<'_, PyAny>,
+        role: Option<&Bound<'_, PyAny>>,
+        permission: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let roles = wanted(role, "role")?;
+        let permissions = wanted(permission, "permission")?;
+        let pairs = self.read(claims)?;
+        Ok(self.inner.allows(pairs.as_slice(), &roles, &permissions))
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header by core's rule, or None.
+#[pyfunction]
+fn bearer_token(authorization: Option<&str>) -> Option<&str> {
+    authorization.and_then(bulwark::headers::bearer_token)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -976,7 +1182,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jwt_decode_complete, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_get_unverified_header, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_generate_key_pair, m)?)?;
-    m.add_function(wrap_pyfunction!(jwt_check_verifier, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_check_allow_list, m)?)?;
+    m.add_function(wrap_pyfunction!(bearer_token, m)?)?;
+    m.add_class::<PyJwtVerifier>()?;
+    m.add_class::<PyGrants>()?;
     m.add_function(wrap_pyfunction!(jwk_select, m)?)?;
     m.add_class::<PyJwtKey>()?;
     Ok(())

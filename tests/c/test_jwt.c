@@ -311,11 +311,58 @@ static void test_threads(void) {
     CHECK_RC(bw_jwt_verifier_free(v), BW_OK);
 }
 
+/* Bearer tokens out of Authorization headers and role/permission checks on verified claims:
+ * core's one rule, as Flask and ASGI apply it. */
+static void test_bearer_and_grants(void) {
+    char tok[512], claims[256];
+    size_t tok_len = 0, claims_len = 0, offset = 99, len = 99;
+    bool found = false, allowed = false;
+    bw_jwt_verifier *v = NULL;
+    char header[600];
+
+    CHECK_RC(bw_bearer_token(TXT("  bearer   abc.def.ghi "), &found, &offset, &len), BW_OK);
+    CHECK(found && offset == 11 && len == 11);
+    static const char *const NOT_BEARER[] = {"", "Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", "Bearer\tabc"};
+    for (size_t i = 0; i < sizeof NOT_BEARER / sizeof *NOT_BEARER; i++) {
+        CHECK_RC(bw_bearer_token(TXT(NOT_BEARER[i]), &found, &offset, &len), BW_OK);
+        CHECK(!found && offset == 0 && len == 0);
+    }
+    CHECK_RC(bw_bearer_token("Bearer \xff", 8, &found, &offset, &len), BW_ERR_INVALID_UTF8);
+    CHECK_RC(bw_bearer_token(TXT("Bearer t"), NULL, &offset, &len), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_bearer_token(NULL, 3, &found, &offset, &len), BW_ERR_NULL_PARAMETER);
+
+    /* From the header to the claims to the decision, as a C service would. */
+    CHECK_RC(hs_encode("{\"sub\":\"ann\",\"roles\":[\"editor\"],\"scope\":\"orders:read orders:write\"}",
+                       tok, sizeof tok, &tok_len), BW_OK);
+    snprintf(header, sizeof header, "Bearer %s", tok);
+    CHECK_RC(bw_bearer_token(TXT(header), &found, &offset, &len), BW_OK);
+    CHECK(found && len == tok_len && memcmp(header + offset, tok, len) == 0);
+    bw_jwt_verifier_options o;
+    CHECK_RC(bw_jwt_verifier_options_default(&o, sizeof o), BW_OK);
+    o.algorithms = "HS256", o.algorithms_len = 5, o.key = (const uint8_t *)SECRET, o.key_len = 32;
+    o.flags = BW_JWT_NO_VERIFY_EXP;
+    CHECK_RC(bw_jwt_verifier_new(&o, &v), BW_OK);
+    CHECK_RC(bw_jwt_verifier_verify(v, header + offset, len, claims, sizeof claims, &claims_len), BW_OK);
+    CHECK_RC(bw_jwt_claims_allow(claims, claims_len, TXT("admin,editor"), TXT("orders:read"), &allowed), BW_OK);
+    CHECK(allowed);
+    CHECK_RC(bw_jwt_claims_allow(claims, claims_len, TXT("[\"admin\"]"), NULL, 0, &allowed), BW_OK);
+    CHECK(!allowed);
+    CHECK_RC(bw_jwt_claims_allow(claims, claims_len, NULL, 0, TXT("orders:read,orders:delete"), &allowed), BW_OK);
+    CHECK(!allowed);
+    CHECK_RC(bw_jwt_claims_allow(claims, claims_len, NULL, 0, NULL, 0, &allowed), BW_OK);
+    CHECK(allowed);
+    CHECK_RC(bw_jwt_claims_allow(TXT("[1]"), NULL, 0, NULL, 0, &allowed), BW_ERR_MALFORMED);
+    CHECK_RC(bw_jwt_claims_allow(TXT("{}"), TXT("[1]"), NULL, 0, &allowed), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_jwt_claims_allow(TXT("{}"), NULL, 0, NULL, 0, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_jwt_verifier_free(v), BW_OK);
+}
+
 int main(void) {
     test_every_algorithm();
     test_attacks();
     test_claims();
     test_jwks();
     test_threads();
+    test_bearer_and_grants();
     return check_summary("test_jwt");
 }

@@ -177,7 +177,7 @@ def test_misconfiguration_fails_at_start_up_not_at_a_request():
     with pytest.raises(ValueError, match="key"):
         bf.JWTAuth(Flask(__name__), algorithms=["HS256"])
     for algs in (["none"], ["HS256", "None"], ["HS257"]):
-        with pytest.raises(ValueError, match="unsupported"):
+        with pytest.raises(ValueError, match="not supported|never accepted"):
             bf.JWTAuth(Flask(__name__), key=KEY, algorithms=algs)
     app = Flask(__name__)
 

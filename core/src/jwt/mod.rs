@@ -26,6 +26,7 @@
 
 mod cache;
 pub mod dangerous;
+mod grants;
 pub mod keys;
 mod validation;
 
@@ -33,6 +34,7 @@ mod validation;
 mod tests;
 
 pub use cache::KeyCache;
+pub use grants::Grants;
 pub use keys::{generate_pem, select_key_index, JwkSet, KeyType, SigningKey, VerifyingKey};
 pub use validation::{claims_of_interest, unix_now, validate_claims, ClaimSource, Validation};
 

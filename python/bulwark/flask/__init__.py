@@ -374,6 +374,7 @@ class _Limit:
             self.limiter._blueprint_limits.setdefault(obj.name, []).append(self)
         else:
             self.limiter._route_limits.setdefault(_qualified_name(obj), []).append(self)
+        self.limiter._plans.clear()
         return obj
 
     # -- as a context manager
@@ -485,6 +486,9 @@ class Limiter:
         self._request_filters: list[Callable[[], bool]] = []
         self._defaults: list[_Limit] = []
         self._application: list[_Limit] = []
+        # The limits of a (view, blueprint, method), worked out on its first request; cleared
+        # whenever a limit or an exemption is registered.
+        self._plans: dict[tuple[Any, str | None, str], list[_Limit]] = {}
         self.limiter: RateLimiter | None = None
         self.headers_enabled = True
         self.storage_uri = "memory://"
@@ -527,6 +531,7 @@ class Limiter:
             self._limit(v, shared=True, scope="global", per_method=per_method, **self._application_extra)
             for v in _limit_list(application)
         ]
+        self._plans.clear()
         app.before_request(self._before_request)
         app.after_request(self._after_request)
         app.extensions["limiter"] = self
@@ -576,6 +581,7 @@ class Limiter:
             self._blueprint_exemptions[obj.name] = flags
         else:
             self._route_exemptions[_qualified_name(obj)] = flags
+        self._plans.clear()
         return obj
 
     def request_filter(self, fn: Callable[[], bool]) -> Callable[[], bool]:
@@ -606,40 +612,52 @@ class Limiter:
         call = limiter.test if test else limiter.hit
         return call(lim.key(endpoint), *lim.rates.items(), cost=lim.hit_cost())
 
-    def _limits_for_request(self) -> list[_Limit]:
-        endpoint = request.endpoint
+    def _limits_for_request(self, endpoint: str | None = None) -> list[_Limit]:
+        if endpoint is None:
+            endpoint = request.endpoint
         view = current_app.view_functions.get(endpoint) if endpoint else None
+        blueprint, method = request.blueprint, request.method
+        plan = self._plans.get((view, blueprint, method))
+        if plan is None:
+            plan = self._plan(view, blueprint, method)
+            if len(self._plans) < 4096:
+                self._plans[(view, blueprint, method)] = plan
+        return [lim for lim in plan if lim.applies()]
+
+    def _plan(self, view: Any, blueprint: str | None, method: str) -> list[_Limit]:
+        """The limits that may apply to ``view`` in ``blueprint`` for ``method`` (each one's
+        ``exempt_when`` is still asked per request)."""
         name = _qualified_name(view) if view is not None else ""
-        blueprint = request.blueprint
         exempt = self._route_exemptions.get(name, 0)
         if blueprint is not None:
             exempt |= self._blueprint_exemptions.get(blueprint, 0)
         route = self._route_limits.get(name) or (self._blueprint_limits.get(blueprint, []) if blueprint else [])
         chosen = [] if exempt & ExemptionScope.APPLICATION else list(self._application)
         # Route limits that do not cover this method leave the defaults in force (as flask-limiter).
-        route = [lim for lim in route if lim.methods is None or request.method in lim.methods]
+        route = [lim for lim in route if lim.methods is None or method in lim.methods]
         chosen.extend(route)
         if (not route or not all(lim.override_defaults for lim in route)) and not exempt & ExemptionScope.DEFAULT:
             chosen.extend(self._defaults)
-        return [lim for lim in chosen if lim.applies()]
+        return chosen
 
     def _before_request(self) -> Response | None:
-        if not self.enabled or request.endpoint in (None, "static"):
+        endpoint = request.endpoint
+        if not self.enabled or endpoint is None or endpoint == "static":
             return None
-        if any(f() for f in self._request_filters):
+        if self._request_filters and any(f() for f in self._request_filters):
             return None
-        endpoint = request.endpoint or ""
         decisions: list[Decision] = []
         # Limits with deduct_when reserve their unit now and give it back after the view when the
         # response does not count: testing first and counting afterwards would let concurrent
         # requests all pass the last unit (12 parallel wrong passwords against "5 per minute").
         deferred: list[tuple[_Limit, str, list[RateLimitItem], int]] = []
-        g._bulwark_rate_deferred = deferred
         limiter = self._limiter()
-        for lim in self._limits_for_request():
+        for lim in self._limits_for_request(endpoint):
             key, items, cost = lim.key(endpoint), lim.rates.items(), lim.hit_cost()
             decision = limiter.hit(key, *items, cost=cost)
             if lim.deduct_when is not None and decision.allowed:
+                if not deferred:
+                    g._bulwark_rate_deferred = deferred
                 deferred.append((lim, key, items, cost))
             decisions.append(decision)
             if decision.backend_error is not None and not decision.allowed and self._policy == "deny":
@@ -653,7 +671,7 @@ class Limiter:
                 if isinstance(custom, Response):
                     return custom
                 raise RateLimitExceeded(decision, lim._message(), decision.headers() if self.headers_enabled else None)
-        g._bulwark_rate_decision = most_restrictive(decisions)
+        g._bulwark_rate_decision = decisions[0] if len(decisions) == 1 else most_restrictive(decisions)
         return None
 
     def _after_request(self, response: Response) -> Response:
