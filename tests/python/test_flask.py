@@ -355,6 +355,24 @@ def test_application_and_shared_limits_and_scopes():
     assert [c.get("/c").status_code for _ in range(3)] == [200, 200, 429]
 
 
+def test_limits_registered_after_the_first_request_apply():
+    # The limits of a view are worked out once and kept: registering a limit or an exemption
+    # later must still take effect.
+    app = Flask(__name__)
+    limiter = bf.Limiter(get_remote_address, app=app, default_limits=["3 per minute"])
+
+    @app.get("/x")
+    def x():
+        return "x"
+
+    c = app.test_client()
+    assert c.get("/x").headers["X-RateLimit-Limit"] == "3"
+    limiter.limit("1 per minute")(x)
+    assert [c.get("/x").status_code for _ in range(2)] == [200, 429]
+    limiter.exempt(x)
+    assert c.get("/x").status_code == 429  # the route's own limit stays; the defaults are lifted
+
+
 def test_per_key_func_per_method_cost_exempt_when_and_messages():
     app = Flask(__name__)
     limiter = bf.Limiter(get_remote_address, app=app)

@@ -228,7 +228,7 @@ class JWTAuth:
                      permission: str | Iterable[str] | None = None) -> dict[str, Any]:
         """Verify the current request's bearer token; the claims, or a 401/403 ``HTTPException``."""
         verifier = self._verifier()
-        token = bearer_token(request.headers.get("Authorization"))
+        token = bearer_token(request.environ.get("HTTP_AUTHORIZATION"))
         if token is None:
             _log_denial(self.security_logger, "auth_failed", reason="missing_token")
             raise AuthenticationFailed("authentication required", {"WWW-Authenticate": CHALLENGE_INVALID})
@@ -613,10 +613,11 @@ class Limiter:
         return call(lim.key(endpoint), *lim.rates.items(), cost=lim.hit_cost())
 
     def _limits_for_request(self, endpoint: str | None = None) -> list[_Limit]:
+        req = request._get_current_object()  # one context lookup instead of one per attribute
         if endpoint is None:
-            endpoint = request.endpoint
+            endpoint = req.endpoint
         view = current_app.view_functions.get(endpoint) if endpoint else None
-        blueprint, method = request.blueprint, request.method
+        blueprint, method = req.blueprint, req.method
         plan = self._plans.get((view, blueprint, method))
         if plan is None:
             plan = self._plan(view, blueprint, method)
