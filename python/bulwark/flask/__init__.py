@@ -613,11 +613,10 @@ class Limiter:
         return call(lim.key(endpoint), *lim.rates.items(), cost=lim.hit_cost())
 
     def _limits_for_request(self, endpoint: str | None = None) -> list[_Limit]:
-        req = request._get_current_object()  # one context lookup instead of one per attribute
         if endpoint is None:
-            endpoint = req.endpoint
+            endpoint = request.endpoint
         view = current_app.view_functions.get(endpoint) if endpoint else None
-        blueprint, method = req.blueprint, req.method
+        blueprint, method = request.blueprint, request.method
         plan = self._plans.get((view, blueprint, method))
         if plan is None:
             plan = self._plan(view, blueprint, method)
