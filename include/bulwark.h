@@ -74,6 +74,16 @@
 #define BW_KEYRING_OVERHEAD 33
 
 /**
+ * A buffer of this many bytes holds any API key (NUL included).
+ */
+#define BW_APIKEY_MAX_LEN 81
+
+/**
+ * Length of a stored API key hash (hex, without the NUL).
+ */
+#define BW_APIKEY_HASH_LEN 64
+
+/**
  * Length of a Fernet key as text (url-safe base64 of 32 bytes), without the NUL.
  */
 #define BW_FERNET_KEY_LEN 44
@@ -256,16 +266,6 @@
 #define BW_VERSION_NUMBER 1000
 
 /**
- * A buffer of this many bytes holds any API key (NUL included).
- */
-#define BW_APIKEY_MAX_LEN 81
-
-/**
- * Length of a stored API key hash (hex, without the NUL).
- */
-#define BW_APIKEY_HASH_LEN 64
-
-/**
  * Result code returned by every `bw_` function; `BW_OK` (0) means success.
  *
  * Treat unknown values as errors: later versions add codes, and `bw_result_str` names any value.
@@ -409,6 +409,76 @@ typedef struct bw_redactor bw_redactor;
  * Safe to share between threads. Free with `bw_replay_guard_free`.
  */
 typedef struct bw_replay_guard bw_replay_guard;
+
+/**
+ * Options of `bw_security_headers`; fill with `bw_security_headers_options_default(&o, sizeof
+ * o)` and change what you need. The text members are `(ptr, len)`: NULL keeps the default value,
+ * an empty text (non-NULL, length 0) omits the header, any other text replaces the value (a
+ * value with a control character is `BW_ERR_INVALID_INPUT`).
+ */
+typedef struct {
+  /**
+   * `sizeof(bw_security_headers_options)` as the caller's header declares it (fields may be
+   * added at the end; a caller with an older, shorter struct gets the defaults for the rest).
+   */
+  size_t size;
+  /**
+   * HSTS max-age in seconds; 0 omits the header. Default 31536000.
+   */
+  uint64_t hsts_max_age;
+  /**
+   * HSTS includeSubDomains. Default true.
+   */
+  bool hsts_include_subdomains;
+  /**
+   * HSTS preload. Default false.
+   */
+  bool hsts_preload;
+  /**
+   * `Cache-Control: no-store` (authenticated responses). Default true.
+   */
+  bool no_store;
+  /**
+   * `X-Content-Type-Options: nosniff`. Default true.
+   */
+  bool nosniff;
+  /**
+   * `X-XSS-Protection: 0`. Default true.
+   */
+  bool xss_protection_off;
+  /**
+   * `Content-Security-Policy`. Default `default-src 'none'; frame-ancestors 'none'`.
+   */
+  const char *content_security_policy;
+  /**
+   * Length of `content_security_policy`.
+   */
+  size_t content_security_policy_len;
+  /**
+   * `X-Frame-Options`. Default `DENY`.
+   */
+  const char *frame_options;
+  /**
+   * Length of `frame_options`.
+   */
+  size_t frame_options_len;
+  /**
+   * `Referrer-Policy`. Default `no-referrer`.
+   */
+  const char *referrer_policy;
+  /**
+   * Length of `referrer_policy`.
+   */
+  size_t referrer_policy_len;
+  /**
+   * `Cross-Origin-Resource-Policy`. Default `same-origin`.
+   */
+  const char *cross_origin_resource_policy;
+  /**
+   * Length of `cross_origin_resource_policy`.
+   */
+  size_t cross_origin_resource_policy_len;
+} bw_security_headers_options;
 
 /**
  * Options of `bw_jwt_verifier_new`. Fill with `bw_jwt_verifier_options_default(&o, sizeof o)`
@@ -751,76 +821,6 @@ typedef struct {
   uint32_t rate_index;
 } bw_decision;
 
-/**
- * Options of `bw_security_headers`; fill with `bw_security_headers_options_default(&o, sizeof
- * o)` and change what you need. The text members are `(ptr, len)`: NULL keeps the default value,
- * an empty text (non-NULL, length 0) omits the header, any other text replaces the value (a
- * value with a control character is `BW_ERR_INVALID_INPUT`).
- */
-typedef struct {
-  /**
-   * `sizeof(bw_security_headers_options)` as the caller's header declares it (fields may be
-   * added at the end; a caller with an older, shorter struct gets the defaults for the rest).
-   */
-  size_t size;
-  /**
-   * HSTS max-age in seconds; 0 omits the header. Default 31536000.
-   */
-  uint64_t hsts_max_age;
-  /**
-   * HSTS includeSubDomains. Default true.
-   */
-  bool hsts_include_subdomains;
-  /**
-   * HSTS preload. Default false.
-   */
-  bool hsts_preload;
-  /**
-   * `Cache-Control: no-store` (authenticated responses). Default true.
-   */
-  bool no_store;
-  /**
-   * `X-Content-Type-Options: nosniff`. Default true.
-   */
-  bool nosniff;
-  /**
-   * `X-XSS-Protection: 0`. Default true.
-   */
-  bool xss_protection_off;
-  /**
-   * `Content-Security-Policy`. Default `default-src 'none'; frame-ancestors 'none'`.
-   */
-  const char *content_security_policy;
-  /**
-   * Length of `content_security_policy`.
-   */
-  size_t content_security_policy_len;
-  /**
-   * `X-Frame-Options`. Default `DENY`.
-   */
-  const char *frame_options;
-  /**
-   * Length of `frame_options`.
-   */
-  size_t frame_options_len;
-  /**
-   * `Referrer-Policy`. Default `no-referrer`.
-   */
-  const char *referrer_policy;
-  /**
-   * Length of `referrer_policy`.
-   */
-  size_t referrer_policy_len;
-  /**
-   * `Cross-Origin-Resource-Policy`. Default `same-origin`.
-   */
-  const char *cross_origin_resource_policy;
-  /**
-   * Length of `cross_origin_resource_policy`.
-   */
-  size_t cross_origin_resource_policy_len;
-} bw_security_headers_options;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -849,56 +849,6 @@ const char *bw_result_str(uint32_t code);
 BW_MUST_USE bw_result bw_last_error_message(char *buf, size_t cap, size_t *out_len);
 
 /**
- * Fills `buf[0..len]` with bytes from the operating system's CSPRNG.
- *
- * `buf` may be NULL only when `len` is 0. Returns `BW_ERR_BACKEND` if the OS source fails.
- * Thread-safe.
- */
-BW_MUST_USE bw_result bw_random_bytes(uint8_t *buf, size_t len);
-
-/**
- * Writes a URL-safe random token (base64url, no padding) carrying `nbytes` random bytes into
- * `buf`, NUL-terminated, as Python's `secrets.token_urlsafe(nbytes)`: `ceil(4*nbytes/3)`
- * characters. `nbytes` = 32 is a good default.
- *
- * On success `*out_len` is the token length (without NUL). If `cap` is too small (`buf` may then
- * be NULL), returns `BW_ERR_BUFFER_TOO_SMALL` and sets `*out_len` to the capacity needed.
- * `nbytes` above 64 MiB is `BW_ERR_INVALID_INPUT`. `out_len` must not be NULL. Thread-safe.
- */
-BW_MUST_USE bw_result bw_token_urlsafe(size_t nbytes, char *buf, size_t cap, size_t *out_len);
-
-/**
- * Writes a random token of `nbytes` random bytes as `2*nbytes` lower-case hex digits into `buf`,
- * NUL-terminated, as Python's `secrets.token_hex(nbytes)`.
- *
- * Buffer contract as `bw_token_urlsafe`. Thread-safe.
- */
-BW_MUST_USE bw_result bw_token_hex(size_t nbytes, char *buf, size_t cap, size_t *out_len);
-
-/**
- * Writes a random base32 secret of `chars` characters (5 random bits each) into `buf`,
- * NUL-terminated, for TOTP/HOTP enrolment, as `pyotp.random_base32(chars)`.
- *
- * `chars` must be at least 32 (160 bits), else `BW_ERR_INVALID_INPUT`. Buffer contract as
- * `bw_token_urlsafe`. Thread-safe.
- */
-BW_MUST_USE bw_result bw_random_base32(size_t chars, char *buf, size_t cap, size_t *out_len);
-
-/**
- * Compares `a[0..a_len]` and `b[0..b_len]` in constant time (time depends only on the lengths),
- * as Python's `hmac.compare_digest`. Different lengths compare unequal; that is not an error.
- *
- * `*out_equal` receives the answer. `a` / `b` may be NULL only with length 0; `out_equal` must
- * not be NULL. Thread-safe.
- */
-BW_MUST_USE
-bw_result bw_constant_time_eq(const uint8_t *a,
-                              size_t a_len,
-                              const uint8_t *b,
-                              size_t b_len,
-                              bool *out_equal);
-
-/**
  * Returns `BW_AEAD_KEY_LEN` (for callers that cannot read C macros).
  */
 size_t bw_aead_key_len(void);
@@ -922,12 +872,6 @@ size_t bw_aead_overhead(void);
  * Returns `BW_KEYRING_OVERHEAD`.
  */
 size_t bw_keyring_overhead(void);
-
-/**
- * Returns the length of the Fernet token (without NUL) that `bw_fernet_encrypt` makes from
- * `plaintext_len` bytes.
- */
-size_t bw_fernet_token_len(size_t plaintext_len);
 
 /**
  * Encrypts `plaintext` under a fresh random nonce: writes `nonce || ciphertext || tag`
@@ -1095,6 +1039,84 @@ bw_result bw_keyring_decrypt(const bw_keyring *keyring_ptr,
 bw_result bw_keyring_free(bw_keyring *keyring_ptr);
 
 /**
+ * Generates an API key `<prefix>_<40 base62>_<6-char checksum>` into `key_buf` and its public
+ * key id (`<prefix>_<8 characters>`, safe to log) into `id_buf`, both NUL-terminated.
+ *
+ * The prefix is 1..=32 lower-case letters and digits in `_`-separated words, starting with a
+ * letter, else `BW_ERR_INVALID_INPUT`. `BW_APIKEY_MAX_LEN` bytes always hold the key; when either
+ * buffer is too small, `BW_ERR_BUFFER_TOO_SMALL` with both needed sizes in `*key_len` and
+ * `*id_len`, before anything is generated. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_apikey_generate(const char *prefix,
+                             size_t prefix_len,
+                             char *key_buf,
+                             size_t key_cap,
+                             size_t *key_len,
+                             char *id_buf,
+                             size_t id_cap,
+                             size_t *id_len);
+
+/**
+ * Checks a presented key's format and checksum and writes its public key id into `id_buf`.
+ * A malformed key is `BW_ERR_INVALID_INPUT` (the detail never quotes the key). Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_apikey_parse(const char *key,
+                          size_t key_len,
+                          char *id_buf,
+                          size_t id_cap,
+                          size_t *id_len);
+
+/**
+ * Writes the value to store for `key`: 64 hex digits of HMAC-SHA256 under `pepper` (at least 32
+ * bytes, kept outside the database), NUL-terminated. Malformed key or short pepper:
+ * `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_apikey_hash(const uint8_t *pepper,
+                         size_t pepper_len,
+                         const char *key,
+                         size_t key_len,
+                         char *out_buf,
+                         size_t cap,
+                         size_t *out_len);
+
+/**
+ * Sets `*out_valid` when `presented` is the key whose stored hash is `stored`, comparing in
+ * constant time. A well-formed wrong key is `BW_OK` with `false`; a malformed key or stored hash
+ * is `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_apikey_verify(const uint8_t *pepper,
+                           size_t pepper_len,
+                           const char *presented,
+                           size_t presented_len,
+                           const char *stored,
+                           size_t stored_len,
+                           bool *out_valid);
+
+/**
+ * Compares `a[0..a_len]` and `b[0..b_len]` in constant time (time depends only on the lengths),
+ * as Python's `hmac.compare_digest`. Different lengths compare unequal; that is not an error.
+ *
+ * `*out_equal` receives the answer. `a` / `b` may be NULL only with length 0; `out_equal` must
+ * not be NULL. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_constant_time_eq(const uint8_t *a,
+                              size_t a_len,
+                              const uint8_t *b,
+                              size_t b_len,
+                              bool *out_equal);
+
+/**
+ * Returns the length of the Fernet token (without NUL) that `bw_fernet_encrypt` makes from
+ * `plaintext_len` bytes.
+ */
+size_t bw_fernet_token_len(size_t plaintext_len);
+
+/**
  * Writes a fresh Fernet key (44 characters of url-safe base64, NUL-terminated) into `buf`.
  * Text buffer contract as `bw_token_urlsafe` (45 bytes suffice). Thread-safe.
  */
@@ -1132,6 +1154,101 @@ bw_result bw_fernet_decrypt(const char *key,
                             uint8_t *out_buf,
                             size_t cap,
                             size_t *out_len);
+
+/**
+ * Writes the default options into `*out_options`, `size` bytes of it (pass
+ * `sizeof *out_options`; `out_options->size` is set to it).
+ */
+BW_MUST_USE
+bw_result bw_security_headers_options_default(bw_security_headers_options *out_options,
+                                              size_t size);
+
+/**
+ * Writes the recommended security headers as `Name: value\r\n` lines (NUL-terminated) into
+ * `buf`; `options` NULL means the defaults (HSTS one year with includeSubDomains, nosniff,
+ * X-Frame-Options DENY, CSP `default-src 'none'; frame-ancestors 'none'`, Referrer-Policy
+ * no-referrer, CORP same-origin, Cache-Control no-store, X-XSS-Protection 0). Text buffer
+ * contract as `bw_token_urlsafe`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_security_headers(const bw_security_headers_options *options,
+                              char *buf,
+                              size_t cap,
+                              size_t *out_len);
+
+/**
+ * Creates a CORS policy. `origins`, `methods` and `headers` are comma-separated lists (origins
+ * are exact, like `https://app.example.com`, or a scheme plus a `*.example.org` wildcard
+ * subdomain, or `*`, or `null`); `methods` / `headers` NULL with length 0
+ * take the defaults (GET, HEAD, POST / Authorization, Content-Type); `expose_headers` lists the
+ * response headers scripts may read (NULL with 0: none). `max_age` is the preflight
+ * cache lifetime in seconds (0 omits it). `*` with `credentials`, malformed origins, methods or
+ * header names are `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_cors_policy_new(const char *origins,
+                             size_t origins_len,
+                             const char *methods,
+                             size_t methods_len,
+                             const char *headers,
+                             size_t headers_len,
+                             const char *expose_headers,
+                             size_t expose_headers_len,
+                             bool credentials,
+                             uint32_t max_age,
+                             bw_cors_policy **out_policy);
+
+/**
+ * Decides an actual request from `origin` (NULL with length 0: no `Origin` header). Sets
+ * `*out_allowed` and writes the response headers to add (`Vary: Origin` always; the
+ * `Access-Control-Allow-*` ones when allowed) as `Name: value\r\n` lines. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_cors_check_request(const bw_cors_policy *policy,
+                                const char *origin,
+                                size_t origin_len,
+                                bool *out_allowed,
+                                char *buf,
+                                size_t cap,
+                                size_t *out_len);
+
+/**
+ * Decides a preflight: `origin`, `method` (the `Access-Control-Request-Method`) and
+ * `request_headers` (the comma-separated `Access-Control-Request-Headers`, may be empty) must all
+ * be allowed. Outputs as `bw_cors_check_request`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_cors_check_preflight(const bw_cors_policy *policy,
+                                  const char *origin,
+                                  size_t origin_len,
+                                  const char *method,
+                                  size_t method_len,
+                                  const char *request_headers,
+                                  size_t request_headers_len,
+                                  bool *out_allowed,
+                                  char *buf,
+                                  size_t cap,
+                                  size_t *out_len);
+
+/**
+ * Frees a CORS policy. NULL is a no-op.
+ */
+bw_result bw_cors_policy_free(bw_cors_policy *policy);
+
+/**
+ * Finds the token in an `Authorization` header value by core's one rule (RFC 6750: scheme
+ * `Bearer` in any case, one token without spaces, surrounding whitespace ignored, at most
+ * 16 KiB): `*out_found = true` with the token's `*out_offset` and `*out_len` inside
+ * `authorization` (nothing is copied); `*out_found = false` (offset and length 0) for another
+ * scheme, a missing token or a malformed header. Not UTF-8 is `BW_ERR_INVALID_UTF8`. Every out
+ * pointer must not be NULL. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_bearer_token(const char *authorization,
+                          size_t authorization_len,
+                          bool *out_found,
+                          size_t *out_offset,
+                          size_t *out_len);
 
 /**
  * Signs `claims_json` (one JSON object, signed verbatim) into a compact JWT, written
@@ -1614,6 +1731,42 @@ bw_result bw_password_policy_check(const bw_password_policy *policy,
 const char *bw_password_violation_str(uint32_t flag);
 
 /**
+ * Fills `buf[0..len]` with bytes from the operating system's CSPRNG.
+ *
+ * `buf` may be NULL only when `len` is 0. Returns `BW_ERR_BACKEND` if the OS source fails.
+ * Thread-safe.
+ */
+BW_MUST_USE bw_result bw_random_bytes(uint8_t *buf, size_t len);
+
+/**
+ * Writes a URL-safe random token (base64url, no padding) carrying `nbytes` random bytes into
+ * `buf`, NUL-terminated, as Python's `secrets.token_urlsafe(nbytes)`: `ceil(4*nbytes/3)`
+ * characters. `nbytes` = 32 is a good default.
+ *
+ * On success `*out_len` is the token length (without NUL). If `cap` is too small (`buf` may then
+ * be NULL), returns `BW_ERR_BUFFER_TOO_SMALL` and sets `*out_len` to the capacity needed.
+ * `nbytes` above 64 MiB is `BW_ERR_INVALID_INPUT`. `out_len` must not be NULL. Thread-safe.
+ */
+BW_MUST_USE bw_result bw_token_urlsafe(size_t nbytes, char *buf, size_t cap, size_t *out_len);
+
+/**
+ * Writes a random token of `nbytes` random bytes as `2*nbytes` lower-case hex digits into `buf`,
+ * NUL-terminated, as Python's `secrets.token_hex(nbytes)`.
+ *
+ * Buffer contract as `bw_token_urlsafe`. Thread-safe.
+ */
+BW_MUST_USE bw_result bw_token_hex(size_t nbytes, char *buf, size_t cap, size_t *out_len);
+
+/**
+ * Writes a random base32 secret of `chars` characters (5 random bits each) into `buf`,
+ * NUL-terminated, for TOTP/HOTP enrolment, as `pyotp.random_base32(chars)`.
+ *
+ * `chars` must be at least 32 (160 bits), else `BW_ERR_INVALID_INPUT`. Buffer contract as
+ * `bw_token_urlsafe`. Thread-safe.
+ */
+BW_MUST_USE bw_result bw_random_base32(size_t chars, char *buf, size_t cap, size_t *out_len);
+
+/**
  * Creates a limiter on `storage_uri` (`memory://`, `memory://?max_keys=N`,
  * `redis://[:password@]host:port/db`) with `strategy` (`BW_RL_*`) and `rates` (`"10/second"`,
  * `"100 per minute; 1000/day"`). `options` may be NULL for the defaults. Malformed URIs, rates,
@@ -1687,56 +1840,6 @@ bw_result bw_limiter_headers(const bw_limiter *limiter,
 bw_result bw_limiter_free(bw_limiter *limiter);
 
 /**
- * The version number of the library that is running, in the form of `BW_VERSION_NUMBER`.
- */
-uint32_t bw_version_number(void);
-
-/**
- * Returns `BW_FERNET_KEY_LEN`.
- */
-size_t bw_fernet_key_len(void);
-
-/**
- * Returns `BW_JWT_PEM_CAPACITY`.
- */
-size_t bw_jwt_pem_capacity(void);
-
-/**
- * Returns `BW_OTP_SECRET_LEN`.
- */
-size_t bw_otp_secret_len(void);
-
-/**
- * Returns `BW_OTP_CODE_CAPACITY`.
- */
-size_t bw_otp_code_capacity(void);
-
-/**
- * Returns `BW_OTP_FIELD_CAPACITY`.
- */
-size_t bw_otp_field_capacity(void);
-
-/**
- * Returns `BW_BCRYPT_HASH_LEN`.
- */
-size_t bw_bcrypt_hash_len(void);
-
-/**
- * Returns `BW_BCRYPT_MAX_PASSWORD_LEN`.
- */
-size_t bw_bcrypt_max_password_len(void);
-
-/**
- * Returns `BW_APIKEY_MAX_LEN`.
- */
-size_t bw_apikey_max_len(void);
-
-/**
- * Returns `BW_APIKEY_HASH_LEN`.
- */
-size_t bw_apikey_hash_len(void);
-
-/**
  * Creates a redactor that also redacts the comma-separated field names in `fields` (matched like
  * the defaults: case-insensitive, ignoring `-` and `_`), into `*out_redactor`. Thread-safe.
  */
@@ -1749,64 +1852,6 @@ bw_result bw_redactor_new(const char *fields,
  * Frees a redactor. NULL is a no-op.
  */
 bw_result bw_redactor_free(bw_redactor *redactor_ptr);
-
-/**
- * Generates an API key `<prefix>_<40 base62>_<6-char checksum>` into `key_buf` and its public
- * key id (`<prefix>_<8 characters>`, safe to log) into `id_buf`, both NUL-terminated.
- *
- * The prefix is 1..=32 lower-case letters and digits in `_`-separated words, starting with a
- * letter, else `BW_ERR_INVALID_INPUT`. `BW_APIKEY_MAX_LEN` bytes always hold the key; when either
- * buffer is too small, `BW_ERR_BUFFER_TOO_SMALL` with both needed sizes in `*key_len` and
- * `*id_len`, before anything is generated. Thread-safe.
- */
-BW_MUST_USE
-bw_result bw_apikey_generate(const char *prefix,
-                             size_t prefix_len,
-                             char *key_buf,
-                             size_t key_cap,
-                             size_t *key_len,
-                             char *id_buf,
-                             size_t id_cap,
-                             size_t *id_len);
-
-/**
- * Checks a presented key's format and checksum and writes its public key id into `id_buf`.
- * A malformed key is `BW_ERR_INVALID_INPUT` (the detail never quotes the key). Thread-safe.
- */
-BW_MUST_USE
-bw_result bw_apikey_parse(const char *key,
-                          size_t key_len,
-                          char *id_buf,
-                          size_t id_cap,
-                          size_t *id_len);
-
-/**
- * Writes the value to store for `key`: 64 hex digits of HMAC-SHA256 under `pepper` (at least 32
- * bytes, kept outside the database), NUL-terminated. Malformed key or short pepper:
- * `BW_ERR_INVALID_INPUT`. Thread-safe.
- */
-BW_MUST_USE
-bw_result bw_apikey_hash(const uint8_t *pepper,
-                         size_t pepper_len,
-                         const char *key,
-                         size_t key_len,
-                         char *out_buf,
-                         size_t cap,
-                         size_t *out_len);
-
-/**
- * Sets `*out_valid` when `presented` is the key whose stored hash is `stored`, comparing in
- * constant time. A well-formed wrong key is `BW_OK` with `false`; a malformed key or stored hash
- * is `BW_ERR_INVALID_INPUT`. Thread-safe.
- */
-BW_MUST_USE
-bw_result bw_apikey_verify(const uint8_t *pepper,
-                           size_t pepper_len,
-                           const char *presented,
-                           size_t presented_len,
-                           const char *stored,
-                           size_t stored_len,
-                           bool *out_valid);
 
 /**
  * Redacts JSON text with `redactor_ptr`'s field list (NULL: the defaults; sensitive keys at any depth become
@@ -1862,99 +1907,54 @@ bw_result bw_redact_header(const bw_redactor *redactor_ptr,
                            size_t *out_len);
 
 /**
- * Writes the default options into `*out_options`, `size` bytes of it (pass
- * `sizeof *out_options`; `out_options->size` is set to it).
+ * The version number of the library that is running, in the form of `BW_VERSION_NUMBER`.
  */
-BW_MUST_USE
-bw_result bw_security_headers_options_default(bw_security_headers_options *out_options,
-                                              size_t size);
+uint32_t bw_version_number(void);
 
 /**
- * Writes the recommended security headers as `Name: value\r\n` lines (NUL-terminated) into
- * `buf`; `options` NULL means the defaults (HSTS one year with includeSubDomains, nosniff,
- * X-Frame-Options DENY, CSP `default-src 'none'; frame-ancestors 'none'`, Referrer-Policy
- * no-referrer, CORP same-origin, Cache-Control no-store, X-XSS-Protection 0). Text buffer
- * contract as `bw_token_urlsafe`. Thread-safe.
+ * Returns `BW_FERNET_KEY_LEN`.
  */
-BW_MUST_USE
-bw_result bw_security_headers(const bw_security_headers_options *options,
-                              char *buf,
-                              size_t cap,
-                              size_t *out_len);
+size_t bw_fernet_key_len(void);
 
 /**
- * Creates a CORS policy. `origins`, `methods` and `headers` are comma-separated lists (origins
- * are exact, like `https://app.example.com`, or a scheme plus a `*.example.org` wildcard
- * subdomain, or `*`, or `null`); `methods` / `headers` NULL with length 0
- * take the defaults (GET, HEAD, POST / Authorization, Content-Type); `expose_headers` lists the
- * response headers scripts may read (NULL with 0: none). `max_age` is the preflight
- * cache lifetime in seconds (0 omits it). `*` with `credentials`, malformed origins, methods or
- * header names are `BW_ERR_INVALID_INPUT`. Thread-safe.
+ * Returns `BW_JWT_PEM_CAPACITY`.
  */
-BW_MUST_USE
-bw_result bw_cors_policy_new(const char *origins,
-                             size_t origins_len,
-                             const char *methods,
-                             size_t methods_len,
-                             const char *headers,
-                             size_t headers_len,
-                             const char *expose_headers,
-                             size_t expose_headers_len,
-                             bool credentials,
-                             uint32_t max_age,
-                             bw_cors_policy **out_policy);
+size_t bw_jwt_pem_capacity(void);
 
 /**
- * Decides an actual request from `origin` (NULL with length 0: no `Origin` header). Sets
- * `*out_allowed` and writes the response headers to add (`Vary: Origin` always; the
- * `Access-Control-Allow-*` ones when allowed) as `Name: value\r\n` lines. Thread-safe.
+ * Returns `BW_OTP_SECRET_LEN`.
  */
-BW_MUST_USE
-bw_result bw_cors_check_request(const bw_cors_policy *policy,
-                                const char *origin,
-                                size_t origin_len,
-                                bool *out_allowed,
-                                char *buf,
-                                size_t cap,
-                                size_t *out_len);
+size_t bw_otp_secret_len(void);
 
 /**
- * Decides a preflight: `origin`, `method` (the `Access-Control-Request-Method`) and
- * `request_headers` (the comma-separated `Access-Control-Request-Headers`, may be empty) must all
- * be allowed. Outputs as `bw_cors_check_request`. Thread-safe.
+ * Returns `BW_OTP_CODE_CAPACITY`.
  */
-BW_MUST_USE
-bw_result bw_cors_check_preflight(const bw_cors_policy *policy,
-                                  const char *origin,
-                                  size_t origin_len,
-                                  const char *method,
-                                  size_t method_len,
-                                  const char *request_headers,
-                                  size_t request_headers_len,
-                                  bool *out_allowed,
-                                  char *buf,
-                                  size_t cap,
-                                  size_t *out_len);
+size_t bw_otp_code_capacity(void);
 
 /**
- * Frees a CORS policy. NULL is a no-op.
+ * Returns `BW_OTP_FIELD_CAPACITY`.
  */
-bw_result bw_cors_policy_free(bw_cors_policy *policy);
+size_t bw_otp_field_capacity(void);
 
 /**
- * Finds the token in an `Authorization` header value by core's one rule (RFC 6750: scheme
- * `Bearer` in any case, one token without spaces, surrounding whitespace ignored, at most
- * 16 KiB): `*out_found = true` with the token's `*out_offset` and `*out_len` inside
- * `authorization` (nothing is copied); `*out_found = false` (offset and length 0) for another
- * scheme, a missing token or a malformed header. Not UTF-8 is `BW_ERR_INVALID_UTF8`. Every out
- * pointer must not be NULL. Thread-safe.
+ * Returns `BW_BCRYPT_HASH_LEN`.
  */
-BW_MUST_USE
-bw_result bw_bearer_token(const char *authorization,
-                          size_t authorization_len,
-                          bool *out_found,
-                          size_t *out_offset,
-                          size_t *out_len);
+size_t bw_bcrypt_hash_len(void);
+
+/**
+ * Returns `BW_BCRYPT_MAX_PASSWORD_LEN`.
+ */
+size_t bw_bcrypt_max_password_len(void);
+
+/**
+ * Returns `BW_APIKEY_MAX_LEN`.
+ */
+size_t bw_apikey_max_len(void);
+
+/**
+ * Returns `BW_APIKEY_HASH_LEN`.
+ */
+size_t bw_apikey_hash_len(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -398,3 +398,12 @@ fn check_len(len: usize, name: &str) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// The items of a comma-separated list, trimmed, blank ones dropped.
+pub(crate) fn comma_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

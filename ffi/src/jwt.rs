@@ -43,11 +43,7 @@ fn list(s: &str, what: &str) -> Result<Vec<String>, Failure> {
                 .into()
         });
     }
-    Ok(s.split(',')
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-        .map(str::to_owned)
-        .collect())
+    Ok(crate::guard::comma_list(s))
 }
 
 fn signing_key(alg: Algorithm, key: &[u8]) -> Result<SigningKey, Failure> {

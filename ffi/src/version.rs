@@ -1,11 +1,11 @@
 //! The library's version as macros and as functions, and every size macro of the header as a
 //! function too (for callers that cannot read C macros: ctypes, cffi, other languages' FFIs).
 
-use crate::crypto::BW_FERNET_KEY_LEN;
+use crate::apikey::{BW_APIKEY_HASH_LEN, BW_APIKEY_MAX_LEN};
+use crate::fernet::BW_FERNET_KEY_LEN;
 use crate::jwt::BW_JWT_PEM_CAPACITY;
 use crate::otp::{BW_OTP_CODE_CAPACITY, BW_OTP_FIELD_CAPACITY, BW_OTP_SECRET_LEN};
 use crate::password::{BW_BCRYPT_HASH_LEN, BW_BCRYPT_MAX_PASSWORD_LEN};
-use crate::web::{BW_APIKEY_HASH_LEN, BW_APIKEY_MAX_LEN};
 
 /// Major version of the header (breaking changes to the C ABI raise it).
 pub const BW_VERSION_MAJOR: u32 = 0;

@@ -96,3 +96,35 @@ fn the_scanner_finds_what_it_looks_for() {
     let other = "fn g(x: u8) -> u8 {\n    match x {\n        1 => 2,\n        _ => 3,\n    }\n}\n";
     assert!(wildcard_kind_matches(Path::new("x.rs"), other).is_empty());
 }
+
+/// The tree shows the architecture: each public module of core has a file of the same name in
+/// each door (`error` is the doors' `result.rs` / `lib.rs` exception table; `encoding` is used by
+/// core's formats and has no door of its own), and a door has no module that core lacks besides
+/// its own plumbing.
+#[test]
+fn each_door_mirrors_cores_modules_file_for_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let lib = std::fs::read_to_string(root.join("core/src/lib.rs")).expect("core/src/lib.rs");
+    let core: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub mod "))
+        .map(|m| m.trim_end_matches(';'))
+        .filter(|m| !["error", "encoding"].contains(m))
+        .collect();
+    assert!(core.len() >= 10, "read only {core:?} from core/src/lib.rs");
+    for (door, plumbing) in [
+        ("ffi/src", &["lib", "guard", "result", "version", "tests"][..]),
+        ("python/src", &["lib"][..]),
+    ] {
+        let mut files: Vec<String> = std::fs::read_dir(root.join(door))
+            .expect("door directory")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter_map(|n| n.strip_suffix(".rs").map(str::to_owned))
+            .filter(|n| !plumbing.contains(&n.as_str()))
+            .collect();
+        files.sort();
+        let mut want: Vec<String> = core.iter().map(|m| (*m).to_owned()).collect();
+        want.sort();
+        assert_eq!(files, want, "{door} does not mirror core's modules");
+    }
+}

@@ -1170,12 +1170,6 @@ impl PyGrants {
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` header by core's rule, or None.
-#[pyfunction]
-fn bearer_token(authorization: Option<&str>) -> Option<&str> {
-    authorization.and_then(bulwark::headers::bearer_token)
-}
-
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jwt_encode, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_decode, m)?)?;
@@ -1183,7 +1177,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jwt_get_unverified_header, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_generate_key_pair, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_check_allow_list, m)?)?;
-    m.add_function(wrap_pyfunction!(bearer_token, m)?)?;
     m.add_class::<PyJwtVerifier>()?;
     m.add_class::<PyGrants>()?;
     m.add_function(wrap_pyfunction!(jwk_select, m)?)?;

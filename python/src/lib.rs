@@ -1,16 +1,21 @@
 //! pyo3 glue for the `bulwark` Python package: converts arguments, calls the core crate and maps
 //! its errors to the exception classes defined in `bulwark/exceptions.py`. No logic lives here.
 
-mod crypto;
+mod aead;
+mod apikey;
+mod ct;
+mod fernet;
+mod headers;
 mod jwt;
 mod otp;
 mod password;
+mod random;
 mod ratelimit;
-mod web;
+mod redact;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString, PyType};
+use pyo3::types::{PyBytes, PyType};
 
 /// The Python exception of each core error kind: `bulwark.exceptions` for the SDK's own kinds,
 /// PyJWT's names in `bulwark.jwt.exceptions` for the token kinds. Looked up by kind, never by a
@@ -101,112 +106,37 @@ impl<T> IntoPy<T> for bulwark::Result<T> {
     }
 }
 
-/// Reads a `secrets`-style size argument: None means the default, negatives are a ValueError.
-fn token_size(nbytes: Option<i64>) -> PyResult<usize> {
-    match nbytes {
-        None => Ok(bulwark::random::DEFAULT_TOKEN_BYTES),
-        Some(n) if n < 0 => Err(PyValueError::new_err("negative argument not allowed")),
-        // On 64-bit targets every non-negative i64 fits; elsewhere too big is too big.
-        Some(n) => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+/// Inputs at least this large are processed with the GIL released.
+const DETACH_AT: usize = 64 * 1024;
+
+/// Raises `bulwark.exceptions.<class>` for a verification failure, else the usual mapping.
+pub(crate) fn verification_as(py: Python<'_>, err: &bulwark::Error, class: &str) -> PyErr {
+    if err.kind() != bulwark::ErrorKind::VerificationFailed {
+        return to_pyerr(py, err);
+    }
+    match py
+        .import("bulwark.exceptions")
+        .and_then(|m| m.getattr(class))
+        .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from))
+    {
+        Ok(cls) => PyErr::from_type(cls, ()),
+        Err(e) => e,
     }
 }
 
-/// Random bytes from the OS CSPRNG (as ``secrets.token_bytes``); 32 when ``nbytes`` is None.
-#[pyfunction]
-#[pyo3(signature = (nbytes=None))]
-fn token_bytes(py: Python<'_>, nbytes: Option<i64>) -> PyResult<Bound<'_, PyBytes>> {
-    let n = token_size(nbytes)?;
-    bulwark::random::check_token_size(n).py(py)?;
-    // Written straight into the bytes object: no intermediate copy of the secret.
-    PyBytes::new_with(py, n, |buf| bulwark::random::fill(buf).py(py))
-}
-
-/// URL-safe text token of ``nbytes`` random bytes, base64url without padding (as
-/// ``secrets.token_urlsafe``).
-#[pyfunction]
-#[pyo3(signature = (nbytes=None))]
-fn token_urlsafe(py: Python<'_>, nbytes: Option<i64>) -> PyResult<String> {
-    bulwark::random::token_urlsafe(token_size(nbytes)?).py(py)
-}
-
-/// Text token of ``nbytes`` random bytes as lower-case hex (as ``secrets.token_hex``).
-#[pyfunction]
-#[pyo3(signature = (nbytes=None))]
-fn token_hex(py: Python<'_>, nbytes: Option<i64>) -> PyResult<String> {
-    bulwark::random::token_hex(token_size(nbytes)?).py(py)
-}
-
-/// Random base32 secret of ``length`` characters for TOTP/HOTP (as ``pyotp.random_base32``).
-#[pyfunction]
-#[pyo3(signature = (length=32))]
-fn random_base32(py: Python<'_>, length: i64) -> PyResult<String> {
-    let chars = usize::try_from(length)
-        .map_err(|_| PyValueError::new_err("length must not be negative"))?;
-    bulwark::random::random_base32(chars).py(py)
-}
-
-/// A ``compare_digest`` argument: text, immutable bytes (borrowed), or a copy of a mutable buffer.
-enum Digest<'py> {
-    Text(Bound<'py, PyString>),
-    Bytes(Bound<'py, PyBytes>),
-    Copied(zeroize::Zeroizing<Vec<u8>>),
-}
-
-impl Digest<'_> {
-    fn from_arg<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Digest<'py>> {
-        if let Ok(s) = obj.cast::<PyString>() {
-            return Ok(Digest::Text(s.clone()));
-        }
-        if let Ok(b) = obj.cast::<PyBytes>() {
-            return Ok(Digest::Bytes(b.clone()));
-        }
-        // bytearray and memoryview can change under us: compare a private copy, wiped after.
-        if let Ok(b) = obj.cast::<PyByteArray>() {
-            return Ok(Digest::Copied(zeroize::Zeroizing::new(b.to_vec())));
-        }
-        if obj.cast::<PyMemoryView>().is_ok() {
-            let bytes = obj.call_method0("tobytes")?;
-            let copy = bytes.cast::<PyBytes>()?.as_bytes().to_vec();
-            return Ok(Digest::Copied(zeroize::Zeroizing::new(copy)));
-        }
-        Err(PyTypeError::new_err(format!(
-            "unsupported operand type(s) or combination of types: '{}'",
-            obj.get_type().name()?
-        )))
-    }
-
-    /// The bytes to compare, or None for text (which compares only with text).
-    fn as_bytes(&self) -> Option<&[u8]> {
-        match self {
-            Digest::Text(_) => None,
-            Digest::Bytes(b) => Some(b.as_bytes()),
-            Digest::Copied(v) => Some(v.as_slice()),
-        }
+/// Runs `f` with the GIL released when `len` is large enough to be worth it.
+pub(crate) fn maybe_detach<T: Send>(py: Python<'_>, len: usize, f: impl FnOnce() -> T + Send) -> T {
+    if len >= DETACH_AT {
+        py.detach(f)
+    } else {
+        f()
     }
 }
 
-/// Constant-time equality of two ``str`` (ASCII only) or two bytes-like objects (as
-/// ``hmac.compare_digest``). Mixed types raise ``TypeError``.
-#[pyfunction]
-fn compare_digest(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let (da, db) = (Digest::from_arg(a)?, Digest::from_arg(b)?);
-    if let (Digest::Text(ta), Digest::Text(tb)) = (&da, &db) {
-        let (ta, tb) = (ta.to_cow()?, tb.to_cow()?);
-        if !ta.is_ascii() || !tb.is_ascii() {
-            return Err(PyTypeError::new_err(
-                "comparing strings with non-ASCII characters is not supported",
-            ));
-        }
-        return Ok(bulwark::ct::eq(ta.as_bytes(), tb.as_bytes()));
-    }
-    match (da.as_bytes(), db.as_bytes()) {
-        (Some(x), Some(y)) => Ok(bulwark::ct::eq(x, y)),
-        _ => Err(PyTypeError::new_err(format!(
-            "unsupported operand types(s) or combination of types: '{}' and '{}'",
-            a.get_type().name()?,
-            b.get_type().name()?
-        ))),
-    }
+pub(crate) fn data_bytes<'a>(obj: &'a Bound<'_, PyAny>, name: &str) -> PyResult<&'a [u8]> {
+    obj.cast::<PyBytes>()
+        .map(|b| b.as_bytes())
+        .map_err(|_| PyTypeError::new_err(format!("{name} must be bytes")))
 }
 
 /// The native half of the `bulwark` package; import `bulwark`, not this module.
@@ -214,14 +144,14 @@ fn compare_digest(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> 
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", bulwark::VERSION)?;
     m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
-    m.add_function(wrap_pyfunction!(token_bytes, m)?)?;
-    m.add_function(wrap_pyfunction!(token_urlsafe, m)?)?;
-    m.add_function(wrap_pyfunction!(token_hex, m)?)?;
-    m.add_function(wrap_pyfunction!(random_base32, m)?)?;
-    m.add_function(wrap_pyfunction!(compare_digest, m)?)?;
+    random::register(m)?;
+    ct::register(m)?;
     password::register(m)?;
-    crypto::register(m)?;
-    web::register(m)?;
+    aead::register(m)?;
+    fernet::register(m)?;
+    apikey::register(m)?;
+    redact::register(m)?;
+    headers::register(m)?;
     jwt::register(m)?;
     ratelimit::register(m)?;
     otp::register(m)?;

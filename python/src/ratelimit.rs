@@ -179,23 +179,17 @@ impl PyRateLimiter {
         let strategy: Strategy = strategy.parse().py(py)?;
         let policy = match on_backend_failure {
             None if fail_open => OnBackendFailure::Allow,
-            None | Some("deny") => OnBackendFailure::Deny,
-            Some("allow") => OnBackendFailure::Allow,
-            Some("local") => OnBackendFailure::Local,
-            Some(other) => {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "on_backend_failure must be 'deny', 'allow' or 'local', not {other:?}"
-                )))
-            }
+            None => OnBackendFailure::Deny,
+            Some(name) => name.parse().py(py)?,
         };
-        if !(timeout.is_finite() && timeout > 0.0) {
-            return Err(pyo3::exceptions::PyValueError::new_err(
-                "timeout must be a positive number of seconds",
-            ));
-        }
+        let timeout = Duration::try_from_secs_f64(timeout).map_err(|_| {
+            pyo3::exceptions::PyValueError::new_err(
+                "timeout must be a number of seconds, not negative, NaN or infinite",
+            )
+        })?;
         let mut options = LimiterOptions {
             on_backend_failure: policy,
-            timeout: Duration::from_secs_f64(timeout),
+            timeout,
             max_keys: max_keys.max(1),
             ..LimiterOptions::default()
         };

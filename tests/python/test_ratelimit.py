@@ -172,8 +172,14 @@ def test_bad_configuration():
         rl.RateLimiter("memcached://localhost")
     with pytest.raises(InvalidInputError):
         rl.RateLimiter("memory://", "leaky-bucket")
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInputError, match="'deny', 'allow' or 'local'"):
         rl.RateLimiter("memory://", on_backend_failure="maybe")
+    # A zero timeout would block for ever on a socket: core refuses it for every door.
+    with pytest.raises(InvalidInputError, match="positive"):
+        rl.RateLimiter("memory://", timeout=0)
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="timeout"):
+            rl.RateLimiter("memory://", timeout=bad)
     with pytest.raises(InvalidInputError):
         rl.RateLimiter().hit("k")
 

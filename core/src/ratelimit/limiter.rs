@@ -123,6 +123,42 @@ pub enum OnBackendFailure {
     Local,
 }
 
+impl OnBackendFailure {
+    /// The policy's name: `deny`, `allow` or `local` (what [`str::parse`] reads).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deny => "deny",
+            Self::Allow => "allow",
+            Self::Local => "local",
+        }
+    }
+}
+
+impl std::str::FromStr for OnBackendFailure {
+    type Err = Error;
+
+    /// `deny`, `allow` or `local`, the names every door and config file uses.
+    ///
+    /// ```
+    /// use bulwark::ratelimit::limiter::OnBackendFailure;
+    /// assert_eq!("local".parse::<OnBackendFailure>()?, OnBackendFailure::Local);
+    /// assert!("open".parse::<OnBackendFailure>().is_err());
+    /// # Ok::<(), bulwark::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        [Self::Deny, Self::Allow, Self::Local]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                let shown: String = s.chars().take(32).collect();
+                Error::invalid_input(format!(
+                    "on_backend_failure must be 'deny', 'allow' or 'local', not {shown:?}"
+                ))
+            })
+    }
+}
+
 /// Limiter settings beyond the storage URI and strategy.
 #[derive(Debug, Clone)]
 pub struct LimiterOptions {
@@ -239,6 +275,12 @@ impl Limiter {
     /// # Errors
     /// `InvalidInput` for an unknown or malformed URI.
     pub fn new(uri: &str, strategy: Strategy, options: &LimiterOptions) -> Result<Self> {
+        // A zero timeout would mean "wait for ever" to a socket: refused for every door at once.
+        if options.timeout.is_zero() {
+            return Err(Error::invalid_input(
+                "the store timeout must be positive (a zero timeout would wait for ever)",
+            ));
+        }
         let (store, shared) = open_store(uri, options)?;
         let fallback = (shared && options.on_backend_failure == OnBackendFailure::Local)
             .then(|| MemoryStore::new(options.max_keys));

@@ -808,6 +808,24 @@ mod front_end {
     }
 
     #[test]
+    fn a_zero_timeout_and_unknown_policy_names_are_refused() {
+        let zero = LimiterOptions {
+            timeout: std::time::Duration::ZERO,
+            ..LimiterOptions::default()
+        };
+        let err = Limiter::new("memory://", Strategy::FixedWindow, &zero).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        use super::super::limiter::OnBackendFailure as P;
+        for p in [P::Deny, P::Allow, P::Local] {
+            assert_eq!(p.as_str().parse::<P>().unwrap(), p);
+        }
+        assert_eq!(
+            "Deny".parse::<P>().unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
     fn hits_tests_resets_and_headers() {
         let (l, clock) = memory(Strategy::FixedWindow);
         let rates = parse("2/second; 3/minute").unwrap();

@@ -1,96 +1,8 @@
-//! pyo3 glue for `bulwark.apikey`, `bulwark.redact` and `bulwark.headers`.
+//! pyo3 glue for `bulwark.headers`: security headers, CORS decisions and bearer tokens.
 
 use crate::IntoPy;
-use bulwark::apikey::{self, KeyHasher};
 use bulwark::headers::{CorsConfig, CorsDecision, CorsPolicy, SecurityHeaders};
-use bulwark::redact::Redactor;
 use pyo3::prelude::*;
-
-/// ``(key, key_id)`` of a fresh API key under ``prefix``.
-#[pyfunction]
-fn apikey_generate(py: Python<'_>, prefix: &str) -> PyResult<(String, String)> {
-    let k = apikey::generate(prefix).py(py)?;
-    Ok((k.key().to_owned(), k.key_id().to_owned()))
-}
-
-/// ``(prefix, key_id, checksum)`` of a well-formed key; raises ``InvalidInputError`` otherwise.
-#[pyfunction]
-fn apikey_parse(py: Python<'_>, key: &str) -> PyResult<(String, String, String)> {
-    let p = apikey::parse(key).py(py)?;
-    Ok((p.prefix, p.key_id, p.checksum))
-}
-
-/// Hashes and verifies API keys under a server-side pepper (HMAC-SHA256).
-#[pyclass(frozen, module = "bulwark.apikey", name = "KeyHasher")]
-struct PyKeyHasher {
-    inner: KeyHasher,
-}
-
-#[pymethods]
-impl PyKeyHasher {
-    #[new]
-    fn new(py: Python<'_>, pepper: &[u8]) -> PyResult<Self> {
-        Ok(Self {
-            inner: KeyHasher::new(pepper).py(py)?,
-        })
-    }
-
-    /// The value to store for ``key``: 64 hex digits.
-    fn hash(&self, py: Python<'_>, key: &str) -> PyResult<String> {
-        self.inner.hash(key).py(py)
-    }
-
-    /// Whether ``presented`` matches ``stored``, in constant time.
-    fn verify(&self, py: Python<'_>, presented: &str, stored: &str) -> PyResult<bool> {
-        self.inner.verify(presented, stored).py(py)
-    }
-
-    fn __repr__(&self) -> &'static str {
-        "KeyHasher(<pepper hidden>)"
-    }
-}
-
-/// Redacts secrets by field name and by value.
-#[pyclass(frozen, module = "bulwark.redact", name = "Redactor")]
-struct PyRedactor {
-    inner: Redactor,
-}
-
-#[pymethods]
-impl PyRedactor {
-    #[new]
-    #[pyo3(signature = (fields=Vec::new()))]
-    fn new(fields: Vec<String>) -> Self {
-        Self {
-            inner: Redactor::with_fields(fields),
-        }
-    }
-
-    /// Whether a field of this name is redacted.
-    fn is_sensitive(&self, name: &str) -> bool {
-        self.inner.is_sensitive(name)
-    }
-
-    /// Redact JSON text; returns compact JSON with the input's key order.
-    fn json(&self, py: Python<'_>, text: &str) -> PyResult<String> {
-        self.inner.redact_json_str(text).py(py)
-    }
-
-    /// Redact a query string.
-    fn query(&self, query: &str) -> String {
-        self.inner.redact_query(query)
-    }
-
-    /// Redact one header value given its name.
-    fn header(&self, name: &str, value: &str) -> String {
-        self.inner.redact_header(name, value)
-    }
-
-    /// Redact secrets found by value in free text.
-    fn text(&self, text: &str) -> String {
-        self.inner.redact_text(text)
-    }
-}
 
 /// The security headers as ``[(name, value)]``; ``None`` (or False) switches one off.
 #[pyfunction]
@@ -202,14 +114,17 @@ impl PyCorsPolicy {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header by core's rule, or None.
+#[pyfunction]
+fn bearer_token(authorization: Option<&str>) -> Option<&str> {
+    authorization.and_then(bulwark::headers::bearer_token)
+}
+
 /// Registers this module's functions and classes on the native module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(apikey_generate, m)?)?;
-    m.add_function(wrap_pyfunction!(apikey_parse, m)?)?;
     m.add_function(wrap_pyfunction!(security_headers_list, m)?)?;
     m.add_function(wrap_pyfunction!(security_headers_defaults, m)?)?;
-    m.add_class::<PyKeyHasher>()?;
-    m.add_class::<PyRedactor>()?;
+    m.add_function(wrap_pyfunction!(bearer_token, m)?)?;
     m.add_class::<PyCorsPolicy>()?;
     Ok(())
 }
