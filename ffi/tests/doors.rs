@@ -113,7 +113,10 @@ fn each_door_mirrors_cores_modules_file_for_file() {
         .collect();
     assert!(core.len() >= 10, "read only {core:?} from core/src/lib.rs");
     for (door, plumbing) in [
-        ("ffi/src", &["lib", "guard", "result", "version", "tests"][..]),
+        (
+            "ffi/src",
+            &["lib", "guard", "result", "version", "tests"][..],
+        ),
         ("python/src", &["lib"][..]),
     ] {
         let mut files: Vec<String> = std::fs::read_dir(root.join(door))

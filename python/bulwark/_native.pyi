@@ -30,6 +30,7 @@ __all__ = [
     "JwtVerifier",
     "Grants",
     "jwk_select",
+    "jwk_is_signature_key",
     "jwt_get_unverified_header",
     "CORSPolicy",
     "KeyHasher",
@@ -388,6 +389,9 @@ def jwt_generate_key_pair(algorithm: str) -> Tuple[str, str]:
 
 def jwk_select(kids: List[Optional[str]], kid: Optional[str]) -> Optional[int]:
     """The index of the key a token names (core's selection rule), or None."""
+
+def jwk_is_signature_key(jwk: Dict[str, Any]) -> bool:
+    """Whether a JWK may verify signatures (core's rule: not ``use: enc``)."""
 
 def jwt_check_allow_list(algorithms: Any) -> None:
     """Checks an allow-list with core's rules (known names, not empty, not mixed)."""

@@ -939,6 +939,16 @@ fn jwt_generate_key_pair(py: Python<'_>, algorithm: &str) -> PyResult<(String, S
     Ok((private.to_string(), public))
 }
 
+/// Whether a JWK dict may verify signatures (core's rule: not `"use": "enc"`); a JWK set keeps
+/// only these.
+#[pyfunction]
+fn jwk_is_signature_key(jwk: &Bound<'_, PyDict>) -> PyResult<bool> {
+    let text = to_json(jwk.as_any(), None)?;
+    let map: Map<String, Value> = serde_json::from_str(&text)
+        .map_err(|e| PyValueError::new_err(format!("jwk is not a JSON object: {e}")))?;
+    Ok(jwt::is_signature_key(&map))
+}
+
 /// The index of the key a token names (core's one selection rule, `select_key_index`): the first
 /// with its ``kid``, or with no ``kid`` the only key; None when there is no such key.
 #[pyfunction]
@@ -1180,6 +1190,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyJwtVerifier>()?;
     m.add_class::<PyGrants>()?;
     m.add_function(wrap_pyfunction!(jwk_select, m)?)?;
+    m.add_function(wrap_pyfunction!(jwk_is_signature_key, m)?)?;
     m.add_class::<PyJwtKey>()?;
     Ok(())
 }

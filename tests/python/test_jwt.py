@@ -438,6 +438,12 @@ def test_pyjwkset_skips_unusable_keys():
         s["b"]
     with pytest.raises(jwt.PyJWKSetError):
         jwt.PyJWKSet.from_dict({"keys": [{"kty": "XX"}]})
+    # An encryption key ("use": "enc") is never a verification key, by core's rule (as JwkSet).
+    enc = {"kty": "oct", "k": b64(SECRET), "kid": "e", "use": "enc"}
+    s = jwt.PyJWKSet([enc, {"kty": "oct", "k": b64(SECRET), "kid": "s", "use": "sig"}])
+    assert [k.key_id for k in s.keys] == ["s"]
+    with pytest.raises(jwt.PyJWKSetError):
+        jwt.PyJWKSet([enc])
 
 
 # ----------------------------------------------------------------------------- C door

@@ -848,6 +848,21 @@ pub struct JwkSet {
     skipped: usize,
 }
 
+/// Whether a JWK of a set may verify signatures: every key but those marked `"use": "enc"`
+/// (encryption keys, RFC 7517 section 4.2). The one rule for [`JwkSet`] and the doors' key sets.
+///
+/// ```
+/// use bulwark::jwt::is_signature_key;
+/// let enc = bulwark::serde_json::json!({"kty": "RSA", "use": "enc"});
+/// assert!(!is_signature_key(enc.as_object().unwrap()));
+/// let sig = bulwark::serde_json::json!({"kty": "RSA", "use": "sig"});
+/// assert!(is_signature_key(sig.as_object().unwrap()));
+/// ```
+#[must_use]
+pub fn is_signature_key(jwk: &Map<String, Value>) -> bool {
+    jwk.get("use").and_then(Value::as_str) != Some("enc")
+}
+
 impl JwkSet {
     /// Parses JWKS JSON. Keys marked `"use": "enc"` and keys of unsupported types are skipped
     /// (as PyJWT does); a set with no usable key at all is an error.
@@ -868,7 +883,7 @@ impl JwkSet {
                 skipped += 1;
                 continue;
             };
-            if map.get("use").and_then(Value::as_str) == Some("enc") {
+            if !is_signature_key(map) {
                 skipped += 1;
                 continue;
             }

@@ -35,7 +35,9 @@ mod tests;
 
 pub use cache::KeyCache;
 pub use grants::Grants;
-pub use keys::{generate_pem, select_key_index, JwkSet, KeyType, SigningKey, VerifyingKey};
+pub use keys::{
+    generate_pem, is_signature_key, select_key_index, JwkSet, KeyType, SigningKey, VerifyingKey,
+};
 pub use validation::{claims_of_interest, unix_now, validate_claims, ClaimSource, Validation};
 
 use crate::{Error, ErrorKind, Result};

@@ -55,7 +55,7 @@ class PyJWKSet:
             raise PyJWKSetError("Invalid JWK Set value")
         self.keys: list[PyJWK] = []
         for k in keys:
-            if not isinstance(k, dict) or k.get("use") == "enc":
+            if not isinstance(k, dict) or not _native.jwk_is_signature_key(k):  # core's rule
                 continue
             try:
                 self.keys.append(PyJWK(k))
