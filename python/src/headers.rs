@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 #[allow(clippy::too_many_arguments)]
 fn security_headers_list(
     py: Python<'_>,
-    hsts_max_age: Option<u64>,
+    hsts_max_age: Option<i64>,
     hsts_include_subdomains: bool,
     hsts_preload: bool,
     nosniff: bool,
@@ -22,7 +22,9 @@ fn security_headers_list(
     xss_protection_off: bool,
 ) -> PyResult<Vec<(&'static str, String)>> {
     SecurityHeaders {
-        hsts_max_age,
+        hsts_max_age: hsts_max_age
+            .map(|v| crate::non_negative("hsts_max_age", v))
+            .transpose()?,
         hsts_include_subdomains,
         hsts_preload,
         nosniff,

@@ -731,11 +731,19 @@ fn token_text<'a>(
 }
 
 fn leeway_secs(leeway: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
-    match leeway {
-        None => Ok(0.0),
+    let secs = match leeway {
+        None => return Ok(0.0),
         Some(l) if l.hasattr("total_seconds")? => l.call_method0("total_seconds")?.extract(),
         Some(l) => l.extract::<f64>(),
-    }
+    };
+    secs.map_err(|_| {
+        PyTypeError::new_err(format!(
+            "leeway must be a number of seconds or a timedelta, not {}",
+            leeway
+                .and_then(|l| l.get_type().name().ok())
+                .map_or_else(|| "None".to_owned(), |n| n.to_string())
+        ))
+    })
 }
 
 /// PyJWT's claim options (`options`, `audience`, `issuer`, `subject`, `leeway`) as core's

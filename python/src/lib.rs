@@ -96,6 +96,16 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: &bulwark::Error) -> PyErr {
 }
 
 /// Extension trait: `core_result.py(py)?` turns a core error into the right exception.
+/// A count or length argument that must not be negative, refused with its Python name
+/// (pyo3's own conversion would raise an `OverflowError` that names nothing).
+pub(crate) fn non_negative(name: &str, value: i64) -> PyResult<u64> {
+    u64::try_from(value).map_err(|_| {
+        PyValueError::new_err(format!(
+            "{name} must be a non-negative integer, got {value}"
+        ))
+    })
+}
+
 pub(crate) trait IntoPy<T> {
     fn py(self, py: Python<'_>) -> PyResult<T>;
 }

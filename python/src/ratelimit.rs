@@ -1,7 +1,7 @@
 //! pyo3 glue for `bulwark.ratelimit`: Bulwark's own limiter and its decision, the `limits`
 //! rate item and strategy base. Rates, headers and the binding rule are core's; this converts.
 
-use crate::IntoPy;
+use crate::{non_negative, IntoPy};
 use bulwark::ratelimit::limiter::{
     binding_index, headers_for, Limiter, LimiterOptions, OnBackendFailure, Outcome, Rates,
 };
@@ -211,9 +211,9 @@ impl PyRateLimiter {
         key: &str,
         rates: Option<&Bound<'_, PyAny>>,
         more: &Bound<'_, PyTuple>,
-        cost: u64,
+        cost: i64,
     ) -> PyResult<PyDecision> {
-        self.decide(py, key, rates, more, cost, false)
+        self.decide(py, key, rates, more, non_negative("cost", cost)?, false)
     }
 
     /// Whether a request would be allowed, without counting it.
@@ -224,9 +224,9 @@ impl PyRateLimiter {
         key: &str,
         rates: Option<&Bound<'_, PyAny>>,
         more: &Bound<'_, PyTuple>,
-        cost: u64,
+        cost: i64,
     ) -> PyResult<PyDecision> {
-        self.decide(py, key, rates, more, cost, true)
+        self.decide(py, key, rates, more, non_negative("cost", cost)?, true)
     }
 
     /// Gives back ``cost`` units an earlier ``hit`` of ``key`` counted: reserve with ``hit``
@@ -239,9 +239,10 @@ impl PyRateLimiter {
         key: &str,
         rates: Option<&Bound<'_, PyAny>>,
         more: &Bound<'_, PyTuple>,
-        cost: u64,
+        cost: i64,
     ) -> PyResult<()> {
         let rates = self.rates(py, rates, more)?;
+        let cost = non_negative("cost", cost)?;
         py.detach(|| self.inner.refund(key, &rates, cost)).py(py)
     }
 
@@ -674,9 +675,11 @@ impl LimitsStrategy {
         py: Python<'_>,
         item: &Bound<'_, RateLimitItem>,
         identifiers: &Bound<'_, PyTuple>,
-        cost: u64,
+        cost: i64,
     ) -> PyResult<bool> {
-        Ok(self.decide(py, item, identifiers, cost, false)?.allowed)
+        Ok(self
+            .decide(py, item, identifiers, non_negative("cost", cost)?, false)?
+            .allowed)
     }
 
     /// Whether a request would be allowed, without counting it.
@@ -686,9 +689,11 @@ impl LimitsStrategy {
         py: Python<'_>,
         item: &Bound<'_, RateLimitItem>,
         identifiers: &Bound<'_, PyTuple>,
-        cost: u64,
+        cost: i64,
     ) -> PyResult<bool> {
-        Ok(self.decide(py, item, identifiers, cost, true)?.allowed)
+        Ok(self
+            .decide(py, item, identifiers, non_negative("cost", cost)?, true)?
+            .allowed)
     }
 
     /// ``(seconds until the window resets, remaining)`` without counting.

@@ -180,3 +180,21 @@ def test_every_core_error_kind_has_its_own_exception_class():
         assert issubclass(exc, Exception)
         if name != "internal error":
             assert cls != "BulwarkError", name
+
+
+def test_argument_errors_name_the_parameter_in_pythons_words():
+    """A bad argument is refused with its Python name and Python's spelling (no Rust ranges,
+    no bare OverflowError from a conversion)."""
+    from bulwark import bcrypt, headers, jwt, ratelimit
+
+    cases = [
+        (lambda: ratelimit.RateLimiter().hit("k", "5/minute", cost=-1), ValueError, "cost must be a non-negative"),
+        (lambda: ratelimit.RateLimiter().refund("k", "5/minute", cost=-1), ValueError, "cost"),
+        (lambda: headers.security_headers(hsts_max_age=-1), ValueError, "hsts_max_age"),
+        (lambda: jwt.decode("a.b.c", "k" * 32, algorithms=["HS256"], leeway="x"), TypeError, "leeway"),
+        (lambda: bcrypt.gensalt(3), ValueError, "between 4 and 31"),
+    ]
+    for call, error, words in cases:
+        with pytest.raises(error, match=words) as info:
+            call()
+        assert "..=" not in str(info.value)

@@ -369,7 +369,11 @@ impl Keyring {
         let as_u32 = |v: Option<&Value>, name: &str| -> Result<u32> {
             v.and_then(Value::as_u64)
                 .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| bad(&format!("\"{name}\" must be an integer in 0..=4294967295")))
+                .ok_or_else(|| {
+                    bad(&format!(
+                        "\"{name}\" must be an integer from 0 to 4294967295"
+                    ))
+                })
         };
         let primary = as_u32(obj.get("primary"), "primary")?;
         let list = obj

@@ -73,7 +73,7 @@ impl Argon2Params {
                 Ok(())
             } else {
                 Err(Error::invalid_input(format!(
-                    "argon2: {name} must be in {lo}..={hi}, got {v}"
+                    "argon2: {name} must be between {lo} and {hi}, got {v}"
                 )))
             }
         };
@@ -224,7 +224,7 @@ pub fn hash_with_salt(
     let salt_len = u32::try_from(salt.len()).unwrap_or(u32::MAX);
     if !(Argon2Params::MIN_SALT_LEN..=Argon2Params::MAX_SALT_LEN).contains(&salt_len) {
         return Err(Error::invalid_input(format!(
-            "argon2: salt must be 8..=48 bytes, got {}",
+            "argon2: salt must be 8 to 48 bytes, got {}",
             salt.len()
         )));
     }

@@ -255,7 +255,7 @@ fn check_cost(cost: u32) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid_input(format!(
-            "bcrypt: cost must be in {MIN_COST}..={MAX_COST}, got {cost}"
+            "bcrypt: cost must be between {MIN_COST} and {MAX_COST}, got {cost}"
         )))
     }
 }

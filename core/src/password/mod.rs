@@ -215,7 +215,7 @@ impl Hasher {
         if let Scheme::Bcrypt { cost } = scheme {
             if !(bcrypt::MIN_COST..=bcrypt::MAX_COST).contains(&cost) {
                 return Err(Error::invalid_input(format!(
-                    "bcrypt: cost must be in 4..=31, got {cost}"
+                    "bcrypt: cost must be between 4 and 31, got {cost}"
                 )));
             }
         }
@@ -393,7 +393,7 @@ pub fn calibrate(target: Duration, max_m_cost: u32) -> Result<Argon2Params> {
     }
     if !(CALIBRATE_FLOOR.0..=Argon2Params::MAX_M_COST).contains(&max_m_cost) {
         return Err(Error::invalid_input(format!(
-            "calibrate: max_m_cost must be in {}..={} KiB, got {max_m_cost}",
+            "calibrate: max_m_cost must be between {} and {} KiB, got {max_m_cost}",
             CALIBRATE_FLOOR.0,
             Argon2Params::MAX_M_COST
         )));

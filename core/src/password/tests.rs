@@ -160,11 +160,11 @@ fn malformed_hashes_are_invalid_input_with_a_reason() {
         (format!("{good_bcrypt}x"), "60 characters"),
         (
             good_bcrypt.replace("$2b$04$", "$2b$03$"),
-            "cost must be in 4..=31",
+            "cost must be between 4 and 31",
         ),
         (
             good_bcrypt.replace("$2b$04$", "$2b$32$"),
-            "cost must be in 4..=31",
+            "cost must be between 4 and 31",
         ),
         (good_bcrypt.replace("$2b$04$", "$2b$x4$"), "not two digits"),
         (good_bcrypt.replace("$2b$", "$2x$"), "$2x$"),
