@@ -189,73 +189,6 @@ fn to_json(obj: &Bound<'_, PyAny>, json_encoder: Option<&Bound<'_, PyAny>>) -> P
 
 // ------------------------------------------------------------------ JSON -> Python
 
-fn number_to_py<'py>(py: Python<'py>, n: &serde_json::Number) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(i) = n.as_i64() {
-        return Ok(i.into_pyobject(py)?.into_any());
-    }
-    if let Some(u) = n.as_u64() {
-        return Ok(u.into_pyobject(py)?.into_any());
-    }
-    Ok(PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any())
-}
-
-/// Whether a parsed value may have lost digits: serde keeps integers beyond 64 bits only as
-/// floats, so such payloads are re-read with Python's `json.loads`, which keeps them exact.
-fn may_be_lossy(v: &Value) -> bool {
-    match v {
-        Value::Number(n) => n
-            .as_f64()
-            .is_some_and(|f| n.is_f64() && f.abs() >= 9.007_199_254_740_992e15),
-        Value::Array(items) => items.iter().any(may_be_lossy),
-        Value::Object(map) => map.values().any(may_be_lossy),
-        _ => false,
-    }
-}
-
-/// The claims as a dict: converted natively, or through `json.loads` when exactness needs it.
-/// The claims of an unverified decode as a dict (through `json.loads` where serde's numbers
-/// would lose what Python keeps).
-fn claims_to_py<'py>(
-    py: Python<'py>,
-    d: &jwt::dangerous::Unverified,
-) -> PyResult<Bound<'py, PyDict>> {
-    let claims = d.claims_unverified();
-    if claims.values().any(may_be_lossy) {
-        let loads = py.import("json")?.getattr("loads")?;
-        return Ok(loads
-            .call1((d.payload_json_unverified(),))?
-            .cast_into::<PyDict>()?);
-    }
-    map_to_py(py, claims)
-}
-
-fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => number_to_py(py, n)?,
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(value_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => map_to_py(py, map)?.into_any(),
-    })
-}
-
-fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    for (k, v) in map {
-        dict.set_item(k, value_to_py(py, v)?)?;
-    }
-    Ok(dict)
-}
-
-// ------------------------------------------------------------------ payload JSON -> dict, one pass
-
 const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
 
 /// Deserializes any JSON value straight into a Python object (no intermediate tree).
@@ -334,76 +267,31 @@ impl<'de, 'py> serde::de::Visitor<'de> for PySeed<'_, 'py> {
     }
 }
 
-/// The top-level claims object: a dict built in one pass, plus the claims validation needs.
-struct ClaimsSeed<'a, 'py> {
-    inner: PySeed<'a, 'py>,
-    wanted: &'a [&'a str],
-    captured: &'a std::cell::RefCell<Vec<(String, Value)>>,
-}
-
-impl<'de, 'py> serde::de::Visitor<'de> for ClaimsSeed<'_, 'py> {
-    type Value = Bound<'py, PyDict>;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let py = self.inner.py;
-        let dict = PyDict::new(py);
-        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if dict.contains(k.as_ref()).map_err(|e| self.inner.fail(e))? {
-                return Err(serde::de::Error::custom(format!(
-                    "duplicate member {:?}",
-                    k.chars().take(64).collect::<String>()
-                )));
-            }
-            let v = if self.wanted.contains(&k.as_ref()) {
-                let value: Value = map.next_value()?;
-                // A claim kept for validation goes through serde's tree, which holds integers
-                // beyond 64 bits only as floats: flag it so json.loads redoes the dict exactly.
-                if may_be_lossy(&value) {
-                    self.inner.lossy.set(true);
-                }
-                let obj = value_to_py(py, &value).map_err(|e| self.inner.fail(e))?;
-                self.captured.borrow_mut().push((k.to_string(), value));
-                obj
-            } else {
-                map.next_value_seed(self.inner.again())?
-            };
-            dict.set_item(k.as_ref(), v)
-                .map_err(|e| self.inner.fail(e))?;
-        }
-        Ok(dict)
-    }
-}
-
-/// The claims dict, the claims kept for validation, and whether json.loads must redo it.
-type PayloadParts<'py> = (Bound<'py, PyDict>, Vec<(String, Value)>, bool);
-
-/// `(dict, claims for validation, lossy)` from verified payload JSON; malformed JSON or a
-/// non-object is `DecodeError`.
-fn payload_to_py<'py>(py: Python<'py>, json: &str, wanted: &[&str]) -> PyResult<PayloadParts<'py>> {
+/// A JSON object core has already checked (token header or claims) as a dict, built in one pass;
+/// through `json.loads` when serde would lose the digits of an integer beyond 64 bits.
+fn json_dict<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyDict>> {
     let failure = std::cell::RefCell::new(None);
     let lossy = std::cell::Cell::new(false);
-    let captured = std::cell::RefCell::new(Vec::new());
-    let seed = ClaimsSeed {
-        inner: PySeed {
-            py,
-            failure: &failure,
-            lossy: &lossy,
-        },
-        wanted,
-        captured: &captured,
+    let seed = PySeed {
+        py,
+        failure: &failure,
+        lossy: &lossy,
     };
     let mut de = serde_json::Deserializer::from_str(json);
     let result =
-        serde::Deserializer::deserialize_map(&mut de, seed).and_then(|d| de.end().map(|()| d));
+        serde::de::DeserializeSeed::deserialize(seed, &mut de).and_then(|v| de.end().map(|()| v));
     if let Some(e) = failure.into_inner() {
         return Err(e);
     }
-    match result {
-        Ok(dict) => Ok((dict, captured.into_inner(), lossy.get())),
-        Err(e) => Err(decode_error(py, &format!("invalid payload JSON: {e}"))),
-    }
+    let value = result.map_err(|e| decode_error(py, &format!("invalid JSON: {e}")))?;
+    let value = if lossy.get() {
+        py.import("json")?.getattr("loads")?.call1((json,))?
+    } else {
+        value
+    };
+    value
+        .cast_into::<PyDict>()
+        .map_err(|_| decode_error(py, "expected a JSON object"))
 }
 
 // ------------------------------------------------------------------ keys
@@ -808,7 +696,7 @@ fn decode_impl<'py>(
         let decoded = jwt::dangerous::decode_unverified(&token, v.max_token_len).jwt(py)?;
         // verify_signature=False: PyJWT still validates the claims it is asked to.
         jwt::validate_claims(decoded.claims_unverified(), &v, now).jwt(py)?;
-        let claims = claims_to_py(py, &decoded)?;
+        let claims = json_dict(py, decoded.payload_json_unverified())?;
         return Ok((
             decoded.header_json_unverified().to_owned(),
             claims,
@@ -837,30 +725,21 @@ fn decode_impl<'py>(
             .collect()
     };
     let key = key.ok_or_else(|| PyTypeError::new_err("decode() needs a key"))?;
+    // Core's whole verification: signature with the key typed for the header's algorithm,
+    // then the claims; a Python-side failure (a key of the wrong Python type) is raised as is.
     let mut key_failure: Option<PyErr> = None;
-    let result = jwt::dangerous::verify_signature_only(&token, &v, |alg, _kid| {
+    let result = jwt::verify_json_with(&token, &v, now, |alg, _kid| {
         verifying_key(py, key, alg).map_err(|e| {
             key_failure = Some(e);
             Error::internal("key preparation failed")
         })
     });
-    let checked = match (result, key_failure) {
+    let decoded = match (result, key_failure) {
         (_, Some(e)) => return Err(e),
         (r, None) => r.jwt(py)?,
     };
-    // One pass from JSON to the dict, keeping aside the claims validation looks at.
-    let wanted = jwt::claims_of_interest(&v);
-    let (claims, captured, lossy) = payload_to_py(py, &checked.payload_json, &wanted)?;
-    jwt::validate_claims(captured.as_slice(), &v, now).jwt(py)?;
-    let claims = if lossy {
-        let loads = py.import("json")?.getattr("loads")?;
-        loads
-            .call1((checked.payload_json.as_str(),))?
-            .cast_into::<PyDict>()?
-    } else {
-        claims
-    };
-    Ok((checked.header_json, claims, checked.signature))
+    let claims = json_dict(py, &decoded.payload_json)?;
+    Ok((decoded.header_json, claims, decoded.signature))
 }
 
 /// PyJWT's `jwt.decode`: verifies and returns the claims dict.
@@ -920,9 +799,8 @@ fn jwt_decode_complete<'py>(
     let (header_json, claims, signature) = decode_impl(
         py, jwt, key, algorithms, options, audience, issuer, subject, leeway,
     )?;
-    let header: Map<String, Value> = serde_json::from_str(&header_json).unwrap_or_default();
     let out = PyDict::new(py);
-    out.set_item("header", map_to_py(py, &header)?)?;
+    out.set_item("header", json_dict(py, &header_json)?)?;
     out.set_item("payload", claims)?;
     out.set_item("signature", PyBytes::new(py, &signature))?;
     Ok(out)
@@ -936,7 +814,7 @@ fn jwt_get_unverified_header<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let token = token_text(py, jwt)?;
     let header = jwt::unverified_header(&token).jwt(py)?;
-    map_to_py(py, &header)
+    json_dict(py, &Value::Object(header).to_string())
 }
 
 /// ``(private_pem, public_pem)`` of a new key pair for ``algorithm``.
@@ -1062,18 +940,12 @@ impl PyJwtVerifier {
     ) -> PyResult<Bound<'py, PyDict>> {
         let token = token_text(py, token)?;
         let decoded = if self.detach {
-            py.detach(|| self.inner.verify(&token))
+            py.detach(|| self.inner.verify_json(&token))
         } else {
-            self.inner.verify(&token)
+            self.inner.verify_json(&token)
         }
         .jwt(py)?;
-        if decoded.claims.values().any(may_be_lossy) {
-            let loads = py.import("json")?.getattr("loads")?;
-            return Ok(loads
-                .call1((decoded.payload_json.as_str(),))?
-                .cast_into::<PyDict>()?);
-        }
-        map_to_py(py, &decoded.claims)
+        json_dict(py, &decoded.payload_json)
     }
 
     fn __repr__(&self) -> String {

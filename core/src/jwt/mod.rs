@@ -687,16 +687,127 @@ impl Verifier {
         self.verify_at(token, validation::unix_now())
     }
 
+    /// Verifies `token` now, giving the claims as the JSON that was signed (see
+    /// [`VerifiedJson`]).
+    ///
+    /// ```
+    /// use bulwark::jwt::{self, Algorithm, SigningKey, Validation, Verifier};
+    /// let secret = b"a-32-byte-secret-for-hs256-tests";
+    /// let claims = bulwark::serde_json::json!({"sub": "ann", "exp": 4_000_000_000u64});
+    /// let token = jwt::encode(Algorithm::HS256, &SigningKey::hmac(secret)?, &claims, None)?;
+    /// let verifier = Verifier::from_material(secret, Validation::new(&[Algorithm::HS256]))?;
+    /// assert_eq!(verifier.verify_json(&token)?.payload_json, claims.to_string());
+    /// # Ok::<(), bulwark::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Verifier::verify`].
+    pub fn verify_json(&self, token: &str) -> Result<VerifiedJson> {
+        verify_json_with(
+            token,
+            &self.validation,
+            validation::unix_now(),
+            |alg, kid| self.key(alg, kid),
+        )
+    }
+
+    fn key(&self, alg: Algorithm, kid: Option<&str>) -> Result<&VerifyingKey> {
+        match &self.keys {
+            KeySource::One(k) => Ok(k),
+            KeySource::Set(set) => set.select(kid, alg),
+        }
+    }
+
     /// Verifies `token` as of `now` (Unix seconds), for tests and replays.
     ///
     /// # Errors
     /// As [`Verifier::verify`].
     pub fn verify_at(&self, token: &str, now: f64) -> Result<Decoded> {
-        decode_with(token, &self.validation, now, |alg, kid| match &self.keys {
-            KeySource::One(k) => Ok(k),
-            KeySource::Set(set) => set.select(kid, alg),
-        })
+        decode_with(token, &self.validation, now, |alg, kid| self.key(alg, kid))
     }
+}
+
+/// A verified token as text: signature and claims checked exactly as for [`Decoded`], the claims
+/// left as the JSON that was signed, for callers that read it into their own representation in
+/// one pass (the Python door's dicts). Get one from [`verify_json_with`] or
+/// [`Verifier::verify_json`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedJson {
+    /// The algorithm from the header.
+    pub algorithm: Algorithm,
+    /// The protected header JSON, as in the token.
+    pub header_json: String,
+    /// The claims JSON exactly as signed: one object, unique member names, within the nesting
+    /// limit, every number readable.
+    pub payload_json: String,
+    /// The raw signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// The claims validation reads, taken from the payload in one pass that refuses what
+/// [`parse_object`] refuses (not an object, duplicate members, unreadable numbers, too deep)
+/// without building the rest.
+fn claims_for_validation(json: &[u8], v: &Validation) -> Result<Vec<(String, Value)>> {
+    struct Visit<'w> {
+        wanted: &'w [&'w str],
+    }
+    impl<'de> serde::de::Visitor<'de> for Visit<'_> {
+        type Value = Vec<(String, Value)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut access: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut found = Vec::new();
+            let mut seen = std::collections::BTreeSet::new();
+            while let Some(k) = access.next_key::<std::borrow::Cow<'de, str>>()? {
+                if seen.contains(&k) {
+                    return Err(duplicate_member(&k));
+                }
+                if self.wanted.contains(&k.as_ref()) {
+                    found.push((k.to_string(), access.next_value::<Value>()?));
+                } else {
+                    access.next_value::<Readable>()?;
+                }
+                seen.insert(k);
+            }
+            Ok(found)
+        }
+    }
+    check_depth(json, v.max_depth, "payload")?;
+    let wanted = claims_of_interest(v);
+    let mut de = serde_json::Deserializer::from_slice(json);
+    serde::Deserializer::deserialize_map(&mut de, Visit { wanted: &wanted })
+        .and_then(|found| de.end().map(|()| found))
+        .map_err(|e| malformed(format!("invalid payload JSON: {e}")))
+}
+
+/// As [`decode_with`], giving the claims as the JSON that was signed instead of parsed (see
+/// [`VerifiedJson`]): the same checks, without building a [`Map`] the caller would only convert.
+///
+/// # Errors
+/// As [`decode_with`].
+pub fn verify_json_with<R, F>(
+    token: &str,
+    validation: &Validation,
+    now: f64,
+    key_for: F,
+) -> Result<VerifiedJson>
+where
+    R: std::ops::Deref<Target = VerifyingKey>,
+    F: FnOnce(Algorithm, Option<&str>) -> Result<R>,
+{
+    let verified = dangerous::verify_signature_only(token, validation, key_for)?;
+    let claims = claims_for_validation(verified.payload_json.as_bytes(), validation)?;
+    validate_claims(claims.as_slice(), validation, now)?;
+    Ok(VerifiedJson {
+        algorithm: verified.algorithm,
+        header_json: verified.header_json,
+        payload_json: verified.payload_json,
+        signature: verified.signature,
+    })
 }
 
 /// Verifies `token` as of `now` with the key `key_for` picks once the header's algorithm is

@@ -1137,3 +1137,44 @@ fn typed_claims_round_trip_and_refuse_what_is_not_an_object() {
         crate::serde_json::from_str(r#"{"sub":"bob"}"#).unwrap();
     assert!(encode(Algorithm::HS256, &key, &map, None).is_ok());
 }
+
+#[test]
+fn verify_json_decides_exactly_as_verify() {
+    // The text path (claims read once by the caller) and the parsed path refuse and accept the
+    // same tokens with the same kinds; only the claims' form differs.
+    let mut v = hs256();
+    v.required = vec!["sub".into()];
+    v.audiences = Some(vec!["api".into()]);
+    let verifier = hs_verifier(v);
+    let h = r#"{"alg":"HS256","typ":"JWT"}"#;
+    let payloads = [
+        r#"{"sub":"a","aud":"api","exp":4000000000}"#,
+        r#"{"sub":"a","aud":"api","exp":4000000000,"n":123456789012345678901234567890}"#,
+        r#"{"sub":"a","aud":"api","exp":1}"#,
+        r#"{"sub":"a","aud":"web","exp":4000000000}"#,
+        r#"{"aud":"api","exp":4000000000}"#,
+        r#"{"sub":"a","aud":"api","exp":4000000000,"sub":"b"}"#,
+        r#"{"sub":"a","aud":"api","exp":4000000000,"x":1,"x":2}"#,
+        r#"{"sub":"a","aud":"api","exp":4000000000,"big":1e400}"#,
+        r#"{"sub":"a","aud":"api","exp":"soon"}"#,
+        r#"["sub"]"#,
+        r#"{"sub":"a","aud":"api","exp":4000000000} x"#,
+        r#"{"sub":"a","aud":"api","exp":4000000000,"deep":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#,
+    ];
+    let mut accepted = 0;
+    for p in payloads {
+        let token = forge(h, p);
+        match (verifier.verify(&token), verifier.verify_json(&token)) {
+            (Ok(d), Ok(j)) => {
+                accepted += 1;
+                assert_eq!(d.payload_json, j.payload_json);
+                assert_eq!((d.header_json, d.signature), (j.header_json, j.signature));
+            }
+            (Err(a), Err(b)) => assert_eq!(a.kind(), b.kind(), "{p}: {a} / {b}"),
+            (a, b) => panic!("{p}: verify {a:?} but verify_json {b:?}"),
+        }
+    }
+    assert_eq!(accepted, 2);
+    let e = verifier.verify_json(&forge(h, payloads[6])).unwrap_err();
+    assert!(e.message().contains("duplicate member \"x\""), "{e}");
+}
