@@ -1395,6 +1395,28 @@ bw_result bw_jwt_claims_allow(const char *claims_json,
                               bool *out_allowed);
 
 /**
+ * Checks a signature over any message as JWS encodes it for `alg` (the HMAC tag whole, RSA
+ * PKCS#1 v1.5 or PSS, ECDSA as fixed-size `r || s`, Ed25519), with `key` typed by `alg` as in
+ * `bw_jwt_verifier_new` (HMAC secret, or a public or private key as PEM or JWK): for webhook
+ * signatures and other detached signatures. Tokens go through `bw_jwt_verifier_verify`, which
+ * also checks their header and claims. A signature that does not verify is `BW_OK` with
+ * `*out_valid = false`; a key that does not fit `alg` (or an HMAC secret shorter than `alg` needs,
+ * unless `flags` has `BW_JWT_ALLOW_SHORT_HMAC_KEY`) is `BW_ERR_INVALID_KEY`; an unknown or
+ * `none` algorithm is `BW_ERR_ALGORITHM_NOT_ALLOWED`. `out_valid` must not be NULL. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_jwt_verify_message(const char *alg,
+                                size_t alg_len,
+                                const uint8_t *key,
+                                size_t key_len,
+                                const uint8_t *message,
+                                size_t message_len,
+                                const uint8_t *signature,
+                                size_t signature_len,
+                                uint32_t flags,
+                                bool *out_valid);
+
+/**
  * Writes a new random base32 secret (`BW_OTP_SECRET_LEN` characters, 160 bits, no padding) plus
  * a NUL into `buf`; for TOTP and HOTP alike. Buffer contract as every text output.
  */

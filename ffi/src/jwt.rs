@@ -546,3 +546,53 @@ pub unsafe extern "C" fn bw_jwt_claims_allow(
         Ok(())
     })
 }
+
+/// Checks a signature over any message as JWS encodes it for `alg` (the HMAC tag whole, RSA
+/// PKCS#1 v1.5 or PSS, ECDSA as fixed-size `r || s`, Ed25519), with `key` typed by `alg` as in
+/// `bw_jwt_verifier_new` (HMAC secret, or a public or private key as PEM or JWK): for webhook
+/// signatures and other detached signatures. Tokens go through `bw_jwt_verifier_verify`, which
+/// also checks their header and claims. A signature that does not verify is `BW_OK` with
+/// `*out_valid = false`; a key that does not fit `alg` (or an HMAC secret shorter than `alg` needs,
+/// unless `flags` has `BW_JWT_ALLOW_SHORT_HMAC_KEY`) is `BW_ERR_INVALID_KEY`; an unknown or
+/// `none` algorithm is `BW_ERR_ALGORITHM_NOT_ALLOWED`. `out_valid` must not be NULL. Thread-safe.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_jwt_verify_message(
+    alg: *const c_char,
+    alg_len: usize,
+    key: *const u8,
+    key_len: usize,
+    message: *const u8,
+    message_len: usize,
+    signature: *const u8,
+    signature_len: usize,
+    flags: u32,
+    out_valid: *mut bool,
+) -> bw_result {
+    ffi_guard!({
+        if flags & !BW_JWT_ALLOW_SHORT_HMAC_KEY != 0 {
+            return Err(bulwark::Error::invalid_input(
+                "only BW_JWT_ALLOW_SHORT_HMAC_KEY applies to a signature check",
+            )
+            .into());
+        }
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let alg: Algorithm = unsafe { text(alg, alg_len, "alg") }?.parse()?;
+        // SAFETY: as above.
+        let key = unsafe { slice(key, key_len, "key") }?;
+        // SAFETY: as above.
+        let message = unsafe { slice(message, message_len, "message") }?;
+        // SAFETY: as above.
+        let signature = unsafe { slice(signature, signature_len, "signature") }?;
+        // SAFETY: the caller guarantees out_valid is NULL or valid for a write.
+        let out_valid = unsafe { out(out_valid, "out_valid") }?;
+        let key = jwt::VerifyingKey::for_algorithm(alg, key)?;
+        *out_valid = key.verify_message(
+            alg,
+            message,
+            signature,
+            flags & BW_JWT_ALLOW_SHORT_HMAC_KEY != 0,
+        )?;
+        Ok(())
+    })
+}

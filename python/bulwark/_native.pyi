@@ -31,6 +31,8 @@ __all__ = [
     "Grants",
     "jwk_select",
     "jwk_is_signature_key",
+    "jwt_sign_message",
+    "jwt_verify_message",
     "jwt_get_unverified_header",
     "CORSPolicy",
     "KeyHasher",
@@ -389,6 +391,14 @@ def jwt_generate_key_pair(algorithm: str) -> Tuple[str, str]:
 
 def jwk_select(kids: List[Optional[str]], kid: Optional[str]) -> Optional[int]:
     """The index of the key a token names (core's selection rule), or None."""
+
+def jwt_sign_message(algorithm: str, key: Any, message: bytes, enforce_minimum_key_length: bool = True) -> bytes:
+    """algorithm's JWS signature over message."""
+
+def jwt_verify_message(
+    algorithm: str, key: Any, message: bytes, signature: bytes, enforce_minimum_key_length: bool = True
+) -> bool:
+    """Whether signature is algorithm's JWS signature over message."""
 
 def jwk_is_signature_key(jwk: Dict[str, Any]) -> bool:
     """Whether a JWK may verify signatures (core's rule: not ``use: enc``)."""

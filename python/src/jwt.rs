@@ -825,6 +825,43 @@ fn jwt_generate_key_pair(py: Python<'_>, algorithm: &str) -> PyResult<(String, S
     Ok((private.to_string(), public))
 }
 
+/// A signature over any message as JWS encodes it for `algorithm` (what PyJWT's
+/// `Algorithm.sign` gives); the key as `encode` takes it.
+#[pyfunction]
+#[pyo3(signature = (algorithm, key, message, enforce_minimum_key_length=true))]
+fn jwt_sign_message<'py>(
+    py: Python<'py>,
+    algorithm: &str,
+    key: &Bound<'py, PyAny>,
+    message: &[u8],
+    enforce_minimum_key_length: bool,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let alg: Algorithm = algorithm.parse().jwt(py)?;
+    let key = signing_key(py, key, alg)?;
+    let signature = key
+        .sign_message(alg, message, !enforce_minimum_key_length)
+        .jwt(py)?;
+    Ok(PyBytes::new(py, &signature))
+}
+
+/// Whether `signature` is `algorithm`'s JWS signature over `message` (what PyJWT's
+/// `Algorithm.verify` answers); the key as `decode` takes it.
+#[pyfunction]
+#[pyo3(signature = (algorithm, key, message, signature, enforce_minimum_key_length=true))]
+fn jwt_verify_message(
+    py: Python<'_>,
+    algorithm: &str,
+    key: &Bound<'_, PyAny>,
+    message: &[u8],
+    signature: &[u8],
+    enforce_minimum_key_length: bool,
+) -> PyResult<bool> {
+    let alg: Algorithm = algorithm.parse().jwt(py)?;
+    let key = verifying_key(py, key, alg)?;
+    key.verify_message(alg, message, signature, !enforce_minimum_key_length)
+        .jwt(py)
+}
+
 /// Whether a JWK dict may verify signatures (core's rule: not `"use": "enc"`); a JWK set keeps
 /// only these.
 #[pyfunction]
@@ -1071,6 +1108,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyGrants>()?;
     m.add_function(wrap_pyfunction!(jwk_select, m)?)?;
     m.add_function(wrap_pyfunction!(jwk_is_signature_key, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_sign_message, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_verify_message, m)?)?;
     m.add_class::<PyJwtKey>()?;
     Ok(())
 }

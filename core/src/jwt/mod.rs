@@ -875,6 +875,62 @@ fn verify_raw(input: &[u8], signature: &[u8], key: &VerifyingKey, alg: Algorithm
         .map_err(|_| Error::verification_failed("Signature verification failed"))
 }
 
+impl VerifyingKey {
+    /// Checks a signature over any message as JWS encodes it for `alg` (the HMAC tag whole, RSA
+    /// PKCS#1 v1.5 or PSS, ECDSA as fixed-size `r || s`, Ed25519): what PyJWT's
+    /// `Algorithm.verify` does, and how a webhook's HMAC is checked. A token is verified with
+    /// [`Verifier`] instead, which also checks its header and claims.
+    ///
+    /// ```
+    /// use bulwark::jwt::{Algorithm, SigningKey, VerifyingKey};
+    /// let secret = b"a-32-byte-secret-for-hs256-tests";
+    /// let tag = SigningKey::hmac(secret)?.sign_message(Algorithm::HS256, b"payload", false)?;
+    /// let key = VerifyingKey::hmac(secret)?;
+    /// assert!(key.verify_message(Algorithm::HS256, b"payload", &tag, false)?);
+    /// assert!(!key.verify_message(Algorithm::HS256, b"tampered", &tag, false)?);
+    /// # Ok::<(), bulwark::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] when the key does not fit `alg` (an HMAC secret for RS256, a
+    /// P-256 key for ES384), or is an HMAC secret shorter than `alg` needs and
+    /// `allow_short_hmac_key` is false. A signature that does not verify is `Ok(false)`.
+    pub fn verify_message(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+        allow_short_hmac_key: bool,
+    ) -> Result<bool> {
+        provider()?;
+        self.check_use(alg, allow_short_hmac_key)?;
+        match verify_raw(message, signature, self, alg) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::VerificationFailed => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl SigningKey {
+    /// Signs any message as JWS encodes signatures for `alg` (see
+    /// [`VerifyingKey::verify_message`]); tokens are made with [`encode`] instead.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] when the key does not fit `alg`, or is an HMAC secret shorter
+    /// than `alg` needs and `allow_short_hmac_key` is false.
+    pub fn sign_message(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        allow_short_hmac_key: bool,
+    ) -> Result<Vec<u8>> {
+        provider()?;
+        self.check_use(alg, allow_short_hmac_key)?;
+        sign_input(message, self, alg)
+    }
+}
+
 fn sign_input(input: &[u8], key: &SigningKey, alg: Algorithm) -> Result<Vec<u8>> {
     if let Some(signature) = key.sign_prepared(alg, input)? {
         return Ok(signature);
