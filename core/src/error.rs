@@ -3,6 +3,14 @@
 //! Every fallible function returns [`Result<T>`]. An [`Error`] carries an [`ErrorKind`], which the
 //! C door maps to a `bw_result` code and the Python door to an exception class, and a message that
 //! says what exactly was wrong. Messages never contain secrets (keys, passwords, tokens).
+//!
+//! ```
+//! use bulwark::{ErrorKind, jwt};
+//! let err = "none".parse::<jwt::Algorithm>().unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed);
+//! // Match on the kind, never on the message; every kind has a stable numeric code.
+//! assert!(ErrorKind::ALL.iter().any(|k| k.code() == err.kind().code()));
+//! ```
 
 use std::fmt;
 

@@ -24,6 +24,18 @@ const KNOWN_FLAGS: u32 = BW_JWT_ALLOW_SHORT_HMAC_KEY
     | BW_JWT_NO_VERIFY_IAT
     | BW_JWT_STRICT_AUDIENCE;
 
+/// Whether `flags` (which may hold only `BW_JWT_ALLOW_SHORT_HMAC_KEY`, the one flag that applies
+/// to `what`) allow short HMAC secrets.
+fn allow_short_hmac_only(flags: u32, what: &str) -> Result<bool, Failure> {
+    if flags & !BW_JWT_ALLOW_SHORT_HMAC_KEY != 0 {
+        return Err(bulwark::Error::invalid_input(format!(
+            "only BW_JWT_ALLOW_SHORT_HMAC_KEY applies to {what}"
+        ))
+        .into());
+    }
+    Ok(flags & BW_JWT_ALLOW_SHORT_HMAC_KEY != 0)
+}
+
 fn check_flags(flags: u32) -> Result<(), Failure> {
     if flags & !KNOWN_FLAGS != 0 {
         return Err(bulwark::Error::invalid_input(format!(
@@ -114,12 +126,7 @@ pub unsafe extern "C" fn bw_jwt_encode_with_flags(
     out_len: *mut usize,
 ) -> bw_result {
     ffi_guard!({
-        if flags & !BW_JWT_ALLOW_SHORT_HMAC_KEY != 0 {
-            return Err(bulwark::Error::invalid_input(
-                "only BW_JWT_ALLOW_SHORT_HMAC_KEY applies to signing",
-            )
-            .into());
-        }
+        allow_short_hmac_only(flags, "signing")?;
         // SAFETY: forwarded caller guarantees.
         unsafe {
             encode(
@@ -570,12 +577,7 @@ pub unsafe extern "C" fn bw_jwt_verify_message(
     out_valid: *mut bool,
 ) -> bw_result {
     ffi_guard!({
-        if flags & !BW_JWT_ALLOW_SHORT_HMAC_KEY != 0 {
-            return Err(bulwark::Error::invalid_input(
-                "only BW_JWT_ALLOW_SHORT_HMAC_KEY applies to a signature check",
-            )
-            .into());
-        }
+        let allow_short = allow_short_hmac_only(flags, "a signature check")?;
         // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
         let alg: Algorithm = unsafe { text(alg, alg_len, "alg") }?.parse()?;
         // SAFETY: as above.
@@ -587,12 +589,7 @@ pub unsafe extern "C" fn bw_jwt_verify_message(
         // SAFETY: the caller guarantees out_valid is NULL or valid for a write.
         let out_valid = unsafe { out(out_valid, "out_valid") }?;
         let key = jwt::VerifyingKey::for_algorithm(alg, key)?;
-        *out_valid = key.verify_message(
-            alg,
-            message,
-            signature,
-            flags & BW_JWT_ALLOW_SHORT_HMAC_KEY != 0,
-        )?;
+        *out_valid = key.verify_message(alg, message, signature, allow_short)?;
         Ok(())
     })
 }

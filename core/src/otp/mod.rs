@@ -40,6 +40,16 @@ use crate::{Error, ErrorKind, Result};
 use aws_lc_rs::hmac;
 use zeroize::Zeroizing;
 
+/// The system clock as whole Unix seconds: the time every `_now` call of this module uses (OTP
+/// steps are whole seconds; [`crate::jwt::unix_now`] is the same clock as `f64` for fractional
+/// leeway, and the rate limiter's [`crate::ratelimit::SystemClock`] reads it in microseconds).
+#[must_use]
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Secrets shorter than this (128 bits) are refused unless the caller opts out.
 pub const MIN_SECRET_BYTES: usize = 16;
 /// Bytes of a generated secret (160 bits, as RFC 4226 recommends and pyotp generates).
@@ -450,6 +460,44 @@ impl Totp {
     #[must_use]
     pub fn code_at_step(&self, step: u64) -> String {
         self.hotp.code(step)
+    }
+
+    /// The code on screen now (system clock).
+    ///
+    /// # Errors
+    /// As [`Totp::code_at`].
+    pub fn code_now(&self) -> Result<String> {
+        self.code_at(unix_now())
+    }
+
+    /// As [`Totp::verify`], now (system clock): the call a login handler makes.
+    ///
+    /// ```
+    /// use bulwark::otp::{Params, Secret, Totp};
+    /// let totp = Totp::new(&Secret::generate()?, Params::default())?;
+    /// let code = totp.code_now()?;
+    /// assert!(totp.verify_now(&code, 1)?.is_some());
+    /// assert!(totp.verify_now("12345x", 1)?.is_none()); // not a code at all: a wrong code
+    /// # Ok::<(), bulwark::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Totp::verify`].
+    pub fn verify_now(&self, code: &str, window: u64) -> Result<Option<u64>> {
+        self.verify(code, unix_now(), window)
+    }
+
+    /// As [`Totp::verify_once`], now (system clock).
+    ///
+    /// # Errors
+    /// As [`Totp::verify_once`].
+    pub fn verify_once_now(
+        &self,
+        code: &str,
+        window: u64,
+        last_used_step: Option<u64>,
+    ) -> Result<Option<u64>> {
+        self.verify_once(code, unix_now(), window, last_used_step)
     }
 
     /// The code at Unix time `time`.

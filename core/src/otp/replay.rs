@@ -199,6 +199,20 @@ impl ReplayGuard {
         }
     }
 
+    /// As [`ReplayGuard::verify`], now (system clock).
+    ///
+    /// # Errors
+    /// As [`ReplayGuard::verify`].
+    pub fn verify_now(
+        &self,
+        totp: &Totp,
+        account: &str,
+        code: &str,
+        window: u64,
+    ) -> Result<Option<u64>> {
+        self.verify(totp, account, code, super::unix_now(), window)
+    }
+
     /// Verifies `code` for `account` at Unix time `time` within `window` steps and records the
     /// matched step: the first request to use a code wins; the same code again, or any code of
     /// that step or an earlier one, is [`ErrorKind::Replayed`]. Returns the matched step, or
