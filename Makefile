@@ -12,6 +12,8 @@
 #                writes BENCHMARKS.md
 #   make fuzz    every cargo-fuzz target for FUZZ_SECONDS each (default 60; FUZZ_TARGETS, FUZZ_JOBS)
 #                from fuzz/corpus; installs cargo-fuzz, uses RUSTC_BOOTSTRAP=1 (see FUZZING.md)
+#   make compat  the peer libraries' own test suites (../shared/peers) against Bulwark, in a venv
+#                without the peers; writes COMPATIBILITY.md and tests/compat/baseline.json
 #   make header  regenerate include/bulwark.h from ffi/ (commit the result)
 #   make lib     build dist/{lib,include}, dist/lib/pkgconfig/bulwark.pc and the C library's
 #                CycloneDX SBOM (dist/bulwark-VERSION.cdx.json)
@@ -39,7 +41,7 @@ SANITIZE := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: help demo serve test check check-rust check-supply-chain check-header check-c check-valgrind check-python bench fuzz header lib wheel venv clean
+.PHONY: help demo serve test check check-rust check-supply-chain check-header check-c check-valgrind check-python check-compat compat compat-run bench fuzz header lib wheel venv clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -113,7 +115,7 @@ serve: wheel
 test: wheel lib
 	tests/with-redis.sh $(MAKE) --no-print-directory check
 
-check: check-rust check-supply-chain check-header check-c check-valgrind check-python
+check: check-rust check-supply-chain check-header check-c check-valgrind check-python check-compat
 	@echo "make test: all checks passed"
 
 # cargo-deny over the shipped crate graph against the offline RustSec snapshot, licences,
@@ -183,6 +185,33 @@ check-python:
 	$(PY) -m mypy.stubtest bulwark._native
 	BULWARK_LIB=$(DIST)/lib/libbulwark.so $(VENV)/bin/pytest -q tests/python
 	$(PY) examples/quickstart.py >/dev/null
+
+# ---------------------------------------------------------------------------- compat
+# The peers' own suites, pinned in ../shared/peers, run by its `run` script in a venv that has the
+# suites' requirements and the wheel but never the peers (the import hook stands in for them).
+PEERS := $(CURDIR)/../shared/peers
+COMPAT_VENV := $(BUILD)/compat-venv
+COMPAT_OUT := $(BUILD)/compat
+
+$(COMPAT_VENV)/.stamp: $(PEERS)/requirements.txt
+	@test -x $(PEERS)/run || { echo "peer suites not found at $(PEERS): put shared/ beside the repository"; exit 1; }
+	rm -rf $(COMPAT_VENV)
+	$(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COMPAT_VENV)/bin/python -m pip install --quiet -r $(PEERS)/requirements.txt
+	touch $@
+
+compat-run: wheel $(COMPAT_VENV)/.stamp
+	$(COMPAT_VENV)/bin/python -m pip install --quiet --force-reinstall --no-deps target/wheels/bulwark-*.whl
+	rm -rf $(COMPAT_OUT)
+	PEERS_OUT=$(COMPAT_OUT) $(PEERS)/run $(COMPAT_VENV)/bin/python
+
+compat: compat-run
+	$(PY) tests/compat/compat.py --results $(COMPAT_OUT) --write
+
+# In `make test`: no suite may pass fewer tests than COMPATIBILITY.md records.
+check-compat: compat-run
+	$(PY) tests/compat/compat.py --results $(COMPAT_OUT) --check
 
 # ---------------------------------------------------------------------------- bench
 bench: wheel lib
