@@ -135,6 +135,16 @@
 #define BW_OTP_SHA512 3
 
 /**
+ * `bw_otp_params.encoding`: decimal digits (also what 0 means).
+ */
+#define BW_OTP_DECIMAL 0
+
+/**
+ * `bw_otp_params.encoding`: Steam Guard's five characters (`digits` does not apply).
+ */
+#define BW_OTP_STEAM 1
+
+/**
  * `bw_otp_uri.kind`: a time-based code (`otpauth://totp/`).
  */
 #define BW_OTP_TOTP 1
@@ -592,6 +602,11 @@ typedef struct {
    * Accept secrets under 128 bits (only for existing enrolments).
    */
   bool allow_short_secret;
+  /**
+   * `BW_OTP_DECIMAL` (or 0) or `BW_OTP_STEAM` (Steam Guard codes: five characters every 30
+   * seconds; `digits` does not apply).
+   */
+  uint32_t encoding;
 } bw_otp_params;
 
 /**

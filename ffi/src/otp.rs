@@ -6,7 +6,7 @@ use crate::guard::{
 };
 use crate::result::{bw_result, Failure};
 use bulwark::otp::{
-    build_uri, parse_uri, qr_png, qr_svg, Algorithm, Hotp, OtpKind, Params, ReplayGuard,
+    build_uri, parse_uri, qr_png, qr_svg, Algorithm, Encoding, Hotp, OtpKind, Params, ReplayGuard,
     ReplayGuardOptions, Secret, Totp,
 };
 use std::ffi::c_char;
@@ -17,6 +17,10 @@ pub const BW_OTP_SHA1: u32 = 1;
 pub const BW_OTP_SHA256: u32 = 2;
 /// Algorithm: HMAC-SHA-512.
 pub const BW_OTP_SHA512: u32 = 3;
+/// `bw_otp_params.encoding`: decimal digits (also what 0 means).
+pub const BW_OTP_DECIMAL: u32 = 0;
+/// `bw_otp_params.encoding`: Steam Guard's five characters (`digits` does not apply).
+pub const BW_OTP_STEAM: u32 = 1;
 /// `bw_otp_uri.kind`: a time-based code (`otpauth://totp/`).
 pub const BW_OTP_TOTP: u32 = 1;
 /// `bw_otp_uri.kind`: a counter-based code (`otpauth://hotp/`).
@@ -45,6 +49,9 @@ pub struct bw_otp_params {
     pub t0: u64,
     /// Accept secrets under 128 bits (only for existing enrolments).
     pub allow_short_secret: bool,
+    /// `BW_OTP_DECIMAL` (or 0) or `BW_OTP_STEAM` (Steam Guard codes: five characters every 30
+    /// seconds; `digits` does not apply).
+    pub encoding: u32,
 }
 
 /// An `otpauth://` URI taken apart by `bw_otp_parse_uri`. Text fields are NUL-terminated with
@@ -85,7 +92,7 @@ pub struct bw_replay_guard {
 }
 
 crate::guard::sized_struct! {
-    bw_otp_params => bw_otp_params { size: 0, algorithm: 0, digits: 0, period: 0, t0: 0, allow_short_secret: false };
+    bw_otp_params => bw_otp_params { size: 0, algorithm: 0, digits: 0, period: 0, t0: 0, allow_short_secret: false, encoding: 0 };
     bw_otp_uri => bw_otp_uri {
         size: 0,
         kind: 0,
@@ -96,7 +103,7 @@ crate::guard::sized_struct! {
         issuer: [0; BW_OTP_FIELD_CAPACITY],
         issuer_len: 0,
         has_issuer: false,
-        params: bw_otp_params { size: std::mem::size_of::<bw_otp_params>(), algorithm: 0, digits: 0, period: 0, t0: 0, allow_short_secret: false },
+        params: bw_otp_params { size: std::mem::size_of::<bw_otp_params>(), algorithm: 0, digits: 0, period: 0, t0: 0, allow_short_secret: false, encoding: 0 },
         counter: 0,
     };
 }
@@ -116,11 +123,22 @@ fn params_from(p: Option<&bw_otp_params>) -> Result<(Params, bool), Failure> {
             .into())
         }
     };
+    let encoding = match p.encoding {
+        BW_OTP_DECIMAL => Encoding::Decimal,
+        BW_OTP_STEAM => Encoding::Steam,
+        other => {
+            return Err(bulwark::Error::invalid_input(format!(
+                "unknown OTP encoding {other} (BW_OTP_DECIMAL, BW_OTP_STEAM)"
+            ))
+            .into())
+        }
+    };
     let params = Params {
         algorithm,
         digits: if p.digits == 0 { 6 } else { p.digits },
         period: if p.period == 0 { 30 } else { p.period },
         t0: p.t0,
+        encoding,
     };
     Ok((params, p.allow_short_secret))
 }
@@ -479,8 +497,14 @@ pub unsafe extern "C" fn bw_otp_parse_uri(
             Algorithm::Sha256 => BW_OTP_SHA256,
             Algorithm::Sha512 => BW_OTP_SHA512,
         };
-        r.params.digits = parsed.digits;
-        r.params.period = parsed.period;
+        // Core's reading of the URI (a Steam URI's digits and period do not apply).
+        let params = parsed.params();
+        r.params.digits = params.digits;
+        r.params.period = params.period;
+        r.params.encoding = match params.encoding {
+            Encoding::Decimal => BW_OTP_DECIMAL,
+            Encoding::Steam => BW_OTP_STEAM,
+        };
         r.counter = parsed.counter;
         r.secret_len = copy_field(&mut r.secret, &parsed.secret, "secret")?;
         r.account_len = copy_field(&mut r.account, &parsed.account, "account name")?;

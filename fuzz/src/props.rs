@@ -443,7 +443,10 @@ pub fn otp_uri(data: &[u8]) {
     let Ok(parsed) = otp::parse_uri(&uri) else {
         return;
     };
-    assert!(parsed.digits >= 6 && parsed.digits <= 10 && parsed.period > 0);
+    let steam = parsed.encoding == otp::Encoding::Steam;
+    assert!(
+        ((6..=10).contains(&parsed.digits) || (steam && parsed.digits == 5)) && parsed.period > 0
+    );
     // The secret is usable (a parsed URI never hands out a secret the generator refuses).
     let secret = Secret::from_base32_allow_short(&parsed.secret).expect("parsed secret decodes");
     if parsed.kind == otp::OtpKind::Totp {

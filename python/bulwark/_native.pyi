@@ -31,6 +31,7 @@ __all__ = [
     "Grants",
     "jwk_select",
     "jwk_is_signature_key",
+    "otp_now",
     "jwt_sign_message",
     "jwt_verify_message",
     "jwt_get_unverified_header",
@@ -557,6 +558,7 @@ class NativeOtp:
         period: int = 30,
         t0: int = 0,
         allow_short_secret: bool = False,
+        encoder: Optional[str] = None,
     ) -> Self: ...
     def _code(self, counter: int) -> str:
         """The code of a step or counter."""
@@ -581,6 +583,9 @@ class NativeReplayGuard:
     def verify(self, otp: NativeOtp, account: str, code: str, time: int, window: int) -> Optional[int]:
         """Verifies and records the step; None for a wrong code."""
 
+def otp_now() -> int:
+    """Now in Unix seconds: core's clock, or a test's replaced ``datetime.datetime``."""
+
 def otp_build_uri(
     kind: str,
     secret: str,
@@ -591,6 +596,7 @@ def otp_build_uri(
     period: int = 30,
     counter: int = 0,
     image: Optional[str] = None,
+    encoder: Optional[str] = None,
 ) -> str:
     """A provisioning URI as pyotp writes it."""
 

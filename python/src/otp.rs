@@ -3,20 +3,72 @@
 
 use crate::IntoPy;
 use bulwark::otp::{
-    build_uri, parse_uri, qr_png, qr_svg, Algorithm, OtpKind, Params, ReplayGuard,
+    build_uri, parse_uri, qr_png, qr_svg, Algorithm, Encoding, OtpKind, Params, ReplayGuard,
     ReplayGuardOptions, Secret, Totp,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use std::time::Duration;
 
-fn params(py: Python<'_>, digits: u32, algorithm: &str, period: u64, t0: u64) -> PyResult<Params> {
+/// An encoding by its `otpauth://` `encoder` name: None (decimal digits) or ``"steam"``.
+fn encoding(py: Python<'_>, name: Option<&str>) -> PyResult<Encoding> {
+    match name {
+        None => Ok(Encoding::Decimal),
+        Some(n) if Encoding::Steam.uri_name() == Some(n) => Ok(Encoding::Steam),
+        Some(other) => Err(bulwark::Error::invalid_input(format!(
+            "encoder must be None or 'steam', not {other:?}"
+        )))
+        .py(py),
+    }
+}
+
+fn params(
+    py: Python<'_>,
+    digits: u32,
+    algorithm: &str,
+    period: u64,
+    t0: u64,
+    encoder: Option<&str>,
+) -> PyResult<Params> {
     Ok(Params {
         algorithm: algorithm.parse::<Algorithm>().py(py)?,
         digits,
         period,
         t0,
+        encoding: encoding(py, encoder)?,
     })
+}
+
+/// The `datetime` module, and its `datetime` class as it was when this module loaded.
+static DATETIME: pyo3::sync::PyOnceLock<(Py<PyModule>, Py<PyAny>)> = pyo3::sync::PyOnceLock::new();
+
+/// Now, in Unix seconds: core's clock, unless a test has replaced `datetime.datetime` (pyotp's
+/// Timecop, freezegun), in which case the time that class reports, as pyotp would read it.
+fn unix_now(py: Python<'_>) -> PyResult<u64> {
+    let Some((module, real)) = DATETIME.get(py) else {
+        return Ok(bulwark::otp::unix_now());
+    };
+    let current = module.bind(py).getattr(pyo3::intern!(py, "datetime"))?;
+    if current.is(real.bind(py)) {
+        return Ok(bulwark::otp::unix_now());
+    }
+    let ts: f64 = current
+        .call_method0("now")?
+        .call_method0("timestamp")?
+        .extract()?;
+    if ts.is_finite() && ts >= 0.0 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked above
+        return Ok(ts as u64);
+    }
+    Err(pyo3::exceptions::PyValueError::new_err(
+        "the clock is before 1970",
+    ))
+}
+
+/// Now in Unix seconds, as every OTP call of the door reads it (see `unix_now`).
+#[pyfunction]
+fn otp_now(py: Python<'_>) -> PyResult<u64> {
+    unix_now(py)
 }
 
 /// An OTP key prepared once: TOTP steps and HOTP counters share it (step N = counter N).
@@ -28,7 +80,8 @@ struct NativeOtp {
 #[pymethods]
 impl NativeOtp {
     #[new]
-    #[pyo3(signature = (secret, digits=6, algorithm="SHA1", period=30, t0=0, allow_short_secret=false))]
+    #[pyo3(signature = (secret, digits=6, algorithm="SHA1", period=30, t0=0, allow_short_secret=false, encoder=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         secret: &str,
@@ -37,6 +90,7 @@ impl NativeOtp {
         period: u64,
         t0: u64,
         allow_short_secret: bool,
+        encoder: Option<&str>,
     ) -> PyResult<Self> {
         let key = if allow_short_secret {
             Secret::from_base32_allow_short(secret)
@@ -45,7 +99,7 @@ impl NativeOtp {
         }
         .py(py)?;
         Ok(Self {
-            totp: Totp::new(&key, params(py, digits, algorithm, period, t0)?).py(py)?,
+            totp: Totp::new(&key, params(py, digits, algorithm, period, t0, encoder)?).py(py)?,
         })
     }
 
@@ -79,12 +133,7 @@ impl NativeOtp {
         ) {
             let code = s.to_str()?;
             if code.is_ascii() {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_err(|_| {
-                        pyo3::exceptions::PyValueError::new_err("the clock is before 1970")
-                    })?
-                    .as_secs();
+                let now = unix_now(py)?;
                 let me = slf.get();
                 return Ok(me.totp.verify(code, now, window).py(py)?.is_some());
             }
@@ -140,7 +189,7 @@ impl NativeOtp {
 
 /// A provisioning URI written as pyotp writes it.
 #[pyfunction]
-#[pyo3(signature = (kind, secret, account, issuer=None, algorithm="SHA1", digits=6, period=30, counter=0, image=None))]
+#[pyo3(signature = (kind, secret, account, issuer=None, algorithm="SHA1", digits=6, period=30, counter=0, image=None, encoder=None))]
 #[allow(clippy::too_many_arguments)]
 fn otp_build_uri(
     py: Python<'_>,
@@ -153,6 +202,7 @@ fn otp_build_uri(
     period: u64,
     counter: u64,
     image: Option<&str>,
+    encoder: Option<&str>,
 ) -> PyResult<String> {
     let kind = match kind {
         "totp" => OtpKind::Totp,
@@ -164,7 +214,7 @@ fn otp_build_uri(
             .py(py)
         }
     };
-    let p = params(py, digits, algorithm, period, 0)?;
+    let p = params(py, digits, algorithm, period, 0, encoder)?;
     build_uri(kind, secret, account, issuer, p, counter, image).py(py)
 }
 
@@ -188,6 +238,7 @@ fn otp_parse_uri<'py>(py: Python<'py>, uri: &str) -> PyResult<Bound<'py, PyDict>
     d.set_item("period", u.period)?;
     d.set_item("counter", u.counter)?;
     d.set_item("image", &u.image)?;
+    d.set_item("encoder", u.encoding.uri_name())?;
     Ok(d)
 }
 
@@ -256,6 +307,11 @@ impl NativeReplayGuard {
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let module = py.import("datetime")?;
+    let real = module.getattr("datetime")?.unbind();
+    let _ = DATETIME.set(py, (module.unbind(), real));
+    m.add_function(wrap_pyfunction!(otp_now, m)?)?;
     m.add_class::<NativeOtp>()?;
     m.add_class::<NativeReplayGuard>()?;
     m.add_function(wrap_pyfunction!(otp_build_uri, m)?)?;

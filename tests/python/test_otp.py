@@ -172,17 +172,19 @@ def test_malformed_secrets_and_uris_give_clear_errors():
     for digest in (hashlib.md5, "sha3_256"):
         with pytest.raises(ValueError):
             otp.TOTP(s, digest=digest)
+    # As pyotp: a time less than one step before the epoch rounds toward zero (step 0).
+    assert otp.TOTP(s).at(-1) == otp.TOTP(s).at(-29.5) == otp.TOTP(s).at(0)
     with pytest.raises(ValueError):
-        otp.TOTP(s).at(-1)
+        otp.TOTP(s).at(-30)
     with pytest.raises(ValueError):
         otp.TOTP(s).at(datetime.datetime(1960, 1, 1, tzinfo=datetime.timezone.utc))
     with pytest.raises(ValueError):
         otp.HOTP(s).at(-1)
     uris = {
         "https://totp/a?secret=" + s: "otpauth",
-        "otpauth://totp/a": "no secret",
+        "otpauth://totp/a": "No secret",
         "otpauth://totp/a?secret=" + s + "&algorithm=MD5": "algorithm",
-        "otpauth://totp/a?secret=" + s + "&digits=12": "digits",
+        "otpauth://totp/a?secret=" + s + "&digits=12": "Digits",
         "otpauth://totp/a?secret=" + s + "&secret=" + s: "duplicate",
         "otpauth://totp/X:a?secret=" + s + "&issuer=Y": "issuer",
         "otpauth://motp/a?secret=" + s: "type",
@@ -201,13 +203,15 @@ def test_malformed_secrets_and_uris_give_clear_errors():
         "otpauth://totp/a?secret=" + s + "&counter=7": "only for hotp",
         "otpauth://hotp/a?secret=" + s + "&period=60": "only for totp",
         "otpauth://totp/a?secret=" + s + "&image=http%3A%2F%2Fx%2Fy.png": "image",
-        "otpauth://totp/ACME:?secret=" + s: "account name is empty",
         "otpauth://totp/a?secret=%3D%3D%3D%3D": "secret is empty",
     }.items():
         with pytest.raises(ValueError, match=part):
             otp.parse_uri(uri)
     with pytest.raises(ValueError, match="longer than"):
         otp.TOTP(s).provisioning_uri("\u00e9" * 800)
+    # pyotp reads URIs with an empty account or no label at all (Steam's have none).
+    for uri in ("otpauth://totp/ACME:?secret=" + s, "otpauth://totp?secret=" + s):
+        assert otp.parse_uri(uri).at(0) == pyotp.parse_uri(uri).at(0)
 
 
 def test_verify_once_replay_table():
@@ -330,3 +334,44 @@ def test_c_door_verify_and_uri(clib):
     assert clib.bw_totp_provisioning_uri(s, len(s), ctypes.byref(p), name, len(name), issuer, len(issuer), buf, 512,
                                          ctypes.byref(n)) == 0
     assert buf.value.decode() == pyotp.TOTP(secret).provisioning_uri(name="alice@example.com", issuer_name="ACME Co")
+
+
+def test_pyotp_modules_steam_bytes_secrets_and_frozen_clocks():
+    """pyotp's module layout and the names its users reach for, against pyotp itself."""
+    import hashlib
+
+    from bulwark.otp import contrib, hotp, totp, utils
+    from bulwark.otp import otp as otp_module
+
+    assert totp.TOTP is otp.TOTP and hotp.HOTP is otp.HOTP and otp_module.OTP is otp.OTP
+    secret = "FMXNK4QEGKVPULRTADY6JIDK5VHUBGZW"
+    steam, theirs = contrib.Steam(secret), pyotp.contrib.Steam(secret)
+    for t in (0, 30, 1_662_884_261, 1_700_000_000):
+        assert steam.at(t) == theirs.at(t)
+    assert steam.verify(theirs.at(1_700_000_000), for_time=1_700_000_000)
+    assert type(otp.parse_uri(steam.provisioning_uri("ann", "Steam"))) is contrib.Steam
+    assert utils.strings_equal("123456", "\uff11\uff12\uff13\uff14\uff15\uff16")  # full-width digits
+    assert not utils.strings_equal("123456", "123457")
+    for args in [(secret, "ann"), (secret, "ann", None, "ACME", "sha256", 8, 60), (secret, "ann", 5, "ACME")]:
+        assert utils.build_uri(*args) == pyotp.utils.build_uri(*args)
+    # Secrets as bytes, as pyotp takes them.
+    b = base64.b32encode(b"12345678901234567890")
+    assert otp.TOTP(b, 8).at(59) == pyotp.TOTP(b, digits=8).at(59) == "94287082"
+    with pytest.raises(ValueError, match="18 bytes"):
+        otp.OTP(s=secret, digest=hashlib.md5)
+    # A test that freezes datetime.datetime (pyotp's Timecop, freezegun) moves Bulwark's clock too.
+    real = datetime.datetime
+
+    class Frozen(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ARG003
+            return cls.fromtimestamp(1_297_553_958)
+
+    t = otp.TOTP(secret)
+    datetime.datetime = Frozen
+    try:
+        assert t.now() == t.at(1_297_553_958)
+        assert t.verify(t.at(1_297_553_958))
+    finally:
+        datetime.datetime = real
+    assert not t.verify(t.at(1_297_553_958))

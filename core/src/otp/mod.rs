@@ -215,6 +215,32 @@ fn decode_base32_secret(text: &str) -> Result<Vec<u8>> {
         .map_err(|e| Error::invalid_input(format!("the OTP secret is not base32: {}", e.message())))
 }
 
+/// How a code is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// Decimal digits (RFC 4226): `digits` of them, zero-padded.
+    #[default]
+    Decimal,
+    /// Steam Guard's five characters from `23456789BCDFGHJKMNPQRTVWXY` (what pyotp's
+    /// `contrib.Steam` makes; `digits` does not apply).
+    Steam,
+}
+
+/// Steam Guard's alphabet and code length.
+const STEAM_CHARS: &[u8; 26] = b"23456789BCDFGHJKMNPQRTVWXY";
+const STEAM_LEN: u32 = 5;
+
+impl Encoding {
+    /// The name in `otpauth://` URIs' `encoder` parameter (`None` for the default).
+    #[must_use]
+    pub fn uri_name(self) -> Option<&'static str> {
+        match self {
+            Self::Decimal => None,
+            Self::Steam => Some("steam"),
+        }
+    }
+}
+
 /// The parameters shared by HOTP and TOTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Params {
@@ -226,6 +252,8 @@ pub struct Params {
     pub period: u64,
     /// The Unix time at which TOTP step 0 starts (RFC 6238's T0, default 0; unused by HOTP).
     pub t0: u64,
+    /// How codes are written (default decimal digits).
+    pub encoding: Encoding,
 }
 
 impl Default for Params {
@@ -235,6 +263,7 @@ impl Default for Params {
             digits: 6,
             period: 30,
             t0: 0,
+            encoding: Encoding::Decimal,
         }
     }
 }
@@ -246,6 +275,7 @@ pub struct Hotp {
     window_key: window_hmac::WindowKey,
     digits: u32,
     algorithm: Algorithm,
+    encoding: Encoding,
 }
 
 impl std::fmt::Debug for Hotp {
@@ -258,12 +288,17 @@ impl std::fmt::Debug for Hotp {
 }
 
 impl Hotp {
-    /// An HOTP for `secret` with `params.algorithm` and `params.digits`.
+    /// An HOTP for `secret` with `params.algorithm`, `params.digits` and `params.encoding`
+    /// (Steam codes are always five characters, whatever `digits` says).
     ///
     /// # Errors
-    /// `InvalidInput` for digits outside 6..=10.
+    /// `InvalidInput` for decimal digits outside 6..=10.
     pub fn new(secret: &Secret, params: Params) -> Result<Self> {
-        if !(6..=10).contains(&params.digits) {
+        let digits = match params.encoding {
+            Encoding::Decimal => params.digits,
+            Encoding::Steam => STEAM_LEN,
+        };
+        if params.encoding == Encoding::Decimal && !(6..=10).contains(&params.digits) {
             return Err(Error::invalid_input(format!(
                 "OTP digits must be between 6 and 10, got {}",
                 params.digits
@@ -276,12 +311,19 @@ impl Hotp {
                 secret.as_bytes(),
             )
             .map_err(hmac_failed)?,
-            digits: params.digits,
+            digits,
             algorithm: params.algorithm,
+            encoding: params.encoding,
         })
     }
 
-    /// The number of digits per code.
+    /// How codes are written.
+    #[must_use]
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The number of digits (characters, for Steam) per code.
     #[must_use]
     pub fn digits(&self) -> u32 {
         self.digits
@@ -304,7 +346,30 @@ impl Hotp {
     #[must_use]
     pub fn code(&self, counter: u64) -> String {
         let n = self.number(counter);
-        format!("{n:0width$}", width = self.digits as usize)
+        match self.encoding {
+            Encoding::Decimal => format!("{n:0width$}", width = self.digits as usize),
+            Encoding::Steam => {
+                let mut rest = n;
+                (0..STEAM_LEN)
+                    .map(|_| {
+                        let c = STEAM_CHARS
+                            .get((rest % 26) as usize)
+                            .copied()
+                            .unwrap_or(b'2');
+                        rest /= 26;
+                        char::from(c)
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// How many distinct codes there are: the truncated number is taken modulo this.
+    fn modulus(&self) -> u64 {
+        match self.encoding {
+            Encoding::Decimal => 10u64.pow(self.digits),
+            Encoding::Steam => 26u64.pow(STEAM_LEN),
+        }
     }
 
     /// The code as a number.
@@ -321,7 +386,7 @@ impl Hotp {
             word.copy_from_slice(bytes);
         }
         let binary = u64::from(u32::from_be_bytes(word) & 0x7fff_ffff);
-        binary % 10u64.pow(self.digits)
+        binary % self.modulus()
     }
 
     /// Whether `code` is the code of `counter`, compared in constant time (false also if the
@@ -382,14 +447,21 @@ impl Hotp {
         Ok((found == 1, matched))
     }
 
-    /// `code` as a number if it is exactly `digits` ASCII digits.
+    /// `code` as a number if it is exactly `digits` ASCII digits (for Steam, five characters of
+    /// its alphabet, the first the least significant).
     fn parse_code(&self, code: &str) -> Option<u64> {
         if code.len() != self.digits as usize {
             return None;
         }
-        code.bytes().try_fold(0u64, |n, b| {
-            b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
-        })
+        match self.encoding {
+            Encoding::Decimal => code.bytes().try_fold(0u64, |n, b| {
+                b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+            }),
+            Encoding::Steam => code.bytes().rev().try_fold(0u64, |n, b| {
+                let i = STEAM_CHARS.iter().position(|&c| c == b)?;
+                Some(n * 26 + i as u64)
+            }),
+        }
     }
 }
 

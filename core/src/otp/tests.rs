@@ -117,6 +117,7 @@ fn digits_periods_t0_and_algorithms() {
                 digits,
                 period: 45,
                 t0: 100,
+                ..Params::default()
             };
             let t = Totp::new(&secret, p).unwrap();
             let code = t.code_at(10_000).unwrap();
@@ -215,6 +216,7 @@ fn uris_as_pyotp_writes_them_and_round_trips() {
         digits: 8,
         period: 60,
         t0: 0,
+        ..Params::default()
     };
     let uri = build_uri(
         OtpKind::Totp,
@@ -266,10 +268,16 @@ fn uris_as_pyotp_writes_them_and_round_trips() {
 #[test]
 fn malformed_uris_say_what_is_wrong() {
     let cases = [
-        ("https://totp/a?secret=JBSWY3DP", "not an otpauth"),
-        ("otpauth://totp", "no type"),
-        ("otpauth://motp/a?secret=JBSWY3DP", "unsupported type"),
-        ("otpauth://totp/a?issuer=x", "no secret"),
+        // pyotp's own words where its callers compare messages.
+        ("https://totp/a?secret=JBSWY3DP", "Not an otpauth URI"),
+        ("otpauth://totp", "No secret found in URI"),
+        ("otpauth://", "Not a supported OTP type"),
+        (
+            "otpauth://motp/a?secret=JBSWY3DP",
+            "Not a supported OTP type",
+        ),
+        ("otpauth://totp/a?issuer=x", "No secret found in URI"),
+        ("otpauth://totp?digits=-1", "Digits may only be 6, 7, or 8"),
         ("otpauth://totp/a?secret=JBSWY3DP!", "not base32"),
         (
             "otpauth://totp/a?secret=JBSWY3DP&secret=JBSWY3DP",
@@ -279,13 +287,16 @@ fn malformed_uris_say_what_is_wrong() {
             "otpauth://totp/a?secret=JBSWY3DP&algorithm=MD5",
             "algorithm",
         ),
-        ("otpauth://totp/a?secret=JBSWY3DP&digits=9", "digits"),
+        ("otpauth://totp/a?secret=JBSWY3DP&digits=9", "Digits"),
         (
             "otpauth://totp/a?secret=JBSWY3DP&digits=six",
             "whole number",
         ),
         ("otpauth://totp/a?secret=JBSWY3DP&period=0", "period"),
-        ("otpauth://totp/X:a?secret=JBSWY3DP&issuer=Y", "differs"),
+        (
+            "otpauth://totp/X:a?secret=JBSWY3DP&issuer=Y",
+            "should be equal",
+        ),
         ("otpauth://totp/a%ZZ?secret=JBSWY3DP", "%-escape"),
         // Found by fuzzing: an image the builder refuses used to parse, so it could not be
         // written back.
@@ -307,13 +318,10 @@ fn malformed_uris_say_what_is_wrong() {
             "otpauth://hotp/a?secret=JBSWY3DP&period=60",
             "only for totp",
         ),
-        (
-            "otpauth://totp/Example:?secret=JBSWY3DP",
-            "account name is empty",
-        ),
         ("otpauth://totp/a?secret=%3D%3D%3D%3D", "secret is empty"),
         ("otpauth://totp/a%FF?secret=JBSWY3DP", "UTF-8"),
-        ("otpauth://totp/a?secret=JBSWY3DP&encoder=steam", "encoder"),
+        ("otpauth://totp/a?secret=JBSWY3DP&encoder=base32", "encoder"),
+        ("otpauth://totp/a?secret=JBSWY3DP&digits=9", "Digits"),
         // Control characters: a NUL would cut the C string short of its length.
         (
             "otpauth://totp/Evil%00Corp:alice?secret=JBSWY3DP",
@@ -346,7 +354,6 @@ fn malformed_uris_say_what_is_wrong() {
     let p = Params::default();
     for (secret, account, image) in [
         ("", "a", None),
-        ("S", "", None),
         ("S", "a", Some("http://x/y")),
         ("S", "al\0ice", None),
         ("S", "a", Some("https://x/y\n")),
@@ -539,4 +546,64 @@ fn built_uris_are_never_longer_than_parse_accepts() {
     .unwrap();
     assert!(ok.len() <= uri::MAX_URI_LEN);
     assert_eq!(parse_uri(&ok).unwrap().account, "é".repeat(600));
+}
+
+#[test]
+fn steam_guard_codes_as_pyotp_contrib_steam() {
+    // pyotp's own Steam examples (its test.py): codes at times 0, 30, 60, 90.
+    for (secret, codes) in [
+        ("BASE32SECRET3232", ["2TC8B", "YKKK4", "M4HQB", "DTVB3"]),
+        (
+            "FMXNK4QEGKVPULRTADY6JIDK5VHUBGZW",
+            ["C5V56", "QJY8Y", "R3WQY", "JG3T3"],
+        ),
+    ] {
+        let key = Secret::from_base32_allow_short(secret).unwrap();
+        let p = Params {
+            encoding: Encoding::Steam,
+            digits: 99, // does not apply to Steam codes
+            ..Params::default()
+        };
+        let totp = Totp::new(&key, p).unwrap();
+        for (i, code) in codes.iter().enumerate() {
+            let t = 30 * i as u64;
+            assert_eq!(totp.code_at(t).unwrap(), *code);
+            assert_eq!(totp.verify(code, t, 0).unwrap(), Some(t / 30));
+            assert_eq!(totp.verify(&code.to_lowercase(), t, 0).unwrap(), None);
+        }
+        assert_eq!(totp.verify("2TC8", 0, 1).unwrap(), None);
+        assert_eq!(totp.verify("AAAAA", 0, 1).unwrap(), None); // A is not in Steam's alphabet
+    }
+    // And in URIs: encoder=steam, digits and period not written, and ignored when read.
+    let p = Params {
+        encoding: Encoding::Steam,
+        ..Params::default()
+    };
+    let uri = build_uri(
+        OtpKind::Totp,
+        "FMXNK4QEGKVPULRTADY6JIDK5VHUBGZW",
+        "ann",
+        Some("Steam"),
+        p,
+        0,
+        None,
+    )
+    .unwrap();
+    assert_eq!(uri, "otpauth://totp/Steam:ann?secret=FMXNK4QEGKVPULRTADY6JIDK5VHUBGZW&issuer=Steam&encoder=steam");
+    let parsed = parse_uri(
+        "otpauth://totp/Steam:?secret=FMXNK4QEGKVPULRTADY6JIDK5VHUBGZW&period=15&digits=7&encoder=steam",
+    )
+    .unwrap();
+    assert_eq!(
+        (parsed.account.as_str(), parsed.encoding),
+        ("", Encoding::Steam)
+    );
+    assert_eq!((parsed.params().digits, parsed.params().period), (5, 30));
+    assert!(parse_uri("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&encoder=base64").is_err());
+    // Without a label, as pyotp reads it.
+    let bare = parse_uri("otpauth://totp?secret=JBSWY3DPEHPK3PXP").unwrap();
+    assert_eq!(
+        (bare.kind, bare.account.as_str(), bare.issuer),
+        (OtpKind::Totp, "", None)
+    );
 }

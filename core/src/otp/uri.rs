@@ -1,7 +1,7 @@
 //! `otpauth://` provisioning URIs (Google Authenticator's Key URI Format), written byte for byte
 //! as pyotp writes them and parsed with pyotp's rules, with clear errors for malformed input.
 
-use super::{Algorithm, Params};
+use super::{Algorithm, Encoding, Params};
 use crate::{Error, Result};
 
 /// URIs longer than this are refused before parsing.
@@ -29,7 +29,7 @@ pub struct OtpAuthUri {
     pub issuer: Option<String>,
     /// The HMAC hash (`algorithm`, default SHA1).
     pub algorithm: Algorithm,
-    /// Digits per code (`digits`, default 6).
+    /// Digits per code (`digits`, default 6; 5 for Steam Guard codes).
     pub digits: u32,
     /// Seconds per step (`period`, default 30; TOTP).
     pub period: u64,
@@ -37,6 +37,8 @@ pub struct OtpAuthUri {
     pub counter: u64,
     /// The `image` parameter (an https URL), if any.
     pub image: Option<String>,
+    /// How codes are written (`encoder=steam` for Steam Guard; decimal when absent).
+    pub encoding: Encoding,
 }
 
 impl std::fmt::Debug for OtpAuthUri {
@@ -50,12 +52,13 @@ impl std::fmt::Debug for OtpAuthUri {
             .field("digits", &self.digits)
             .field("period", &self.period)
             .field("counter", &self.counter)
+            .field("encoding", &self.encoding)
             .finish_non_exhaustive()
     }
 }
 
 impl OtpAuthUri {
-    /// The algorithm, digits and period as [`Params`] (T0 is always 0 in URIs).
+    /// The algorithm, digits, period and encoding as [`Params`] (T0 is always 0 in URIs).
     #[must_use]
     pub fn params(&self) -> Params {
         Params {
@@ -63,6 +66,7 @@ impl OtpAuthUri {
             digits: self.digits,
             period: self.period,
             t0: 0,
+            encoding: self.encoding,
         }
     }
 }
@@ -171,12 +175,8 @@ pub fn build_uri(
     if secret_base32.is_empty() {
         return Err(Error::invalid_input("otpauth URI: the secret is empty"));
     }
-    if account.is_empty() {
-        return Err(Error::invalid_input(
-            "otpauth URI: the account name is empty",
-        ));
-    }
-    if !(6..=10).contains(&params.digits) {
+    let steam = params.encoding == Encoding::Steam;
+    if !steam && !(6..=10).contains(&params.digits) {
         return Err(Error::invalid_input("OTP digits must be between 6 and 10"));
     }
     if params.period == 0 {
@@ -213,11 +213,15 @@ pub fn build_uri(
         uri.push_str("&algorithm=");
         uri.push_str(params.algorithm.as_str());
     }
-    if params.digits != 6 {
+    if !steam && params.digits != 6 {
         uri.push_str(&format!("&digits={}", params.digits));
     }
-    if kind == OtpKind::Totp && params.period != 30 {
+    if !steam && kind == OtpKind::Totp && params.period != 30 {
         uri.push_str(&format!("&period={}", params.period));
+    }
+    if let Some(name) = params.encoding.uri_name() {
+        uri.push_str("&encoder=");
+        uri.push_str(name);
     }
     if let Some(image) = image {
         check_image(image)?;
@@ -235,7 +239,9 @@ pub fn build_uri(
 
 /// Parses an `otpauth://totp/…` or `otpauth://hotp/…` URI with pyotp's rules: the label splits
 /// at its first literal `:` into issuer and account (an encoded `%3A` stays part of a name);
-/// `secret` is required; `algorithm` is SHA1, SHA256 or SHA512; `digits` 6, 7 or 8; a security
+/// `secret` is required; `algorithm` is SHA1, SHA256 or SHA512; `digits` 6, 7 or 8 (a Steam URI,
+/// `encoder=steam`, has five-character codes every 30 seconds whatever its `digits` and `period`
+/// say); the label may be missing or name no account (as pyotp reads it); a security
 /// parameter given twice, or an issuer parameter that contradicts the label, is an error;
 /// unknown parameters are ignored. The secret must be valid base32 (its length is checked where
 /// it is used, by [`super::Secret::from_base32`]).
@@ -250,18 +256,22 @@ pub fn parse_uri(uri: &str) -> Result<OtpAuthUri> {
     }
     let rest = uri
         .strip_prefix("otpauth://")
-        .ok_or_else(|| Error::invalid_input("not an otpauth:// URI"))?;
+        .ok_or_else(|| Error::invalid_input("Not an otpauth URI"))?;
     let (rest, _fragment) = rest.split_once('#').unwrap_or((rest, ""));
-    let (kind_str, rest) = rest
-        .split_once('/')
-        .ok_or_else(|| Error::invalid_input("otpauth URI: no type (totp or hotp) and label"))?;
+    // `otpauth://totp/label?query`, or without a label `otpauth://totp?query` (as pyotp reads it).
+    let (kind_str, rest) = match rest.find(['/', '?']) {
+        Some(i) => {
+            let (kind, tail) = rest.split_at(i);
+            (kind, tail.strip_prefix('/').unwrap_or(tail))
+        }
+        None => (rest, ""),
+    };
     let kind = match kind_str {
         "totp" => OtpKind::Totp,
         "hotp" => OtpKind::Hotp,
         other => {
-            return Err(Error::invalid_input(format!(
-                "otpauth URI: unsupported type {other:?} (totp or hotp)"
-            )))
+            let _ = other; // pyotp's words, which callers compare
+            return Err(Error::invalid_input("Not a supported OTP type"));
         }
     };
     let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -272,12 +282,6 @@ pub fn parse_uri(uri: &str) -> Result<OtpAuthUri> {
         ),
         None => (None, decode(label, false, "account name")?),
     };
-    if account.is_empty() {
-        // The builder refuses it too: an authenticator would list the entry without a name.
-        return Err(Error::invalid_input(
-            "otpauth URI: the account name is empty",
-        ));
-    }
     let mut out = OtpAuthUri {
         kind,
         secret: String::new(),
@@ -288,6 +292,7 @@ pub fn parse_uri(uri: &str) -> Result<OtpAuthUri> {
         period: 30,
         counter: 0,
         image: None,
+        encoding: Encoding::Decimal,
     };
     let mut seen: Vec<&str> = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -336,7 +341,7 @@ pub fn parse_uri(uri: &str) -> Result<OtpAuthUri> {
             "issuer" => {
                 if issuer.as_ref().is_some_and(|i| *i != value) {
                     return Err(Error::invalid_input(
-                        "otpauth URI: the issuer parameter differs from the label's issuer",
+                        "If issuer is specified in both label and parameters, it should be equal.",
                     ));
                 }
                 issuer = Some(value.clone());
@@ -348,19 +353,18 @@ pub fn parse_uri(uri: &str) -> Result<OtpAuthUri> {
                     "SHA512" => Algorithm::Sha512,
                     _ => {
                         return Err(Error::invalid_input(
-                            "otpauth URI: algorithm must be SHA1, SHA256 or SHA512",
+                            "Invalid value for algorithm, must be SHA1, SHA256 or SHA512",
                         ))
                     }
                 }
             }
             "digits" => {
-                let d = number("digits")?;
-                if !(6..=8).contains(&d) {
-                    return Err(Error::invalid_input(
-                        "otpauth URI: digits may only be 6, 7 or 8",
-                    ));
-                }
-                out.digits = u32::try_from(d).unwrap_or(6);
+                // Checked after the loop: a Steam URI's digits do not apply.
+                // A negative count is out of range like any other (pyotp's reading).
+                out.digits = match value.parse::<i64>() {
+                    Ok(d) => u32::try_from(d).unwrap_or(u32::MAX),
+                    Err(_) => u32::try_from(number("digits")?).unwrap_or(u32::MAX),
+                };
             }
             "period" => {
                 out.period = number("period")?;
@@ -375,16 +379,24 @@ pub fn parse_uri(uri: &str) -> Result<OtpAuthUri> {
                 check_image(&value)?;
                 out.image = Some(value.clone());
             }
+            "encoder" if value == "steam" => out.encoding = Encoding::Steam,
             "encoder" => {
+                let shown: String = value.chars().take(32).collect();
                 return Err(Error::invalid_input(format!(
-                    "otpauth URI: encoder {value:?} is not supported"
-                )))
+                    "otpauth URI: encoder {shown:?} is not supported (only steam)"
+                )));
             }
             _ => {}
         }
     }
+    if out.encoding == Encoding::Steam {
+        // Steam Guard codes are five characters every 30 seconds, whatever the URI says.
+        (out.digits, out.period) = (5, 30);
+    } else if !(6..=8).contains(&out.digits) {
+        return Err(Error::invalid_input("Digits may only be 6, 7, or 8"));
+    }
     if out.secret.is_empty() {
-        return Err(Error::invalid_input("otpauth URI: no secret found"));
+        return Err(Error::invalid_input("No secret found in URI"));
     }
     // The secret must at least be base32 (its minimum length is the caller's policy).
     if super::decode_base32_secret(&out.secret)?.is_empty() {

@@ -14,7 +14,8 @@ pyotp leaves to the caller::
 
 Differences from pyotp (deliberate): secrets under 128 bits are refused unless
 ``allow_short_secret=True`` (pyotp refuses under 112); base32 may contain spaces and hyphens;
-``interval`` may exceed 120 seconds; the Steam encoder is not supported.
+``interval`` may exceed 120 seconds. pyotp's modules are here too (``otp.totp``, ``otp.hotp``,
+``otp.otp``, ``otp.utils``, ``otp.contrib.Steam``), so ``import pyotp.utils`` code keeps working.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ import base64
 import calendar
 import datetime
 import hashlib
-import time
+import math
 import unicodedata
 from collections.abc import Sequence
 from typing import Any, Union
 
-from . import _native
-from .exceptions import BulwarkError, ReplayedCodeError, VerificationError
+from .. import _native
+from ..exceptions import BulwarkError, ReplayedCodeError, VerificationError
 
 __all__ = [
     "random_base32",
@@ -42,7 +43,14 @@ __all__ = [
     "PyOTPError",
     "OTPVerificationError",
     "ReplayedCodeError",
+    "contrib",
+    "hotp",
+    "otp",
+    "totp",
+    "utils",
 ]
+
+__version__ = _native.__version__
 
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _TIMESTAMP_LIMIT = 253402300800  # 10000-01-01 00:00:00 UTC, exclusive (as pyotp)
@@ -96,7 +104,13 @@ def _algorithm(digest: Any) -> str:
     """pyotp's ``digest`` (``hashlib.sha256``, a hash object, or a name) as SHA1/SHA256/SHA512."""
     if digest is None:
         return "SHA1"
-    name = digest if isinstance(digest, str) else getattr(digest, "name", None) or digest().name
+    if isinstance(digest, str):
+        name = digest
+    else:
+        made = digest() if callable(digest) else digest
+        if getattr(made, "digest_size", 20) < 18:  # pyotp's floor, and its words
+            raise ValueError("selected digest function must generate digest size greater than or equals to 18 bytes")
+        name = getattr(digest, "name", None) or made.name
     key = name.lower().replace("-", "").replace("_", "")
     if key not in _DIGESTS:
         raise ValueError(f"unsupported digest {name!r}: use sha1, sha256 or sha512")
@@ -108,6 +122,16 @@ def _normalize(otp: Any) -> str:
     if len(s) > _MAX_COMPARISON_LENGTH:
         return ""
     return s if s.isascii() else unicodedata.normalize("NFKC", s)
+
+
+def _secret_text(s: str | bytes) -> str:
+    """A base32 secret given as str or as ASCII bytes (as pyotp takes both)."""
+    return s.decode("ascii") if isinstance(s, (bytes, bytearray)) else s
+
+
+def _now() -> int:
+    """Now in Unix seconds, as the native calls read it (a test's frozen ``datetime`` included)."""
+    return _native.otp_now()
 
 
 def _timestamp(for_time: TimeArg) -> int:
@@ -133,9 +157,15 @@ class OTP(_native.NativeOtp):
     """What TOTP and HOTP share: the secret (base32), digits, digest, name and issuer. The key is
     prepared natively once, when the object is made."""
 
-    def __init__(self, s: str, digits: int = 6, digest: Any = None, name: str | None = None,
+    def __new__(cls, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
+                issuer: str | None = None, *args: Any, allow_short_secret: bool = False, **kwargs: Any) -> OTP:
+        if not 6 <= digits <= 10:
+            raise ValueError("digits must be between 6 and 10")
+        return super().__new__(cls, _secret_text(s), digits, _algorithm(digest), 30, 0, allow_short_secret)
+
+    def __init__(self, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                  issuer: str | None = None, *args: Any, **kwargs: Any) -> None:
-        self.secret = s
+        self.secret = _secret_text(s)
         self.digits = digits
         self.digest = digest if digest is not None else hashlib.sha1
         self.name = name or "Secret"
@@ -163,23 +193,29 @@ class OTP(_native.NativeOtp):
 class TOTP(OTP):
     """Time-based codes (RFC 6238), as ``pyotp.TOTP``."""
 
-    def __new__(cls, s: str, digits: int = 6, digest: Any = None, name: str | None = None,
+    def __new__(cls, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                 issuer: str | None = None, interval: int = 30, *,
                 allow_short_secret: bool = False) -> TOTP:
         if not 6 <= digits <= 10:
             raise ValueError("digits must be between 6 and 10")
         if not interval > 0:
             raise ValueError("interval must be positive")
-        return super().__new__(cls, s, digits, _algorithm(digest), interval, 0, allow_short_secret)
+        return _native.NativeOtp.__new__(cls, _secret_text(s), digits, _algorithm(digest), interval, 0,
+                                         allow_short_secret)
 
-    def __init__(self, s: str, digits: int = 6, digest: Any = None, name: str | None = None,
+    def __init__(self, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                  issuer: str | None = None, interval: int = 30, *,
                  allow_short_secret: bool = False) -> None:
         self.interval = interval
         super().__init__(s, digits, digest, name, issuer)
 
     def timecode(self, for_time: TimeArg) -> int:
-        """The time step of ``for_time``."""
+        """The time step of ``for_time``, rounded toward zero as pyotp does (so a time less than one
+        step before the epoch is step 0; earlier ones make ``at`` raise ``ValueError``)."""
+        if isinstance(for_time, (int, float)) and not isinstance(for_time, bool) and for_time < 0:
+            if math.isinf(for_time):
+                raise ValueError("for_time must be a finite number")
+            return int(for_time / self.interval)
         return _timestamp(for_time) // self.interval
 
     def at(self, for_time: TimeArg, counter_offset: int = 0) -> str:
@@ -188,14 +224,14 @@ class TOTP(OTP):
 
     def now(self) -> str:
         """The current code."""
-        return self._code(int(time.time()) // self.interval)
+        return self._code(_now() // self.interval)
 
     # verify(otp, for_time=None, valid_window=0) -> bool is native (NativeOtp.verify): one call
     # for the common case, an ASCII code checked now; the rest comes here.
     def _verify_slow(self, otp: Any, for_time: TimeArg | None, valid_window: int) -> bool:
         if valid_window < 0:
             return False
-        t = int(time.time()) if for_time is None else _timestamp(for_time)
+        t = _now() if for_time is None else _timestamp(for_time)
         return self._verify_at(_normalize(otp), t, valid_window) is not None
 
     def verify_and_get_timecode(self, otp: Any, for_time: TimeArg | None = None,
@@ -203,7 +239,7 @@ class TOTP(OTP):
         """The matched step; raises ``OTPVerificationError`` for a wrong code (as pyotp)."""
         if valid_window < 0:
             raise ValueError("valid_window cannot be negative")
-        t = int(time.time()) if for_time is None else _timestamp(for_time)
+        t = _now() if for_time is None else _timestamp(for_time)
         step = self._verify_at(_normalize(otp), t, valid_window)
         if step is None:
             raise OTPVerificationError("OTP verification failed")
@@ -220,7 +256,7 @@ class TOTP(OTP):
             raise ValueError("valid_window cannot be negative")
         if last_used_step is not None and last_used_step < 0:
             last_used_step = None
-        t = int(time.time()) if for_time is None else _timestamp(for_time)
+        t = _now() if for_time is None else _timestamp(for_time)
         try:
             step = self._verify_once(_normalize(otp), t, valid_window, last_used_step)
         except ReplayedCodeError:
@@ -250,14 +286,14 @@ class TOTP(OTP):
 class HOTP(OTP):
     """Counter-based codes (RFC 4226), as ``pyotp.HOTP``."""
 
-    def __new__(cls, s: str, digits: int = 6, digest: Any = None, name: str | None = None,
+    def __new__(cls, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                 issuer: str | None = None, initial_count: int = 0, *,
                 allow_short_secret: bool = False) -> HOTP:
         if not 6 <= digits <= 10:
             raise ValueError("digits must be between 6 and 10")
-        return super().__new__(cls, s, digits, _algorithm(digest), 30, 0, allow_short_secret)
+        return _native.NativeOtp.__new__(cls, _secret_text(s), digits, _algorithm(digest), 30, 0, allow_short_secret)
 
-    def __init__(self, s: str, digits: int = 6, digest: Any = None, name: str | None = None,
+    def __init__(self, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                  issuer: str | None = None, initial_count: int = 0, *,
                  allow_short_secret: bool = False) -> None:
         self.initial_count = initial_count
@@ -306,6 +342,8 @@ class HOTP(OTP):
 def parse_uri(uri: str, *, allow_short_secret: bool = False) -> OTP:
     """A TOTP or HOTP from an ``otpauth://`` URI (pyotp's rules; clear errors when malformed)."""
     f = _native.otp_parse_uri(uri)
+    if f["encoder"] == "steam":  # five characters every 30 s, whatever digits and period say
+        return contrib.Steam(f["secret"], name=f["name"], issuer=f["issuer"], allow_short_secret=allow_short_secret)
     common: dict[str, Any] = dict(digits=f["digits"], digest=f["algorithm"].lower(), name=f["name"],
                                   issuer=f["issuer"], allow_short_secret=allow_short_secret)
     if f["kind"] == "totp":
@@ -328,8 +366,12 @@ class ReplayGuard:
         a used one."""
         if valid_window < 0:
             raise ValueError("valid_window cannot be negative")
-        t = int(time.time()) if for_time is None else _timestamp(for_time)
+        t = _now() if for_time is None else _timestamp(for_time)
         step = self._native.verify(totp, account, _normalize(otp), t, valid_window)
         if step is None:
             raise OTPVerificationError("OTP verification failed")
         return step
+
+
+# pyotp's submodules, after the names they re-export exist.
+from . import contrib, hotp, otp, totp, utils  # noqa: E402

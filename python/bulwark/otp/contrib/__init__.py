@@ -1,0 +1,5 @@
+"""``pyotp.contrib``: other OTP flavours."""
+
+from .steam import Steam
+
+__all__ = ["Steam"]

@@ -1,0 +1,5 @@
+"""``pyotp.hotp``: counter-based codes."""
+
+from . import HOTP
+
+__all__ = ["HOTP"]

@@ -1,0 +1,5 @@
+"""``pyotp.otp``: the base class of TOTP and HOTP."""
+
+from . import OTP
+
+__all__ = ["OTP"]

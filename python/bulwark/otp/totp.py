@@ -1,0 +1,5 @@
+"""``pyotp.totp``: time-based codes."""
+
+from . import TOTP
+
+__all__ = ["TOTP"]
