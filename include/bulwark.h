@@ -1768,6 +1768,22 @@ bw_result bw_password_policy_check(const bw_password_policy *policy,
 const char *bw_password_violation_str(uint32_t flag);
 
 /**
+ * Derives `key_len` bytes into `out_key` with bcrypt_pbkdf (OpenBSD's, as OpenSSH key files use
+ * it): `rounds` rounds of the bcrypt core over `password` and `salt`. The password may hold any
+ * bytes (NUL included). An empty password or salt, zero rounds, or a `key_len` of 0 or over 512
+ * is `BW_ERR_INVALID_INPUT`; `out_key` must hold `key_len` bytes and is written on success only.
+ * Fewer than 50 rounds are accepted but weak (the count is linear, like PBKDF2's). Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_bcrypt_pbkdf(const uint8_t *password,
+                          size_t password_len,
+                          const uint8_t *salt,
+                          size_t salt_len,
+                          uint32_t rounds,
+                          uint8_t *out_key,
+                          size_t key_len);
+
+/**
  * Fills `buf[0..len]` with bytes from the operating system's CSPRNG.
  *
  * `buf` may be NULL only when `len` is 0. Returns `BW_ERR_BACKEND` if the OS source fails.

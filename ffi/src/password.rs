@@ -1,8 +1,8 @@
 //! C ABI for password hashing (Argon2id, bcrypt), migration and password policy.
 
 use crate::guard::{
-    check_out_buffer, ffi_guard, out, read_sized, reserve_text, slice, text, write_defaults,
-    write_sized, write_text,
+    check_out_buffer, ffi_guard, out, read_sized, reserve_text, slice, slice_mut, text,
+    write_defaults, write_sized, write_text,
 };
 use crate::result::{bw_result, Failure};
 use bulwark::password::{self, Argon2Params, CostLimits, Hasher, Policy, Scheme};
@@ -524,4 +524,36 @@ unsafe fn hash_into(
     let hash = Zeroizing::new(hasher.hash(password)?);
     // SAFETY: forwarded caller guarantee.
     unsafe { write_text(&hash, out_hash, cap, out_len) }
+}
+
+/// Derives `key_len` bytes into `out_key` with bcrypt_pbkdf (OpenBSD's, as OpenSSH key files use
+/// it): `rounds` rounds of the bcrypt core over `password` and `salt`. The password may hold any
+/// bytes (NUL included). An empty password or salt, zero rounds, or a `key_len` of 0 or over 512
+/// is `BW_ERR_INVALID_INPUT`; `out_key` must hold `key_len` bytes and is written on success only.
+/// Fewer than 50 rounds are accepted but weak (the count is linear, like PBKDF2's). Thread-safe.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_bcrypt_pbkdf(
+    password: *const u8,
+    password_len: usize,
+    salt: *const u8,
+    salt_len: usize,
+    rounds: u32,
+    out_key: *mut u8,
+    key_len: usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let password = unsafe { slice(password, password_len, "password") }?;
+        // SAFETY: as above.
+        let salt = unsafe { slice(salt, salt_len, "salt") }?;
+        if out_key.is_null() {
+            return Err(Failure::null("out_key"));
+        }
+        let key = password::bcrypt::pbkdf(password, salt, rounds, key_len)?;
+        // SAFETY: out_key is non-NULL and the caller guarantees key_len writable bytes.
+        let out = unsafe { slice_mut(out_key, key_len, "out_key") }?;
+        out.copy_from_slice(&key);
+        Ok(())
+    })
 }

@@ -31,6 +31,7 @@ __all__ = [
     "Grants",
     "jwk_select",
     "jwk_is_signature_key",
+    "bcrypt_kdf",
     "otp_now",
     "jwt_sign_message",
     "jwt_verify_message",
@@ -94,6 +95,11 @@ def bcrypt_gensalt(rounds: int = 12, prefix: Optional[bytes] = None) -> bytes:
 
 def bcrypt_hashpw(password: bytes, salt: bytes) -> bytes:
     """bcrypt.hashpw: hash with the salt's prefix, cost and salt."""
+
+def bcrypt_kdf(
+    password: bytes, salt: bytes, desired_key_bytes: int, rounds: int, ignore_few_rounds: bool = False
+) -> bytes:
+    """bcrypt_pbkdf: a desired_key_bytes key from password and salt with rounds rounds."""
 
 def bcrypt_checkpw(password: bytes, hashed_password: bytes, max_cost: Optional[int] = None) -> bool:
     """bcrypt.checkpw: constant-time check of password against a bcrypt hash."""

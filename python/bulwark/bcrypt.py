@@ -12,12 +12,16 @@ deliberate differences that only ever turn a silent surprise into an error:
   CPU per login; pass a higher ``max_cost`` for genuine costlier hashes.
 - the ``$2x$`` prefix (the buggy 2011 variant) raises ``ValueError``.
 
-Passwords over 72 bytes raise ``ValueError``, as in pyca/bcrypt 5. The GIL is released while
+``kdf(password, salt, desired_key_bytes, rounds, ignore_few_rounds=False)`` is bcrypt_pbkdf, as
+OpenSSH key files and paramiko use it (any password bytes, NUL included: it is hashed with SHA-512
+first). Passwords over 72 bytes raise ``ValueError`` in ``hashpw``, as in pyca/bcrypt 5. The GIL is released while
 hashing. For new systems prefer :mod:`bulwark.argon2` or :mod:`bulwark.password`.
 """
 
+from bulwark._native import __version__
 from bulwark._native import bcrypt_checkpw as checkpw
 from bulwark._native import bcrypt_gensalt as gensalt
 from bulwark._native import bcrypt_hashpw as hashpw
+from bulwark._native import bcrypt_kdf as kdf
 
-__all__ = ["checkpw", "gensalt", "hashpw"]
+__all__ = ["__version__", "checkpw", "gensalt", "hashpw", "kdf"]

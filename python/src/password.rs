@@ -91,6 +91,41 @@ fn bcrypt_checkpw(
         .py(py)
 }
 
+/// ``bcrypt.kdf(password, salt, desired_key_bytes, rounds, ignore_few_rounds=False)``: core's
+/// bcrypt_pbkdf, the GIL released; fewer rounds than core's floor warn (``UserWarning``).
+#[pyfunction]
+#[pyo3(signature = (password, salt, desired_key_bytes, rounds, ignore_few_rounds=false))]
+fn bcrypt_kdf<'py>(
+    py: Python<'py>,
+    password: &Bound<'py, PyAny>,
+    salt: &Bound<'py, PyAny>,
+    desired_key_bytes: usize,
+    rounds: u32,
+    ignore_few_rounds: bool,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let password = bytes_arg(password, "hashing")?;
+    let salt = bytes_arg(salt, "hashing")?;
+    if rounds > 0 && rounds < bcrypt::PBKDF_MIN_ROUNDS && !ignore_few_rounds && !password.is_empty()
+    {
+        let message = std::ffi::CString::new(format!(
+            "bcrypt.kdf() called with only {rounds} round(s): this few is not secure, the count is \
+             linear like PBKDF2's (use {} or more)",
+            bcrypt::PBKDF_MIN_ROUNDS
+        ))
+        .unwrap_or_default();
+        PyErr::warn(
+            py,
+            &py.get_type::<pyo3::exceptions::PyUserWarning>(),
+            &message,
+            1,
+        )?;
+    }
+    let key = py
+        .detach(|| bcrypt::pbkdf(password, salt, rounds, desired_key_bytes))
+        .py(py)?;
+    Ok(PyBytes::new(py, &key))
+}
+
 /// ``CostLimits`` as the Python side passes them: ``(argon2_m_cost, argon2_t_cost, argon2_work,
 /// argon2_parallelism, bcrypt_cost)``.
 type LimitsTuple = (u32, u32, u64, u32, u32);
@@ -355,6 +390,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bcrypt_gensalt, m)?)?;
     m.add_function(wrap_pyfunction!(bcrypt_hashpw, m)?)?;
     m.add_function(wrap_pyfunction!(bcrypt_checkpw, m)?)?;
+    m.add_function(wrap_pyfunction!(bcrypt_kdf, m)?)?;
     m.add_function(wrap_pyfunction!(password_default_cost_limits, m)?)?;
     m.add_function(wrap_pyfunction!(argon2_check_params, m)?)?;
     m.add_function(wrap_pyfunction!(argon2_hash, m)?)?;

@@ -274,6 +274,22 @@ static void test_policy(void) {
     CHECK(strcmp(bw_password_violation_str(3), "unknown") == 0);
 }
 
+/* bcrypt_pbkdf: pyca/bcrypt's answer for the same inputs, NUL bytes in the password included. */
+static void test_bcrypt_pbkdf(void) {
+    static const uint8_t EXPECTED[32] = {0x5b, 0xbf, 0x0c, 0xc2, 0x93, 0x58, 0x7f, 0x1c, 0x36, 0x35, 0x55,
+                                         0x5c, 0x27, 0x79, 0x65, 0x98, 0xd4, 0x7e, 0x57, 0x90, 0x71, 0xbf,
+                                         0x42, 0x7e, 0x9d, 0x8f, 0xbe, 0x84, 0x2a, 0xba, 0x34, 0xd9};
+    uint8_t key[32], other[32];
+    CHECK_RC(bw_bcrypt_pbkdf((const uint8_t *)"password", 8, (const uint8_t *)"salt", 4, 4, key, sizeof key), BW_OK);
+    CHECK(memcmp(key, EXPECTED, sizeof key) == 0);
+    CHECK_RC(bw_bcrypt_pbkdf((const uint8_t *)"pass\0word", 9, (const uint8_t *)"salt", 4, 4, other, sizeof other), BW_OK);
+    CHECK(memcmp(key, other, sizeof key) != 0);
+    CHECK_RC(bw_bcrypt_pbkdf(NULL, 0, (const uint8_t *)"salt", 4, 4, key, sizeof key), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_bcrypt_pbkdf((const uint8_t *)"p", 1, (const uint8_t *)"s", 1, 0, key, sizeof key), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_bcrypt_pbkdf((const uint8_t *)"p", 1, (const uint8_t *)"s", 1, 4, key, 0), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_bcrypt_pbkdf((const uint8_t *)"p", 1, (const uint8_t *)"s", 1, 4, NULL, 32), BW_ERR_NULL_PARAMETER);
+}
+
 int main(void) {
     test_defaults();
     test_default_hash_and_verify();
@@ -284,5 +300,6 @@ int main(void) {
     test_migration();
     test_calibrate();
     test_policy();
+    test_bcrypt_pbkdf();
     return check_summary("test_password");
 }

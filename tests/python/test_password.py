@@ -335,3 +335,38 @@ def test_hash_in_c_verify_in_python(clib):
     assert bcrypt.checkpw(b"hunter2", hb)
     stale = ctypes.c_bool()
     assert clib.bw_password_needs_rehash(hb, len(hb), ctypes.byref(stale)) == 0 and stale.value
+
+
+def test_bcrypt_kdf_matches_pyca_and_refuses_what_it_refuses():
+    import os
+    import random
+    import warnings
+
+    import bcrypt as pyca
+
+    rng = random.Random(7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(25):
+            pw, salt = os.urandom(rng.randint(1, 90)), os.urandom(rng.randint(1, 40))
+            n, rounds = rng.randint(1, 512), rng.randint(1, 6)
+            assert bcrypt.kdf(pw, salt, n, rounds, True) == pyca.kdf(pw, salt, n, rounds, True)
+    with pytest.warns(UserWarning, match="round"):
+        bcrypt.kdf(b"password", b"salt", 10, 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bcrypt.kdf(b"password", b"salt", 10, 50)  # enough rounds: no warning
+    for args, error in [
+        (("pw", b"salt", 10, 60), TypeError),
+        ((b"pw", "salt", 10, 60), TypeError),
+        ((b"", b"salt", 10, 60), ValueError),
+        ((b"pw", b"", 10, 60), ValueError),
+        ((b"pw", b"salt", 0, 60), ValueError),
+        ((b"pw", b"salt", 513, 60), ValueError),
+        ((b"pw", b"salt", 10, 0), ValueError),
+        ((b"pw", b"salt", -3, 60), OverflowError),
+    ]:
+        with pytest.raises(error):
+            bcrypt.kdf(*args)
+        with pytest.raises(error):
+            pyca.kdf(*args)

@@ -275,3 +275,128 @@ fn check_password(password: &[u8]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Largest key [`pbkdf`] derives, in bytes (pyca/bcrypt's limit; OpenSSH keys need 48).
+pub const PBKDF_MAX_KEY_BYTES: usize = 512;
+/// Fewer [`pbkdf`] rounds than this are weak (the count is linear, like PBKDF2's, not bcrypt's
+/// logarithmic cost): the Python door warns, as pyca/bcrypt does.
+pub const PBKDF_MIN_ROUNDS: u32 = 50;
+/// Longest salt [`pbkdf`] takes (OpenBSD's limit).
+pub const PBKDF_MAX_SALT_BYTES: usize = 1 << 20;
+
+/// OpenBSD's `bcrypt_hash`: the Blowfish core keyed by the SHA-512 of the password and of the
+/// salt, 64 rounds of key expansion, then 64 encryptions of a fixed text, as 32 little-endian bytes.
+fn bcrypt_hash(sha2pass: &[u8], sha2salt: &[u8]) -> [u8; 32] {
+    use blowfish::Blowfish;
+    let mut state = Blowfish::bc_init_state();
+    state.salted_expand_key(sha2salt, sha2pass);
+    for _ in 0..64 {
+        state.bc_expand_key(sha2salt);
+        state.bc_expand_key(sha2pass);
+    }
+    let mut words = [0u32; 8];
+    for (word, chunk) in words
+        .iter_mut()
+        .zip(b"OxychromaticBlowfishSwatDynamite".chunks_exact(4))
+    {
+        let mut be = [0u8; 4];
+        be.copy_from_slice(chunk);
+        *word = u32::from_be_bytes(be);
+    }
+    for _ in 0..64 {
+        for pair in words.chunks_exact_mut(2) {
+            if let [l, r] = pair {
+                [*l, *r] = state.bc_encrypt([*l, *r]);
+            }
+        }
+    }
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(words) {
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    words.fill(0);
+    out
+}
+
+fn sha512(parts: &[&[u8]]) -> aws_lc_rs::digest::Digest {
+    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA512);
+    for part in parts {
+        ctx.update(part);
+    }
+    ctx.finish()
+}
+
+/// `bcrypt_pbkdf` (OpenBSD, as OpenSSH's key files and paramiko use it, and pyca/bcrypt's
+/// `kdf`): a `key_len`-byte key from `password` and `salt` with `rounds` rounds of the bcrypt
+/// core. Blowfish is the `blowfish` crate the bcrypt hashes already run on; SHA-512 is AWS-LC's.
+///
+/// ```
+/// let key = bulwark::password::bcrypt::pbkdf(b"correct horse", b"salt of the key file", 16, 32)?;
+/// assert_eq!(key.len(), 32);
+/// assert_eq!(*key, *bulwark::password::bcrypt::pbkdf(b"correct horse", b"salt of the key file", 16, 32)?);
+/// # Ok::<(), bulwark::Error>(())
+/// ```
+///
+/// # Errors
+/// `InvalidInput` for an empty password or salt, a salt over [`PBKDF_MAX_SALT_BYTES`], zero
+/// rounds, or a key length of 0 or over [`PBKDF_MAX_KEY_BYTES`]. Unlike the bcrypt hash, the
+/// password may hold any bytes (NUL included) and any length: it is hashed with SHA-512 first.
+pub fn pbkdf(
+    password: &[u8],
+    salt: &[u8],
+    rounds: u32,
+    key_len: usize,
+) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    if password.is_empty() || salt.is_empty() {
+        return Err(Error::invalid_input(
+            "bcrypt_pbkdf: the password and the salt must not be empty",
+        ));
+    }
+    if salt.len() > PBKDF_MAX_SALT_BYTES {
+        return Err(Error::invalid_input(format!(
+            "bcrypt_pbkdf: the salt is longer than {PBKDF_MAX_SALT_BYTES} bytes"
+        )));
+    }
+    if rounds == 0 {
+        return Err(Error::invalid_input(
+            "bcrypt_pbkdf: rounds must be at least 1",
+        ));
+    }
+    if key_len == 0 || key_len > PBKDF_MAX_KEY_BYTES {
+        return Err(Error::invalid_input(format!(
+            "bcrypt_pbkdf: the key length must be between 1 and {PBKDF_MAX_KEY_BYTES} bytes, got {key_len}"
+        )));
+    }
+    let stride = key_len.div_ceil(32);
+    let amount = key_len.div_ceil(stride);
+    let sha2pass = zeroize::Zeroizing::new(sha512(&[password]).as_ref().to_vec());
+    let mut key = zeroize::Zeroizing::new(vec![0u8; key_len]);
+    let mut remaining = key_len;
+    let mut count: u32 = 1;
+    while remaining > 0 {
+        let mut tmp = zeroize::Zeroizing::new(bcrypt_hash(
+            &sha2pass,
+            sha512(&[salt, &count.to_be_bytes()]).as_ref(),
+        ));
+        let mut out = tmp.clone();
+        for _ in 1..rounds {
+            *tmp = bcrypt_hash(&sha2pass, sha512(&[tmp.as_slice()]).as_ref());
+            for (o, t) in out.iter_mut().zip(tmp.iter()) {
+                *o ^= t;
+            }
+        }
+        let take = amount.min(remaining);
+        let mut written = 0;
+        for (i, byte) in out.iter().take(take).enumerate() {
+            let dest = i * stride + (count as usize - 1);
+            let Some(slot) = key.get_mut(dest) else {
+                break;
+            };
+            *slot = *byte;
+            written += 1;
+        }
+        remaining -= written;
+        count += 1;
+    }
+    Ok(key)
+}

@@ -530,3 +530,46 @@ fn checkpw_with_a_nul_byte_is_false_not_an_error() {
     assert!(bcrypt::hash(b"ab\0c", 4).is_err());
     assert!(bcrypt::checkpw(b"ab\0c", "$2b$04$short").is_err());
 }
+
+#[test]
+fn bcrypt_pbkdf_known_answers_and_refusals() {
+    use super::bcrypt::{pbkdf, PBKDF_MAX_KEY_BYTES};
+    // Answers of pyca/bcrypt's kdf (OpenBSD's bcrypt_pbkdf) for the same inputs; a password may
+    // hold NUL bytes here (it is hashed with SHA-512 first, never handed to C as a string).
+    let cases: [(&[u8], &[u8], u32, &str); 2] = [
+        (
+            b"password",
+            b"salt",
+            4,
+            "5bbf0cc293587f1c3635555c27796598d47e579071bf427e9d8fbe842aba34d9",
+        ),
+        (
+            b"pass\0word",
+            b"salt\0",
+            16,
+            "d2a3e04b5fa2f02aa6e259fd9d4fd9939e4477744c6b83c6c034a4edb0e321e5\
+             35fdd7d596504c81afb4e2eb64470d46",
+        ),
+    ];
+    for (password, salt, rounds, hex) in cases {
+        let expected = crate::testutil::hex(hex);
+        assert_eq!(
+            *pbkdf(password, salt, rounds, expected.len()).unwrap(),
+            expected
+        );
+    }
+    for (password, salt, rounds, len) in [
+        (&b""[..], &b"s"[..], 4, 32),
+        (b"p", b"", 4, 32),
+        (b"p", b"s", 0, 32),
+        (b"p", b"s", 4, 0),
+        (b"p", b"s", 4, PBKDF_MAX_KEY_BYTES + 1),
+    ] {
+        let e = pbkdf(password, salt, rounds, len).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
+    assert_eq!(
+        pbkdf(b"p", b"s", 1, PBKDF_MAX_KEY_BYTES).unwrap().len(),
+        512
+    );
+}
