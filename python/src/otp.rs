@@ -85,13 +85,15 @@ impl NativeOtp {
     fn new(
         py: Python<'_>,
         secret: &str,
-        digits: u32,
+        digits: i64,
         algorithm: &str,
         period: u64,
         t0: u64,
         allow_short_secret: bool,
         encoder: Option<&str>,
     ) -> PyResult<Self> {
+        // Core refuses digits outside 6..=10; a negative count only needs its name.
+        let digits = u32::try_from(crate::non_negative("digits", digits)?).unwrap_or(u32::MAX);
         let key = if allow_short_secret {
             Secret::from_base32_allow_short(secret)
         } else {

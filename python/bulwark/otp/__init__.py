@@ -27,7 +27,7 @@ import hashlib
 import math
 import unicodedata
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 from .. import _native
 from ..exceptions import BulwarkError, ReplayedCodeError, VerificationError
@@ -153,15 +153,21 @@ def _timestamp(for_time: TimeArg) -> int:
     return int(ts)
 
 
+_O = TypeVar("_O", bound="OTP")
+
+
+def _new_otp(cls: type[_O], s: str | bytes, digits: int, digest: Any, interval: int, allow_short_secret: bool) -> _O:
+    """The native key of an OTP object; core checks the secret, the digits and the interval."""
+    return _native.NativeOtp.__new__(cls, _secret_text(s), digits, _algorithm(digest), interval, 0, allow_short_secret)
+
+
 class OTP(_native.NativeOtp):
     """What TOTP and HOTP share: the secret (base32), digits, digest, name and issuer. The key is
     prepared natively once, when the object is made."""
 
     def __new__(cls, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                 issuer: str | None = None, *args: Any, allow_short_secret: bool = False, **kwargs: Any) -> OTP:
-        if not 6 <= digits <= 10:
-            raise ValueError("digits must be between 6 and 10")
-        return super().__new__(cls, _secret_text(s), digits, _algorithm(digest), 30, 0, allow_short_secret)
+        return _new_otp(cls, s, digits, digest, 30, allow_short_secret)
 
     def __init__(self, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                  issuer: str | None = None, *args: Any, **kwargs: Any) -> None:
@@ -196,12 +202,9 @@ class TOTP(OTP):
     def __new__(cls, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                 issuer: str | None = None, interval: int = 30, *,
                 allow_short_secret: bool = False) -> TOTP:
-        if not 6 <= digits <= 10:
-            raise ValueError("digits must be between 6 and 10")
         if not interval > 0:
             raise ValueError("interval must be positive")
-        return _native.NativeOtp.__new__(cls, _secret_text(s), digits, _algorithm(digest), interval, 0,
-                                         allow_short_secret)
+        return _new_otp(cls, s, digits, digest, interval, allow_short_secret)
 
     def __init__(self, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                  issuer: str | None = None, interval: int = 30, *,
@@ -289,9 +292,7 @@ class HOTP(OTP):
     def __new__(cls, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                 issuer: str | None = None, initial_count: int = 0, *,
                 allow_short_secret: bool = False) -> HOTP:
-        if not 6 <= digits <= 10:
-            raise ValueError("digits must be between 6 and 10")
-        return _native.NativeOtp.__new__(cls, _secret_text(s), digits, _algorithm(digest), 30, 0, allow_short_secret)
+        return _new_otp(cls, s, digits, digest, 30, allow_short_secret)
 
     def __init__(self, s: str | bytes, digits: int = 6, digest: Any = None, name: str | None = None,
                  issuer: str | None = None, initial_count: int = 0, *,
