@@ -34,6 +34,9 @@ __all__ = [
     "bcrypt_kdf",
     "otp_now",
     "jwt_sign_message",
+    "jwt_key_text_format",
+    "jwt_check_key",
+    "jwt_options",
     "jwt_verify_message",
     "jwt_get_unverified_header",
     "CORSPolicy",
@@ -348,6 +351,9 @@ class JwtKey:
     def algorithm(self) -> Optional[str]:
         """The JWK's alg, if any."""
     @property
+    def default_algorithm(self) -> str:
+        """The algorithm the key signs with when nothing names one."""
+    @property
     def can_sign(self) -> bool:
         """Whether this key holds private material."""
 
@@ -398,6 +404,15 @@ def jwt_generate_key_pair(algorithm: str) -> Tuple[str, str]:
 
 def jwk_select(kids: List[Optional[str]], kid: Optional[str]) -> Optional[int]:
     """The index of the key a token names (core's selection rule), or None."""
+
+def jwt_options(options: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """PyJWT's options with every key present, as decode reads them."""
+
+def jwt_check_key(algorithm: str, key: Any, private: bool = False) -> None:
+    """Types key for algorithm by core's rule; InvalidKeyError when it does not fit."""
+
+def jwt_key_text_format(key: bytes) -> Optional[str]:
+    """"pem", "ssh" or None: the kind of text key, by core's rule."""
 
 def jwt_sign_message(algorithm: str, key: Any, message: bytes, enforce_minimum_key_length: bool = True) -> bytes:
     """algorithm's JWS signature over message."""

@@ -350,6 +350,12 @@ impl PyJwtKey {
         self.verifying.algorithm().map(Algorithm::as_str)
     }
 
+    /// The algorithm the key signs with when nothing names one (core's rule by key type).
+    #[getter]
+    fn default_algorithm(&self) -> &'static str {
+        self.verifying.key_type().default_algorithm().as_str()
+    }
+
     /// Whether this key can sign (it holds private material).
     #[getter]
     fn can_sign(&self) -> bool {
@@ -676,6 +682,35 @@ fn validation_from(
     Ok((v, verify_signature))
 }
 
+/// PyJWT's options with every key present, as `decode` reads them (PyJWT(options=...) holds this):
+/// the checks default to `verify_signature`, short HMAC secrets are refused unless
+/// `enforce_minimum_key_length` is false.
+#[pyfunction]
+#[pyo3(signature = (options=None))]
+fn jwt_options<'py>(
+    py: Python<'py>,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (v, verify_signature) = validation_from(options, None, None, None, None)?;
+    let out = PyDict::new(py);
+    out.set_item("verify_signature", verify_signature)?;
+    for (name, on) in [
+        ("verify_exp", v.verify_exp),
+        ("verify_nbf", v.verify_nbf),
+        ("verify_iat", v.verify_iat),
+        ("verify_aud", v.verify_aud),
+        ("verify_iss", v.verify_iss),
+        ("verify_sub", v.verify_sub),
+        ("verify_jti", v.verify_jti),
+        ("strict_aud", v.strict_audience),
+        ("enforce_minimum_key_length", !v.allow_short_hmac_key),
+    ] {
+        out.set_item(name, on)?;
+    }
+    out.set_item("require", v.required)?;
+    Ok(out)
+}
+
 /// The shared body of `decode` and `decode_complete`.
 #[allow(clippy::too_many_arguments)]
 fn decode_impl<'py>(
@@ -860,6 +895,34 @@ fn jwt_verify_message(
     let key = verifying_key(py, key, alg)?;
     key.verify_message(alg, message, signature, !enforce_minimum_key_length)
         .jwt(py)
+}
+
+/// Types ``key`` for ``algorithm`` by core's rule (as ``encode``/``decode`` would), raising
+/// ``InvalidKeyError`` when it does not fit: a PEM, SSH or JWK text is never an HMAC secret, an
+/// HMAC secret never an RSA key. ``private`` asks for a key that can sign.
+#[pyfunction]
+#[pyo3(signature = (algorithm, key, private=false))]
+fn jwt_check_key(
+    py: Python<'_>,
+    algorithm: &str,
+    key: &Bound<'_, PyAny>,
+    private: bool,
+) -> PyResult<()> {
+    let alg: Algorithm = algorithm.parse().jwt(py)?;
+    if private {
+        signing_key(py, key, alg).map(drop)
+    } else {
+        verifying_key(py, key, alg).map(drop)
+    }
+}
+
+/// ``"pem"``, ``"ssh"`` or None: what kind of text key ``key`` is, by core's rule.
+#[pyfunction]
+fn jwt_key_text_format(key: &[u8]) -> Option<&'static str> {
+    jwt::keys::text_key_format(key).map(|f| match f {
+        jwt::keys::KeyTextFormat::Pem => "pem",
+        jwt::keys::KeyTextFormat::Ssh => "ssh",
+    })
 }
 
 /// Whether a JWK dict may verify signatures (core's rule: not `"use": "enc"`); a JWK set keeps
@@ -1109,6 +1172,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jwk_select, m)?)?;
     m.add_function(wrap_pyfunction!(jwk_is_signature_key, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_sign_message, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_key_text_format, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_check_key, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_options, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_verify_message, m)?)?;
     m.add_class::<PyJwtKey>()?;
     Ok(())

@@ -515,3 +515,63 @@ def test_jwks_selection_is_cores_rule_everywhere():
     assert jwt.PyJWKClient._match(keyset.keys, "one").key_id == "one"
     assert jwt.PyJWKClient._match(keyset.keys, None) is None
     assert jwt.PyJWKClient._match(keyset.keys[:1], None).key_id == "one"
+
+
+def test_pyjwt_modules_algorithms_utils_and_options_match_pyjwt():
+    """jwt.algorithms / jwt.utils / jwt.types / jwt.warnings / jwt.api_jwt, side by side with
+    PyJWT: signatures, JWK conversions and helpers agree both ways; keys are typed by core."""
+    import json as _json
+
+    import jwt as real
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    from bulwark.jwt import algorithms, api_jwt, utils
+    from bulwark.jwt.warnings import RemovedInPyjwt3Warning
+
+    assert issubclass(RemovedInPyjwt3Warning, DeprecationWarning) and api_jwt.PyJWT is jwt.PyJWT
+    ours, theirs = algorithms.get_default_algorithms(), real.algorithms.get_default_algorithms()
+    secret, msg = b"k" * 64, b"header.payload"
+    for name in ("HS256", "HS384", "HS512"):
+        sig = ours[name].sign(msg, ours[name].prepare_key(secret))
+        assert sig == theirs[name].sign(msg, theirs[name].prepare_key(secret))
+        assert ours[name].verify(msg, secret, sig) and not ours[name].verify(msg + b"x", secret, sig)
+        assert ours[name].from_jwk(ours[name].to_jwk(secret)) == secret
+    keys = {
+        "RS256": rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        "PS256": rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        "ES256": ec.generate_private_key(ec.SECP256R1()),
+        "ES384": ec.generate_private_key(ec.SECP384R1()),
+        "EdDSA": ed25519.Ed25519PrivateKey.generate(),
+    }
+    for name, private in keys.items():
+        public = private.public_key()
+        assert theirs[name].verify(msg, public, ours[name].sign(msg, private))
+        assert ours[name].verify(msg, public, theirs[name].sign(msg, private))
+        assert not ours[name].verify(msg + b"x", public, theirs[name].sign(msg, private))
+        for key in (private, public):
+            jwk = _json.loads(ours[name].to_jwk(key))
+            assert jwk == {k: v for k, v in _json.loads(theirs[name].to_jwk(key)).items() if k in jwk}
+            back = ours[name].from_jwk(jwk)
+            assert _json.loads(theirs[name].to_jwk(back)) == _json.loads(theirs[name].to_jwk(key))
+    # Core types keys for prepare_key: a public key is never an HMAC secret.
+    from cryptography.hazmat.primitives import serialization
+
+    pem = keys["ES256"].public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    with pytest.raises(jwt.InvalidKeyError):
+        ours["HS256"].prepare_key(pem)
+    assert utils.is_pem_format(pem) and real.utils.is_pem_format(pem)
+    assert isinstance(ours["ES256"].prepare_key(pem), ec.EllipticCurvePublicKey)
+    for n in (0, 1, 255, 65537, 2**200):
+        assert utils.to_base64url_uint(n) == real.utils.to_base64url_uint(n)
+        assert utils.from_base64url_uint(utils.to_base64url_uint(n)) == n
+    assert utils.is_ssh_key(b"ssh-ed25519 AAAA") and not utils.is_ssh_key(b"secret")
+    with pytest.raises(TypeError):
+        utils.force_bytes({})
+    # PyJWT(options=...) holds every option, merged with the defaults.
+    assert jwt.PyJWT(options={"verify_signature": False}).options["verify_exp"] is False
+    assert jwt.PyJWT().options["strict_aud"] is False and jwt.PyJWT().options["require"] == []
+    with pytest.raises(jwt.InvalidKeyError):
+        algorithms.NoneAlgorithm().prepare_key("a key")
+    assert not algorithms.NoneAlgorithm().verify(msg, None, b"")

@@ -35,6 +35,19 @@ impl KeyType {
         alg.key_type() == self
     }
 
+    /// The algorithm a key of this type signs with when nothing names one (a JWK without
+    /// `alg`): HS256, RS256, ES256, ES384 or EdDSA, as PyJWT infers it.
+    #[must_use]
+    pub const fn default_algorithm(self) -> Algorithm {
+        match self {
+            Self::Hmac => Algorithm::HS256,
+            Self::Rsa => Algorithm::RS256,
+            Self::EcP256 => Algorithm::ES256,
+            Self::EcP384 => Algorithm::ES384,
+            Self::Ed25519 => Algorithm::EdDSA,
+        }
+    }
+
     /// A short name for messages.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -52,22 +65,47 @@ fn bad_key(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidKey, message)
 }
 
-/// Refuses an "HMAC secret" that is really a public key, certificate or JWK (as PyJWT does):
-/// using public key material as a shared secret is the classic key-confusion attack, since the
-/// attacker knows it and can sign an HS* token with it.
-fn check_not_asymmetric(secret: &[u8]) -> Result<()> {
-    const MARKERS: [&[u8]; 6] = [
-        b"-----BEGIN ",
+/// What kind of text key material is, by its opening (after white space or a BOM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyTextFormat {
+    /// PEM (`-----BEGIN ...`): a key or certificate.
+    Pem,
+    /// An OpenSSH public key line (`ssh-rsa`, `ssh-ed25519`, `ecdsa-sha2-...`, ...).
+    Ssh,
+}
+
+/// Whether `material` is PEM or OpenSSH key text (the one rule that keeps either from being used
+/// as an HMAC secret, and what PyJWT's `is_pem_format` / `is_ssh_key` answer); `None` otherwise.
+///
+/// ```
+/// use bulwark::jwt::keys::{text_key_format, KeyTextFormat};
+/// assert_eq!(text_key_format(b"ssh-ed25519 AAAAC3Nz..."), Some(KeyTextFormat::Ssh));
+/// assert_eq!(text_key_format(b"\n-----BEGIN PUBLIC KEY-----\n..."), Some(KeyTextFormat::Pem));
+/// assert_eq!(text_key_format(b"a-32-byte-secret-for-hs256-tests"), None);
+/// ```
+#[must_use]
+pub fn text_key_format(material: &[u8]) -> Option<KeyTextFormat> {
+    const SSH: [&[u8]; 5] = [
         b"ssh-rsa",
         b"ssh-ed25519",
         b"ecdsa-sha2-",
         b"ssh-dss",
         b"sk-ecdsa-",
     ];
-    let trimmed = trim_text_start(secret);
-    if MARKERS.iter().any(|m| trimmed.starts_with(m))
-        || secret.windows(11).any(|w| w == b"-----BEGIN ")
-    {
+    let trimmed = trim_text_start(material);
+    if trimmed.starts_with(b"-----BEGIN ") || material.windows(11).any(|w| w == b"-----BEGIN ") {
+        return Some(KeyTextFormat::Pem);
+    }
+    SSH.iter()
+        .any(|m| trimmed.starts_with(m))
+        .then_some(KeyTextFormat::Ssh)
+}
+
+/// Refuses an "HMAC secret" that is really a public key, certificate or JWK (as PyJWT does):
+/// using public key material as a shared secret is the classic key-confusion attack, since the
+/// attacker knows it and can sign an HS* token with it.
+fn check_not_asymmetric(secret: &[u8]) -> Result<()> {
+    if text_key_format(secret).is_some() {
         return Err(bad_key(
             "the key is a PEM or SSH key (an asymmetric key or certificate) and must not be \
              used as an HMAC secret",

@@ -11,6 +11,7 @@ is asked for must be present.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Container, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -95,10 +96,16 @@ class PyJWT:
     """PyJWT's class form: options given once apply to every ``encode`` / ``decode``."""
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
-        self.options: dict[str, Any] = dict(options or {})
+        # Every option present, with core's defaults for what is not given (as PyJWT merges).
+        self.options: dict[str, Any] = _native.jwt_options(options)
 
     def _merge(self, options: dict[str, Any] | None) -> dict[str, Any]:
-        return {**self.options, **(options or {})}
+        given = dict(options or {})
+        if given.get("verify_signature") is False:
+            # As PyJWT: a call that skips the signature skips the claim checks it does not name.
+            for name, value in _native.jwt_options({"verify_signature": False}).items():
+                given.setdefault(name, value)
+        return {**self.options, **given}
 
     def encode(
         self,
@@ -157,3 +164,9 @@ class PyJWT:
             jwt, key, algorithms, self._merge(options), verify, detached_payload,
             audience, issuer, subject, leeway,
         )
+
+
+# PyJWT's submodules (jwt.algorithms, jwt.utils, ...), imported once the names they re-export
+# exist; importing a submodule makes it an attribute of this package.
+for _submodule in ("algorithms", "api_jwt", "types", "utils", "warnings"):
+    importlib.import_module(f"{__name__}.{_submodule}")

@@ -8,6 +8,7 @@ from typing import Any
 from .. import _native
 from .._native import JwtKey
 from ..exceptions import BulwarkError
+from .algorithms import get_default_algorithms
 from .exceptions import InvalidKeyError, PyJWKError, PyJWKSetError
 
 __all__ = ["PyJWK", "PyJWKSet"]
@@ -30,7 +31,14 @@ class PyJWK:
         self.key_type: str = jwk_data.get("kty", _KTY_NAMES[self.key.key_type])
         self.key_id: str | None = jwk_data.get("kid")
         self.public_key_use: str | None = jwk_data.get("use")
-        self.algorithm_name: str | None = algorithm or self.key.algorithm or jwk_data.get("alg")
+        self.algorithm_name: str | None = (
+            algorithm or self.key.algorithm or jwk_data.get("alg") or self.key.default_algorithm
+        )
+        found = get_default_algorithms().get(self.algorithm_name or "")
+        if found is None:
+            raise PyJWKError(f"Unable to find an algorithm for key: {self.algorithm_name}")
+        #: The algorithm object for this key's ``alg`` (PyJWT's attribute name).
+        self.Algorithm = found
 
     @staticmethod
     def from_dict(obj: dict[str, Any], algorithm: str | None = None) -> PyJWK:

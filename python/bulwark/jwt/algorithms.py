@@ -1,0 +1,372 @@
+"""``jwt.algorithms``: PyJWT's algorithm objects. Signing, verifying and the typing of key
+material are core's (the same calls ``jwt.encode`` and ``jwt.decode`` make); what is here converts
+between the key shapes PyJWT users hold: bytes, PEM text, JWK dicts and JSON, and, when the
+``cryptography`` package is installed, its key objects (Bulwark does not depend on it).
+
+Algorithms Bulwark's core does not have (ES512, ES256K) are not offered: ``get_default_algorithms``
+lists what signs and verifies here. ``NoneAlgorithm`` exists for code that names it, and never
+verifies anything (``alg: none`` tokens are refused everywhere).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any, ClassVar, Union
+
+from .. import _native
+from .exceptions import InvalidKeyError
+from .utils import base64url_decode, base64url_encode, force_bytes, from_base64url_uint, to_base64url_uint
+
+try:
+    from cryptography.hazmat.primitives import serialization as _ser
+    from cryptography.hazmat.primitives.asymmetric import ec as _ec
+    from cryptography.hazmat.primitives.asymmetric import ed25519 as _ed25519
+    from cryptography.hazmat.primitives.asymmetric import rsa as _rsa
+
+    has_crypto = True
+except ImportError:  # pragma: no cover - exercised where cryptography is absent
+    has_crypto = False
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey, EllipticCurvePublicKey
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+
+    AllowedRSAKeys = Union[RSAPrivateKey, RSAPublicKey]
+    AllowedECKeys = Union[EllipticCurvePrivateKey, EllipticCurvePublicKey]
+    AllowedOKPKeys = Union[Ed25519PrivateKey, Ed25519PublicKey]
+    AllowedKeys = Union[AllowedRSAKeys, AllowedECKeys, AllowedOKPKeys]
+else:
+    AllowedRSAKeys = AllowedECKeys = AllowedOKPKeys = AllowedKeys = Any
+
+__all__ = [
+    "Algorithm",
+    "ECAlgorithm",
+    "HMACAlgorithm",
+    "NoneAlgorithm",
+    "OKPAlgorithm",
+    "RSAAlgorithm",
+    "RSAPSSAlgorithm",
+    "get_default_algorithms",
+    "has_crypto",
+    "requires_cryptography",
+]
+
+#: The algorithm names that need ``cryptography`` key objects in PyJWT (here: PEM or JWK works too).
+requires_cryptography = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "PS384", "PS512", "EdDSA"})
+
+_HASH_BITS = {hashlib.sha256: 256, hashlib.sha384: 384, hashlib.sha512: 512}
+
+
+def _json_object(jwk: Union[str, bytes, dict[str, Any]]) -> dict[str, Any]:
+    if isinstance(jwk, dict):
+        return jwk
+    try:
+        obj = json.loads(jwk)
+    except ValueError:
+        raise InvalidKeyError("Key is not valid JSON") from None
+    if not isinstance(obj, dict):
+        raise InvalidKeyError("Key is not a JSON object")
+    return obj
+
+
+class Algorithm:
+    """One JWS algorithm: ``sign``, ``verify``, ``prepare_key`` and the JWK conversions."""
+
+    #: The JOSE name (``HS256``, ...), set by each instance.
+    name: str = ""
+
+    def compute_hash_digest(self, bytestr: bytes) -> bytes:
+        """The digest of ``bytestr`` with this algorithm's hash (for ``at_hash`` and the like)."""
+        hash_alg = getattr(self, "hash_alg", None)
+        if hash_alg is None:
+            raise NotImplementedError
+        return bytes(hash_alg(bytestr).digest())
+
+    def prepare_key(self, key: Any) -> Any:
+        """The key in the form ``sign`` and ``verify`` take, checked for this algorithm."""
+        raise NotImplementedError
+
+    def sign(self, msg: bytes, key: Any) -> bytes:
+        """The signature of ``msg``, as JWS encodes it."""
+        return _native.jwt_sign_message(self.name, key, msg, enforce_minimum_key_length=False)
+
+    def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
+        """Whether ``sig`` is this algorithm's signature of ``msg`` under ``key``."""
+        return _native.jwt_verify_message(self.name, key, msg, sig, enforce_minimum_key_length=False)
+
+    def check_key_length(self, key: Any) -> Union[str, None]:
+        """A warning text when ``key`` is shorter than the algorithm calls for, else None."""
+        return None
+
+    @staticmethod
+    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def from_jwk(jwk: Any) -> Any:
+        raise NotImplementedError
+
+
+class NoneAlgorithm(Algorithm):
+    """``alg: none``: signs nothing and verifies nothing (Bulwark never accepts such tokens)."""
+
+    name = "none"
+
+    def prepare_key(self, key: Any) -> None:
+        if key == "":
+            key = None
+        if key is not None:
+            raise InvalidKeyError('When alg = "none", key value must be None.')
+
+    def sign(self, msg: bytes, key: Any) -> bytes:
+        return b""
+
+    def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
+        return False
+
+    @staticmethod
+    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def from_jwk(jwk: Any) -> Any:
+        raise NotImplementedError
+
+
+class HMACAlgorithm(Algorithm):
+    """HS256 / HS384 / HS512 over a shared secret (never a PEM, SSH or JWK text: core's rule)."""
+
+    SHA256: ClassVar[Any] = hashlib.sha256
+    SHA384: ClassVar[Any] = hashlib.sha384
+    SHA512: ClassVar[Any] = hashlib.sha512
+
+    def __init__(self, hash_alg: Any) -> None:
+        self.hash_alg = hash_alg
+        self.name = f"HS{_HASH_BITS[hash_alg]}"
+
+    def prepare_key(self, key: Union[str, bytes]) -> bytes:
+        raw = force_bytes(key)
+        _native.jwt_check_key(self.name, raw)
+        return raw
+
+    def check_key_length(self, key: Any) -> Union[str, None]:
+        need = _HASH_BITS[self.hash_alg] // 8
+        if len(force_bytes(key)) < need:
+            return (f"The HMAC key is {len(force_bytes(key))} bytes long, which is below the minimum "
+                    f"recommended length of {need} bytes for {self.name}. See RFC 7518 Section 3.2.")
+        return None
+
+    @staticmethod
+    def to_jwk(key_obj: Union[str, bytes], as_dict: bool = False) -> Any:
+        jwk = {"k": base64url_encode(force_bytes(key_obj)).decode(), "kty": "oct"}
+        return jwk if as_dict else json.dumps(jwk)
+
+    @staticmethod
+    def from_jwk(jwk: Union[str, bytes, dict[str, Any]]) -> bytes:
+        obj = _json_object(jwk)
+        if obj.get("kty") != "oct":
+            raise InvalidKeyError("Not an HMAC key")
+        return base64url_decode(obj["k"])
+
+
+class _AsymmetricAlgorithm(Algorithm):
+    """What the public-key algorithms share: keys typed by core; as ``cryptography`` objects when
+    that package is installed (``prepare_key``, ``from_jwk``), else as given."""
+
+    def __init__(self, hash_alg: Any) -> None:
+        self.hash_alg = hash_alg
+
+    def prepare_key(self, key: Any) -> Any:
+        if hasattr(key, "public_key") or hasattr(key, "public_bytes"):  # a cryptography key object
+            _native.jwt_check_key(self.name, key)
+            return key
+        if isinstance(key, (str, bytes)):
+            raw = force_bytes(key)
+            _native.jwt_check_key(self.name, raw)  # core's typing first: the same rule as decode
+            if not has_crypto:
+                return raw
+            return _load_text_key(raw)
+        raise TypeError("Expecting a PEM-formatted key.")
+
+
+def _load_text_key(raw: bytes) -> Any:
+    """A PEM or OpenSSH key as a ``cryptography`` key object."""
+    if raw.lstrip().startswith(b"-----BEGIN") and b"PRIVATE" in raw.split(b"\n", 1)[0]:
+        return _ser.load_pem_private_key(raw, password=None)
+    if _native.jwt_key_text_format(raw) == "ssh":
+        return _ser.load_ssh_public_key(raw)
+    if b"CERTIFICATE" in raw.split(b"\n", 1)[0]:
+        from cryptography import x509
+
+        return x509.load_pem_x509_certificate(raw).public_key()
+    return _ser.load_pem_public_key(raw)
+
+
+class RSAAlgorithm(_AsymmetricAlgorithm):
+    """RS256 / RS384 / RS512 (RSASSA-PKCS1-v1_5)."""
+
+    SHA256: ClassVar[Any] = hashlib.sha256
+    SHA384: ClassVar[Any] = hashlib.sha384
+    SHA512: ClassVar[Any] = hashlib.sha512
+    _PREFIX = "RS"
+
+    def __init__(self, hash_alg: Any) -> None:
+        super().__init__(hash_alg)
+        self.name = f"{self._PREFIX}{_HASH_BITS[hash_alg]}"
+
+    @staticmethod
+    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        if not hasattr(key_obj, "public_key") and not hasattr(key_obj, "public_numbers"):
+            raise InvalidKeyError("Not a public or private key")
+        if hasattr(key_obj, "private_numbers"):
+            p = key_obj.private_numbers()
+            obj: dict[str, Any] = {
+                "kty": "RSA", "key_ops": ["sign"],
+                "n": to_base64url_uint(p.public_numbers.n).decode(),
+                "e": to_base64url_uint(p.public_numbers.e).decode(),
+                "d": to_base64url_uint(p.d).decode(), "p": to_base64url_uint(p.p).decode(),
+                "q": to_base64url_uint(p.q).decode(), "dp": to_base64url_uint(p.dmp1).decode(),
+                "dq": to_base64url_uint(p.dmq1).decode(), "qi": to_base64url_uint(p.iqmp).decode(),
+            }
+        else:
+            n = key_obj.public_numbers()
+            obj = {"kty": "RSA", "key_ops": ["verify"], "n": to_base64url_uint(n.n).decode(),
+                   "e": to_base64url_uint(n.e).decode()}
+        return obj if as_dict else json.dumps(obj)
+
+    @staticmethod
+    def from_jwk(jwk: Union[str, bytes, dict[str, Any]]) -> Any:
+        obj = _json_object(jwk)
+        if obj.get("kty") != "RSA":
+            raise InvalidKeyError("Not an RSA key")
+        _native.jwt_check_key("RS256", obj, "d" in obj)  # core reads the JWK first
+        if not has_crypto:
+            return obj
+        public = _rsa.RSAPublicNumbers(from_base64url_uint(obj["e"]), from_base64url_uint(obj["n"]))
+        if "d" not in obj:
+            return public.public_key()
+        d = from_base64url_uint(obj["d"])
+        if all(k in obj for k in ("p", "q", "dp", "dq", "qi")):
+            p, q = from_base64url_uint(obj["p"]), from_base64url_uint(obj["q"])
+            numbers = _rsa.RSAPrivateNumbers(p, q, d, from_base64url_uint(obj["dp"]),
+                                             from_base64url_uint(obj["dq"]), from_base64url_uint(obj["qi"]), public)
+        else:
+            p, q = _rsa.rsa_recover_prime_factors(public.n, public.e, d)
+            numbers = _rsa.RSAPrivateNumbers(p, q, d, _rsa.rsa_crt_dmp1(d, p), _rsa.rsa_crt_dmq1(d, q),
+                                             _rsa.rsa_crt_iqmp(p, q), public)
+        return numbers.private_key()
+
+
+class RSAPSSAlgorithm(RSAAlgorithm):
+    """PS256 / PS384 / PS512 (RSASSA-PSS, salt the length of the hash)."""
+
+    _PREFIX = "PS"
+
+
+_CURVES = {"ES256": ("P-256", 32), "ES384": ("P-384", 48)}
+
+
+class ECAlgorithm(_AsymmetricAlgorithm):
+    """ES256 (P-256) and ES384 (P-384); signatures are JWS's ``r || s``."""
+
+    SHA256: ClassVar[Any] = hashlib.sha256
+    SHA384: ClassVar[Any] = hashlib.sha384
+    SHA512: ClassVar[Any] = hashlib.sha512
+
+    def __init__(self, hash_alg: Any, expected_curve: Any = None) -> None:
+        super().__init__(hash_alg)
+        self.name = f"ES{_HASH_BITS[hash_alg]}"
+        #: The curve keys must be on (a ``cryptography`` curve class), when given.
+        self.expected_curve = expected_curve
+
+    @staticmethod
+    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        public = key_obj.public_key() if hasattr(key_obj, "private_numbers") else key_obj
+        numbers = public.public_numbers()
+        crv = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}.get(numbers.curve.name)
+        if crv is None:
+            raise InvalidKeyError(f"Invalid curve: {numbers.curve.name}")
+        size = (numbers.curve.key_size + 7) // 8
+        obj: dict[str, Any] = {"kty": "EC", "crv": crv,
+                               "x": to_base64url_uint(numbers.x, bit_length=size * 8).decode(),
+                               "y": to_base64url_uint(numbers.y, bit_length=size * 8).decode()}
+        if hasattr(key_obj, "private_numbers"):
+            obj["d"] = to_base64url_uint(key_obj.private_numbers().private_value, bit_length=size * 8).decode()
+        return obj if as_dict else json.dumps(obj)
+
+    @staticmethod
+    def from_jwk(jwk: Union[str, bytes, dict[str, Any]]) -> Any:
+        obj = _json_object(jwk)
+        if obj.get("kty") != "EC":
+            raise InvalidKeyError("Not an Elliptic curve key")
+        alg = {"P-256": "ES256", "P-384": "ES384"}.get(obj.get("crv", ""))
+        if alg is None:
+            raise InvalidKeyError(f"Invalid curve: {obj.get('crv')}")
+        _native.jwt_check_key(alg, obj, "d" in obj)  # core reads the JWK first
+        if not has_crypto:
+            return obj
+        curve = _ec.SECP256R1() if alg == "ES256" else _ec.SECP384R1()
+        public = _ec.EllipticCurvePublicNumbers(from_base64url_uint(obj["x"]), from_base64url_uint(obj["y"]), curve)
+        if "d" not in obj:
+            return public.public_key()
+        return _ec.EllipticCurvePrivateNumbers(from_base64url_uint(obj["d"]), public).private_key()
+
+
+class OKPAlgorithm(_AsymmetricAlgorithm):
+    """EdDSA over Ed25519."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(None)
+        self.name = "EdDSA"
+
+    @staticmethod
+    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        raw = _ser.Encoding.Raw
+        if hasattr(key_obj, "private_bytes") and not hasattr(key_obj, "public_numbers"):
+            try:
+                d = key_obj.private_bytes(raw, _ser.PrivateFormat.Raw, _ser.NoEncryption())
+                x = key_obj.public_key().public_bytes(raw, _ser.PublicFormat.Raw)
+                obj = {"kty": "OKP", "crv": "Ed25519", "x": base64url_encode(x).decode(),
+                       "d": base64url_encode(d).decode()}
+                return obj if as_dict else json.dumps(obj)
+            except (TypeError, ValueError):
+                pass
+        x = key_obj.public_bytes(raw, _ser.PublicFormat.Raw)
+        obj = {"kty": "OKP", "crv": "Ed25519", "x": base64url_encode(x).decode()}
+        return obj if as_dict else json.dumps(obj)
+
+    @staticmethod
+    def from_jwk(jwk: Union[str, bytes, dict[str, Any]]) -> Any:
+        obj = _json_object(jwk)
+        if obj.get("kty") != "OKP":
+            raise InvalidKeyError("Not an Octet Key Pair")
+        if obj.get("crv") != "Ed25519":
+            raise InvalidKeyError(f"Invalid curve: {obj.get('crv')}")
+        _native.jwt_check_key("EdDSA", obj, "d" in obj)  # core reads the JWK first
+        if not has_crypto:
+            return obj
+        if "d" in obj:
+            return _ed25519.Ed25519PrivateKey.from_private_bytes(base64url_decode(obj["d"]))
+        return _ed25519.Ed25519PublicKey.from_public_bytes(base64url_decode(obj["x"]))
+
+
+def get_default_algorithms() -> dict[str, Algorithm]:
+    """Every algorithm Bulwark signs and verifies, by name (and ``none``, which verifies nothing)."""
+    algorithms: dict[str, Algorithm] = {
+        "none": NoneAlgorithm(),
+        "HS256": HMACAlgorithm(HMACAlgorithm.SHA256),
+        "HS384": HMACAlgorithm(HMACAlgorithm.SHA384),
+        "HS512": HMACAlgorithm(HMACAlgorithm.SHA512),
+        "RS256": RSAAlgorithm(RSAAlgorithm.SHA256),
+        "RS384": RSAAlgorithm(RSAAlgorithm.SHA384),
+        "RS512": RSAAlgorithm(RSAAlgorithm.SHA512),
+        "PS256": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA256),
+        "PS384": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA384),
+        "PS512": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA512),
+        "ES256": ECAlgorithm(ECAlgorithm.SHA256),
+        "ES384": ECAlgorithm(ECAlgorithm.SHA384),
+        "EdDSA": OKPAlgorithm(),
+    }
+    return algorithms
