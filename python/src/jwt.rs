@@ -514,15 +514,33 @@ fn datetime_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     DT.import(py, "datetime", "datetime")
 }
 
+/// `encode`'s `algorithm`, which PyJWT reads three ways: not given, `None`, or a name.
+enum AlgorithmArg {
+    Unset,
+    None,
+    Name(String),
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for AlgorithmArg {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if obj.is_none() {
+            return Ok(Self::None);
+        }
+        Ok(Self::Name(obj.extract::<String>()?))
+    }
+}
+
 /// PyJWT's `jwt.encode`: the payload JSON is written exactly as PyJWT writes it.
 #[pyfunction]
-#[pyo3(signature = (payload, key, algorithm=Some("HS256".to_owned()), headers=None, json_encoder=None, sort_headers=true, enforce_minimum_key_length=true))]
+#[pyo3(signature = (payload, key, algorithm=AlgorithmArg::Unset, headers=None, json_encoder=None, sort_headers=true, enforce_minimum_key_length=true), text_signature = "(payload, key, algorithm='HS256', headers=None, json_encoder=None, sort_headers=True, enforce_minimum_key_length=True)")]
 #[allow(clippy::too_many_arguments)]
 fn jwt_encode(
     py: Python<'_>,
     payload: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
-    algorithm: Option<String>,
+    algorithm: AlgorithmArg,
     headers: Option<&Bound<'_, PyDict>>,
     json_encoder: Option<&Bound<'_, PyAny>>,
     sort_headers: bool,
@@ -559,11 +577,26 @@ fn jwt_encode(
         }
     }
     let claims_json = to_json(payload_obj.as_any(), json_encoder)?;
+    // As PyJWT: no algorithm argument means the PyJWK's own `alg`, or HS256; `None` means the
+    // PyJWK's, or "none" (which core refuses: Bulwark never makes unsigned tokens).
+    let pyjwk_alg = || -> PyResult<Option<String>> {
+        if key.cast::<PyString>().is_ok() || key.cast::<PyBytes>().is_ok() {
+            return Ok(None);
+        }
+        match key.getattr_opt(pyo3::intern!(py, "algorithm_name"))? {
+            Some(a) if key.getattr_opt(pyo3::intern!(py, "Algorithm"))?.is_some() => a.extract(),
+            _ => Ok(None),
+        }
+    };
+    let argument = match algorithm {
+        AlgorithmArg::Unset => pyjwk_alg()?.unwrap_or_else(|| "HS256".to_owned()),
+        AlgorithmArg::None => pyjwk_alg()?.unwrap_or_else(|| "none".to_owned()),
+        AlgorithmArg::Name(name) => name,
+    };
     // A header "alg" is preferred to the argument, as in PyJWT.
     let alg_name = match headers.map(|h| h.get_item("alg")).transpose()?.flatten() {
         Some(a) if !a.is_none() => a.extract::<String>()?,
-        // PyJWT signs nothing ("none") for algorithm=None; Bulwark never makes unsigned tokens.
-        _ => algorithm.unwrap_or_else(|| "none".to_owned()),
+        _ => argument,
     };
     let alg: Algorithm = alg_name.parse().jwt(py)?;
     let header_json = match headers {

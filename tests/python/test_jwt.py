@@ -575,3 +575,14 @@ def test_pyjwt_modules_algorithms_utils_and_options_match_pyjwt():
     with pytest.raises(jwt.InvalidKeyError):
         algorithms.NoneAlgorithm().prepare_key("a key")
     assert not algorithms.NoneAlgorithm().verify(msg, None, b"")
+
+
+def test_encode_with_a_pyjwk_takes_its_algorithm():
+    jwk = jwt.PyJWK({"kty": "oct", "k": base64.urlsafe_b64encode(b"k" * 48).rstrip(b"=").decode(), "alg": "HS384"})
+    for token in (jwt.encode({"a": 1}, jwk), jwt.encode({"a": 1}, jwk, algorithm=None), jwt.PyJWT().encode({"a": 1}, jwk)):
+        assert jwt.get_unverified_header(token)["alg"] == "HS384"
+    assert jwt.decode(jwt.encode({"a": 1}, jwk), jwk, algorithms=["HS384"]) == {"a": 1}
+    # Without a PyJWK: HS256 by default; algorithm=None is "none", which Bulwark never signs.
+    assert jwt.get_unverified_header(jwt.encode({}, SECRET))["alg"] == "HS256"
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.PyJWT().encode({}, SECRET, algorithm=None)

@@ -54,8 +54,8 @@ impl KeyType {
         match self {
             Self::Hmac => "an HMAC secret",
             Self::Rsa => "an RSA key",
-            Self::EcP256 => "a P-256 EC key",
-            Self::EcP384 => "a P-384 EC key",
+            Self::EcP256 => "a P-256 (secp256r1) EC key",
+            Self::EcP384 => "a P-384 (secp384r1) EC key",
             Self::Ed25519 => "an Ed25519 key",
         }
     }

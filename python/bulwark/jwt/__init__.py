@@ -92,6 +92,9 @@ def generate_key_pair(algorithm: str) -> tuple[str, str]:
     return _native.jwt_generate_key_pair(algorithm)
 
 
+_UNSET: Any = object()  # "no algorithm argument", which PyJWT tells apart from None
+
+
 class PyJWT:
     """PyJWT's class form: options given once apply to every ``encode`` / ``decode``."""
 
@@ -111,20 +114,22 @@ class PyJWT:
         self,
         payload: dict[str, Any],
         key: Any,
-        algorithm: str | None = "HS256",
+        algorithm: Any = _UNSET,
         headers: dict[str, Any] | None = None,
         json_encoder: Any = None,
         sort_headers: bool = True,
     ) -> str:
-        """As ``jwt.encode``; ``enforce_minimum_key_length`` comes from the instance options."""
+        """As ``jwt.encode`` (no ``algorithm``: a PyJWK's own, else HS256);
+        ``enforce_minimum_key_length`` comes from the instance options."""
+        given = {} if algorithm is _UNSET else {"algorithm": algorithm}
         return _native.jwt_encode(
             payload,
             key,
-            algorithm,
-            headers,
-            json_encoder,
-            sort_headers,
-            bool(self.options.get("enforce_minimum_key_length", True)),
+            headers=headers,
+            json_encoder=json_encoder,
+            sort_headers=sort_headers,
+            enforce_minimum_key_length=bool(self.options.get("enforce_minimum_key_length", True)),
+            **given,
         )
 
     def decode(

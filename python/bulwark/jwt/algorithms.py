@@ -188,7 +188,7 @@ class _AsymmetricAlgorithm(Algorithm):
             if not has_crypto:
                 return raw
             return _load_text_key(raw)
-        raise TypeError("Expecting a PEM-formatted key.")
+        raise InvalidKeyError("Expecting a PEM-formatted key.")
 
 
 def _load_text_key(raw: bytes) -> Any:
@@ -281,8 +281,19 @@ class ECAlgorithm(_AsymmetricAlgorithm):
         #: The curve keys must be on (a ``cryptography`` curve class), when given.
         self.expected_curve = expected_curve
 
+    def prepare_key(self, key: Any) -> Any:
+        curve = getattr(key, "curve", None)  # a cryptography key: its curve is named before core types it
+        if self.expected_curve is not None and curve is not None and curve.name != self.expected_curve.name:
+            raise InvalidKeyError(
+                f"The key's curve '{curve.name}' does not match the expected curve "
+                f"'{self.expected_curve.name}' for this algorithm"
+            )
+        return super().prepare_key(key)
+
     @staticmethod
     def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        if not hasattr(key_obj, "public_numbers") and not hasattr(key_obj, "private_numbers"):
+            raise InvalidKeyError("Not a public or private key")
         public = key_obj.public_key() if hasattr(key_obj, "private_numbers") else key_obj
         numbers = public.public_numbers()
         crv = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}.get(numbers.curve.name)
@@ -323,6 +334,8 @@ class OKPAlgorithm(_AsymmetricAlgorithm):
 
     @staticmethod
     def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        if not hasattr(key_obj, "public_bytes") and not hasattr(key_obj, "private_bytes"):
+            raise InvalidKeyError("Not a public or private key")
         raw = _ser.Encoding.Raw
         if hasattr(key_obj, "private_bytes") and not hasattr(key_obj, "public_numbers"):
             try:
@@ -365,8 +378,8 @@ def get_default_algorithms() -> dict[str, Algorithm]:
         "PS256": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA256),
         "PS384": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA384),
         "PS512": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA512),
-        "ES256": ECAlgorithm(ECAlgorithm.SHA256),
-        "ES384": ECAlgorithm(ECAlgorithm.SHA384),
+        "ES256": ECAlgorithm(ECAlgorithm.SHA256, _ec.SECP256R1 if has_crypto else None),
+        "ES384": ECAlgorithm(ECAlgorithm.SHA384, _ec.SECP384R1 if has_crypto else None),
         "EdDSA": OKPAlgorithm(),
     }
     return algorithms

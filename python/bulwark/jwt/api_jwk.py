@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from .. import _native
@@ -61,6 +62,8 @@ class PyJWKSet:
     def __init__(self, keys: list[dict[str, Any]]) -> None:
         if not isinstance(keys, list):
             raise PyJWKSetError("Invalid JWK Set value")
+        if not keys:
+            raise PyJWKSetError("The JWK Set did not contain any keys")
         self.keys: list[PyJWK] = []
         for k in keys:
             if not isinstance(k, dict) or not _native.jwk_is_signature_key(k):  # core's rule
@@ -92,3 +95,6 @@ class PyJWKSet:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def __iter__(self) -> Iterator[PyJWK]:
+        return iter(self.keys)
