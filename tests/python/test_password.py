@@ -370,3 +370,27 @@ def test_bcrypt_kdf_matches_pyca_and_refuses_what_it_refuses():
             bcrypt.kdf(*args)
         with pytest.raises(error):
             pyca.kdf(*args)
+
+
+def test_argon2_cffi_modules_profiles_and_helpers_match_argon2_cffi():
+    import base64
+
+    import argon2 as real
+    from argon2 import _utils as real_utils
+
+    from bulwark.argon2 import _password_hasher, _utils, profiles
+
+    for name in ("RFC_9106_HIGH_MEMORY", "RFC_9106_LOW_MEMORY", "PRE_21_2", "CHEAPEST"):
+        ours, theirs = getattr(profiles, name), getattr(real.profiles, name)
+        assert (ours.type.value, ours.version, ours.salt_len, ours.hash_len, ours.time_cost, ours.memory_cost,
+                ours.parallelism) == (theirs.type.value, theirs.version, theirs.salt_len, theirs.hash_len,
+                                      theirs.time_cost, theirs.memory_cost, theirs.parallelism)
+    assert profiles.get_default_parameters() == profiles.RFC_9106_LOW_MEMORY
+    for n in range(0, 70):
+        text_len = len(base64.b64encode(b"x" * n).rstrip(b"="))
+        assert _utils._decoded_str_len(text_len) == real_utils._decoded_str_len(text_len) == n
+    assert _utils._check_types(a=(b"x", bytes), b=(None, (str, _utils.NoneType))) is None
+    assert _utils._check_types(a=("x", bytes)) == real_utils._check_types(a=("x", bytes))
+    assert _password_hasher._ensure_bytes("é", "latin1") == b"\xe9"
+    with pytest.raises(TypeError, match="'time_cost' must be a int"):
+        argon2.PasswordHasher("1")  # type: ignore[arg-type]

@@ -8,8 +8,9 @@ The GIL is released while hashing.
 """
 
 import enum
+import importlib
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 from bulwark import _native
 from bulwark.exceptions import InvalidInputError as _InvalidInput
@@ -42,7 +43,10 @@ __all__ = [
     "VerificationError",
     "VerifyMismatchError",
     "extract_parameters",
+    "profiles",
 ]
+
+__version__ = _native.__version__
 
 ARGON2_VERSION = 19
 DEFAULT_TIME_COST = 3
@@ -75,6 +79,19 @@ class Parameters:
     time_cost: int
     memory_cost: int
     parallelism: int
+
+
+def _check_types(**kw: tuple[Any, Any]) -> Union[str, None]:
+    """None when every ``name=(value, type or types)`` holds, else one sentence naming each
+    argument of the wrong type (a bool is not an int here)."""
+    problems = []
+    for name, (value, types) in kw.items():
+        if isinstance(value, types) and not (isinstance(value, bool) and types is int):
+            continue
+        wanted = types if isinstance(types, tuple) else (types,)
+        names = ", or ".join(t.__name__ for t in wanted)
+        problems.append(f"'{name}' must be a {names} (got {type(value).__name__})")
+    return ", ".join(problems) + "." if problems else None
 
 
 def _text(value: Union[str, bytes], encoding: str, what: str) -> str:
@@ -122,8 +139,12 @@ class PasswordHasher:
         encoding: str = "utf-8",
         type: Type = Type.ID,
     ) -> None:
-        if not isinstance(type, Type):
-            raise TypeError(f"type must be an argon2.Type, not {type!r}")
+        wrong = _check_types(
+            time_cost=(time_cost, int), memory_cost=(memory_cost, int), parallelism=(parallelism, int),
+            hash_len=(hash_len, int), salt_len=(salt_len, int), encoding=(encoding, str), type=(type, Type),
+        )
+        if wrong:
+            raise TypeError(wrong)
         for name, value in (
             ("time_cost", time_cost),
             ("memory_cost", memory_cost),
@@ -131,8 +152,6 @@ class PasswordHasher:
             ("hash_len", hash_len),
             ("salt_len", salt_len),
         ):
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"{name} must be an int, not {value!r}")
             if value < 0 or value > 0xFFFFFFFF:
                 raise UnsupportedParametersError(f"argon2: {name} out of range: {value}")
         try:
@@ -212,3 +231,8 @@ class PasswordHasher:
             f"PasswordHasher(time_cost={p.time_cost}, memory_cost={p.memory_cost}, "
             f"parallelism={p.parallelism}, hash_len={p.hash_len}, salt_len={p.salt_len}, type={p.type})"
         )
+
+
+# argon2-cffi's submodules, once the names they re-export exist.
+for _submodule in ("_password_hasher", "_utils", "profiles"):
+    importlib.import_module(f"{__name__}.{_submodule}")
