@@ -76,6 +76,10 @@ class Algorithm:
 
     #: The JOSE name (``HS256``, ...), set by each instance.
     name: str = ""
+    #: The hashes the algorithm families are built with (``HMACAlgorithm(HMACAlgorithm.SHA256)``).
+    SHA256: ClassVar[Any] = hashlib.sha256
+    SHA384: ClassVar[Any] = hashlib.sha384
+    SHA512: ClassVar[Any] = hashlib.sha512
 
     def compute_hash_digest(self, bytestr: bytes) -> bytes:
         """The digest of ``bytestr`` with this algorithm's hash (for ``at_hash`` and the like)."""
@@ -126,21 +130,9 @@ class NoneAlgorithm(Algorithm):
     def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
         return False
 
-    @staticmethod
-    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
-        raise NotImplementedError
-
-    @staticmethod
-    def from_jwk(jwk: Any) -> Any:
-        raise NotImplementedError
-
 
 class HMACAlgorithm(Algorithm):
     """HS256 / HS384 / HS512 over a shared secret (never a PEM, SSH or JWK text: core's rule)."""
-
-    SHA256: ClassVar[Any] = hashlib.sha256
-    SHA384: ClassVar[Any] = hashlib.sha384
-    SHA512: ClassVar[Any] = hashlib.sha512
 
     def __init__(self, hash_alg: Any) -> None:
         self.hash_alg = hash_alg
@@ -207,9 +199,6 @@ def _load_text_key(raw: bytes) -> Any:
 class RSAAlgorithm(_AsymmetricAlgorithm):
     """RS256 / RS384 / RS512 (RSASSA-PKCS1-v1_5)."""
 
-    SHA256: ClassVar[Any] = hashlib.sha256
-    SHA384: ClassVar[Any] = hashlib.sha384
-    SHA512: ClassVar[Any] = hashlib.sha512
     _PREFIX = "RS"
 
     def __init__(self, hash_alg: Any) -> None:
@@ -270,10 +259,6 @@ _CURVES = {"ES256": ("P-256", 32), "ES384": ("P-384", 48)}
 
 class ECAlgorithm(_AsymmetricAlgorithm):
     """ES256 (P-256) and ES384 (P-384); signatures are JWS's ``r || s``."""
-
-    SHA256: ClassVar[Any] = hashlib.sha256
-    SHA384: ClassVar[Any] = hashlib.sha384
-    SHA512: ClassVar[Any] = hashlib.sha512
 
     def __init__(self, hash_alg: Any, expected_curve: Any = None) -> None:
         super().__init__(hash_alg)
