@@ -394,3 +394,21 @@ def test_argon2_cffi_modules_profiles_and_helpers_match_argon2_cffi():
     assert _password_hasher._ensure_bytes("é", "latin1") == b"\xe9"
     with pytest.raises(TypeError, match="'time_cost' must be a int"):
         argon2.PasswordHasher("1")  # type: ignore[arg-type]
+
+
+def test_argon2_hashes_without_a_version_verify_as_argon2_1_0_both_ways():
+    import argon2 as real
+    from argon2.low_level import Type as RealType
+    from argon2.low_level import hash_secret
+
+    v10 = hash_secret(b"password", b"somesalt", time_cost=1, memory_cost=8, parallelism=1, hash_len=16,
+                      type=RealType.I, version=16)
+    legacy = v10.replace(b"v=16$", b"").decode()
+    ph = argon2.PasswordHasher()
+    assert ph.verify(legacy, "password") and real.PasswordHasher().verify(legacy, "password")
+    with pytest.raises(argon2.VerifyMismatchError):
+        ph.verify(legacy, "passwore")
+    assert argon2.extract_parameters(legacy) == argon2.Parameters(
+        argon2.Type.I, 18, salt_len=8, hash_len=16, time_cost=1, memory_cost=8, parallelism=1
+    )
+    assert ph.check_needs_rehash(legacy)  # an old version: rehash on the next login

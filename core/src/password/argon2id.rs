@@ -259,13 +259,15 @@ fn parse_phc(hash: &str) -> Result<(argon2::password_hash::phc::PasswordHash, Ar
             )))
         }
     };
+    // A hash without `v=` is Argon2 1.0, as libargon2 (argon2-cffi) reads it; the hashing
+    // crate would take it for 1.3, so the version is made explicit before verifying.
+    let mut phc = phc;
     let version = match phc.version {
         Some(0x13) => 0x13,
         Some(0x10) => 0x10,
         None => {
-            return Err(Error::invalid_input(
-                "argon2: the hash has no version (v=19 expected)",
-            ))
+            phc.version = Some(0x10);
+            0x10
         }
         Some(v) => return Err(Error::invalid_input(format!("argon2: unknown version {v}"))),
     };

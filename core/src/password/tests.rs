@@ -573,3 +573,18 @@ fn bcrypt_pbkdf_known_answers_and_refusals() {
         512
     );
 }
+
+#[test]
+fn argon2_hashes_without_a_version_are_argon2_1_0() {
+    // argon2-cffi's (libargon2's) answer for a v=16 hash with the `v=` field left out, as hashes
+    // written before Argon2 1.3 look: read as version 1.0, never as 1.3.
+    let legacy = "$argon2i$m=8,t=1,p=1$c29tZXNhbHQ$VWE4EJhMifp204kQ0uBerA";
+    assert!(argon2id::verify(b"password", legacy).unwrap());
+    assert!(!argon2id::verify(b"passwore", legacy).unwrap());
+    assert_eq!(argon2id::parse(legacy).unwrap().version, 0x10);
+    let explicit = "$argon2i$v=16$m=8,t=1,p=1$c29tZXNhbHQ$VWE4EJhMifp204kQ0uBerA";
+    assert!(argon2id::verify(b"password", explicit).unwrap());
+    // The same tag claimed as 1.3 does not verify.
+    let wrong = "$argon2i$v=19$m=8,t=1,p=1$c29tZXNhbHQ$VWE4EJhMifp204kQ0uBerA";
+    assert!(!argon2id::verify(b"password", wrong).unwrap());
+}

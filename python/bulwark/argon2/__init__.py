@@ -119,6 +119,9 @@ def extract_parameters(hash: Union[str, bytes]) -> Parameters:
         variant, version, t, m, p, hash_len, salt_len = _native.argon2_parse(_text(hash, "ascii", "hash"))
     except _InvalidInput as exc:
         raise InvalidHashError(str(exc)) from None
+    if "$v=" not in _text(hash, "ascii", "hash"):
+        # argon2-cffi's Parameters report 18 for a hash without ``v=`` (verified as Argon2 1.0).
+        version = 18
     return Parameters(_NAME_TYPES[variant], version, salt_len, hash_len, t, m, p)
 
 
