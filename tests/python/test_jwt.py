@@ -586,3 +586,32 @@ def test_encode_with_a_pyjwk_takes_its_algorithm():
     assert jwt.get_unverified_header(jwt.encode({}, SECRET))["alg"] == "HS256"
     with pytest.raises(jwt.InvalidAlgorithmError):
         jwt.PyJWT().encode({}, SECRET, algorithm=None)
+
+
+def test_jwks_client_cache_object_expiry_and_signing_key_messages():
+    from bulwark.jwt.jwk_set_cache import JWKSetCache
+
+    _JWKSHandler.body = json.dumps({"keys": [{"kty": "oct", "k": "AAAA", "use": "enc"}]}).encode()
+    _JWKSHandler.hits = 0
+    idp = _IdP()
+    try:
+        url = f"http://127.0.0.1:{idp.port}/jwks"
+        assert isinstance(jwt.PyJWKClient(url).jwk_set_cache, JWKSetCache)
+        assert jwt.PyJWKClient(url, cache_jwk_set=False).jwk_set_cache is None
+        # Only encryption keys: PyJWT's message, not a generic one.
+        with pytest.raises(jwt.PyJWKClientError, match="did not contain any signing keys"):
+            jwt.PyJWKClient(url).get_signing_keys()
+        secret_jwk = {"kty": "oct", "k": base64.urlsafe_b64encode(b"k" * 32).rstrip(b"=").decode(), "kid": "a"}
+        _JWKSHandler.body = json.dumps({"keys": [secret_jwk]}).encode()
+        # A set that merely expired after a good fetch is fetched again (the refetch bound is for
+        # unknown kids and failures), and the cache object holds what was fetched.
+        client = jwt.PyJWKClient(url, lifespan=0.2, min_refetch_interval=60)
+        before = _JWKSHandler.hits
+        client.get_jwk_set()
+        assert client.jwk_set_cache is not None and client.jwk_set_cache.get() is not None
+        time.sleep(0.3)
+        assert client.jwk_set_cache.is_expired()
+        client.get_jwk_set()
+        assert _JWKSHandler.hits == before + 2
+    finally:
+        idp.stop()

@@ -173,5 +173,5 @@ class PyJWT:
 
 # PyJWT's submodules (jwt.algorithms, jwt.utils, ...), imported once the names they re-export
 # exist; importing a submodule makes it an attribute of this package.
-for _submodule in ("algorithms", "api_jwt", "types", "utils", "warnings"):
+for _submodule in ("algorithms", "api_jwt", "jwk_set_cache", "types", "utils", "warnings"):
     importlib.import_module(f"{__name__}.{_submodule}")

@@ -32,6 +32,7 @@ from typing import Any
 from .. import _native
 from .api_jwk import PyJWK, PyJWKSet
 from .exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError
+from .jwk_set_cache import JWKSetCache
 
 __all__ = ["PyJWKClient"]
 
@@ -67,6 +68,8 @@ class PyJWKClient:
         self.timeout = timeout
         self.ssl_context = ssl_context
         self.lifespan = lifespan if cache_jwk_set else 0.0
+        #: The fresh key set (PyJWT's attribute); None when ``cache_jwk_set`` is false.
+        self.jwk_set_cache: JWKSetCache | None = JWKSetCache(lifespan) if cache_jwk_set else None
         self.min_refetch_interval = min_refetch_interval
         self.max_response_bytes = max_response_bytes
         # cache_keys / max_cached_keys are accepted for compatibility: key lookups are already
@@ -118,6 +121,8 @@ class PyJWKClient:
         except PyJWKClientConnectionError as e:
             result["error"] = e
         except Exception as e:  # URLError, OSError, http.client errors (a bad status line), ...
+            if isinstance(e, urllib.error.HTTPError):
+                e.close()  # an HTTP error holds the open response: give the connection back
             result["error"] = PyJWKClientConnectionError(f'Fail to fetch data from the url, err: "{e}"')
 
     def _may_fetch(self, now: float) -> bool:
@@ -127,17 +132,20 @@ class PyJWKClient:
         """The cached key set if it is still fresh, else None; never fetches (for callers that
         must not block, such as an event loop)."""
         with self._lock:
-            if self._jwk_set is not None and time.monotonic() - self._fetched_at < self.lifespan:
-                return self._jwk_set
-            return None
+            return self.jwk_set_cache.get() if self.jwk_set_cache is not None else None
 
     def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
         """The key set: cached for ``lifespan`` seconds; refreshed at most once per
         ``min_refetch_interval``; the last good set survives failed refreshes."""
         with self._lock:
             now = time.monotonic()
-            fresh = self._jwk_set is not None and now - self._fetched_at < self.lifespan
-            if self._jwk_set is not None and ((fresh and not refresh) or not self._may_fetch(now) or self._fetching):
+            fresh = self.jwk_set_cache is not None and self.jwk_set_cache.get() is not None
+            # The refetch bound applies to refreshes (an unknown kid) and after a failure; a set
+            # that merely expired after a good fetch is fetched again.
+            bounded = refresh or self._last_error is not None
+            if self._jwk_set is not None and (
+                (fresh and not refresh) or (bounded and not self._may_fetch(now)) or self._fetching
+            ):
                 return self._jwk_set
             if self._fetching:  # nothing cached yet: wait for the fetch in flight, within timeout
                 self._fetched_cv.wait_for(lambda: not self._fetching, timeout=self.timeout)
@@ -157,7 +165,15 @@ class PyJWKClient:
             if not isinstance(data, dict):
                 raise PyJWKClientError("The JWKS endpoint did not return a JSON object")
             jwk_set = PyJWKSet.from_dict(data)
-        except (PyJWKClientError, PyJWKSetError) as e:
+        except PyJWKSetError as e:
+            keys = data.get("keys") if isinstance(data, dict) else None
+            if isinstance(keys, list) and keys and not any(
+                isinstance(k, dict) and _native.jwk_is_signature_key(k) for k in keys
+            ):
+                error = PyJWKClientError("The JWKS endpoint did not contain any signing keys")
+            else:
+                error = e
+        except PyJWKClientError as e:
             error = e
         except Exception as e:  # anything else a hostile endpoint provokes is a failed refresh too
             error = PyJWKClientConnectionError(f"the JWKS refresh failed: {type(e).__name__}: {e}")
@@ -166,6 +182,8 @@ class PyJWKClient:
             self._fetched_cv.notify_all()
             if jwk_set is not None:
                 self._jwk_set, self._fetched_at, self._last_error = jwk_set, time.monotonic(), None
+                if self.jwk_set_cache is not None:
+                    self.jwk_set_cache.put(jwk_set)
                 return jwk_set
             self._last_error = error
             if self._jwk_set is not None:
