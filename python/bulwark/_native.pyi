@@ -37,6 +37,7 @@ __all__ = [
     "jwt_key_text_format",
     "jwt_check_key",
     "jwt_options",
+    "JWT_MIN_RSA_BITS",
     "jwt_verify_message",
     "jwt_get_unverified_header",
     "CORSPolicy",
@@ -77,6 +78,7 @@ __all__ = [
 ]
 
 __version__: str
+JWT_MIN_RSA_BITS: int
 
 def token_bytes(nbytes: Optional[int] = None) -> bytes:
     """Random bytes from the OS CSPRNG (as secrets.token_bytes); 32 when nbytes is None."""

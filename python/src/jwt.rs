@@ -1194,6 +1194,7 @@ impl PyGrants {
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("JWT_MIN_RSA_BITS", jwt::keys::MIN_RSA_BITS)?;
     m.add_function(wrap_pyfunction!(jwt_encode, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_decode, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_decode_complete, m)?)?;

@@ -575,6 +575,12 @@ def test_pyjwt_modules_algorithms_utils_and_options_match_pyjwt():
     with pytest.raises(jwt.InvalidKeyError):
         algorithms.NoneAlgorithm().prepare_key("a key")
     assert not algorithms.NoneAlgorithm().verify(msg, None, b"")
+    # RSA keys below core's minimum are named by check_key_length (and refused when used).
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    assert "1024" in (ours["RS256"].check_key_length(small) or "")
+    assert ours["RS256"].check_key_length(keys["RS256"]) is None
+    with pytest.raises(jwt.InvalidKeyError, match="2048"):
+        ours["RS256"].sign(msg, small)
 
 
 def test_encode_with_a_pyjwk_takes_its_algorithm():

@@ -250,11 +250,14 @@ fn ec_point(obj: &Map<String, Value>, t: KeyType) -> Result<Vec<u8>> {
     Ok(point)
 }
 
-/// RSA public keys below 2048 bits are refused (RFC 7518 §3.3).
+/// The smallest RSA key accepted, in bits (RFC 7518 §3.3).
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// RSA public keys below [`MIN_RSA_BITS`] are refused (RFC 7518 §3.3).
 fn check_rsa_modulus(modulus_len: usize) -> Result<()> {
-    if modulus_len < 256 {
+    if modulus_len * 8 < MIN_RSA_BITS {
         return Err(bad_key(format!(
-            "RSA keys must be at least 2048 bits (this one is {} bits)",
+            "RSA keys must be at least {MIN_RSA_BITS} bits (this one is {} bits)",
             modulus_len * 8
         )));
     }

@@ -205,6 +205,14 @@ class RSAAlgorithm(_AsymmetricAlgorithm):
         super().__init__(hash_alg)
         self.name = f"{self._PREFIX}{_HASH_BITS[hash_alg]}"
 
+    def check_key_length(self, key: Any) -> Union[str, None]:
+        """A message when ``key`` is smaller than core accepts (core refuses such keys outright)."""
+        size = getattr(key, "key_size", None)
+        if isinstance(size, int) and size < _native.JWT_MIN_RSA_BITS:
+            return (f"The RSA key is {size} bits long, below the minimum of {_native.JWT_MIN_RSA_BITS} bits "
+                    f"for {self.name} (RFC 7518 Section 3.3).")
+        return None
+
     @staticmethod
     def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
         if not hasattr(key_obj, "public_key") and not hasattr(key_obj, "public_numbers"):
