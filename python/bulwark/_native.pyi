@@ -37,6 +37,7 @@ __all__ = [
     "jwt_key_text_format",
     "jwt_check_key",
     "jwt_options",
+    "jwt_validate_claims",
     "JWT_MIN_RSA_BITS",
     "jwt_verify_message",
     "jwt_get_unverified_header",
@@ -406,6 +407,16 @@ def jwt_generate_key_pair(algorithm: str) -> Tuple[str, str]:
 
 def jwk_select(kids: List[Optional[str]], kid: Optional[str]) -> Optional[int]:
     """The index of the key a token names (core's selection rule), or None."""
+
+def jwt_validate_claims(
+    payload: Dict[str, Any],
+    options: Optional[Mapping[str, Any]] = None,
+    audience: Any = None,
+    issuer: Any = None,
+    subject: Optional[str] = None,
+    leeway: Any = None,
+) -> None:
+    """Validates a decoded payload's claims by core's rules."""
 
 def jwt_options(options: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     """PyJWT's options with every key present, as decode reads them."""

@@ -715,6 +715,25 @@ fn validation_from(
     Ok((v, verify_signature))
 }
 
+/// Validates the claims of an already-decoded payload dict by core's rules, with PyJWT's
+/// options (what ``PyJWT._validate_claims`` and its ``_validate_*`` helpers do).
+#[pyfunction]
+#[pyo3(signature = (payload, options=None, audience=None, issuer=None, subject=None, leeway=None))]
+fn jwt_validate_claims(
+    py: Python<'_>,
+    payload: &Bound<'_, PyDict>,
+    options: Option<&Bound<'_, PyDict>>,
+    audience: Option<&Bound<'_, PyAny>>,
+    issuer: Option<&Bound<'_, PyAny>>,
+    subject: Option<String>,
+    leeway: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let (v, _) = validation_from(options, audience, issuer, subject, leeway)?;
+    let claims: Map<String, Value> = serde_json::from_str(&to_json(payload.as_any(), None)?)
+        .map_err(|e| decode_error(py, &format!("invalid payload: {e}")))?;
+    jwt::validate_claims(&claims, &v, jwt::unix_now()).jwt(py)
+}
+
 /// PyJWT's options with every key present, as `decode` reads them (PyJWT(options=...) holds this):
 /// the checks default to `verify_signature`, short HMAC secrets are refused unless
 /// `enforce_minimum_key_length` is false.
@@ -1209,6 +1228,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jwt_key_text_format, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_check_key, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_options, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_validate_claims, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_verify_message, m)?)?;
     m.add_class::<PyJwtKey>()?;
     Ok(())

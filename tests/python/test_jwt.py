@@ -569,6 +569,14 @@ def test_pyjwt_modules_algorithms_utils_and_options_match_pyjwt():
     assert utils.is_ssh_key(b"ssh-ed25519 AAAA") and not utils.is_ssh_key(b"secret")
     with pytest.raises(TypeError):
         utils.force_bytes({})
+    # PyJWT's issuer check on a decoded payload, by core's rule, as PyJWT answers it.
+    for issuer in (["urn:a", "urn:b"], ("urn:a",), {"urn:a"}, "urn:a"):
+        jwt.PyJWT()._validate_iss({"iss": "urn:a"}, issuer)
+        real.PyJWT()._validate_iss({"iss": "urn:a"}, issuer)
+    for payload, issuer in (({"iss": 123}, "123"), ({"iss": "123"}, 123), ({"iss": "a"}, "b")):
+        for impl, error in ((jwt.PyJWT(), jwt.InvalidIssuerError), (real.PyJWT(), real.InvalidIssuerError)):
+            with pytest.raises(error):
+                impl._validate_iss(payload, issuer)
     # PyJWT(options=...) holds every option, merged with the defaults.
     assert jwt.PyJWT(options={"verify_signature": False}).options["verify_exp"] is False
     assert jwt.PyJWT().options["strict_aud"] is False and jwt.PyJWT().options["require"] == []

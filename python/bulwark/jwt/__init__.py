@@ -110,6 +110,15 @@ class PyJWT:
                 given.setdefault(name, value)
         return {**self.options, **given}
 
+    def _validate_iss(self, payload: dict[str, Any], issuer: Any) -> None:
+        """PyJWT's issuer check of a decoded payload, by core's rule (``InvalidIssuerError``)."""
+        if issuer is not None and not isinstance(issuer, str) and not (
+            isinstance(issuer, (list, tuple, set, frozenset)) and all(isinstance(i, str) for i in issuer)
+        ):
+            raise InvalidIssuerError("Invalid issuer")
+        only_iss = {name: False for name in self.options if name.startswith("verify_")}
+        _native.jwt_validate_claims(payload, {**only_iss, "verify_iss": True, "require": []}, issuer=issuer)
+
     def encode(
         self,
         payload: dict[str, Any],
