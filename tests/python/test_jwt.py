@@ -629,3 +629,28 @@ def test_jwks_client_cache_object_expiry_and_signing_key_messages():
         assert _JWKSHandler.hits == before + 2
     finally:
         idp.stop()
+
+
+@pytest.mark.parametrize("alg", ["RS256", "PS256", "ES256", "ES384", "EdDSA"])
+def test_openssh_public_keys_verify_as_pyjwt_reads_them(alg):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    private = {
+        "RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        "PS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+        "ES384": lambda: ec.generate_private_key(ec.SECP384R1()),
+        "EdDSA": ed25519.Ed25519PrivateKey.generate,
+    }[alg]()
+    ssh = private.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    ours = jwt.encode({"sub": "s"}, private, algorithm=alg)
+    theirs = pyjwt.encode({"sub": "s"}, private, algorithm=alg)
+    for token in (ours, theirs):
+        assert jwt.decode(token, ssh, algorithms=[alg]) == {"sub": "s"}
+        assert jwt.decode(token, ssh.decode() + " comment", algorithms=[alg]) == {"sub": "s"}
+        assert pyjwt.decode(token, ssh, algorithms=[alg]) == {"sub": "s"}
+    # An OpenSSH key is never an HMAC secret (GHSA-ffqj-6fqr-9h24).
+    forged = pyjwt.api_jws.PyJWS().encode(b'{"sub":"s"}', b"k" * 32, algorithm="HS256")
+    with pytest.raises(jwt.InvalidKeyError):
+        jwt.decode(forged, ssh, algorithms=["HS256"])

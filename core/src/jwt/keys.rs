@@ -101,6 +101,103 @@ pub fn text_key_format(material: &[u8]) -> Option<KeyTextFormat> {
         .then_some(KeyTextFormat::Ssh)
 }
 
+/// Reads the length-prefixed fields of an OpenSSH key blob (RFC 4251 section 5).
+struct SshFields<'a>(&'a [u8]);
+
+impl<'a> SshFields<'a> {
+    fn field(&mut self) -> Result<&'a [u8]> {
+        let bad = || bad_key("the OpenSSH public key is truncated");
+        let (len, rest) = self.0.split_first_chunk::<4>().ok_or_else(bad)?;
+        let len = usize::try_from(u32::from_be_bytes(*len)).map_err(|_| bad())?;
+        if rest.len() < len {
+            return Err(bad());
+        }
+        let (value, rest) = rest.split_at(len);
+        self.0 = rest;
+        Ok(value)
+    }
+
+    /// An unsigned `mpint` without its sign byte, as JWK members hold integers.
+    fn unsigned(&mut self) -> Result<&'a [u8]> {
+        let v = self.field()?;
+        if v.first().is_some_and(|b| b & 0x80 != 0) {
+            return Err(bad_key("the OpenSSH public key holds a negative integer"));
+        }
+        Ok(v.strip_prefix(&[0]).unwrap_or(v))
+    }
+}
+
+/// The JWK of an OpenSSH public key line (`ssh-rsa`, `ssh-ed25519`, `ecdsa-sha2-nistp256` or
+/// `ecdsa-sha2-nistp384`, then base64, then an optional comment): the key is then read and
+/// checked by the JWK path, so an OpenSSH key obeys exactly the rules of every other key.
+fn ssh_public_key_jwk(material: &[u8]) -> Result<Map<String, Value>> {
+    let b64u = |b: &[u8]| Value::String(data_encoding::BASE64URL_NOPAD.encode(b));
+    let text = std::str::from_utf8(trim_text_start(material))
+        .map_err(|_| bad_key("the OpenSSH public key is not text"))?;
+    let mut words = text.split_ascii_whitespace();
+    let (Some(kind), Some(blob)) = (words.next(), words.next()) else {
+        return Err(bad_key("the OpenSSH public key has no key data"));
+    };
+    let blob = data_encoding::BASE64
+        .decode(blob.as_bytes())
+        .map_err(|_| bad_key("the OpenSSH public key data is not base64"))?;
+    let mut f = SshFields(&blob);
+    if f.field()? != kind.as_bytes() {
+        return Err(bad_key(
+            "the OpenSSH public key's type does not match its data",
+        ));
+    }
+    let mut jwk = Map::new();
+    match kind {
+        "ssh-rsa" => {
+            let e = f.unsigned()?;
+            let n = f.unsigned()?;
+            jwk.insert("kty".into(), "RSA".into());
+            jwk.insert("n".into(), b64u(n));
+            jwk.insert("e".into(), b64u(e));
+        }
+        "ssh-ed25519" => {
+            jwk.insert("kty".into(), "OKP".into());
+            jwk.insert("crv".into(), "Ed25519".into());
+            jwk.insert("x".into(), b64u(f.field()?));
+        }
+        "ecdsa-sha2-nistp256" | "ecdsa-sha2-nistp384" => {
+            let (crv, size) = if kind.ends_with("256") {
+                ("P-256", 32)
+            } else {
+                ("P-384", 48)
+            };
+            if f.field()? != kind.as_bytes().get(11..).unwrap_or_default() {
+                return Err(bad_key(
+                    "the OpenSSH public key's curve does not match its type",
+                ));
+            }
+            let point = f.field()?;
+            let Some((&4, xy)) = point.split_first().filter(|(_, xy)| xy.len() == 2 * size) else {
+                return Err(bad_key(
+                    "the OpenSSH EC public key is not an uncompressed point",
+                ));
+            };
+            let (x, y) = xy.split_at(size);
+            jwk.insert("kty".into(), "EC".into());
+            jwk.insert("crv".into(), crv.into());
+            jwk.insert("x".into(), b64u(x));
+            jwk.insert("y".into(), b64u(y));
+        }
+        other => {
+            let shown: String = other.chars().take(32).collect();
+            return Err(bad_key(format!(
+                "OpenSSH public keys of type {shown:?} are not supported (ssh-rsa, ssh-ed25519, \
+                 ecdsa-sha2-nistp256, ecdsa-sha2-nistp384)"
+            )));
+        }
+    }
+    if !f.0.is_empty() {
+        return Err(bad_key("the OpenSSH public key has trailing data"));
+    }
+    Ok(jwk)
+}
+
 /// Refuses an "HMAC secret" that is really a public key, certificate or JWK (as PyJWT does):
 /// using public key material as a shared secret is the classic key-confusion attack, since the
 /// attacker knows it and can sign an HS* token with it.
@@ -286,6 +383,9 @@ macro_rules! key_common {
             let key = match alg.key_type() {
                 KeyType::Hmac => Self::hmac(material)?,
                 _ if is_jwk_text(material) => Self::from_jwk(jwk_text(material)?)?,
+                _ if text_key_format(material) == Some(KeyTextFormat::Ssh) => {
+                    Self::from_jwk_map(&ssh_public_key_jwk(material)?)?
+                }
                 _ => Self::from_pem(material)?,
             };
             check_fit(key.key_type, key.alg, alg)?;

@@ -1179,3 +1179,47 @@ fn verify_json_decides_exactly_as_verify() {
     let e = verifier.verify_json(&forge(h, payloads[6])).unwrap_err();
     assert!(e.message().contains("duplicate member \"x\""), "{e}");
 }
+
+#[test]
+fn openssh_public_keys_are_read_through_the_jwk_rules() {
+    use super::keys::VerifyingKey;
+    fn field(out: &mut Vec<u8>, v: &[u8]) {
+        out.extend_from_slice(&u32::try_from(v.len()).unwrap().to_be_bytes());
+        out.extend_from_slice(v);
+    }
+    // RFC 8037's Ed25519 public key, as an OpenSSH line.
+    let x = BASE64URL_NOPAD
+        .decode(b"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")
+        .unwrap();
+    let mut blob = Vec::new();
+    field(&mut blob, b"ssh-ed25519");
+    field(&mut blob, &x);
+    let line = format!(
+        "ssh-ed25519 {} alice@example",
+        data_encoding::BASE64.encode(&blob)
+    );
+    let key = VerifyingKey::for_algorithm(Algorithm::EdDSA, line.as_bytes()).unwrap();
+    assert_eq!(key.key_type(), KeyType::Ed25519);
+    // Never an HMAC secret, never for another algorithm family.
+    assert!(VerifyingKey::for_algorithm(Algorithm::HS256, line.as_bytes()).is_err());
+    assert!(VerifyingKey::for_algorithm(Algorithm::RS256, line.as_bytes()).is_err());
+    // Malformed lines are clear errors.
+    let truncated = format!(
+        "ssh-ed25519 {}",
+        data_encoding::BASE64.encode(&blob[..blob.len() - 1])
+    );
+    for bad in [
+        truncated.as_str(),
+        "ssh-ed25519",
+        "ssh-ed25519 !!!",
+        "ssh-dss AAAAB3NzaC1kc3M=",
+    ] {
+        let e = VerifyingKey::for_algorithm(Algorithm::EdDSA, bad.as_bytes()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidKey, "{bad}: {e}");
+    }
+    let mut wrong_type = Vec::new();
+    field(&mut wrong_type, b"ssh-rsa");
+    field(&mut wrong_type, &x);
+    let mismatched = format!("ssh-ed25519 {}", data_encoding::BASE64.encode(&wrong_type));
+    assert!(VerifyingKey::for_algorithm(Algorithm::EdDSA, mismatched.as_bytes()).is_err());
+}

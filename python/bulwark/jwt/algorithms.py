@@ -180,7 +180,10 @@ class _AsymmetricAlgorithm(Algorithm):
             if not has_crypto:
                 return raw
             return _load_text_key(raw)
-        raise InvalidKeyError("Expecting a PEM-formatted key.")
+        raise self._not_a_key("Expecting a PEM-formatted key.")
+
+    #: What a key of the wrong Python type raises (PyJWT: TypeError, InvalidKeyError for OKP).
+    _not_a_key: ClassVar[type[Exception]] = TypeError
 
 
 def _load_text_key(raw: bytes) -> Any:
@@ -320,6 +323,8 @@ class ECAlgorithm(_AsymmetricAlgorithm):
 
 class OKPAlgorithm(_AsymmetricAlgorithm):
     """EdDSA over Ed25519."""
+
+    _not_a_key: ClassVar[type[Exception]] = InvalidKeyError
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(None)
