@@ -381,6 +381,30 @@ static void test_verify_message(void) {
              BW_ERR_NULL_PARAMETER);
 }
 
+/* An OpenSSH public key verifies EdDSA tokens (RFC 8037's key pair: the private JWK signs, the
+ * same public key as an ssh-ed25519 line verifies), and is never an HMAC secret. */
+static void test_openssh_key(void) {
+    static const char JWK[] = "{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
+                              "\"d\":\"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\","
+                              "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}";
+    static const char SSH[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINdamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea ann@host";
+    char tok[512], claims[128];
+    size_t tok_len = 0, claims_len = 0;
+    bw_jwt_verifier *v = NULL;
+    CHECK_RC(bw_jwt_encode(TXT("EdDSA"), (const uint8_t *)JWK, strlen(JWK), TXT("{\"sub\":\"ann\"}"), NULL, 0, tok,
+                           sizeof tok, &tok_len), BW_OK);
+    bw_jwt_verifier_options o;
+    CHECK_RC(bw_jwt_verifier_options_default(&o, sizeof o), BW_OK);
+    o.algorithms = "EdDSA", o.algorithms_len = 5, o.key = (const uint8_t *)SSH, o.key_len = strlen(SSH);
+    o.flags = BW_JWT_NO_VERIFY_EXP;
+    CHECK_RC(bw_jwt_verifier_new(&o, &v), BW_OK);
+    CHECK_RC(bw_jwt_verifier_verify(v, tok, tok_len, claims, sizeof claims, &claims_len), BW_OK);
+    CHECK(strcmp(claims, "{\"sub\":\"ann\"}") == 0);
+    CHECK_RC(bw_jwt_verifier_free(v), BW_OK);
+    o.algorithms = "HS256", o.algorithms_len = 5;
+    CHECK_RC(bw_jwt_verifier_new(&o, &v), BW_ERR_INVALID_KEY);
+}
+
 int main(void) {
     test_every_algorithm();
     test_attacks();
@@ -389,5 +413,6 @@ int main(void) {
     test_threads();
     test_bearer_and_grants();
     test_verify_message();
+    test_openssh_key();
     return check_summary("test_jwt");
 }
