@@ -35,6 +35,7 @@ __all__ = [
     "otp_now",
     "jwt_sign_message",
     "jwt_key_text_format",
+    "jwt_hmac_min_key_len",
     "jwt_check_key",
     "jwt_options",
     "jwt_validate_claims",
@@ -423,6 +424,9 @@ def jwt_options(options: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
 
 def jwt_check_key(algorithm: str, key: Any, private: bool = False) -> None:
     """Types key for algorithm by core's rule; InvalidKeyError when it does not fit."""
+
+def jwt_hmac_min_key_len(algorithm: str) -> int:
+    """The shortest HMAC secret algorithm accepts, in bytes (core's rule)."""
 
 def jwt_key_text_format(key: bytes) -> Optional[str]:
     """"pem", "ssh" or None: the kind of text key, by core's rule."""

@@ -968,6 +968,12 @@ fn jwt_check_key(
     }
 }
 
+/// The shortest HMAC secret ``algorithm`` accepts, in bytes (core's rule, RFC 7518 §3.2).
+#[pyfunction]
+fn jwt_hmac_min_key_len(py: Python<'_>, algorithm: &str) -> PyResult<usize> {
+    Ok(algorithm.parse::<Algorithm>().jwt(py)?.hmac_min_key_len())
+}
+
 /// ``"pem"``, ``"ssh"`` or None: what kind of text key ``key`` is, by core's rule.
 #[pyfunction]
 fn jwt_key_text_format(key: &[u8]) -> Option<&'static str> {
@@ -1062,7 +1068,7 @@ impl PyJwtVerifier {
                 &Error::invalid_input("a verification key is required"),
             ));
         }
-        jwt::check_allow_list(&algorithms).jwt(py)?;
+        // The allow-list (empty, mixed) is checked by `typed_by` itself, before the key.
         let detach = algorithms.iter().all(|a| a.key_type() != KeyType::Hmac);
         v.algorithms = algorithms;
         // Core types the key per allowed algorithm; a Python-side failure (a key of the wrong
@@ -1226,6 +1232,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jwk_is_signature_key, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_sign_message, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_key_text_format, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_hmac_min_key_len, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_check_key, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_options, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_validate_claims, m)?)?;

@@ -724,7 +724,8 @@ impl SigningKey {
 fn check_fit(key_type: KeyType, key_alg: Option<Algorithm>, alg: Algorithm) -> Result<()> {
     if !key_type.fits(alg) {
         return Err(bad_key(format!(
-            "algorithm {alg} cannot be used with {}",
+            "algorithm {alg} needs {}, not {}",
+            alg.key_type().as_str(),
             key_type.as_str()
         )));
     }

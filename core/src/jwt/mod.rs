@@ -341,32 +341,7 @@ impl<'de> serde::Deserialize<'de> for Readable {
 /// limit, every number readable, without building it (the signing path only needs to know it
 /// is well-formed and that a verifier will read it).
 fn check_object(json: &[u8], max_depth: usize, what: &str) -> Result<()> {
-    struct Keys;
-    impl<'de> serde::de::Visitor<'de> for Keys {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut access: A,
-        ) -> std::result::Result<(), A::Error> {
-            let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::new();
-            while let Some(k) = access.next_key::<std::borrow::Cow<'de, str>>()? {
-                if seen.contains(&k) {
-                    return Err(duplicate_member(&k));
-                }
-                access.next_value::<Readable>()?;
-                seen.push(k);
-            }
-            Ok(())
-        }
-    }
-    check_depth(json, max_depth, what)?;
-    let mut de = serde_json::Deserializer::from_slice(json);
-    serde::Deserializer::deserialize_map(&mut de, Keys)
-        .and_then(|()| de.end())
-        .map_err(|e| malformed(format!("invalid {what} JSON: {e}")))
+    read_members(json, max_depth, what, &[]).map(drop)
 }
 
 /// Parses `json` as an object with unique member names, after the nesting check.
@@ -744,10 +719,15 @@ pub struct VerifiedJson {
     pub signature: Vec<u8>,
 }
 
-/// The claims validation reads, taken from the payload in one pass that refuses what
+/// The members named in `wanted` of the JSON object `json`, read in one pass that refuses what
 /// [`parse_object`] refuses (not an object, duplicate members, unreadable numbers, too deep)
 /// without building the rest.
-fn claims_for_validation(json: &[u8], v: &Validation) -> Result<Vec<(String, Value)>> {
+fn read_members(
+    json: &[u8],
+    max_depth: usize,
+    what: &str,
+    wanted: &[&str],
+) -> Result<Vec<(String, Value)>> {
     struct Visit<'w> {
         wanted: &'w [&'w str],
     }
@@ -776,12 +756,11 @@ fn claims_for_validation(json: &[u8], v: &Validation) -> Result<Vec<(String, Val
             Ok(found)
         }
     }
-    check_depth(json, v.max_depth, "payload")?;
-    let wanted = claims_of_interest(v);
+    check_depth(json, max_depth, what)?;
     let mut de = serde_json::Deserializer::from_slice(json);
-    serde::Deserializer::deserialize_map(&mut de, Visit { wanted: &wanted })
+    serde::Deserializer::deserialize_map(&mut de, Visit { wanted })
         .and_then(|found| de.end().map(|()| found))
-        .map_err(|e| malformed(format!("invalid payload JSON: {e}")))
+        .map_err(|e| malformed(format!("invalid {what} JSON: {e}")))
 }
 
 /// As [`decode_with`], giving the claims as the JSON that was signed instead of parsed (see
@@ -800,7 +779,12 @@ where
     F: FnOnce(Algorithm, Option<&str>) -> Result<R>,
 {
     let verified = dangerous::verify_signature_only(token, validation, key_for)?;
-    let claims = claims_for_validation(verified.payload_json.as_bytes(), validation)?;
+    let claims = read_members(
+        verified.payload_json.as_bytes(),
+        validation.max_depth,
+        "payload",
+        &claims_of_interest(validation),
+    )?;
     validate_claims(claims.as_slice(), validation, now)?;
     Ok(VerifiedJson {
         algorithm: verified.algorithm,

@@ -144,9 +144,10 @@ class HMACAlgorithm(Algorithm):
         return raw
 
     def check_key_length(self, key: Any) -> Union[str, None]:
-        need = _HASH_BITS[self.hash_alg] // 8
-        if len(force_bytes(key)) < need:
-            return (f"The HMAC key is {len(force_bytes(key))} bytes long, which is below the minimum "
+        need = _native.jwt_hmac_min_key_len(self.name)  # core's rule (RFC 7518 section 3.2)
+        size = len(force_bytes(key))
+        if size < need:
+            return (f"The HMAC key is {size} bytes long, which is below the minimum "
                     f"recommended length of {need} bytes for {self.name}. See RFC 7518 Section 3.2.")
         return None
 
@@ -274,11 +275,14 @@ class ECAlgorithm(_AsymmetricAlgorithm):
     def __init__(self, hash_alg: Any, expected_curve: Any = None) -> None:
         super().__init__(hash_alg)
         self.name = f"ES{_HASH_BITS[hash_alg]}"
-        #: The curve keys must be on (a ``cryptography`` curve class), when given.
+        #: The curve keys must be on (a ``cryptography`` curve class), when given; core also binds
+        #: the curve to the algorithm (ES256: P-256, ES384: P-384) whatever is given here.
         self.expected_curve = expected_curve
 
     def prepare_key(self, key: Any) -> Any:
-        curve = getattr(key, "curve", None)  # a cryptography key: its curve is named before core types it
+        # A cryptography key on another curve than the one asked for is named here, before core
+        # types it: core does not know every algorithm PyJWT's callers name (ES512, ES256K).
+        curve = getattr(key, "curve", None)
         if self.expected_curve is not None and curve is not None and curve.name != self.expected_curve.name:
             raise InvalidKeyError(
                 f"The key's curve '{curve.name}' does not match the expected curve "
