@@ -288,6 +288,17 @@ static void test_bcrypt_pbkdf(void) {
     CHECK_RC(bw_bcrypt_pbkdf((const uint8_t *)"p", 1, (const uint8_t *)"s", 1, 0, key, sizeof key), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_bcrypt_pbkdf((const uint8_t *)"p", 1, (const uint8_t *)"s", 1, 4, key, 0), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_bcrypt_pbkdf((const uint8_t *)"p", 1, (const uint8_t *)"s", 1, 4, NULL, 32), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_bcrypt_pbkdf((const uint8_t *)"p", 1, (const uint8_t *)"s", 1, 4, key, 513), BW_ERR_INVALID_INPUT);
+}
+
+/* An Argon2 hash without v= (written before Argon2 1.3) is Argon2 1.0, as libargon2 reads it. */
+static void test_argon2_without_version(void) {
+    static const char LEGACY[] = "$argon2i$m=8,t=1,p=1$c29tZXNhbHQ$VWE4EJhMifp204kQ0uBerA";
+    bool ok = false;
+    CHECK_RC(bw_password_verify(PW("password"), TXT(LEGACY), &ok), BW_OK);
+    CHECK(ok);
+    CHECK_RC(bw_password_verify(PW("passwore"), TXT(LEGACY), &ok), BW_OK);
+    CHECK(!ok);
 }
 
 int main(void) {
@@ -301,5 +312,6 @@ int main(void) {
     test_calibrate();
     test_policy();
     test_bcrypt_pbkdf();
+    test_argon2_without_version();
     return check_summary("test_password");
 }
