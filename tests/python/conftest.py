@@ -71,9 +71,17 @@ def clib():
     return lib
 
 
-def progress_during(fn):
-    """How far another Python thread got while ``fn`` ran: zero when ``fn`` held the GIL."""
+def releases_gil(fn, tries=200):
+    """Whether ``fn`` lets another Python thread run while it works.
+
+    The switch interval is raised for the duration so the other thread can only run when
+    ``fn`` releases the GIL itself (a native call without it, or a blocking wait), never on the
+    interpreter's timer. ``fn`` is called up to ``tries`` times, stopping at the first call during
+    which the other thread moved; the answer depends on what ``fn`` does, not on how fast or loaded
+    the machine is (a thread that is slow to be scheduled gets the next call's release)."""
+    import sys
     import threading
+    import time
 
     counter = [0]
     started, stop = threading.Event(), threading.Event()
@@ -82,13 +90,21 @@ def progress_during(fn):
         started.set()
         while not stop.is_set():
             counter[0] += 1
+            time.sleep(0)  # hand the GIL back at once, so fn never waits on this thread's timer
 
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
     t = threading.Thread(target=spin)
-    t.start()
-    started.wait()
-    before = counter[0]
-    fn()
-    after = counter[0]
-    stop.set()
-    t.join()
-    return after - before
+    try:
+        t.start()
+        started.wait()
+        for _ in range(tries):
+            before = counter[0]
+            fn()
+            if counter[0] != before:
+                return True
+        return False
+    finally:
+        stop.set()
+        t.join()
+        sys.setswitchinterval(interval)
