@@ -15,6 +15,9 @@
 //! # Ok::<(), bulwark::Error>(())
 //! ```
 
+pub mod counters;
+#[cfg(feature = "redis")]
+pub mod counters_redis;
 pub mod limiter;
 pub mod memory;
 #[cfg(feature = "redis")]
@@ -76,7 +79,9 @@ impl fmt::Display for Rate {
 
 /// The units a rate is written in, longest first, with their length in microseconds: the one
 /// table behind parsing, [`Rate::per`], [`Rate::granularity`] and `Display`.
-pub const UNITS: [(&str, u64); 4] = [
+pub const UNITS: [(&str, u64); 6] = [
+    ("year", 360 * 86_400 * MICROS),
+    ("month", 30 * 86_400 * MICROS),
     ("day", 86_400 * MICROS),
     ("hour", 3_600 * MICROS),
     ("minute", 60 * MICROS),
@@ -100,7 +105,7 @@ impl Rate {
     pub fn per(amount: u64, multiples: u64, unit: &str) -> Result<Self> {
         let per = unit_us(unit).ok_or_else(|| {
             Error::invalid_input(format!(
-                "unknown granularity {unit:?}: use second, minute, hour or day"
+                "unknown granularity {unit:?}: use second, minute, hour, day, month or year"
             ))
         })?;
         if amount == 0 || multiples == 0 {
@@ -138,7 +143,31 @@ fn unit_us(word: &str) -> Option<u64> {
     UNITS.iter().find(|(name, _)| *name == w).map(|&(_, us)| us)
 }
 
-fn parse_one(part: &str) -> Result<Rate> {
+/// One rate as written, before its unit is looked up: `amount` per `multiples` (`None` when not
+/// written) `unit` (the word as written, lower-cased). A door whose callers define units of their
+/// own (`limits`' custom granularities) resolves the unit itself; [`parse`] resolves it from
+/// [`UNITS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateSpec {
+    /// The number of units of cost allowed.
+    pub amount: u64,
+    /// How many units make the period, when written.
+    pub multiples: Option<u64>,
+    /// The unit word, lower-cased (`"minute"`, `"minutes"`, `"fortnight"`).
+    pub unit: String,
+}
+
+impl RateSpec {
+    /// The canonical singular name of the unit when it is one of [`UNITS`] (also `sec`, `min`,
+    /// `hr` and plurals), else `None`.
+    #[must_use]
+    pub fn known_unit(&self) -> Option<&'static str> {
+        let us = unit_us(&self.unit)?;
+        UNITS.iter().find(|(_, u)| *u == us).map(|(name, _)| *name)
+    }
+}
+
+fn spec_one(part: &str) -> Result<RateSpec> {
     let bad = |why: &str| Error::invalid_input(format!("rate {part:?}: {why}"));
     let lower = part.trim();
     let (count, rest) = if let Some((c, r)) = lower.split_once('/') {
@@ -149,36 +178,59 @@ fn parse_one(part: &str) -> Result<Rate> {
     } else {
         return Err(bad("expected \"N/unit\" or \"N per [M] unit(s)\""));
     };
-    let limit: u64 = count
+    let amount: u64 = count
         .parse()
         .map_err(|_| bad(&format!("{count:?} is not a whole number")))?;
     let words: Vec<&str> = rest.split_whitespace().collect();
-    let (multiple, unit) = match words.as_slice() {
-        [unit] => (1u64, *unit),
+    let (multiples, unit) = match words.as_slice() {
+        [unit] => (None, *unit),
         [n, unit] => (
-            n.parse()
-                .map_err(|_| bad(&format!("{n:?} is not a whole number")))?,
+            Some(
+                n.parse()
+                    .map_err(|_| bad(&format!("{n:?} is not a whole number")))?,
+            ),
             *unit,
         ),
         _ => return Err(bad("expected a unit such as second, minute, hour or day")),
     };
-    let per = unit_us(unit).ok_or_else(|| {
-        bad(&format!(
-            "unknown unit {unit:?} (second, minute, hour, day; singular or plural)"
-        ))
-    })?;
-    let period = multiple
-        .checked_mul(per)
-        .ok_or_else(|| bad("the period is too long"))?;
-    Rate::new(limit, period).map_err(|_| bad("the limit and the period must be at least 1"))
+    if !unit.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(bad(&format!("{unit:?} is not a unit")));
+    }
+    Ok(RateSpec {
+        amount,
+        multiples,
+        unit: unit.to_ascii_lowercase(),
+    })
 }
 
-/// Parses one rate or several joined by `;` or `,`: `"10/second"`, `"100 per minute"`,
-/// `"5 per 10 seconds"`, `"10/second; 1000/hour"`.
+fn parse_one(part: &str) -> Result<Rate> {
+    let bad = |why: &str| Error::invalid_input(format!("rate {part:?}: {why}"));
+    let spec = spec_one(part)?;
+    let per = unit_us(&spec.unit).ok_or_else(|| {
+        bad(&format!(
+            "unknown unit {:?} (second, minute, hour, day, month, year; singular or plural)",
+            spec.unit
+        ))
+    })?;
+    let period = spec
+        .multiples
+        .unwrap_or(1)
+        .checked_mul(per)
+        .ok_or_else(|| bad("the period is too long"))?;
+    Rate::new(spec.amount, period).map_err(|_| bad("the limit and the period must be at least 1"))
+}
+
+/// Splits rates joined by `;` or `,` and reads each as written, units not looked up (see
+/// [`RateSpec`]).
 ///
 /// # Errors
-/// [`crate::ErrorKind::InvalidInput`] naming the offending part.
-pub fn parse(rates: &str) -> Result<Vec<Rate>> {
+/// [`crate::ErrorKind::InvalidInput`] naming the offending part, or for no rate at all.
+pub fn parse_specs(rates: &str) -> Result<Vec<RateSpec>> {
+    let parts = split_rates(rates)?;
+    parts.into_iter().map(spec_one).collect()
+}
+
+fn split_rates(rates: &str) -> Result<Vec<&str>> {
     let parts: Vec<&str> = rates
         .split([';', ','])
         .map(str::trim)
@@ -187,7 +239,16 @@ pub fn parse(rates: &str) -> Result<Vec<Rate>> {
     if parts.is_empty() {
         return Err(Error::invalid_input("no rate given"));
     }
-    parts.into_iter().map(parse_one).collect()
+    Ok(parts)
+}
+
+/// Parses one rate or several joined by `;` or `,`: `"10/second"`, `"100 per minute"`,
+/// `"5 per 10 seconds"`, `"10/second; 1000/hour"`.
+///
+/// # Errors
+/// [`crate::ErrorKind::InvalidInput`] naming the offending part.
+pub fn parse(rates: &str) -> Result<Vec<Rate>> {
+    split_rates(rates)?.into_iter().map(parse_one).collect()
 }
 
 /// How hits are counted.
