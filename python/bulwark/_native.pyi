@@ -20,6 +20,9 @@ __all__ = [
     "RateLimitItem",
     "LimitsStrategy",
     "ratelimit_parse",
+    "ratelimit_parse_spec",
+    "LimitsStorage",
+    "CountersStrategy",
     "JwtKey",
     "jwt_decode",
     "jwt_decode_complete",
@@ -481,6 +484,9 @@ class Grants:
 def ratelimit_parse(rates: str) -> List[Tuple[int, int]]:
     """[(limit, period_us), ...] of a rate string."""
 
+def ratelimit_parse_spec(rates: str) -> List[Tuple[int, Optional[int], str, Optional[str]]]:
+    """[(amount, multiples or None, unit as written, core's name for it or None), ...]."""
+
 _RateArg = Union[str, "RateLimitItem", List[Union[str, "RateLimitItem"]], Tuple[Union[str, "RateLimitItem"], ...]]
 
 @disjoint_base
@@ -548,8 +554,16 @@ class RateLimitItem:
     """A rate as limits.RateLimitItem: amount per multiples granularity."""
 
     def __new__(
-        cls, amount: int, multiples: int = 1, granularity: str = "second", namespace: str = "LIMITER"
+        cls,
+        amount: int,
+        multiples: int = 1,
+        granularity: str = "second",
+        namespace: str = "LIMITER",
+        seconds: Optional[int] = None,
     ) -> Self: ...
+    @property
+    def _seconds(self) -> int:
+        """Seconds in one unit of the granularity."""
     @property
     def amount(self) -> int: ...
     @property
@@ -569,6 +583,55 @@ class RateLimitItem:
         """(limit, period_us)."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+@disjoint_base
+class LimitsStorage:
+    """A limits storage on core's counters (memory:// or redis://)."""
+
+    def __new__(cls, uri: str, *, key_prefix: str = "LIMITS", timeout: float = 0.5, max_keys: int = ...) -> Self: ...
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        """Adds amount to the counter key."""
+    def get(self, key: str) -> int:
+        """The counter key."""
+    def get_expiry(self, key: str) -> float:
+        """When key expires, Unix seconds."""
+    def clear(self, key: str) -> None:
+        """Forgets key."""
+    def reset(self) -> int:
+        """Forgets every key."""
+    def check(self) -> bool:
+        """Whether the storage answers."""
+    def acquire_entry(self, key: str, limit: int, expiry: float, amount: int = 1) -> bool:
+        """Moving window: takes amount entries if they fit."""
+    def get_moving_window(self, key: str, limit: int, expiry: float) -> Tuple[float, int]:
+        """Moving window: (start, entries)."""
+    def acquire_sliding_window_entry(self, key: str, limit: int, expiry: float, amount: int = 1) -> bool:
+        """Sliding window: counts amount if it fits."""
+    def get_sliding_window(self, key: str, expiry: float) -> Tuple[int, float, int, float]:
+        """Sliding window: (previous, previous TTL, current, current TTL)."""
+    def clear_sliding_window(self, key: str, expiry: float) -> None:
+        """Sliding window: forgets both windows."""
+    def _entries(self) -> List[Any]:
+        """Every live key of a memory storage."""
+    def _restore(self, entries: List[Any]) -> None:
+        """Puts back what _entries returned."""
+
+@disjoint_base
+class CountersStrategy:
+    """Base of limits' strategies: core decisions over a storage."""
+
+    def __new__(cls, storage: Any, strategy: str) -> Self: ...
+    @property
+    def storage(self) -> Any:
+        """The storage."""
+    def hit(self, item: RateLimitItem, *identifiers: Any, cost: int = 1) -> bool:
+        """Consumes cost of the limit."""
+    def test(self, item: RateLimitItem, *identifiers: Any, cost: int = 1) -> bool:
+        """Whether cost would fit."""
+    def _window_stats(self, item: RateLimitItem, *identifiers: Any) -> Tuple[float, int]:
+        """(reset time, remaining)."""
+    def clear(self, item: RateLimitItem, *identifiers: Any) -> None:
+        """Forgets the counts."""
 
 @disjoint_base
 class LimitsStrategy:

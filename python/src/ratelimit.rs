@@ -25,6 +25,24 @@ fn ratelimit_parse(py: Python<'_>, rates: &str) -> PyResult<Vec<(u64, u64)>> {
 
 /// Distinct rate strings a limiter keeps parsed (a route has a handful; the bound only stops a
 /// caller that builds rate strings per request from growing the cache without end).
+/// ``[(amount, multiples or None, unit as written, core's name for it or None), ...]``: rates with
+/// their units left for the door to resolve (``limits``' custom granularities).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn ratelimit_parse_spec(
+    py: Python<'_>,
+    rates: &str,
+) -> PyResult<Vec<(u64, Option<u64>, String, Option<&'static str>)>> {
+    Ok(bulwark::ratelimit::parse_specs(rates)
+        .py(py)?
+        .into_iter()
+        .map(|s| {
+            let known = s.known_unit();
+            (s.amount, s.multiples, s.unit, known)
+        })
+        .collect())
+}
+
 const PARSED_KEEP: usize = 256;
 
 /// Bulwark's limiter: ``hit(key, *rates, cost=1) -> Decision`` over ``memory://`` or
@@ -465,6 +483,9 @@ fn decide_on(
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ratelimit_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(ratelimit_parse_spec, m)?)?;
+    m.add_class::<LimitsStorage>()?;
+    m.add_class::<CountersStrategy>()?;
     m.add_class::<PyRateLimiter>()?;
     m.add_class::<PyDecision>()?;
     m.add_function(wrap_pyfunction!(most_restrictive, m)?)?;
@@ -482,7 +503,9 @@ pub(crate) struct RateLimitItem {
     #[pyo3(get)]
     multiples: u64,
     #[pyo3(get)]
-    granularity: &'static str,
+    granularity: String,
+    /// Seconds in one unit of the granularity.
+    seconds: u64,
     #[pyo3(get)]
     namespace: String,
     rate: Rate,
@@ -492,26 +515,48 @@ pub(crate) struct RateLimitItem {
 
 #[pymethods]
 impl RateLimitItem {
+    /// ``granularity`` is a unit core knows (``second`` … ``year``), or any name when
+    /// ``seconds`` gives its length (``limits``' custom granularities).
     #[new]
-    #[pyo3(signature = (amount, multiples=1, granularity="second", namespace="LIMITER"))]
+    #[pyo3(signature = (amount, multiples=1, granularity="second", namespace="LIMITER", seconds=None))]
     fn new(
         py: Python<'_>,
         amount: u64,
         multiples: u64,
         granularity: &str,
         namespace: &str,
+        seconds: Option<u64>,
     ) -> PyResult<Self> {
-        let rate = Rate::per(amount, multiples, granularity).py(py)?;
-        let Some((_, unit)) = Rate::per(1, 1, granularity).py(py)?.granularity() else {
-            return Err(bulwark::Error::invalid_input("periods are whole seconds")).py(py);
+        let (unit, seconds) = match seconds {
+            Some(s) => (granularity.to_owned(), s),
+            None => match Rate::per(1, 1, granularity).py(py)?.granularity() {
+                Some((1, unit)) => (
+                    unit.to_owned(),
+                    Rate::per(1, 1, unit).py(py)?.period_us() / MICROS,
+                ),
+                _ => return Err(bulwark::Error::invalid_input("periods are whole seconds")).py(py),
+            },
         };
+        let period_us = multiples
+            .checked_mul(seconds)
+            .and_then(|s| s.checked_mul(MICROS))
+            .ok_or_else(|| bulwark::Error::invalid_input("the period is too long"))
+            .py(py)?;
+        if amount == 0 || multiples == 0 || seconds == 0 {
+            return Err(bulwark::Error::invalid_input(
+                "amount, multiples and the granularity's seconds must be at least 1",
+            ))
+            .py(py);
+        }
+        let rate = Rate::new(amount, period_us).py(py)?;
         Ok(Self {
             amount,
             multiples,
+            suffix: format!("{amount}/{multiples}/{unit}"),
             granularity: unit,
+            seconds,
             namespace: namespace.to_owned(),
             rate,
-            suffix: format!("{amount}/{multiples}/{unit}"),
         })
     }
 
@@ -523,7 +568,13 @@ impl RateLimitItem {
 
     /// The period in seconds.
     fn get_expiry(&self) -> u64 {
-        self.rate.period_us() / 1_000_000
+        self.rate.period_us() / MICROS
+    }
+
+    /// Seconds in one unit of the granularity.
+    #[getter]
+    fn _seconds(&self) -> u64 {
+        self.seconds
     }
 
     /// The storage key for these identifiers, as ``limits`` builds it.
@@ -545,25 +596,30 @@ impl RateLimitItem {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "RateLimitItem({}, {}, {:?})",
-            self.amount, self.multiples, self.granularity
-        )
+        self.__str__()
     }
 
+    /// Equal when amount, multiples and granularity are (the namespace is not compared, as in
+    /// ``limits``).
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other.cast::<RateLimitItem>().is_ok_and(|o| {
             let o = o.get();
-            o.rate.limit() == self.rate.limit()
-                && o.rate.period_us() == self.rate.period_us()
-                && o.namespace == self.namespace
+            (o.amount, o.multiples, o.seconds, &o.granularity)
+                == (self.amount, self.multiples, self.seconds, &self.granularity)
         })
     }
 
     fn __hash__(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (self.rate.limit(), self.rate.period_us(), &self.namespace).hash(&mut h);
+        (
+            &self.namespace,
+            self.amount,
+            self.multiples,
+            self.seconds,
+            &self.granularity,
+        )
+            .hash(&mut h);
         h.finish()
     }
 }
@@ -572,7 +628,9 @@ impl RateLimitItem {
     /// The item of a core rate, in the largest whole unit.
     fn of(py: Python<'_>, rate: Rate) -> PyResult<Self> {
         match rate.granularity() {
-            Some((multiples, unit)) => Self::new(py, rate.limit(), multiples, unit, "LIMITER"),
+            Some((multiples, unit)) => {
+                Self::new(py, rate.limit(), multiples, unit, "LIMITER", None)
+            }
             None => Err(bulwark::Error::invalid_input("periods are whole seconds")).py(py),
         }
     }
@@ -737,6 +795,505 @@ impl LimitsStrategy {
         let rate = [item.rate];
         item.with_key(identifiers, |key| {
             Ok(decide_on(py, &self.inner, key, &rate, cost, peek)?.decision)
+        })
+    }
+}
+
+// ------------------------------------------------------------------ limits' storage model
+
+use bulwark::ratelimit::counters::{
+    self, Counters, CountersOptions, LimitsStrategy as CoreLimitsStrategy, MemoryCounters,
+    SlidingWindow, Slot,
+};
+use std::sync::Arc;
+
+/// Seconds (int or float) as microseconds; negative, NaN and infinite are refused.
+fn micros(name: &str, seconds: f64) -> PyResult<u64> {
+    if !seconds.is_finite() || !(0.0..=1e12).contains(&seconds) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{name} must be a finite number of seconds, at least 0 (got {seconds})"
+        )));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked above
+    Ok((seconds * 1e6).round() as u64)
+}
+
+#[allow(clippy::cast_precision_loss)] // microsecond times are exact in f64 until 2255
+fn secs_f(us: u64) -> f64 {
+    us as f64 / 1e6
+}
+
+/// A `limits` storage on core's counters (``memory://`` or ``redis://``): the methods of
+/// ``limits.storage.Storage``, ``MovingWindowSupport`` and ``SlidingWindowCounterSupport``.
+#[pyclass(frozen, subclass, module = "bulwark.ratelimit", name = "LimitsStorage")]
+pub(crate) struct LimitsStorage {
+    inner: Arc<dyn Counters>,
+    memory: Option<Arc<MemoryCounters>>,
+    /// Whether calls wait on a network (and so release the GIL).
+    shared: bool,
+}
+
+/// ``(key, counter, log, sliding)`` of one saved memory key.
+type SavedSlot = (
+    String,
+    Option<(u64, u64)>,
+    Vec<(u64, u64, u64)>,
+    Option<(u64, u64, u64, u64)>,
+);
+
+impl LimitsStorage {
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&dyn Counters) -> bulwark::Result<T> + Send,
+    ) -> PyResult<T> {
+        if self.shared {
+            let inner = &self.inner;
+            py.detach(|| f(&**inner)).py(py)
+        } else {
+            f(&*self.inner).py(py)
+        }
+    }
+}
+
+#[pymethods]
+impl LimitsStorage {
+    #[new]
+    #[pyo3(signature = (uri, *, key_prefix="LIMITS", timeout=0.5, max_keys=1 << 20))]
+    fn new(
+        py: Python<'_>,
+        uri: &str,
+        key_prefix: &str,
+        timeout: f64,
+        max_keys: usize,
+    ) -> PyResult<Self> {
+        let options = CountersOptions {
+            prefix: key_prefix.to_owned(),
+            timeout: Duration::from_micros(micros("timeout", timeout)?),
+            max_keys,
+        };
+        if uri.starts_with("memory://") {
+            if uri != "memory://" {
+                return Err(bulwark::Error::invalid_input(
+                    "memory:// takes no host, path or options",
+                ))
+                .py(py);
+            }
+            let memory = Arc::new(MemoryCounters::new(max_keys));
+            return Ok(Self {
+                inner: memory.clone(),
+                memory: Some(memory),
+                shared: false,
+            });
+        }
+        Ok(Self {
+            inner: counters::open(uri, &options).py(py)?,
+            memory: None,
+            shared: true,
+        })
+    }
+
+    /// Adds ``amount`` to the counter ``key`` (created to expire in ``expiry`` seconds).
+    #[pyo3(signature = (key, expiry, amount=1))]
+    fn incr(&self, py: Python<'_>, key: &str, expiry: f64, amount: i64) -> PyResult<u64> {
+        let (expiry, amount) = (micros("expiry", expiry)?, non_negative("amount", amount)?);
+        self.run(py, |c| c.incr(key, expiry, amount))
+    }
+
+    /// The counter ``key`` (0 when absent).
+    fn get(&self, py: Python<'_>, key: &str) -> PyResult<u64> {
+        self.run(py, |c| c.get(key))
+    }
+
+    /// When ``key`` expires (Unix seconds; now when absent).
+    fn get_expiry(&self, py: Python<'_>, key: &str) -> PyResult<f64> {
+        self.run(py, |c| c.get_expiry(key)).map(secs_f)
+    }
+
+    /// Forgets ``key``.
+    fn clear(&self, py: Python<'_>, key: &str) -> PyResult<()> {
+        self.run(py, |c| c.clear(key))
+    }
+
+    /// Forgets every key; returns how many there were.
+    fn reset(&self, py: Python<'_>) -> PyResult<u64> {
+        self.run(py, |c| c.reset())
+    }
+
+    /// Whether the storage answers.
+    fn check(&self, py: Python<'_>) -> bool {
+        if self.shared {
+            py.detach(|| self.inner.check())
+        } else {
+            self.inner.check()
+        }
+    }
+
+    /// Moving window: takes ``amount`` entries if they fit under ``limit`` in ``expiry`` seconds.
+    #[pyo3(signature = (key, limit, expiry, amount=1))]
+    fn acquire_entry(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        limit: i64,
+        expiry: f64,
+        amount: i64,
+    ) -> PyResult<bool> {
+        let (limit, expiry, amount) = (
+            non_negative("limit", limit)?,
+            micros("expiry", expiry)?,
+            non_negative("amount", amount)?,
+        );
+        self.run(py, |c| c.acquire_entry(key, limit, expiry, amount))
+    }
+
+    /// Moving window: ``(start of the window, entries in it)``.
+    fn get_moving_window(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        limit: i64,
+        expiry: f64,
+    ) -> PyResult<(f64, u64)> {
+        let (limit, expiry) = (non_negative("limit", limit)?, micros("expiry", expiry)?);
+        let (start, count) = self.run(py, |c| c.moving_window(key, limit, expiry))?;
+        Ok((secs_f(start), count))
+    }
+
+    /// Sliding window: counts ``amount`` if the weighted count allows it.
+    #[pyo3(signature = (key, limit, expiry, amount=1))]
+    fn acquire_sliding_window_entry(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        limit: i64,
+        expiry: f64,
+        amount: i64,
+    ) -> PyResult<bool> {
+        let (limit, expiry, amount) = (
+            non_negative("limit", limit)?,
+            micros("expiry", expiry)?,
+            non_negative("amount", amount)?,
+        );
+        self.run(py, |c| c.acquire_sliding(key, limit, expiry, amount))
+    }
+
+    /// Sliding window: ``(previous count, previous TTL, current count, current TTL)``.
+    fn get_sliding_window(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        expiry: f64,
+    ) -> PyResult<(u64, f64, u64, f64)> {
+        let expiry = micros("expiry", expiry)?;
+        let w = self.run(py, |c| c.sliding_window(key, expiry))?;
+        Ok((
+            w.previous,
+            secs_f(w.previous_ttl_us),
+            w.current,
+            secs_f(w.current_ttl_us),
+        ))
+    }
+
+    /// Sliding window: forgets both windows of ``key``.
+    fn clear_sliding_window(&self, py: Python<'_>, key: &str, expiry: f64) -> PyResult<()> {
+        let expiry = micros("expiry", expiry)?;
+        self.run(py, |c| c.clear_sliding(key, expiry))
+    }
+
+    /// Every live key of a memory storage (for pickling).
+    fn _entries(&self, py: Python<'_>) -> PyResult<Vec<SavedSlot>> {
+        let Some(memory) = &self.memory else {
+            return Err(bulwark::Error::invalid_input(
+                "only memory:// storage can be saved",
+            ))
+            .py(py);
+        };
+        Ok(memory
+            .entries()
+            .into_iter()
+            .map(|(k, s)| (k, s.counter, s.log.into_iter().collect(), s.sliding))
+            .collect())
+    }
+
+    /// Puts back what ``_entries`` returned.
+    fn _restore(&self, py: Python<'_>, entries: Vec<SavedSlot>) -> PyResult<()> {
+        let Some(memory) = &self.memory else {
+            return Err(bulwark::Error::invalid_input(
+                "only memory:// storage can be restored",
+            ))
+            .py(py);
+        };
+        for (key, counter, log, sliding) in entries {
+            memory.restore(
+                &key,
+                Slot {
+                    counter,
+                    log: log.into_iter().collect(),
+                    sliding,
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// The exception a Python storage raised inside a core call, re-raised when the call returns.
+    static RAISED: std::cell::RefCell<Option<PyErr>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A storage written in Python (a ``limits.storage.Storage`` subclass), as core's [`Counters`].
+/// Core calls it with the GIL held.
+struct PyCounters(Py<PyAny>);
+
+impl std::fmt::Debug for PyCounters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PyCounters")
+    }
+}
+
+impl PyCounters {
+    fn call<T: for<'a, 'py> FromPyObject<'a, 'py>>(
+        &self,
+        method: &str,
+        args: impl for<'py> pyo3::call::PyCallArgs<'py>,
+    ) -> bulwark::Result<T> {
+        Python::attach(|py| {
+            self.0
+                .bind(py)
+                .call_method1(method, args)
+                .and_then(|v| v.extract::<T>().map_err(Into::into))
+                .map_err(|e| {
+                    RAISED.with(|r| *r.borrow_mut() = Some(e));
+                    bulwark::Error::backend(format!("the storage's {method} raised"))
+                })
+        })
+    }
+}
+
+impl Counters for PyCounters {
+    fn now_us(&self) -> u64 {
+        bulwark::ratelimit::SystemClock.now_us()
+    }
+    fn incr(&self, key: &str, expiry_us: u64, amount: u64) -> bulwark::Result<u64> {
+        Python::attach(|py| {
+            let kwargs = PyDict::new(py);
+            let r = kwargs
+                .set_item("amount", amount)
+                .and_then(|()| {
+                    self.0
+                        .bind(py)
+                        .call_method("incr", (key, expiry_us / MICROS), Some(&kwargs))
+                })
+                .and_then(|v| v.extract::<u64>());
+            r.map_err(|e| {
+                RAISED.with(|r| *r.borrow_mut() = Some(e));
+                bulwark::Error::backend("the storage's incr raised")
+            })
+        })
+    }
+    fn get(&self, key: &str) -> bulwark::Result<u64> {
+        self.call("get", (key,))
+    }
+    fn get_expiry(&self, key: &str) -> bulwark::Result<u64> {
+        let at: f64 = self.call("get_expiry", (key,))?;
+        micros("get_expiry()", at).map_err(|e| {
+            RAISED.with(|r| *r.borrow_mut() = Some(e));
+            bulwark::Error::backend("the storage's get_expiry returned a bad time")
+        })
+    }
+    fn clear(&self, key: &str) -> bulwark::Result<()> {
+        self.call::<Py<PyAny>>("clear", (key,)).map(drop)
+    }
+    fn reset(&self) -> bulwark::Result<u64> {
+        self.call::<Option<u64>>("reset", ())
+            .map(Option::unwrap_or_default)
+    }
+    fn check(&self) -> bool {
+        self.call::<bool>("check", ()).unwrap_or(false)
+    }
+    fn acquire_entry(
+        &self,
+        key: &str,
+        limit: u64,
+        expiry_us: u64,
+        amount: u64,
+    ) -> bulwark::Result<bool> {
+        self.call("acquire_entry", (key, limit, expiry_us / MICROS, amount))
+    }
+    fn moving_window(&self, key: &str, limit: u64, expiry_us: u64) -> bulwark::Result<(u64, u64)> {
+        let (start, count): (f64, u64) =
+            self.call("get_moving_window", (key, limit, expiry_us / MICROS))?;
+        Ok((micros("window start", start).unwrap_or(0), count))
+    }
+    fn acquire_sliding(
+        &self,
+        key: &str,
+        limit: u64,
+        expiry_us: u64,
+        amount: u64,
+    ) -> bulwark::Result<bool> {
+        self.call(
+            "acquire_sliding_window_entry",
+            (key, limit, expiry_us / MICROS, amount),
+        )
+    }
+    fn sliding_window(&self, key: &str, expiry_us: u64) -> bulwark::Result<SlidingWindow> {
+        let (previous, pttl, current, cttl): (u64, f64, u64, f64) =
+            self.call("get_sliding_window", (key, expiry_us / MICROS))?;
+        Ok(SlidingWindow {
+            previous,
+            previous_ttl_us: micros("ttl", pttl).unwrap_or(0),
+            current,
+            current_ttl_us: micros("ttl", cttl).unwrap_or(0),
+        })
+    }
+    fn clear_sliding(&self, key: &str, expiry_us: u64) -> bulwark::Result<()> {
+        self.call::<Py<PyAny>>("clear_sliding_window", (key, expiry_us / MICROS))
+            .map(drop)
+    }
+}
+
+use bulwark::ratelimit::Clock as _;
+
+/// The base of ``limits``' three strategy classes: each call is one core decision over the
+/// storage (core's counters directly for Bulwark's storages; a Python storage's methods
+/// otherwise).
+#[pyclass(
+    frozen,
+    subclass,
+    module = "bulwark.ratelimit",
+    name = "CountersStrategy"
+)]
+struct CountersStrategy {
+    strategy: CoreLimitsStrategy,
+    counters: Arc<dyn Counters>,
+    shared: bool,
+    /// The storage object (``limiter.storage``).
+    storage: Py<PyAny>,
+}
+
+impl CountersStrategy {
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, RateLimitItem>,
+        identifiers: &Bound<'_, PyTuple>,
+        f: impl FnOnce(&dyn Counters, &str, u64, u64) -> bulwark::Result<T> + Send,
+    ) -> PyResult<T> {
+        let it = item.get();
+        let (limit, period) = (it.rate.limit(), it.rate.period_us());
+        let result = it.with_key(identifiers, |key| {
+            Ok(if self.shared {
+                let counters = &self.counters;
+                py.detach(|| f(&**counters, key, limit, period))
+            } else {
+                f(&*self.counters, key, limit, period)
+            })
+        })?;
+        result.or_else(|e| {
+            if let Some(raised) = RAISED.with(|r| r.borrow_mut().take()) {
+                return Err(raised);
+            }
+            let err = crate::to_pyerr(py, &e);
+            let storage = self.storage.bind(py);
+            if storage
+                .getattr_opt("wrap_exceptions")?
+                .is_some_and(|w| w.is_truthy().unwrap_or(false))
+            {
+                let wrapped = py
+                    .import("bulwark.ratelimit.errors")?
+                    .getattr("StorageError")?
+                    .call1((err.value(py),))?;
+                return Err(PyErr::from_value(wrapped));
+            }
+            Err(err)
+        })
+    }
+}
+
+#[pymethods]
+impl CountersStrategy {
+    #[new]
+    fn new(py: Python<'_>, storage: &Bound<'_, PyAny>, strategy: &str) -> PyResult<Self> {
+        let strategy = CoreLimitsStrategy::from_name(strategy).py(py)?;
+        let (counters, shared): (Arc<dyn Counters>, bool) = match storage.cast::<LimitsStorage>() {
+            Ok(native) => (native.get().inner.clone(), native.get().shared),
+            Err(_) => (Arc::new(PyCounters(storage.clone().unbind())), false),
+        };
+        Ok(Self {
+            strategy,
+            counters,
+            shared,
+            storage: storage.clone().unbind(),
+        })
+    }
+
+    /// The storage this limiter counts in.
+    #[getter]
+    fn storage(&self, py: Python<'_>) -> Py<PyAny> {
+        self.storage.clone_ref(py)
+    }
+
+    /// Consumes ``cost`` of the limit for the identifiers; False when that would exceed it.
+    #[pyo3(signature = (item, *identifiers, cost=1))]
+    fn hit(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, RateLimitItem>,
+        identifiers: &Bound<'_, PyTuple>,
+        cost: i64,
+    ) -> PyResult<bool> {
+        let cost = non_negative("cost", cost)?;
+        let s = self.strategy;
+        self.run(py, item, identifiers, |c, key, limit, period| {
+            s.hit(c, key, limit, period, cost)
+        })
+    }
+
+    /// Whether ``cost`` would fit, without consuming it.
+    #[pyo3(signature = (item, *identifiers, cost=1))]
+    fn test(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, RateLimitItem>,
+        identifiers: &Bound<'_, PyTuple>,
+        cost: i64,
+    ) -> PyResult<bool> {
+        let cost = non_negative("cost", cost)?;
+        let s = self.strategy;
+        self.run(py, item, identifiers, |c, key, limit, period| {
+            s.test(c, key, limit, period, cost)
+        })
+    }
+
+    /// ``(reset time in Unix seconds, remaining)``, as ``limits``' ``get_window_stats``.
+    #[pyo3(signature = (item, *identifiers))]
+    fn _window_stats(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, RateLimitItem>,
+        identifiers: &Bound<'_, PyTuple>,
+    ) -> PyResult<(f64, u64)> {
+        let s = self.strategy;
+        let w = self.run(py, item, identifiers, |c, key, limit, period| {
+            s.window_stats(c, key, limit, period)
+        })?;
+        Ok((w.reset_time, w.remaining))
+    }
+
+    /// Forgets what is counted for the identifiers.
+    #[pyo3(signature = (item, *identifiers))]
+    fn clear(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, RateLimitItem>,
+        identifiers: &Bound<'_, PyTuple>,
+    ) -> PyResult<()> {
+        let s = self.strategy;
+        self.run(py, item, identifiers, |c, key, _, period| {
+            s.clear(c, key, period)
         })
     }
 }

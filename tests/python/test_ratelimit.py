@@ -45,12 +45,25 @@ def test_rate_items_and_keys_as_limits_builds_them():
     assert rl.RateLimitItemPerMinute(5) == rl.parse("5/minute")
     assert hash(rl.RateLimitItemPerMinute(5)) == hash(rl.parse("5 per minute"))
     assert rl.RateLimitItemPerMinute(5) != rl.RateLimitItemPerSecond(5)
-    assert rl.RateLimitItemPerMinute(5, namespace="A") != rl.RateLimitItemPerMinute(5, namespace="B")
-    for bad in [(0,), (1, 0)]:
-        with pytest.raises(InvalidInputError, match="at least 1"):
-            rl.RateLimitItemPerSecond(*bad)
+    # Equality ignores the namespace and the hash does not, exactly as in limits.
+    a, b = rl.RateLimitItemPerMinute(5, namespace="A"), rl.RateLimitItemPerMinute(5, namespace="B")
+    la, lb = limits.RateLimitItemPerMinute(5, namespace="A"), limits.RateLimitItemPerMinute(5, namespace="B")
+    assert (a == b, hash(a) == hash(b)) == (la == lb, hash(la) == hash(lb)) == (True, False)
+    # Ordering by granularity, months and years, str and parse in the unit as written.
+    assert sorted([rl.RateLimitItemPerYear(1), rl.RateLimitItemPerSecond(9), rl.RateLimitItemPerMonth(1)]) == [
+        rl.RateLimitItemPerSecond(9), rl.RateLimitItemPerMonth(1), rl.RateLimitItemPerYear(1)]
+    for text in ("1 per 24 hours", "10 per 60 seconds", "3/month", "2 per 2 years", "5/10 minutes"):
+        ours, theirs = rl.parse(text), limits.parse(text)
+        assert (str(ours), ours.key_for("x"), ours.get_expiry(), type(ours).__name__) == (
+            str(theirs), theirs.key_for("x"), theirs.get_expiry(), type(theirs).__name__)
+    with pytest.raises(InvalidInputError, match="at least 1"):
+        rl.RateLimitItemPerSecond(0)
+    # multiples=0 or None reads as 1, as limits reads it
+    assert rl.RateLimitItemPerSecond(1, 0).multiples == limits.RateLimitItemPerSecond(1, 0).multiples == 1
     with pytest.raises(InvalidInputError, match="fortnight"):
-        rl.RateLimitItem(1, 1, "fortnight")
+        rl.parse("1 per fortnight")
+    with pytest.raises(TypeError, match="GRANULARITY"):
+        rl.RateLimitItem(1, 1)
     with pytest.raises(OverflowError):
         rl.RateLimitItemPerSecond(-1)
     with pytest.raises(UnicodeDecodeError):
@@ -267,3 +280,197 @@ def test_redis_outage_fails_closed_or_open_and_decisions_resume(tmp_path):
     finally:
         server.kill()
         server.wait(timeout=10)
+
+
+# ----------------------------------------------------------------------------- limits' storage model
+
+
+STORAGE_URIS = ["memory://"] + ([REDIS_URL] if REDIS_URL else [])
+
+
+@pytest.fixture(params=STORAGE_URIS, ids=lambda u: u.split(":")[0])
+def storage(request):
+    s = rl.storage_from_string(request.param, **({} if request.param == "memory://" else {"key_prefix": f"T{time.time_ns()}"}))
+    yield s
+    s.reset()
+
+
+def test_storage_primitives_answer_as_limits_memory_storage_does(storage):
+    """The same calls on our storage and on limits' own MemoryStorage give the same answers."""
+    theirs = limits_storage.MemoryStorage()
+    for s in (storage, theirs):
+        assert s.incr("c", 60) == 1 and s.incr("c", 60, amount=10) == 11
+        assert s.get("c") == 11 and s.get("nothing") == 0
+        assert time.time() + 58 < s.get_expiry("c") <= time.time() + 60
+        assert abs(s.get_expiry("nothing") - time.time()) < 1
+        assert not s.acquire_entry("m", 10, 60, amount=11)
+        assert s.acquire_entry("m", 10, 60, amount=4) and s.acquire_entry("m", 10, 60, amount=6)
+        assert not s.acquire_entry("m", 10, 60)
+        start, count = s.get_moving_window("m", 10, 60)
+        assert count == 10 and abs(start - time.time()) < 2
+        assert s.acquire_sliding_window_entry("w", 5, 60, amount=5)
+        assert not s.acquire_sliding_window_entry("w", 5, 60)
+        previous, _, current, current_ttl = s.get_sliding_window("w", 60)
+        assert (previous, current) == (0, 5) and 60 < current_ttl <= 120
+        s.clear_sliding_window("w", 60)
+        assert s.get_sliding_window("w", 60)[2] == 0
+        s.clear("c")
+        assert s.get("c") == 0
+        assert s.check()
+
+
+def test_a_storage_written_in_python_gets_cores_decisions_and_keeps_its_errors():
+    """A Storage subclass supplies counts; the strategies' decisions are core's; its own
+    exceptions come through unchanged, or as StorageError with wrap_exceptions."""
+    from bulwark.ratelimit.errors import StorageError
+    from bulwark.ratelimit.storage import MovingWindowSupport, Storage
+
+    class DictStorage(Storage, MovingWindowSupport):
+        STORAGE_SCHEME = ["dict-test"]
+        calls: list = []
+
+        def __init__(self, uri=None, wrap_exceptions=False, **options):
+            super().__init__(uri, wrap_exceptions=wrap_exceptions)
+            self.counts, self.log = {}, {}
+
+        @property
+        def base_exceptions(self):
+            return KeyError
+
+        def incr(self, key, expiry, amount=1):
+            self.calls.append(("incr", key, expiry, amount))
+            self.counts[key] = self.counts.get(key, 0) + amount
+            return self.counts[key]
+
+        def get(self, key):
+            if key == "boom":
+                raise KeyError("boom")
+            return self.counts.get(key, 0)
+
+        def get_expiry(self, key):
+            return time.time() + 60
+
+        def check(self):
+            return True
+
+        def reset(self):
+            n = len(self.counts)
+            self.counts.clear()
+            return n
+
+        def clear(self, key):
+            self.counts.pop(key, None)
+
+        def acquire_entry(self, key, limit, expiry, amount=1):
+            used = self.log.get(key, 0)
+            if used + amount > limit:
+                return False
+            self.log[key] = used + amount
+            return True
+
+        def get_moving_window(self, key, limit, expiry):
+            return time.time(), self.log.get(key, 0)
+
+    s = rl.storage_from_string("dict-test://")
+    assert isinstance(s, DictStorage)
+    fixed = rl.FixedWindowRateLimiter(s)
+    item = rl.parse("2/minute")
+    assert [fixed.hit(item, "u") for _ in range(3)] == [True, True, False]
+    assert DictStorage.calls[0] == ("incr", item.key_for("u"), 60, 1)
+    assert fixed.get_window_stats(item, "u").remaining == 0
+    assert not fixed.test(item, "u")
+    moving = rl.MovingWindowRateLimiter(s)
+    assert [moving.hit(item, "v") for _ in range(3)] == [True, True, False]
+    with pytest.raises(NotImplementedError):
+        rl.SlidingWindowCounterRateLimiter(s)
+    # Its own error comes back as itself through a strategy (core carried it) ...
+    s.get = lambda key: (_ for _ in ()).throw(KeyError("boom"))
+    with pytest.raises(KeyError, match="boom"):
+        fixed.test(item, "u")
+    # ... and as StorageError from a storage that wraps.
+    wrapped = DictStorage(wrap_exceptions=True)
+    with pytest.raises(StorageError) as info:
+        wrapped.get("boom")
+    assert isinstance(info.value.storage_error, KeyError)
+
+
+def test_custom_granularities_parse_and_count():
+    class PerFortnight(rl.RateLimitItem):
+        GRANULARITY = rl.Granularity(14 * 86400, "fortnight")
+
+    item = rl.parse("3 per 2 fortnights")
+    assert type(item) is PerFortnight and item.get_expiry() == 28 * 86400
+    assert item.key_for("x") == "LIMITER/x/3/2/fortnight"
+    assert item > rl.RateLimitItemPerDay(1) and item < rl.RateLimitItemPerMonth(1)
+    limiter = rl.MovingWindowRateLimiter(rl.MemoryStorage())
+    assert [limiter.hit(item, "x") for _ in range(4)] == [True] * 3 + [False]
+
+
+def test_memory_storage_pickles_with_its_counts_and_strategies_share_a_storage():
+    import pickle
+
+    s = rl.MemoryStorage()
+    item = rl.parse("3/minute")
+    a, b = rl.FixedWindowRateLimiter(s), rl.FixedWindowRateLimiter(s)
+    assert a.hit(item, "k") and b.hit(item, "k")
+    assert a.get_window_stats(item, "k").remaining == 1  # one count, two limiters
+    restored = pickle.loads(pickle.dumps(s))
+    assert rl.FixedWindowRateLimiter(restored).get_window_stats(item, "k").remaining == 1
+    assert s.reset() == 1 and a.get_window_stats(item, "k").remaining == 3
+
+
+def test_hostile_arguments_are_refused_and_floods_stay_bounded():
+    s = rl.MemoryStorage(max_keys=128)
+    for bad in (float("nan"), float("inf"), -1.0):
+        with pytest.raises(ValueError, match="expiry"):
+            s.incr("k", bad)
+    with pytest.raises(ValueError, match="amount"):
+        s.incr("k", 60, amount=-1)
+    with pytest.raises(ValueError, match="cost"):
+        rl.FixedWindowRateLimiter(s).hit(rl.parse("1/second"), "k", cost=-1)
+    limiter = rl.SlidingWindowCounterRateLimiter(s)
+    item = rl.parse("1/minute")
+    for i in range(5000):
+        limiter.hit(item, f"fresh-{i}")
+    assert len(s._entries()) <= 128
+    from bulwark.ratelimit.errors import ConfigurationError
+
+    for uri in ("blah://", "memcached://localhost:11211", "redis+sentinel://localhost:26379", 42):
+        with pytest.raises(ConfigurationError):
+            rl.storage_from_string(uri)
+
+
+def test_asyncio_strategies_decide_as_the_sync_ones():
+    import asyncio
+
+    from bulwark.ratelimit import aio
+
+    async def run(uri):
+        storage = rl.storage_from_string(uri)
+        limiter = aio.strategies.MovingWindowRateLimiter(storage)
+        item = rl.parse("5/minute")
+        hits = await asyncio.gather(*[limiter.hit(item, "k") for _ in range(20)])
+        stats = await limiter.get_window_stats(item, "k")
+        await storage.reset()
+        return sum(hits), stats.remaining
+
+    assert asyncio.run(run("async+memory://")) == (5, 0)
+    if REDIS_URL:
+        assert asyncio.run(run("async+" + REDIS_URL)) == (5, 0)
+    with pytest.raises(TypeError):
+        aio.strategies.FixedWindowRateLimiter(rl.MemoryStorage())
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs BULWARK_REDIS_URL (make test starts a redis-server)")
+def test_two_redis_storages_share_counts_and_reset_only_their_prefix():
+    prefix = f"S{time.time_ns()}"
+    one = rl.storage_from_string(REDIS_URL, key_prefix=prefix)
+    two = rl.storage_from_string(REDIS_URL, key_prefix=prefix)
+    other = rl.storage_from_string(REDIS_URL, key_prefix=prefix + "x")
+    item = rl.parse("3/minute")
+    for s in (one, two, one):
+        assert rl.SlidingWindowCounterRateLimiter(s).hit(item, "shared")
+    assert not rl.SlidingWindowCounterRateLimiter(two).hit(item, "shared")
+    other.incr("k", 60)
+    assert one.reset() == 1 and other.get("k") == 1
+    other.reset()

@@ -126,8 +126,7 @@ pub trait Counters: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// `Backend` when the store fails.
-    fn acquire_sliding(&self, key: &str, limit: u64, expiry_us: u64, amount: u64)
-        -> Result<bool>;
+    fn acquire_sliding(&self, key: &str, limit: u64, expiry_us: u64, amount: u64) -> Result<bool>;
     /// Sliding window: the windows of `key` now.
     ///
     /// # Errors
@@ -354,11 +353,14 @@ impl Slot {
 
 const SHARDS: usize = 64;
 
+/// One shard's keys.
+type Shard = HashMap<Box<str>, Slot>;
+
 /// [`Counters`] in this process: sharded, exact under contention, bounded to about `max_keys`
 /// keys (a full shard first drops what expired, then the key whose state expires soonest among
 /// a sample of 8, so a flood of fresh keys can evict only keys about to expire anyway).
 pub struct MemoryCounters {
-    shards: Box<[Mutex<HashMap<Box<str>, Slot>>]>,
+    shards: Box<[Mutex<Shard>]>,
     per_shard: usize,
     hasher: std::collections::hash_map::RandomState,
     clock: Arc<dyn Clock>,
@@ -390,10 +392,14 @@ impl MemoryCounters {
         }
     }
 
-    fn shard(&self, key: &str) -> MutexGuard<'_, HashMap<Box<str>, Slot>> {
+    fn shard(&self, key: &str) -> MutexGuard<'_, Shard> {
         let hash = self.hasher.hash_one(key);
-        let i = usize::try_from(hash % SHARDS as u64).unwrap_or(0) % SHARDS;
-        self.shards[i]
+        let i = usize::try_from(hash % SHARDS as u64).unwrap_or(0);
+        // `i < SHARDS == shards.len()`; the fallback only satisfies the type checker.
+        self.shards
+            .get(i)
+            .or_else(|| self.shards.first())
+            .unwrap_or_else(|| unreachable!("a store has {SHARDS} shards"))
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -459,7 +465,11 @@ impl MemoryCounters {
     pub fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len())
+            .map(|s| {
+                s.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .len()
+            })
             .sum()
     }
 
@@ -470,7 +480,7 @@ impl MemoryCounters {
     }
 }
 
-fn make_room(shard: &mut HashMap<Box<str>, Slot>, now: u64, cap: usize) {
+fn make_room(shard: &mut Shard, now: u64, cap: usize) {
     shard.retain(|_, slot| slot.expires_at() > now);
     if shard.len() < cap {
         return;
@@ -492,9 +502,7 @@ impl Counters for MemoryCounters {
 
     fn incr(&self, key: &str, expiry_us: u64, amount: u64) -> Result<u64> {
         Ok(self.with_slot(key, true, |slot, now| {
-            let (count, at) = slot
-                .counter
-                .unwrap_or((0, now.saturating_add(expiry_us)));
+            let (count, at) = slot.counter.unwrap_or((0, now.saturating_add(expiry_us)));
             let count = count.saturating_add(amount);
             slot.counter = Some((count, at));
             count
@@ -578,19 +586,14 @@ impl Counters for MemoryCounters {
         }))
     }
 
-    fn acquire_sliding(
-        &self,
-        key: &str,
-        limit: u64,
-        expiry_us: u64,
-        amount: u64,
-    ) -> Result<bool> {
+    fn acquire_sliding(&self, key: &str, limit: u64, expiry_us: u64, amount: u64) -> Result<bool> {
         if amount > limit || expiry_us == 0 {
             return Ok(false);
         }
         Ok(self.with_slot(key, true, |slot, now| {
             let (previous, current) = slot.sliding_counts(now, expiry_us);
-            if !SlidingWindow::at(now, expiry_us, previous, current).admits(expiry_us, limit, amount)
+            if !SlidingWindow::at(now, expiry_us, previous, current)
+                .admits(expiry_us, limit, amount)
             {
                 if current == 0 && previous == 0 {
                     slot.sliding = None;
@@ -663,7 +666,10 @@ pub fn open(uri: &str, options: &CountersOptions) -> Result<Arc<dyn Counters>> {
         }
         return Ok(Arc::new(MemoryCounters::new(options.max_keys)));
     }
-    if uri.starts_with("redis://") || uri.starts_with("rediss://") {
+    if ["redis://", "rediss://", "redis+unix://"]
+        .iter()
+        .any(|scheme| uri.starts_with(scheme))
+    {
         #[cfg(feature = "redis")]
         return Ok(Arc::new(super::counters_redis::RedisCounters::open(
             uri,
@@ -690,7 +696,10 @@ mod tests {
 
     fn stores() -> Vec<(Arc<ManualClock>, Box<dyn Counters>)> {
         let clock = Arc::new(ManualClock::new(1_700_000_000 * S));
-        vec![(clock.clone(), Box::new(MemoryCounters::with_clock(1000, clock)))]
+        vec![(
+            clock.clone(),
+            Box::new(MemoryCounters::with_clock(1000, clock)),
+        )]
     }
 
     #[test]
@@ -859,8 +868,17 @@ mod tests {
                 let key = format!("k/{strategy:?}");
                 assert!(!strategy.hit(s, &key, 10, 60 * S, 11).unwrap());
                 strategy.clear(s, &key, 60 * S).unwrap();
-                assert!(strategy.hit(s, &key, 10, 60 * S, 5).unwrap(), "{strategy:?} {s:?}");
-                assert_eq!(strategy.window_stats(s, &key, 10, 60 * S).unwrap().remaining, 5);
+                assert!(
+                    strategy.hit(s, &key, 10, 60 * S, 5).unwrap(),
+                    "{strategy:?} {s:?}"
+                );
+                assert_eq!(
+                    strategy
+                        .window_stats(s, &key, 10, 60 * S)
+                        .unwrap()
+                        .remaining,
+                    5
+                );
                 assert!(!strategy.test(s, &key, 10, 60 * S, 6).unwrap());
                 assert!(strategy.test(s, &key, 10, 60 * S, 5).unwrap());
                 assert!(!strategy.hit(s, &key, 10, 60 * S, 6).unwrap());
@@ -869,7 +887,13 @@ mod tests {
                 assert_eq!(strategy.hit(s, &key, 10, 60 * S, 5).unwrap(), !fixed);
                 assert!(!strategy.hit(s, &key, 10, 60 * S, 1).unwrap());
                 strategy.clear(s, &key, 60 * S).unwrap();
-                assert_eq!(strategy.window_stats(s, &key, 10, 60 * S).unwrap().remaining, 10);
+                assert_eq!(
+                    strategy
+                        .window_stats(s, &key, 10, 60 * S)
+                        .unwrap()
+                        .remaining,
+                    10
+                );
                 // 100 concurrent hits on a limit of 5: exactly 5 pass.
                 let key = format!("race/{strategy:?}");
                 let passed = std::sync::atomic::AtomicU64::new(0);

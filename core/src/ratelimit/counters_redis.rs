@@ -21,7 +21,8 @@ use std::time::Duration;
 /// `limits`' default key prefix (`LIMITS:`).
 pub const DEFAULT_COUNTERS_PREFIX: &str = "LIMITS";
 
-const NOW: &str = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n";
+const NOW: &str =
+    "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n";
 
 /// KEYS[1] counter; ARGV expiry_ms, amount.
 const INCR: &str = "local v = redis.call('INCRBY', KEYS[1], ARGV[2])
@@ -173,8 +174,12 @@ impl Counters for RedisCounters {
     }
 
     fn incr(&self, key: &str, expiry_us: u64, amount: u64) -> Result<u64> {
-        self.pool
-            .invoke(self.incr.key(self.key(key)).arg(ms_ceil(expiry_us)).arg(amount))
+        self.pool.invoke(
+            self.incr
+                .key(self.key(key))
+                .arg(ms_ceil(expiry_us))
+                .arg(amount),
+        )
     }
 
     fn get(&self, key: &str) -> Result<u64> {
@@ -198,7 +203,10 @@ impl Counters for RedisCounters {
     }
 
     fn reset(&self) -> Result<u64> {
-        let pattern = format!("{}:*", self.prefix.replace(['*', '?', '[', ']', '\\'], "\\$0"));
+        let pattern = format!(
+            "{}:*",
+            self.prefix.replace(['*', '?', '[', ']', '\\'], "\\$0")
+        );
         let mut con = self.pool.connection()?;
         let mut cursor = 0u64;
         let mut dropped = 0u64;
@@ -256,13 +264,7 @@ impl Counters for RedisCounters {
         Ok((int(&oldest)?, used))
     }
 
-    fn acquire_sliding(
-        &self,
-        key: &str,
-        limit: u64,
-        expiry_us: u64,
-        amount: u64,
-    ) -> Result<bool> {
+    fn acquire_sliding(&self, key: &str, limit: u64, expiry_us: u64, amount: u64) -> Result<bool> {
         if amount > limit || expiry_us == 0 {
             return Ok(false);
         }
