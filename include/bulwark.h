@@ -255,6 +255,21 @@
 #define BW_RL_FAIL_LOCAL 2
 
 /**
+ * `limits` strategy: a counter per window that opens at the first hit (a refused hit counts).
+ */
+#define BW_LIMITS_FIXED_WINDOW 1
+
+/**
+ * `limits` strategy: an exact log of the last period's hits.
+ */
+#define BW_LIMITS_MOVING_WINDOW 2
+
+/**
+ * `limits` strategy: the previous window weighted by its overlap (rounded down), plus the current.
+ */
+#define BW_LIMITS_SLIDING_WINDOW_COUNTER 3
+
+/**
  * Major version of the header (breaking changes to the C ABI raise it).
  */
 #define BW_VERSION_MAJOR 0
@@ -387,6 +402,13 @@ typedef uint32_t bw_result;
  * Immutable once made, so it may be shared between threads.
  */
 typedef struct bw_cors_policy bw_cors_policy;
+
+/**
+ * Counters in `limits`' storage model, addressed by the caller's own keys (the keys Python's
+ * `limits`-shaped classes build, `LIMITER/alice/10/1/minute`), shared with Python code that
+ * uses the same Redis server and prefix. Thread-safe. Free with `bw_counters_free`.
+ */
+typedef struct bw_counters bw_counters;
 
 /**
  * A JWT verifier (opaque): keys plus validation rules, fixed at creation. Immutable, so one
@@ -1891,6 +1913,82 @@ bw_result bw_limiter_headers(const bw_limiter *limiter,
  * Frees a limiter; NULL is a no-op.
  */
 bw_result bw_limiter_free(bw_limiter *limiter);
+
+/**
+ * Opens counters on `storage_uri` (`memory://` or `redis://[:password@]host:port/db`). `prefix`
+ * (may be empty: `LIMITS`, as Python's `limits`) namespaces Redis keys; `timeout_ms` 0 means
+ * 500; `max_keys` 0 means 1048576 (memory). Nothing connects yet.
+ */
+BW_MUST_USE
+bw_result bw_counters_new(const char *storage_uri,
+                          size_t storage_uri_len,
+                          const char *prefix,
+                          size_t prefix_len,
+                          uint32_t timeout_ms,
+                          size_t max_keys,
+                          bw_counters **out_counters);
+
+/**
+ * Consumes `cost` of `limit` per `period_us` microseconds for `key` by `strategy`
+ * (`BW_LIMITS_*`); `*out_allowed` is false when that would exceed it. Returns `BW_OK` either
+ * way; `BW_ERR_BACKEND` when Redis fails (nothing is decided then).
+ */
+BW_MUST_USE
+bw_result bw_counters_hit(const bw_counters *counters,
+                          uint32_t strategy,
+                          const char *key,
+                          size_t key_len,
+                          uint64_t limit,
+                          uint64_t period_us,
+                          uint64_t cost,
+                          bool *out_allowed);
+
+/**
+ * As `bw_counters_hit`, without consuming anything.
+ */
+BW_MUST_USE
+bw_result bw_counters_test(const bw_counters *counters,
+                           uint32_t strategy,
+                           const char *key,
+                           size_t key_len,
+                           uint64_t limit,
+                           uint64_t period_us,
+                           uint64_t cost,
+                           bool *out_allowed);
+
+/**
+ * When the window of `key` resets (`*out_reset_time`, Unix seconds with a fraction) and what is
+ * left (`*out_remaining`), with `limits`' meaning of the reset time for each strategy.
+ */
+BW_MUST_USE
+bw_result bw_counters_window_stats(const bw_counters *counters,
+                                   uint32_t strategy,
+                                   const char *key,
+                                   size_t key_len,
+                                   uint64_t limit,
+                                   uint64_t period_us,
+                                   double *out_reset_time,
+                                   uint64_t *out_remaining);
+
+/**
+ * Forgets what `strategy` counted for `key`.
+ */
+BW_MUST_USE
+bw_result bw_counters_clear(const bw_counters *counters,
+                            uint32_t strategy,
+                            const char *key,
+                            size_t key_len,
+                            uint64_t period_us);
+
+/**
+ * Forgets every key (under the prefix, for Redis); `*out_dropped` is how many there were.
+ */
+BW_MUST_USE bw_result bw_counters_reset(const bw_counters *counters, uint64_t *out_dropped);
+
+/**
+ * Frees counters; NULL is a no-op.
+ */
+bw_result bw_counters_free(bw_counters *counters);
 
 /**
  * Creates a redactor that also redacts the comma-separated field names in `fields` (matched like

@@ -350,3 +350,218 @@ pub unsafe extern "C" fn bw_limiter_free(limiter: *mut bw_limiter) -> bw_result 
         Ok(())
     })
 }
+
+// ------------------------------------------------------------------ limits' storage model
+
+use bulwark::ratelimit::counters::{self, Counters, CountersOptions, LimitsStrategy};
+
+/// `limits` strategy: a counter per window that opens at the first hit (a refused hit counts).
+pub const BW_LIMITS_FIXED_WINDOW: u32 = 1;
+/// `limits` strategy: an exact log of the last period's hits.
+pub const BW_LIMITS_MOVING_WINDOW: u32 = 2;
+/// `limits` strategy: the previous window weighted by its overlap (rounded down), plus the current.
+pub const BW_LIMITS_SLIDING_WINDOW_COUNTER: u32 = 3;
+
+/// Counters in `limits`' storage model, addressed by the caller's own keys (the keys Python's
+/// `limits`-shaped classes build, `LIMITER/alice/10/1/minute`), shared with Python code that
+/// uses the same Redis server and prefix. Thread-safe. Free with `bw_counters_free`.
+#[allow(non_camel_case_types)]
+pub struct bw_counters {
+    inner: std::sync::Arc<dyn Counters>,
+}
+
+fn limits_strategy(code: u32) -> Result<LimitsStrategy, Failure> {
+    match code {
+        BW_LIMITS_FIXED_WINDOW => Ok(LimitsStrategy::FixedWindow),
+        BW_LIMITS_MOVING_WINDOW => Ok(LimitsStrategy::MovingWindow),
+        BW_LIMITS_SLIDING_WINDOW_COUNTER => Ok(LimitsStrategy::SlidingWindowCounter),
+        other => Err(bulwark::Error::invalid_input(format!(
+            "unknown strategy {other} (BW_LIMITS_FIXED_WINDOW .. BW_LIMITS_SLIDING_WINDOW_COUNTER)"
+        ))
+        .into()),
+    }
+}
+
+/// Opens counters on `storage_uri` (`memory://` or `redis://[:password@]host:port/db`). `prefix`
+/// (may be empty: `LIMITS`, as Python's `limits`) namespaces Redis keys; `timeout_ms` 0 means
+/// 500; `max_keys` 0 means 1048576 (memory). Nothing connects yet.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_counters_new(
+    storage_uri: *const c_char,
+    storage_uri_len: usize,
+    prefix: *const c_char,
+    prefix_len: usize,
+    timeout_ms: u32,
+    max_keys: usize,
+    out_counters: *mut *mut bw_counters,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each (ptr, len) pair.
+        let (uri, prefix) = unsafe {
+            (
+                text(storage_uri, storage_uri_len, "storage_uri")?,
+                text(prefix, prefix_len, "prefix")?,
+            )
+        };
+        // SAFETY: the caller guarantees out_counters is NULL or valid for a write.
+        let slot = unsafe { out(out_counters, "out_counters") }?;
+        let mut options = CountersOptions::default();
+        if !prefix.is_empty() {
+            prefix.clone_into(&mut options.prefix);
+        }
+        if timeout_ms > 0 {
+            options.timeout = Duration::from_millis(u64::from(timeout_ms));
+        }
+        if max_keys > 0 {
+            options.max_keys = max_keys;
+        }
+        let inner = counters::open(uri, &options)?;
+        *slot = Box::into_raw(Box::new(bw_counters { inner }));
+        Ok(())
+    })
+}
+
+/// # Safety
+/// As `bw_counters_hit`.
+unsafe fn counters_and_key<'a>(
+    c: *const bw_counters,
+    key: *const c_char,
+    key_len: usize,
+    period_us: u64,
+) -> Result<(&'a bw_counters, &'a str), Failure> {
+    // SAFETY: forwarded caller guarantees.
+    let c = unsafe { opt_ref(c) }.ok_or_else(|| Failure::null("counters"))?;
+    // SAFETY: forwarded caller guarantees.
+    let key = unsafe { text(key, key_len, "key") }?;
+    if period_us == 0 {
+        return Err(bulwark::Error::invalid_input("period_us must be at least 1").into());
+    }
+    Ok((c, key))
+}
+
+/// Consumes `cost` of `limit` per `period_us` microseconds for `key` by `strategy`
+/// (`BW_LIMITS_*`); `*out_allowed` is false when that would exceed it. Returns `BW_OK` either
+/// way; `BW_ERR_BACKEND` when Redis fails (nothing is decided then).
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_counters_hit(
+    counters: *const bw_counters,
+    strategy: u32,
+    key: *const c_char,
+    key_len: usize,
+    limit: u64,
+    period_us: u64,
+    cost: u64,
+    out_allowed: *mut bool,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: forwarded caller guarantees.
+        let (c, key) = unsafe { counters_and_key(counters, key, key_len, period_us) }?;
+        // SAFETY: the caller guarantees out_allowed is NULL or valid for a write.
+        let slot = unsafe { out(out_allowed, "out_allowed") }?;
+        *slot = limits_strategy(strategy)?.hit(&*c.inner, key, limit, period_us, cost)?;
+        Ok(())
+    })
+}
+
+/// As `bw_counters_hit`, without consuming anything.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_counters_test(
+    counters: *const bw_counters,
+    strategy: u32,
+    key: *const c_char,
+    key_len: usize,
+    limit: u64,
+    period_us: u64,
+    cost: u64,
+    out_allowed: *mut bool,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: forwarded caller guarantees.
+        let (c, key) = unsafe { counters_and_key(counters, key, key_len, period_us) }?;
+        // SAFETY: the caller guarantees out_allowed is NULL or valid for a write.
+        let slot = unsafe { out(out_allowed, "out_allowed") }?;
+        *slot = limits_strategy(strategy)?.test(&*c.inner, key, limit, period_us, cost)?;
+        Ok(())
+    })
+}
+
+/// When the window of `key` resets (`*out_reset_time`, Unix seconds with a fraction) and what is
+/// left (`*out_remaining`), with `limits`' meaning of the reset time for each strategy.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_counters_window_stats(
+    counters: *const bw_counters,
+    strategy: u32,
+    key: *const c_char,
+    key_len: usize,
+    limit: u64,
+    period_us: u64,
+    out_reset_time: *mut f64,
+    out_remaining: *mut u64,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: forwarded caller guarantees.
+        let (c, key) = unsafe { counters_and_key(counters, key, key_len, period_us) }?;
+        // SAFETY: the caller guarantees both are NULL or valid for a write.
+        let (reset, remaining) = unsafe {
+            (
+                out(out_reset_time, "out_reset_time")?,
+                out(out_remaining, "out_remaining")?,
+            )
+        };
+        let stats = limits_strategy(strategy)?.window_stats(&*c.inner, key, limit, period_us)?;
+        *reset = stats.reset_time;
+        *remaining = stats.remaining;
+        Ok(())
+    })
+}
+
+/// Forgets what `strategy` counted for `key`.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_counters_clear(
+    counters: *const bw_counters,
+    strategy: u32,
+    key: *const c_char,
+    key_len: usize,
+    period_us: u64,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: forwarded caller guarantees.
+        let (c, key) = unsafe { counters_and_key(counters, key, key_len, period_us) }?;
+        limits_strategy(strategy)?.clear(&*c.inner, key, period_us)?;
+        Ok(())
+    })
+}
+
+/// Forgets every key (under the prefix, for Redis); `*out_dropped` is how many there were.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_counters_reset(
+    counters: *const bw_counters,
+    out_dropped: *mut u64,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: forwarded caller guarantees.
+        let c = unsafe { opt_ref(counters) }.ok_or_else(|| Failure::null("counters"))?;
+        // SAFETY: the caller guarantees out_dropped is NULL or valid for a write.
+        let slot = unsafe { out(out_dropped, "out_dropped") }?;
+        *slot = c.inner.reset()?;
+        Ok(())
+    })
+}
+
+/// Frees counters; NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn bw_counters_free(counters: *mut bw_counters) -> bw_result {
+    ffi_guard!({
+        if !counters.is_null() {
+            // SAFETY: the caller guarantees it came from bw_counters_new and is freed once.
+            drop(unsafe { Box::from_raw(counters) });
+        }
+        Ok(())
+    })
+}

@@ -234,6 +234,89 @@ static void test_failure_policies(void) {
     CHECK_RC(bw_limiter_free(l), BW_OK);
 }
 
+/* limits' storage model: each strategy over memory and (when set) Redis, exact under threads. */
+typedef struct {
+    bw_counters *c;
+    uint32_t strategy;
+    int allowed;
+    pthread_mutex_t *lock;
+} counters_job;
+
+static void *counters_worker(void *arg) {
+    counters_job *job = arg;
+    for (int i = 0; i < 50; i++) {
+        bool ok = false;
+        CHECK_RC(bw_counters_hit(job->c, job->strategy, TXT("LIMITER/race/100/1/minute"), 100, 60000000, 1, &ok), BW_OK);
+        if (ok) {
+            pthread_mutex_lock(job->lock);
+            job->allowed++;
+            pthread_mutex_unlock(job->lock);
+        }
+    }
+    return NULL;
+}
+
+static void check_counters(const char *uri) {
+    static const uint32_t S[] = {BW_LIMITS_FIXED_WINDOW, BW_LIMITS_MOVING_WINDOW, BW_LIMITS_SLIDING_WINDOW_COUNTER};
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "ctest%ld", (long)time(NULL));
+    bw_counters *c = NULL;
+    CHECK_RC(bw_counters_new(TXT(uri), TXT(prefix), 0, 0, &c), BW_OK);
+    for (size_t i = 0; i < 3; i++) {
+        bool ok = false;
+        double reset = 0;
+        uint64_t remaining = 99;
+        for (int n = 0; n < 3; n++) {
+            CHECK_RC(bw_counters_hit(c, S[i], TXT("LIMITER/alice/3/1/minute"), 3, 60000000, 1, &ok), BW_OK);
+            CHECK(ok);
+        }
+        CHECK_RC(bw_counters_test(c, S[i], TXT("LIMITER/alice/3/1/minute"), 3, 60000000, 1, &ok), BW_OK);
+        CHECK(!ok);
+        CHECK_RC(bw_counters_hit(c, S[i], TXT("LIMITER/alice/3/1/minute"), 3, 60000000, 1, &ok), BW_OK);
+        CHECK(!ok);
+        CHECK_RC(bw_counters_window_stats(c, S[i], TXT("LIMITER/alice/3/1/minute"), 3, 60000000, &reset, &remaining),
+                 BW_OK);
+        CHECK(remaining == 0 && reset > (double)time(NULL) && reset <= (double)time(NULL) + 121);
+        CHECK_RC(bw_counters_clear(c, S[i], TXT("LIMITER/alice/3/1/minute"), 60000000), BW_OK);
+        CHECK_RC(bw_counters_window_stats(c, S[i], TXT("LIMITER/alice/3/1/minute"), 3, 60000000, &reset, &remaining),
+                 BW_OK);
+        CHECK(remaining == 3);
+        /* 8 threads x 50 hits on a limit of 100: exactly 100 pass. */
+        pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+        counters_job job = {c, S[i], 0, &lock};
+        pthread_t t[8];
+        for (int k = 0; k < 8; k++) pthread_create(&t[k], NULL, counters_worker, &job);
+        for (int k = 0; k < 8; k++) pthread_join(t[k], NULL);
+        CHECK(job.allowed == 100);
+        CHECK_RC(bw_counters_clear(c, S[i], TXT("LIMITER/race/100/1/minute"), 60000000), BW_OK);
+    }
+    bool ok = false;
+    uint64_t dropped = 0;
+    CHECK_RC(bw_counters_hit(c, 9, TXT("k"), 3, 60000000, 1, &ok), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_counters_hit(c, BW_LIMITS_FIXED_WINDOW, TXT("k"), 3, 0, 1, &ok), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_counters_hit(NULL, BW_LIMITS_FIXED_WINDOW, TXT("k"), 3, 1, 1, &ok), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_counters_hit(c, BW_LIMITS_FIXED_WINDOW, TXT("k"), 3, 1, 1, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_counters_hit(c, BW_LIMITS_FIXED_WINDOW, TXT("k"), 3, 60000000, 1, &ok), BW_OK);
+    CHECK_RC(bw_counters_reset(c, &dropped), BW_OK);
+    CHECK(dropped == 1);
+    CHECK_RC(bw_counters_reset(c, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_counters_free(c), BW_OK);
+}
+
+static void test_counters(void) {
+    bw_counters *c = NULL;
+    CHECK_RC(bw_counters_new(TXT("blah://"), NULL, 0, 0, 0, &c), BW_ERR_INVALID_INPUT);
+    CHECK(c == NULL);
+    CHECK_RC(bw_counters_free(NULL), BW_OK);
+    check_counters("memory://");
+    const char *url = getenv("BULWARK_REDIS_URL");
+    if (url) {
+        check_counters(url);
+    } else {
+        fprintf(stderr, "!!!!!! SKIPPED: BULWARK_REDIS_URL is not set; Redis counters did NOT run from C !!!!!!\n");
+    }
+}
+
 int main(void) {
     test_strategies();
     check_refund("memory://", NULL);
@@ -241,5 +324,6 @@ int main(void) {
     test_threads_exact();
     test_redis();
     test_failure_policies();
+    test_counters();
     return check_summary("test_ratelimit");
 }

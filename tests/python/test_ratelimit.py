@@ -474,3 +474,43 @@ def test_two_redis_storages_share_counts_and_reset_only_their_prefix():
     other.incr("k", 60)
     assert one.reset() == 1 and other.get("k") == 1
     other.reset()
+
+
+@pytest.mark.parametrize("name,code", [("FixedWindowRateLimiter", 1), ("MovingWindowRateLimiter", 2),
+                                       ("SlidingWindowCounterRateLimiter", 3)])
+def test_c_and_python_count_the_same_limits_keys(clib, name, code):
+    """The C door's counters and Python's limits-shaped classes are one model: over one Redis
+    prefix they share counts; over memory the same calls decide the same way."""
+    import ctypes as c
+
+    clib.bw_counters_new.argtypes = [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_uint32, c.c_size_t,
+                                     c.POINTER(c.c_void_p)]
+    clib.bw_counters_hit.argtypes = [c.c_void_p, c.c_uint32, c.c_char_p, c.c_size_t, c.c_uint64, c.c_uint64,
+                                     c.c_uint64, c.POINTER(c.c_bool)]
+    clib.bw_counters_free.argtypes = [c.c_void_p]
+    for fn in (clib.bw_counters_new, clib.bw_counters_hit, clib.bw_counters_free):
+        fn.restype = c.c_uint32
+    item = rl.parse("4/minute")
+    uris = ["memory://"] + ([REDIS_URL] if REDIS_URL else [])
+    for uri in uris:
+        prefix = f"X{time.time_ns()}"
+        handle = c.c_void_p()
+        assert clib.bw_counters_new(uri.encode(), len(uri), prefix.encode(), len(prefix), 0, 0, c.byref(handle)) == 0
+
+        def c_hit(key):
+            ok = c.c_bool()
+            k = key.encode()
+            assert clib.bw_counters_hit(handle, code, k, len(k), item.amount, item.get_expiry() * 10**6, 1,
+                                        c.byref(ok)) == 0
+            return ok.value
+
+        storage = rl.storage_from_string(uri, **({} if uri == "memory://" else {"key_prefix": prefix}))
+        py = getattr(rl, name)(storage)
+        if uri == "memory://":
+            assert [c_hit(item.key_for("a")) for _ in range(5)] == [py.hit(item, "a") for _ in range(5)]
+        else:
+            got = [c_hit(item.key_for("a")), py.hit(item, "a"), c_hit(item.key_for("a")), py.hit(item, "a"),
+                   c_hit(item.key_for("a")), py.hit(item, "a")]
+            assert got == [True] * 4 + [False] * 2
+            storage.reset()
+        assert clib.bw_counters_free(handle) == 0
