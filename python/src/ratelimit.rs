@@ -1025,14 +1025,7 @@ impl LimitsStorage {
             .py(py);
         };
         for (key, counter, log, sliding) in entries {
-            memory.restore(
-                &key,
-                Slot {
-                    counter,
-                    log: log.into_iter().collect(),
-                    sliding,
-                },
-            );
+            memory.restore(&key, Slot::new(counter, log.into_iter().collect(), sliding));
         }
         Ok(())
     }

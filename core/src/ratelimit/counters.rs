@@ -306,9 +306,40 @@ pub struct Slot {
     pub log: VecDeque<(u64, u64, u64)>,
     /// Sliding window: `(window index = at / period, count, previous count, period_us)`.
     pub sliding: Option<(u64, u64, u64, u64)>,
+    /// The units in `log` (kept so that a hit does not walk the log).
+    log_total: u64,
 }
 
 impl Slot {
+    /// A slot holding these (as [`MemoryCounters::entries`] gave them).
+    #[must_use]
+    pub fn new(
+        counter: Option<(u64, u64)>,
+        log: VecDeque<(u64, u64, u64)>,
+        sliding: Option<(u64, u64, u64, u64)>,
+    ) -> Self {
+        let log_total = log.iter().fold(0u64, |t, &(_, n, _)| t.saturating_add(n));
+        Self {
+            counter,
+            log,
+            sliding,
+            log_total,
+        }
+    }
+
+    /// `(oldest time, units)` of the logged hits after `since`: the log is oldest first and
+    /// in-window hits are usually all of it, so this walks only the hits that aged out.
+    fn log_since(&self, since: u64) -> (Option<u64>, u64) {
+        let mut aged = 0u64;
+        for &(at, n, _) in &self.log {
+            if at > since {
+                return (Some(at), self.log_total.saturating_sub(aged));
+            }
+            aged = aged.saturating_add(n);
+        }
+        (None, 0)
+    }
+
     /// When nothing in the slot matters any more.
     fn expires_at(&self) -> u64 {
         let counter = self.counter.map_or(0, |(_, at)| at);
@@ -327,8 +358,12 @@ impl Slot {
         if self.counter.is_some_and(|(_, at)| at <= now) {
             self.counter = None;
         }
-        while self.log.front().is_some_and(|&(_, _, at)| at <= now) {
+        while let Some(&(_, n, until)) = self.log.front() {
+            if until > now {
+                break;
+            }
             self.log.pop_front();
+            self.log_total = self.log_total.saturating_sub(n);
         }
         if self
             .sliding
@@ -545,14 +580,7 @@ impl Counters for MemoryCounters {
             return Ok(false);
         }
         Ok(self.with_slot(key, true, |slot, now| {
-            let since = now.saturating_sub(expiry_us);
-            let used: u64 = slot
-                .log
-                .iter()
-                .rev()
-                .take_while(|&&(at, _, _)| at > since)
-                .map(|&(_, n, _)| n)
-                .sum();
+            let (_, used) = slot.log_since(now.saturating_sub(expiry_us));
             if used.saturating_add(amount) > limit {
                 return false;
             }
@@ -565,6 +593,7 @@ impl Counters for MemoryCounters {
                     }
                     _ => slot.log.push_back((now, amount, until)),
                 }
+                slot.log_total = slot.log_total.saturating_add(amount);
             }
             true
         }))
@@ -572,16 +601,7 @@ impl Counters for MemoryCounters {
 
     fn moving_window(&self, key: &str, _limit: u64, expiry_us: u64) -> Result<(u64, u64)> {
         Ok(self.with_slot(key, false, |slot, now| {
-            let since = now.saturating_sub(expiry_us);
-            let mut oldest = None;
-            let mut count = 0u64;
-            for &(at, n, _) in slot.log.iter().rev() {
-                if at <= since {
-                    break;
-                }
-                oldest = Some(at);
-                count = count.saturating_add(n);
-            }
+            let (oldest, count) = slot.log_since(now.saturating_sub(expiry_us));
             (oldest.unwrap_or(now), count)
         }))
     }
@@ -908,6 +928,15 @@ mod tests {
                 });
                 assert_eq!(passed.into_inner(), 5, "{strategy:?}");
             }
+        }
+        // Hits age out of a Redis moving window (dropped from the log and from its total).
+        for s in [&redis, &memory] {
+            assert!(s.acquire_entry("age", 2, 200_000, 2).unwrap());
+            assert!(!s.acquire_entry("age", 2, 200_000, 1).unwrap());
+            std::thread::sleep(std::time::Duration::from_millis(250));
+            assert_eq!(s.moving_window("age", 2, 200_000).unwrap().1, 0);
+            assert!(s.acquire_entry("age", 2, 200_000, 2).unwrap());
+            assert_eq!(s.moving_window("age", 2, 200_000).unwrap().1, 2);
         }
         // reset drops every key under the prefix, and only those.
         assert!(redis.reset().unwrap() >= 3);

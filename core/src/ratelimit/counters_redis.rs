@@ -2,7 +2,9 @@
 //!
 //! A counter is a Redis string at `PREFIX:key` (the layout `limits`' Redis storage uses, so a
 //! fixed window is shared with it). A moving-window log is a list at `PREFIX:{key}:moving` of
-//! `at_us:units` entries, newest first; a sliding window is a hash at `PREFIX:{key}:sliding`.
+//! `at_us:units` entries, newest first, with its total at `PREFIX:{key}:moving:total` (a hit
+//! drops only the entries that aged out, never walks the log); a sliding window is a hash at
+//! `PREFIX:{key}:sliding`. Needs Redis 6.0 or later.
 //! Time comes from the server (`TIME`), so every process agrees on windows.
 //!
 //! A hit is one script that records it and reports the count it made; the decision is made here
@@ -29,37 +31,48 @@ const INCR: &str = "local v = redis.call('INCRBY', KEYS[1], ARGV[2])
 if v == tonumber(ARGV[2]) or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return v";
 
-/// KEYS[1] log; ARGV expiry_us, amount. Drops entries out of the window, records the hit and
-/// returns the units now in the window (this hit included).
-const MOVING_ACQUIRE: &str = "local expiry = tonumber(ARGV[1])
-local since = now - expiry
-local entries = redis.call('LRANGE', KEYS[1], 0, -1)
-local used, keep = 0, 0
-for i, e in ipairs(entries) do
+/// Drops the entries of the log KEYS[1] (newest first) that left the window ARGV[1] and takes
+/// them off its total KEYS[2]; leaves `since` and `total` set. O(entries dropped).
+const MOVING_TRIM: &str = "local since = now - tonumber(ARGV[1])
+local total = tonumber(redis.call('GET', KEYS[2]) or '0')
+local trimmed = false
+while true do
+  local e = redis.call('LINDEX', KEYS[1], -1)
+  if not e then total = 0 break end
   local sep = string.find(e, ':', 1, true)
-  local at = tonumber(string.sub(e, 1, sep - 1))
-  if at <= since then break end
-  used = used + tonumber(string.sub(e, sep + 1))
-  keep = i
+  if tonumber(string.sub(e, 1, sep - 1)) > since then break end
+  redis.call('RPOP', KEYS[1])
+  trimmed = true
+  total = total - tonumber(string.sub(e, sep + 1))
 end
-if keep == 0 then redis.call('DEL', KEYS[1]) elseif keep < #entries then redis.call('LTRIM', KEYS[1], 0, keep - 1) end
-local entry = string.format('%d:%d', now, tonumber(ARGV[2]))
-redis.call('LPUSH', KEYS[1], entry)
-redis.call('PEXPIRE', KEYS[1], math.ceil(expiry / 1000))
-return {used + tonumber(ARGV[2]), entry}";
+if total < 0 then total = 0 end
+";
 
-/// KEYS[1] log; ARGV expiry_us. `{oldest at, units, now}` in the window.
-const MOVING_WINDOW: &str = "local since = now - tonumber(ARGV[1])
-local entries = redis.call('LRANGE', KEYS[1], 0, -1)
-local used, oldest = 0, now
-for _, e in ipairs(entries) do
-  local sep = string.find(e, ':', 1, true)
-  local at = tonumber(string.sub(e, 1, sep - 1))
-  if at <= since then break end
-  used = used + tonumber(string.sub(e, sep + 1))
-  oldest = at
+/// KEYS[1] log, KEYS[2] its total; ARGV expiry_us, amount. Records the hit and returns the
+/// units now in the window (this hit included) and the entry written.
+const MOVING_ACQUIRE: &str = "local entry = string.format('%d:%d', now, tonumber(ARGV[2]))
+redis.call('LPUSH', KEYS[1], entry)
+total = total + tonumber(ARGV[2])
+local ms = math.ceil(tonumber(ARGV[1]) / 1000)
+redis.call('SET', KEYS[2], string.format('%d', total), 'PX', ms)
+redis.call('PEXPIRE', KEYS[1], ms)
+return {total, entry}";
+
+/// KEYS[1] log, KEYS[2] its total; ARGV expiry_us. `{oldest at, units, now}` in the window.
+const MOVING_WINDOW: &str = "local last = redis.call('LINDEX', KEYS[1], -1)
+local oldest = now
+if last then oldest = tonumber(string.sub(last, 1, string.find(last, ':', 1, true) - 1)) end
+if trimmed then
+  if total == 0 then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], string.format('%d', total), 'KEEPTTL') end
 end
-return {string.format('%d', oldest), used, string.format('%d', now)}";
+return {string.format('%d', oldest), total, string.format('%d', now)}";
+
+/// KEYS[1] log, KEYS[2] its total; ARGV entry, amount: takes back a refused hit.
+const MOVING_UNDO: &str = "if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  local total = redis.call('DECRBY', KEYS[2], ARGV[2])
+  if total <= 0 then redis.call('DEL', KEYS[2]) end
+end
+return 1";
 
 /// KEYS[1] sliding hash; ARGV period_us, amount (0 to read only). Shifts the windows to now,
 /// adds `amount` to the current one and returns `{previous, current, now}`.
@@ -93,6 +106,7 @@ pub struct RedisCounters {
     incr: redis::Script,
     moving_acquire: redis::Script,
     moving_window: redis::Script,
+    moving_undo: redis::Script,
     sliding: redis::Script,
     sliding_undo: redis::Script,
 }
@@ -131,8 +145,9 @@ impl RedisCounters {
             pool: RedisPool::open(url, timeout)?,
             prefix: prefix.to_owned(),
             incr: redis::Script::new(INCR),
-            moving_acquire: with_now(MOVING_ACQUIRE),
-            moving_window: with_now(MOVING_WINDOW),
+            moving_acquire: with_now(&format!("{MOVING_TRIM}{MOVING_ACQUIRE}")),
+            moving_window: with_now(&format!("{MOVING_TRIM}{MOVING_WINDOW}")),
+            moving_undo: redis::Script::new(MOVING_UNDO),
             sliding: with_now(SLIDING),
             sliding_undo: redis::Script::new(SLIDING_UNDO),
         })
@@ -144,6 +159,10 @@ impl RedisCounters {
 
     fn moving_key(&self, key: &str) -> String {
         format!("{}:{{{key}}}:moving", self.prefix)
+    }
+
+    fn moving_total_key(&self, key: &str) -> String {
+        format!("{}:{{{key}}}:moving:total", self.prefix)
     }
 
     fn sliding_key(&self, key: &str) -> String {
@@ -197,7 +216,8 @@ impl Counters for RedisCounters {
         let _: u64 = self.query(
             redis::cmd("DEL")
                 .arg(self.key(key))
-                .arg(self.moving_key(key)),
+                .arg(self.moving_key(key))
+                .arg(self.moving_total_key(key)),
         )?;
         Ok(())
     }
@@ -244,23 +264,36 @@ impl Counters for RedisCounters {
         if amount > limit {
             return Ok(false);
         }
-        let log = self.moving_key(key);
-        let (used, entry): (u64, String) = self
-            .pool
-            .invoke(self.moving_acquire.key(&log).arg(expiry_us).arg(amount))?;
+        let (log, total) = (self.moving_key(key), self.moving_total_key(key));
+        let (used, entry): (u64, String) = self.pool.invoke(
+            self.moving_acquire
+                .key(&log)
+                .key(&total)
+                .arg(expiry_us)
+                .arg(amount),
+        )?;
         if used <= limit {
             return Ok(true);
         }
         // Refused: take this hit's entry back (an equal entry is the same hit as far as any
         // count goes).
-        let _: u64 = self.query(redis::cmd("LREM").arg(&log).arg(1).arg(entry))?;
+        let _: u64 = self.pool.invoke(
+            self.moving_undo
+                .key(&log)
+                .key(&total)
+                .arg(entry)
+                .arg(amount),
+        )?;
         Ok(false)
     }
 
     fn moving_window(&self, key: &str, _limit: u64, expiry_us: u64) -> Result<(u64, u64)> {
-        let (oldest, used, _now): (String, u64, String) = self
-            .pool
-            .invoke(self.moving_window.key(self.moving_key(key)).arg(expiry_us))?;
+        let (oldest, used, _now): (String, u64, String) = self.pool.invoke(
+            self.moving_window
+                .key(self.moving_key(key))
+                .key(self.moving_total_key(key))
+                .arg(expiry_us),
+        )?;
         Ok((int(&oldest)?, used))
     }
 
