@@ -705,11 +705,12 @@ typedef struct {
    */
   uint32_t parallelism;
   /**
-   * Hash length in bytes (10..=64). Default 32.
+   * Hash length in bytes (4..=1024, and with the salt a hash string within
+   * `BW_PASSWORD_HASH_MAX_LEN`). Default 32.
    */
   uint32_t hash_len;
   /**
-   * Salt length in bytes (8..=48). Default 16.
+   * Salt length in bytes (8..=1024). Default 16.
    */
   uint32_t salt_len;
 } bw_argon2_params;

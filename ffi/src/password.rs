@@ -45,9 +45,10 @@ pub struct bw_argon2_params {
     pub m_cost: u32,
     /// Lanes, computed in parallel (1..=255). Default 4.
     pub parallelism: u32,
-    /// Hash length in bytes (10..=64). Default 32.
+    /// Hash length in bytes (4..=1024, and with the salt a hash string within
+    /// `BW_PASSWORD_HASH_MAX_LEN`). Default 32.
     pub hash_len: u32,
-    /// Salt length in bytes (8..=48). Default 16.
+    /// Salt length in bytes (8..=1024). Default 16.
     pub salt_len: u32,
 }
 
@@ -65,14 +66,26 @@ impl From<Argon2Params> for bw_argon2_params {
 }
 
 impl bw_argon2_params {
+    /// Core's parameters, refused when the hashes they make would not fit the
+    /// `BW_PASSWORD_HASH_MAX_LEN` buffer this door promises suffices.
     fn to_core(self) -> Result<Argon2Params, Failure> {
-        Ok(Argon2Params::new(
+        let params = Argon2Params::new(
             self.t_cost,
             self.m_cost,
             self.parallelism,
             self.hash_len,
             self.salt_len,
-        )?)
+        )?;
+        let needed = params.encoded_len(bulwark::password::Argon2Variant::Argon2id) + 1;
+        if needed > BW_PASSWORD_HASH_MAX_LEN {
+            return Err(bulwark::Error::invalid_input(format!(
+                "argon2: hash_len {} and salt_len {} make a {needed}-byte hash string, over \
+                 BW_PASSWORD_HASH_MAX_LEN ({BW_PASSWORD_HASH_MAX_LEN})",
+                self.hash_len, self.salt_len
+            ))
+            .into());
+        }
+        Ok(params)
     }
 }
 

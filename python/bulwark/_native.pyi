@@ -21,6 +21,7 @@ __all__ = [
     "LimitsStrategy",
     "ratelimit_parse",
     "ratelimit_parse_spec",
+    "argon2_hash_secret",
     "LimitsStorage",
     "CountersStrategy",
     "JwtKey",
@@ -116,6 +117,19 @@ def bcrypt_checkpw(password: bytes, hashed_password: bytes, max_cost: Optional[i
 
 def argon2_check_params(time_cost: int, memory_cost: int, parallelism: int, hash_len: int, salt_len: int) -> None:
     """Validate Argon2 parameters; raises InvalidInputError naming the bad one."""
+
+def argon2_hash_secret(
+    secret: bytes,
+    salt: bytes,
+    time_cost: int,
+    memory_cost: int,
+    parallelism: int,
+    hash_len: int,
+    variant: str,
+    version: int,
+    encoded: bool,
+) -> bytes:
+    """The raw Argon2 tag, or its encoded string when encoded."""
 
 def argon2_hash(
     password: bytes,

@@ -217,6 +217,41 @@ fn argon2_hash(
     result.py(py)
 }
 
+/// The raw Argon2 tag (``hash_len`` bytes) of ``secret`` with ``salt``; with ``encoded`` the
+/// ``$argon2..$v=..$m=..,t=..,p=..$salt$hash`` string of it instead (argon2-cffi's
+/// ``low_level.hash_secret`` / ``hash_secret_raw``).
+#[pyfunction]
+#[pyo3(signature = (secret, salt, time_cost, memory_cost, parallelism, hash_len, variant, version, encoded))]
+#[allow(clippy::too_many_arguments)]
+fn argon2_hash_secret<'py>(
+    py: Python<'py>,
+    secret: &[u8],
+    salt: &[u8],
+    time_cost: u32,
+    memory_cost: u32,
+    parallelism: u32,
+    hash_len: u32,
+    variant: &str,
+    version: u32,
+    encoded: bool,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let salt_len = u32::try_from(salt.len()).unwrap_or(u32::MAX);
+    let params =
+        Argon2Params::new(time_cost, memory_cost, parallelism, hash_len, salt_len).py(py)?;
+    let variant = variant_from(variant)?;
+    let raw = py
+        .detach(|| argon2id::hash_raw(secret, salt, &params, variant, version))
+        .py(py)?;
+    Ok(if encoded {
+        PyBytes::new(
+            py,
+            argon2id::encode(variant, version, &params, salt, &raw).as_bytes(),
+        )
+    } else {
+        PyBytes::new(py, &raw)
+    })
+}
+
 /// Whether ``password`` matches an Argon2 PHC string (any variant); malformed hashes raise, and
 /// so do hashes costlier than the limits that cover ``params`` (the verifying hasher's own
 /// ``(time_cost, memory_cost, parallelism, hash_len, salt_len)``; default: core's limits).
@@ -394,6 +429,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(password_default_cost_limits, m)?)?;
     m.add_function(wrap_pyfunction!(argon2_check_params, m)?)?;
     m.add_function(wrap_pyfunction!(argon2_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(argon2_hash_secret, m)?)?;
     m.add_function(wrap_pyfunction!(argon2_verify, m)?)?;
     m.add_function(wrap_pyfunction!(argon2_parse, m)?)?;
     m.add_function(wrap_pyfunction!(password_hash, m)?)?;

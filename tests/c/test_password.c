@@ -99,8 +99,23 @@ static void test_hash_buffers_and_nulls(void) {
     p.salt_len = 4;
     CHECK_RC(bw_argon2_hash(PW("pw"), &p, hash, sizeof hash, &len), BW_ERR_INVALID_INPUT);
     p = fast_params();
-    p.hash_len = 65;
+    p.hash_len = 3;
     CHECK_RC(bw_argon2_hash(PW("pw"), &p, hash, sizeof hash, &len), BW_ERR_INVALID_INPUT);
+    /* Short tags and longer ones (argon2-cffi allows them) hash and verify ... */
+    static const uint32_t LENS[] = {4, 65, 128};
+    for (size_t i = 0; i < 3; i++) {
+        bool ok = false;
+        p = fast_params();
+        p.hash_len = LENS[i];
+        CHECK_RC(bw_argon2_hash(PW("pw"), &p, hash, sizeof hash, &len), BW_OK);
+        CHECK_RC(bw_password_verify(PW("pw"), hash, len, &ok), BW_OK);
+        CHECK(ok);
+    }
+    /* ... up to hashes that fit BW_PASSWORD_HASH_MAX_LEN, the buffer this door promises suffices. */
+    p = fast_params();
+    p.hash_len = 1024;
+    CHECK_RC(bw_argon2_hash(PW("pw"), &p, hash, sizeof hash, &len), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "BW_PASSWORD_HASH_MAX_LEN") != NULL);
 }
 
 static void test_bcrypt(void) {

@@ -412,3 +412,51 @@ def test_argon2_hashes_without_a_version_verify_as_argon2_1_0_both_ways():
         argon2.Type.I, 18, salt_len=8, hash_len=16, time_cost=1, memory_cost=8, parallelism=1
     )
     assert ph.check_needs_rehash(legacy)  # an old version: rehash on the next login
+
+
+def test_low_level_hashes_interoperate_with_argon2_cffi_both_ways():
+    """argon2.low_level side by side with argon2-cffi's: the same raw tags and encoded strings
+    for every variant and version, short tags and long salts included, each verifying the
+    other's; wrong types, variants and parameters refused the way argon2-cffi refuses them."""
+    from argon2 import low_level as cffi_low
+
+    from bulwark.argon2 import low_level as ours
+
+    for hash_len, salt in [(4, b"12345678"), (9, b"saltsalt"), (32, b"s" * 16), (70, b"x" * 100)]:
+        for t in ("D", "I", "ID"):
+            for version in (19, 16):
+                args = (b"secret\x00pw", salt, 1, 16, 2, hash_len)
+                raw = ours.hash_secret_raw(*args, getattr(ours.Type, t), version)
+                assert raw == cffi_low.hash_secret_raw(*args, getattr(cffi_low.Type, t), version)
+                encoded = ours.hash_secret(*args, getattr(ours.Type, t), version)
+                assert encoded == cffi_low.hash_secret(*args, getattr(cffi_low.Type, t), version)
+                assert cffi_low.verify_secret(encoded, b"secret\x00pw", getattr(cffi_low.Type, t))
+                assert ours.verify_secret(encoded, b"secret\x00pw", getattr(ours.Type, t)) is True
+                with pytest.raises(argon2.VerifyMismatchError):
+                    ours.verify_secret(encoded, b"secret\x00pv", getattr(ours.Type, t))
+    with pytest.raises(argon2.VerificationError):
+        ours.verify_secret(ours.hash_secret(b"pw", b"saltsalt", 1, 8, 1, 16, ours.Type.I), b"pw", ours.Type.D)
+    with pytest.raises(argon2.HashingError):
+        ours.hash_secret(b"pw", b"saltsalt", 1, 1, 1, 16, ours.Type.I)  # memory below 8 KiB per lane
+    with pytest.raises(TypeError):
+        ours.hash_secret_raw("text", b"saltsalt", 1, 8, 1, 16, ours.Type.I)
+    with pytest.raises(TypeError):
+        ours.verify_secret(b"$argon2i$...", "text", ours.Type.I)
+    with pytest.raises(NotImplementedError, match="hash_secret_raw"):
+        ours.ffi.new("uint8_t[]", 8)
+    # A hash without v= is Argon2 1.0 for both.
+    old = cffi_low.hash_secret(b"pw", b"saltsalt", 1, 8, 1, 16, cffi_low.Type.I, 16).replace(b"v=16$", b"")
+    assert ours.verify_secret(old, b"pw", ours.Type.I) and cffi_low.verify_secret(old, b"pw", cffi_low.Type.I)
+
+
+def test_legacy_argon2_functions_warn_and_work():
+    with pytest.warns(DeprecationWarning, match="argon2.hash_password is deprecated"):
+        h = argon2.hash_password(b"pw", None, 1, 8, 1, 16)
+    assert h.startswith(b"$argon2i$v=19$m=8,t=1,p=1$")
+    with pytest.warns(DeprecationWarning, match="argon2.verify_password is deprecated"):
+        assert argon2.verify_password(h, b"pw")
+    with pytest.warns(DeprecationWarning, match="argon2.hash_password_raw is deprecated"):
+        assert len(argon2.hash_password_raw(b"pw", b"saltsalt", 1, 8, 1, 12)) == 12
+    # Short tags through PasswordHasher too (argon2-cffi allows hash_len down to 4).
+    ph = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=4, salt_len=8)
+    assert ph.verify(ph.hash("pw"), "pw") and cffi_argon2.PasswordHasher().verify(ph.hash("pw"), "pw")

@@ -1,7 +1,6 @@
 //! Argon2 (RFC 9106) on the `argon2` crate, in the PHC string format argon2-cffi reads and writes.
 
 use crate::error::{Error, Result};
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Version};
 use zeroize::Zeroizing;
 
@@ -45,14 +44,15 @@ impl Argon2Params {
     pub const MAX_M_COST: u32 = 2 * 1024 * 1024;
     /// Most lanes.
     pub const MAX_PARALLELISM: u32 = 255;
-    /// Shortest hash (tag), in bytes, the PHC format carries.
-    pub const MIN_HASH_LEN: u32 = 10;
-    /// Longest hash (tag), in bytes, the PHC format carries.
-    pub const MAX_HASH_LEN: u32 = 64;
+    /// Shortest hash (tag), in bytes (libargon2's minimum, as argon2-cffi allows; the default
+    /// is 32).
+    pub const MIN_HASH_LEN: u32 = 4;
+    /// Longest hash (tag), in bytes (a bound on what a stored hash can make a verifier compute).
+    pub const MAX_HASH_LEN: u32 = 1024;
     /// Shortest salt, in bytes.
     pub const MIN_SALT_LEN: u32 = 8;
-    /// Longest salt, in bytes, the PHC format carries.
-    pub const MAX_SALT_LEN: u32 = 48;
+    /// Longest salt, in bytes.
+    pub const MAX_SALT_LEN: u32 = 1024;
 
     /// Validates and builds parameters.
     ///
@@ -60,7 +60,7 @@ impl Argon2Params {
     /// [`InvalidInput`](crate::ErrorKind::InvalidInput), naming the parameter, when `t_cost` is
     /// outside 1..=[`MAX_T_COST`](Self::MAX_T_COST), `parallelism` outside
     /// 1..=[`MAX_PARALLELISM`](Self::MAX_PARALLELISM), `m_cost` below 8 KiB per lane or above
-    /// [`MAX_M_COST`](Self::MAX_M_COST), `hash_len` outside 10..=64 or `salt_len` outside 8..=48.
+    /// [`MAX_M_COST`](Self::MAX_M_COST), `hash_len` outside 4..=1024 or `salt_len` outside 8..=1024.
     pub fn new(
         t_cost: u32,
         m_cost: u32,
@@ -213,7 +213,7 @@ pub fn hash(password: &[u8], params: &Argon2Params) -> Result<String> {
 /// argon2-cffi's `hash(password, salt=...)`). Prefer [`hash`], which draws a fresh salt.
 ///
 /// # Errors
-/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for a salt outside 8..=48 bytes or a
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for a salt outside 8..=1024 bytes or a
 /// password longer than 4 GiB.
 pub fn hash_with_salt(
     password: &[u8],
@@ -221,35 +221,118 @@ pub fn hash_with_salt(
     params: &Argon2Params,
     variant: Argon2Variant,
 ) -> Result<String> {
+    let raw = hash_raw(password, salt, params, variant, VERSION_13)?;
+    Ok(encode(variant, VERSION_13, params, salt, &raw))
+}
+
+/// Argon2 version 1.3 (`v=19`), the current one.
+pub const VERSION_13: u32 = 0x13;
+/// Argon2 version 1.0 (`v=16`, or no `v=` at all), still verified for old hashes.
+pub const VERSION_10: u32 = 0x10;
+
+fn version_of(version: u32) -> Result<Version> {
+    match version {
+        VERSION_13 => Ok(Version::V0x13),
+        VERSION_10 => Ok(Version::V0x10),
+        v => Err(Error::invalid_input(format!(
+            "argon2: unknown version {v} (16 or 19)"
+        ))),
+    }
+}
+
+/// The raw Argon2 tag of `password` (`params.hash_len()` bytes) with `salt`, as argon2-cffi's
+/// `low_level.hash_secret_raw`: no encoding, any variant, version 1.3 or 1.0.
+///
+/// # Errors
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for a salt outside 8..=1024 bytes, an
+/// unknown version, or a password longer than 4 GiB.
+pub fn hash_raw(
+    password: &[u8],
+    salt: &[u8],
+    params: &Argon2Params,
+    variant: Argon2Variant,
+    version: u32,
+) -> Result<Zeroizing<Vec<u8>>> {
     let salt_len = u32::try_from(salt.len()).unwrap_or(u32::MAX);
     if !(Argon2Params::MIN_SALT_LEN..=Argon2Params::MAX_SALT_LEN).contains(&salt_len) {
         return Err(Error::invalid_input(format!(
-            "argon2: salt must be 8 to 48 bytes, got {}",
+            "argon2: salt must be {} to {} bytes, got {}",
+            Argon2Params::MIN_SALT_LEN,
+            Argon2Params::MAX_SALT_LEN,
             salt.len()
         )));
     }
     check_password_len(password)?;
-    let hasher = Argon2::new(variant.algorithm(), Version::V0x13, params.to_crate()?);
-    let phc = hasher
-        .hash_password_with_salt(password, salt)
-        .map_err(|e| Error::internal(format!("argon2 hashing failed: {e}")))?;
-    Ok(phc.to_string())
+    let hasher = Argon2::new(
+        variant.algorithm(),
+        version_of(version)?,
+        params.to_crate()?,
+    );
+    let mut out = Zeroizing::new(vec![0u8; params.hash_len as usize]);
+    hasher
+        .hash_password_into(password, salt, &mut out)
+        .map_err(|e| Error::invalid_input(format!("argon2: {e}")))?;
+    Ok(out)
 }
 
-/// Parses an Argon2 PHC string without verifying anything.
+/// The encoded form libargon2 writes and argon2-cffi reads:
+/// `$argon2id$v=19$m=65536,t=3,p=4$<salt>$<hash>`, salt and hash in unpadded standard base64.
+#[must_use]
+pub fn encode(
+    variant: Argon2Variant,
+    version: u32,
+    params: &Argon2Params,
+    salt: &[u8],
+    hash: &[u8],
+) -> String {
+    let b64 = &data_encoding::BASE64_NOPAD;
+    format!(
+        "${}$v={}$m={},t={},p={}${}${}",
+        variant.ident(),
+        version,
+        params.m_cost,
+        params.t_cost,
+        params.parallelism,
+        b64.encode(salt),
+        b64.encode(hash)
+    )
+}
+
+/// Parses an Argon2 hash without verifying anything.
 ///
 /// # Errors
-/// [`InvalidInput`](crate::ErrorKind::InvalidInput) saying what is wrong: not a PHC string, an
-/// unknown variant or version, a missing salt or hash, bad base64, or parameters outside the
-/// limits of [`Argon2Params`].
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) saying what is wrong: not an encoded Argon2
+/// hash, an unknown variant or version, parameters other than exactly `m=..,t=..,p=..`, a
+/// missing salt or hash, bad base64, or parameters outside the limits of [`Argon2Params`].
 pub fn parse(hash: &str) -> Result<Argon2Info> {
-    parse_phc(hash).map(|(_, info)| info)
+    decode(hash).map(|(info, _, _)| info)
 }
 
-fn parse_phc(hash: &str) -> Result<(argon2::password_hash::phc::PasswordHash, Argon2Info)> {
-    let phc = argon2::password_hash::phc::PasswordHash::new(hash)
-        .map_err(|e| Error::invalid_input(format!("argon2: malformed hash: {e}")))?;
-    let variant = match phc.algorithm.as_str() {
+/// The parts of an encoded hash: what it says about itself, its salt and its tag.
+fn decode(hash: &str) -> Result<(Argon2Info, Vec<u8>, Vec<u8>)> {
+    let bad = |why: &str| Error::invalid_input(format!("argon2: malformed hash: {why}"));
+    let rest = hash
+        .strip_prefix('$')
+        .ok_or_else(|| bad("it must start with '$'"))?;
+    let parts: Vec<&str> = rest.split('$').collect();
+    let (ident, version, costs, salt, tag) = match parts.as_slice() {
+        [ident, v, costs, salt, tag] => {
+            let v = v
+                .strip_prefix("v=")
+                .ok_or_else(|| bad("expected v=<version>"))?;
+            (
+                *ident,
+                decimal(v).ok_or_else(|| bad("bad version"))?,
+                *costs,
+                *salt,
+                *tag,
+            )
+        }
+        // A hash without `v=` is Argon2 1.0, as libargon2 (argon2-cffi) reads it.
+        [ident, costs, salt, tag] => (*ident, VERSION_10, *costs, *salt, *tag),
+        _ => return Err(bad("expected $variant$v=..$m=..,t=..,p=..$salt$hash")),
+    };
+    let variant = match ident {
         "argon2id" => Argon2Variant::Argon2id,
         "argon2i" => Argon2Variant::Argon2i,
         "argon2d" => Argon2Variant::Argon2d,
@@ -259,59 +342,60 @@ fn parse_phc(hash: &str) -> Result<(argon2::password_hash::phc::PasswordHash, Ar
             )))
         }
     };
-    // A hash without `v=` is Argon2 1.0, as libargon2 (argon2-cffi) reads it; the hashing
-    // crate would take it for 1.3, so the version is made explicit before verifying.
-    let mut phc = phc;
-    let version = match phc.version {
-        Some(0x13) => 0x13,
-        Some(0x10) => 0x10,
-        None => {
-            phc.version = Some(0x10);
-            0x10
-        }
-        Some(v) => return Err(Error::invalid_input(format!("argon2: unknown version {v}"))),
-    };
-    let salt_len = phc
-        .salt
-        .as_ref()
-        .map(|s| s.len())
-        .ok_or_else(|| Error::invalid_input("argon2: the hash has no salt"))?;
-    let hash_len = phc
-        .hash
-        .as_ref()
-        .map(|h| h.len())
-        .ok_or_else(|| Error::invalid_input("argon2: the hash has no hash value"))?;
+    version_of(version)?;
     // Exactly m, t, p, once each and in that order, as the reference encoder writes them and
     // libargon2 (argon2-cffi) requires: a duplicated or missing parameter is not guessed
     // (found by fuzzing: "m=8,t=1,t=1" verified as "m=8,t=1,p=1").
-    if !phc
-        .params
-        .iter()
-        .map(|(name, _)| name.to_string())
-        .eq(["m", "t", "p"])
-    {
+    let mut values = [0u32; 3];
+    let mut fields = costs.split(',');
+    for (slot, name) in values.iter_mut().zip(["m=", "t=", "p="]) {
+        *slot = fields
+            .next()
+            .and_then(|f| f.strip_prefix(name))
+            .and_then(decimal)
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "argon2: the parameters must be exactly m=..,t=..,p=.. in that order",
+                )
+            })?;
+    }
+    if fields.next().is_some() {
         return Err(Error::invalid_input(
             "argon2: the parameters must be exactly m=..,t=..,p=.. in that order",
         ));
     }
-    let crate_params = argon2::Params::try_from(&phc)
-        .map_err(|e| Error::invalid_input(format!("argon2: bad parameters: {e}")))?;
+    let b64 = &data_encoding::BASE64_NOPAD;
+    if salt.is_empty() {
+        return Err(Error::invalid_input("argon2: the hash has no salt"));
+    }
+    if tag.is_empty() {
+        return Err(Error::invalid_input("argon2: the hash has no hash value"));
+    }
+    let salt = b64
+        .decode(salt.as_bytes())
+        .map_err(|_| bad("the salt is not unpadded base64"))?;
+    let tag = b64
+        .decode(tag.as_bytes())
+        .map_err(|_| bad("the hash is not unpadded base64"))?;
     let as_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    let params = Argon2Params::new(
-        crate_params.t_cost(),
-        crate_params.m_cost(),
-        crate_params.p_cost(),
-        as_u32(hash_len),
-        as_u32(salt_len),
-    )?;
+    let [m, t, p] = values;
+    let params = Argon2Params::new(t, m, p, as_u32(tag.len()), as_u32(salt.len()))?;
     Ok((
-        phc,
         Argon2Info {
             variant,
             version,
             params,
         },
+        salt,
+        tag,
     ))
+}
+
+/// A plain decimal `u32` (digits only, no sign, no leading zero but for `0`).
+fn decimal(s: &str) -> Option<u32> {
+    let canonical =
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    canonical.then(|| s.parse().ok()).flatten()
 }
 
 /// Checks `password` against an Argon2 PHC string of any variant, comparing in constant time.
@@ -332,15 +416,10 @@ pub fn verify(password: &[u8], hash: &str) -> Result<bool> {
 pub fn verify_within(password: &[u8], hash: &str, limits: &super::CostLimits) -> Result<bool> {
     check_password_len(password)?;
     // The parameters are checked against the limits before any memory is allocated.
-    let (phc, info) = parse_phc(hash)?;
+    let (info, salt, tag) = decode(hash)?;
     limits.check(&super::HashInfo::Argon2(info))?;
-    match Argon2::default().verify_password(password, &phc) {
-        Ok(()) => Ok(true),
-        Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-        Err(e) => Err(Error::invalid_input(format!(
-            "argon2: cannot verify against this hash: {e}"
-        ))),
-    }
+    let computed = hash_raw(password, &salt, &info.params, info.variant, info.version)?;
+    Ok(crate::ct::eq(&computed, &tag))
 }
 
 fn check_password_len(password: &[u8]) -> Result<()> {

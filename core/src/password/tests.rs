@@ -185,7 +185,13 @@ fn malformed_hashes_are_invalid_input_with_a_reason() {
         (good_argon.replace("v=19", "v=18"), "unknown version"),
         (good_argon.replace("m=64", "m=999999999"), "memory_cost"),
         (good_argon.replace("t=1", "t=100000"), "time_cost"),
-        (good_argon.replace("m=64", "m=4"), "bad parameters"),
+        (good_argon.replace("m=64", "m=4"), "memory_cost"),
+        (good_argon.replace("v=19", "v=019"), "bad version"),
+        (
+            good_argon.replace("m=64", "m=+64"),
+            "exactly m=..,t=..,p=..",
+        ),
+        (format!("{good_argon}="), "not unpadded base64"),
         (good_argon.rsplit_once('$').unwrap().0.to_string(), "argon2"),
         ("$argon2id$v=19$m=64,t=1,p=1$!!!!$AAAA".into(), "argon2"),
         // Found by fuzzing: a duplicated t in place of p verified (p defaulted to 1).
@@ -456,7 +462,8 @@ fn params_validation_names_the_parameter() {
         (Argon2Params::new(0, 65536, 4, 32, 16), "time_cost"),
         (Argon2Params::new(3, 31, 4, 32, 16), "memory_cost"),
         (Argon2Params::new(3, 65536, 0, 32, 16), "parallelism"),
-        (Argon2Params::new(3, 65536, 4, 9, 16), "hash_len"),
+        (Argon2Params::new(3, 65536, 4, 3, 16), "hash_len"),
+        (Argon2Params::new(3, 65536, 4, 1025, 16), "hash_len"),
         (Argon2Params::new(3, 65536, 4, 32, 7), "salt_len"),
         (
             Argon2Params::new(3, Argon2Params::MAX_M_COST + 1, 4, 32, 16),
@@ -587,4 +594,36 @@ fn argon2_hashes_without_a_version_are_argon2_1_0() {
     // The same tag claimed as 1.3 does not verify.
     let wrong = "$argon2i$v=19$m=8,t=1,p=1$c29tZXNhbHQ$VWE4EJhMifp204kQ0uBerA";
     assert!(!argon2id::verify(b"password", wrong).unwrap());
+}
+
+#[test]
+fn raw_tags_of_any_length_libargon2_allows_encode_and_verify() {
+    for (hash_len, salt_len) in [(4u32, 8usize), (9, 8), (65, 49), (513, 513)] {
+        let p = Argon2Params::new(1, 8, 1, hash_len, 16).unwrap();
+        let salt = vec![7u8; salt_len];
+        for variant in [
+            Argon2Variant::Argon2i,
+            Argon2Variant::Argon2d,
+            Argon2Variant::Argon2id,
+        ] {
+            for version in [argon2id::VERSION_13, argon2id::VERSION_10] {
+                let raw = argon2id::hash_raw(b"pw", &salt, &p, variant, version).unwrap();
+                assert_eq!(raw.len(), hash_len as usize);
+                let encoded = argon2id::encode(variant, version, &p, &salt, &raw);
+                assert!(argon2id::verify(b"pw", &encoded).unwrap(), "{encoded}");
+                assert!(!argon2id::verify(b"pv", &encoded).unwrap());
+                let info = argon2id::parse(&encoded).unwrap();
+                assert_eq!(
+                    (info.variant, info.version, info.params.hash_len()),
+                    (variant, version, hash_len)
+                );
+                // The versions and variants give different tags.
+                let other = argon2id::hash_raw(b"pw", &salt, &p, variant, version ^ 0x03).unwrap();
+                assert_ne!(*raw, *other);
+            }
+        }
+    }
+    let p = Argon2Params::new(1, 8, 1, 32, 16).unwrap();
+    assert!(argon2id::hash_raw(b"pw", &[0; 7], &p, Argon2Variant::Argon2i, 0x13).is_err());
+    assert!(argon2id::hash_raw(b"pw", &[0; 8], &p, Argon2Variant::Argon2i, 0x12).is_err());
 }

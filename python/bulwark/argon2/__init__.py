@@ -43,7 +43,11 @@ __all__ = [
     "VerificationError",
     "VerifyMismatchError",
     "extract_parameters",
+    "hash_password",
+    "hash_password_raw",
+    "low_level",
     "profiles",
+    "verify_password",
 ]
 
 __version__ = _native.__version__
@@ -237,5 +241,48 @@ class PasswordHasher:
 
 
 # argon2-cffi's submodules, once the names they re-export exist.
-for _submodule in ("_password_hasher", "_utils", "profiles"):
+for _submodule in ("_password_hasher", "_utils", "profiles", "low_level"):
     importlib.import_module(f"{__name__}.{_submodule}")
+
+
+def _deprecated(name: str) -> None:
+    import warnings
+
+    warnings.warn(f"argon2.{name} is deprecated: use argon2.PasswordHasher", DeprecationWarning, stacklevel=3)
+
+
+def hash_password(
+    password: bytes, salt: Union[bytes, None] = None, time_cost: int = DEFAULT_TIME_COST,
+    memory_cost: int = DEFAULT_MEMORY_COST, parallelism: int = DEFAULT_PARALLELISM,
+    hash_len: int = DEFAULT_HASH_LENGTH, type: Type = Type.I,
+) -> bytes:
+    """argon2-cffi's deprecated ``hash_password``: ``low_level.hash_secret`` with its defaults
+    and a fresh salt (warns DeprecationWarning)."""
+    from . import low_level
+
+    _deprecated("hash_password")
+    salt = _native.token_bytes(DEFAULT_RANDOM_SALT_LENGTH) if salt is None else salt
+    return low_level.hash_secret(password, salt, time_cost, memory_cost, parallelism, hash_len, type)
+
+
+def hash_password_raw(
+    password: bytes, salt: Union[bytes, None] = None, time_cost: int = DEFAULT_TIME_COST,
+    memory_cost: int = DEFAULT_MEMORY_COST, parallelism: int = DEFAULT_PARALLELISM,
+    hash_len: int = DEFAULT_HASH_LENGTH, type: Type = Type.I,
+) -> bytes:
+    """argon2-cffi's deprecated ``hash_password_raw``: ``low_level.hash_secret_raw`` with its
+    defaults and a fresh salt (warns DeprecationWarning)."""
+    from . import low_level
+
+    _deprecated("hash_password_raw")
+    salt = _native.token_bytes(DEFAULT_RANDOM_SALT_LENGTH) if salt is None else salt
+    return low_level.hash_secret_raw(password, salt, time_cost, memory_cost, parallelism, hash_len, type)
+
+
+def verify_password(hash: bytes, password: bytes, type: Type = Type.I) -> bool:
+    """argon2-cffi's deprecated ``verify_password``: ``low_level.verify_secret`` (warns
+    DeprecationWarning)."""
+    from . import low_level
+
+    _deprecated("verify_password")
+    return low_level.verify_secret(hash, password, type)
