@@ -46,6 +46,9 @@ __all__ = [
     "JWT_MIN_RSA_BITS",
     "jwt_verify_message",
     "jwt_get_unverified_header",
+    "jws_encode",
+    "jws_decode_complete",
+    "jws_parts_unverified",
     "CORSPolicy",
     "KeyHasher",
     "Redactor",
@@ -416,6 +419,28 @@ def jwt_decode_complete(
     leeway: Optional[Any] = None,
 ) -> Dict[str, Any]:
     """PyJWT's jwt.decode_complete."""
+
+def jws_encode(
+    payload: bytes,
+    key: Any,
+    algorithm: Optional[str] = ...,
+    headers: Optional[Dict[str, Any]] = None,
+    json_encoder: Any = None,
+    enforce_minimum_key_length: bool = True,
+) -> str:
+    """PyJWS.encode: signs payload bytes as a compact JWS."""
+
+def jws_decode_complete(
+    jwt: Union[str, bytes],
+    key: Any,
+    algorithms: List[str],
+    verify_signature: bool = True,
+    enforce_minimum_key_length: bool = True,
+) -> Dict[str, Any]:
+    """PyJWS.decode_complete: {payload, header, signature}."""
+
+def jws_parts_unverified(jwt: Union[str, bytes]) -> Dict[str, Any]:
+    """{payload, header, signature} of a JWS, algorithm not read, nothing verified."""
 
 def jwt_get_unverified_header(jwt: Any) -> Any:
     """PyJWT's jwt.get_unverified_header."""

@@ -577,6 +577,35 @@ fn jwt_encode(
         }
     }
     let claims_json = to_json(payload_obj.as_any(), json_encoder)?;
+    sign_token(
+        py,
+        key,
+        algorithm,
+        headers,
+        json_encoder,
+        enforce_minimum_key_length,
+        Payload::Claims(&claims_json),
+    )
+}
+
+/// What a token carries: JSON claims (`jwt.encode`) or any bytes (`PyJWS.encode`).
+#[derive(Clone, Copy)]
+enum Payload<'a> {
+    Claims(&'a str),
+    Bytes(&'a [u8]),
+}
+
+/// Signs ``payload`` with ``key`` as PyJWT picks the algorithm (argument, PyJWK's own, header's
+/// ``alg``) and builds the header; core signs.
+fn sign_token(
+    py: Python<'_>,
+    key: &Bound<'_, PyAny>,
+    algorithm: AlgorithmArg,
+    headers: Option<&Bound<'_, PyDict>>,
+    json_encoder: Option<&Bound<'_, PyAny>>,
+    enforce_minimum_key_length: bool,
+    payload: Payload<'_>,
+) -> PyResult<String> {
     // As PyJWT: no algorithm argument means the PyJWK's own `alg`, or HS256; `None` means the
     // PyJWK's, or "none" (which core refuses: Bulwark never makes unsigned tokens).
     let pyjwk_alg = || -> PyResult<Option<String>> {
@@ -611,7 +640,14 @@ fn jwt_encode(
     let options = EncodeOptions {
         allow_short_hmac_key: !enforce_minimum_key_length,
     };
-    let sign = || jwt::encode_json(alg, &key, &claims_json, header_json.as_deref(), options);
+    let sign = || match payload {
+        Payload::Claims(claims) => {
+            jwt::encode_json(alg, &key, claims, header_json.as_deref(), options)
+        }
+        Payload::Bytes(bytes) => {
+            jwt::encode_bytes(alg, &key, bytes, header_json.as_deref(), options)
+        }
+    };
     if alg.key_type() == KeyType::Hmac {
         sign().jwt(py)
     } else {
@@ -889,6 +925,86 @@ fn jwt_decode_complete<'py>(
     let out = PyDict::new(py);
     out.set_item("header", json_dict(py, &header_json)?)?;
     out.set_item("payload", claims)?;
+    out.set_item("signature", PyBytes::new(py, &signature))?;
+    Ok(out)
+}
+
+/// PyJWT's `PyJWS.encode`: signs ``payload`` (bytes, not read as claims) as a compact JWS.
+#[pyfunction]
+#[pyo3(signature = (payload, key, algorithm=AlgorithmArg::Unset, headers=None, json_encoder=None, enforce_minimum_key_length=true))]
+fn jws_encode(
+    py: Python<'_>,
+    payload: &[u8],
+    key: &Bound<'_, PyAny>,
+    algorithm: AlgorithmArg,
+    headers: Option<&Bound<'_, PyDict>>,
+    json_encoder: Option<&Bound<'_, PyAny>>,
+    enforce_minimum_key_length: bool,
+) -> PyResult<String> {
+    sign_token(
+        py,
+        key,
+        algorithm,
+        headers,
+        json_encoder,
+        enforce_minimum_key_length,
+        Payload::Bytes(payload),
+    )
+}
+
+/// PyJWT's `PyJWS.decode_complete`: ``{"payload": bytes, "header": dict, "signature": bytes}``,
+/// the signature checked by core with ``key`` typed for the header's algorithm (which must be in
+/// ``algorithms``), or nothing checked when ``verify_signature`` is False.
+#[pyfunction]
+#[pyo3(signature = (jwt, key, algorithms, verify_signature=true, enforce_minimum_key_length=true))]
+fn jws_decode_complete<'py>(
+    py: Python<'py>,
+    jwt: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyAny>,
+    algorithms: Vec<String>,
+    verify_signature: bool,
+    enforce_minimum_key_length: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let token = token_text(py, jwt)?;
+    let mut v = jwt::Validation::new(&[]);
+    let jws = if verify_signature {
+        // Names that are not algorithms (including "none") can never match a token.
+        v.algorithms = algorithms.iter().filter_map(|a| a.parse().ok()).collect();
+        v.allow_short_hmac_key = !enforce_minimum_key_length;
+        let mut key_failure: Option<PyErr> = None;
+        let result = jwt::dangerous::verify_jws(&token, &v, |alg, _kid| {
+            verifying_key(py, key, alg).map_err(|e| {
+                key_failure = Some(e);
+                Error::internal("key preparation failed")
+            })
+        });
+        match (result, key_failure) {
+            (_, Some(e)) => return Err(e),
+            (r, None) => r.jwt(py)?,
+        }
+    } else {
+        jwt::dangerous::decode_jws_unverified(&token, v.max_token_len).jwt(py)?
+    };
+    let out = PyDict::new(py);
+    out.set_item("payload", PyBytes::new(py, &jws.payload))?;
+    out.set_item("header", json_dict(py, &jws.header_json)?)?;
+    out.set_item("signature", PyBytes::new(py, &jws.signature))?;
+    Ok(out)
+}
+
+/// ``{"payload", "header", "signature"}`` of a JWS whose algorithm the caller registered itself
+/// (``PyJWS.register_algorithm``): form, ``crit`` and ``kid`` checked; nothing verified.
+#[pyfunction]
+fn jws_parts_unverified<'py>(
+    py: Python<'py>,
+    jwt: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let token = token_text(py, jwt)?;
+    let (header_json, payload, signature) =
+        jwt::dangerous::jws_parts_unverified(&token, jwt::DEFAULT_MAX_TOKEN_LEN).jwt(py)?;
+    let out = PyDict::new(py);
+    out.set_item("payload", PyBytes::new(py, &payload))?;
+    out.set_item("header", json_dict(py, &header_json)?)?;
     out.set_item("signature", PyBytes::new(py, &signature))?;
     Ok(out)
 }
@@ -1223,6 +1339,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jwt_encode, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_decode, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_decode_complete, m)?)?;
+    m.add_function(wrap_pyfunction!(jws_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(jws_decode_complete, m)?)?;
+    m.add_function(wrap_pyfunction!(jws_parts_unverified, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_get_unverified_header, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_generate_key_pair, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_check_allow_list, m)?)?;

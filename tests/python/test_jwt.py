@@ -661,3 +661,74 @@ def test_openssh_public_keys_verify_as_pyjwt_reads_them(alg):
     forged = pyjwt.api_jws.PyJWS().encode(b'{"sub":"s"}', b"k" * 32, algorithm="HS256")
     with pytest.raises(jwt.InvalidKeyError):
         jwt.decode(forged, ssh, algorithms=["HS256"])
+
+
+@pytest.mark.parametrize("alg", ["HS256", "HS512", "RS256", "PS384", "ES256", "ES384", "EdDSA"])
+def test_pyjws_signs_any_bytes_both_ways_with_pyjwt(alg):
+    """jwt.PyJWS side by side with PyJWT's PyJWS: each verifies what the other signed, over a
+    payload that is not JSON, and both report the same header and payload."""
+    private, public = keys_for(alg)
+    payload = b"\x00\xff not json \x80"
+    ours, theirs = jwt.PyJWS(), pyjwt.PyJWS()
+    for signer, verifier in ((ours, theirs), (theirs, ours), (ours, ours)):
+        token = signer.encode(payload, private, algorithm=alg, headers={"kid": "k1"})
+        got = verifier.decode_complete(token, public, algorithms=[alg])
+        assert got["payload"] == payload and got["header"]["kid"] == "k1" and got["header"]["alg"] == alg
+        assert ours.get_unverified_header(token) == theirs.get_unverified_header(token)
+    token = ours.encode(payload, private, algorithm=alg)
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        ours.decode(token, public, algorithms=["HS384" if alg != "HS384" else "HS256"])
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    with pytest.raises((jwt.InvalidSignatureError, jwt.DecodeError)):
+        ours.decode(forged, public, algorithms=[alg])
+
+
+def test_pyjws_refuses_what_core_refuses_and_runs_registered_algorithms():
+    ours = jwt.PyJWS()
+    payload = b"hello"
+    # alg none, crit, a non-string kid, detached payloads: refused with PyJWT's error types.
+    unsigned = b64(b'{"alg":"none"}') + "." + b64(payload) + "."
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        ours.decode(unsigned, options={"verify_signature": False})
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        ours.encode(payload, None, algorithm="none")
+    token = ours.encode(payload, SECRET, headers={"crit": ["exp"], "exp": 1})
+    with pytest.raises(jwt.DecodeError):
+        ours.decode(token, SECRET, algorithms=["HS256"])
+    with pytest.raises(jwt.InvalidTokenError, match="Key ID header parameter must be a string"):
+        ours.encode(payload, SECRET, headers={"kid": 7})
+    with pytest.raises(jwt.InvalidTokenError, match="detached"):
+        ours.encode(payload, SECRET, is_payload_detached=True)
+    with pytest.raises(jwt.DecodeError, match="Not enough segments"):
+        ours.decode("a.b", SECRET, algorithms=["HS256"])
+    with pytest.raises(jwt.InvalidAlgorithmError, match="^Algorithm not supported$"):
+        ours.decode(b64(b'{"alg":"hs256"}') + "." + b64(payload) + ".AAAA", SECRET, algorithms=["hs256"])
+    # Short HMAC secrets need the explicit opt-out, as for jwt.encode.
+    with pytest.raises(jwt.InvalidKeyError):
+        ours.encode(payload, "short", algorithm="HS256")
+    relaxed = jwt.PyJWS(options={"enforce_minimum_key_length": False})
+    assert relaxed.decode(relaxed.encode(payload, "short"), "short", algorithms=["HS256"]) == payload
+
+    class Reversed(jwt.algorithms.Algorithm):
+        """A toy algorithm registered by the caller: its own sign and verify run."""
+
+        def prepare_key(self, key):
+            return key
+
+        def sign(self, msg, key):
+            return msg[::-1]
+
+        def verify(self, msg, key, sig):
+            return sig == msg[::-1]
+
+    ours.register_algorithm("REV", Reversed())
+    with pytest.raises(ValueError):
+        ours.register_algorithm("REV", Reversed())
+    token = ours.encode(payload, None, algorithm="REV")
+    assert ours.decode(token, None, algorithms=["REV"]) == payload
+    with pytest.raises(jwt.InvalidSignatureError):
+        ours.decode(token[:-2] + "xx", None, algorithms=["REV"])
+    ours.unregister_algorithm("REV")
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        ours.decode(token, None, algorithms=["REV"])
+    assert "REV" not in jwt.PyJWS().get_algorithms()

@@ -35,16 +35,29 @@ pub struct SignatureOnly {
     pub signature: Vec<u8>,
 }
 
-/// The first half of [`decode_with`](super::decode_with): everything but the claim checks, which
-/// the caller MUST run itself.
+/// A JWS (RFC 7515, compact form) whose payload is any bytes, not necessarily JSON claims:
+/// from [`verify_jws`] with its signature checked, from [`decode_jws_unverified`] with nothing
+/// checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jws {
+    /// The algorithm from the header.
+    pub algorithm: Algorithm,
+    /// The protected header JSON.
+    pub header_json: String,
+    /// The payload bytes.
+    pub payload: Vec<u8>,
+    /// The raw signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// Checks a JWS's form, header (`alg` on the allow-list, never `none`; no `crit`; a string
+/// `kid`) and signature, with the key `key_for` gives for the header's algorithm and `kid`; the
+/// payload is returned as bytes, unread (PyJWT's `PyJWS.decode`). For claims, use
+/// [`decode_with`](super::decode_with).
 ///
 /// # Errors
 /// As [`decode_with`](super::decode_with), except the claim checks.
-pub fn verify_signature_only<R, F>(
-    token: &str,
-    validation: &Validation,
-    key_for: F,
-) -> Result<SignatureOnly>
+pub fn verify_jws<R, F>(token: &str, validation: &Validation, key_for: F) -> Result<Jws>
 where
     R: std::ops::Deref<Target = VerifyingKey>,
     F: FnOnce(Algorithm, Option<&str>) -> Result<R>,
@@ -60,22 +73,85 @@ where
         ));
     }
     check_crit(&parts.header)?;
-    let kid = match &parts.header.kid {
-        None => None,
-        Some(Value::String(s)) => Some(s.as_str()),
-        Some(_) => return Err(malformed("the header's \"kid\" is not a string")),
-    };
-    let key = key_for(alg, kid)?;
+    let key = key_for(alg, header_kid(&parts)?)?;
     key.check_use(alg, v.allow_short_hmac_key)?;
     let signature = verify_signature(&parts, &key, alg)?;
-    check_depth(&parts.payload, v.max_depth, "payload")?;
-    Ok(SignatureOnly {
+    Ok(Jws {
         algorithm: alg,
         header_json: String::from_utf8(parts.header_json)
             .map_err(|_| malformed("the header is not UTF-8"))?,
-        payload_json: String::from_utf8(parts.payload)
-            .map_err(|_| malformed("the payload is not UTF-8"))?,
+        payload: parts.payload,
         signature,
+    })
+}
+
+fn header_kid<'a>(parts: &'a super::Parts<'_>) -> Result<Option<&'a str>> {
+    match &parts.header.kid {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(malformed("Key ID header parameter must be a string")),
+    }
+}
+
+/// Parses a JWS WITHOUT verifying its signature, for inspection only; `none` and unknown
+/// algorithms, `crit` and a non-string `kid` are still refused, as are tokens over `max_len`.
+///
+/// # Errors
+/// [`ErrorKind::Malformed`] or [`ErrorKind::AlgorithmNotAllowed`].
+pub fn decode_jws_unverified(token: &str, max_len: usize) -> Result<Jws> {
+    let parts = split(token, max_len, DEFAULT_MAX_DEPTH)?;
+    let algorithm = header_alg(&parts.header)?;
+    let (header_json, payload, signature) = checked_parts(parts)?;
+    Ok(Jws {
+        algorithm,
+        header_json,
+        payload,
+        signature,
+    })
+}
+
+/// `(header JSON, payload, signature)` of a JWS whose `alg` names an algorithm the CALLER
+/// implements (PyJWT's `PyJWS.register_algorithm`): the form, the header (`crit`, `kid`) and the
+/// size are checked, the algorithm is not read at all, nothing is verified. The caller must
+/// check `alg` against its own allow-list and verify the signature itself.
+///
+/// # Errors
+/// [`ErrorKind::Malformed`].
+pub fn jws_parts_unverified(token: &str, max_len: usize) -> Result<(String, Vec<u8>, Vec<u8>)> {
+    checked_parts(split(token, max_len, DEFAULT_MAX_DEPTH)?)
+}
+
+fn checked_parts(parts: super::Parts<'_>) -> Result<(String, Vec<u8>, Vec<u8>)> {
+    check_crit(&parts.header)?;
+    header_kid(&parts)?;
+    let signature = super::b64_segment(parts.signature_b64, "signature")?;
+    let header_json =
+        String::from_utf8(parts.header_json).map_err(|_| malformed("the header is not UTF-8"))?;
+    Ok((header_json, parts.payload, signature))
+}
+
+/// The first half of [`decode_with`](super::decode_with): everything but the claim checks, which
+/// the caller MUST run itself.
+///
+/// # Errors
+/// As [`decode_with`](super::decode_with), except the claim checks.
+pub fn verify_signature_only<R, F>(
+    token: &str,
+    validation: &Validation,
+    key_for: F,
+) -> Result<SignatureOnly>
+where
+    R: std::ops::Deref<Target = VerifyingKey>,
+    F: FnOnce(Algorithm, Option<&str>) -> Result<R>,
+{
+    let jws = verify_jws(token, validation, key_for)?;
+    check_depth(&jws.payload, validation.max_depth, "payload")?;
+    Ok(SignatureOnly {
+        algorithm: jws.algorithm,
+        header_json: jws.header_json,
+        payload_json: String::from_utf8(jws.payload)
+            .map_err(|_| malformed("the payload is not UTF-8"))?,
+        signature: jws.signature,
     })
 }
 

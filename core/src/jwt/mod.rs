@@ -352,10 +352,15 @@ fn parse_object(json: &[u8], max_depth: usize, what: &str) -> Result<Map<String,
         .map_err(|e| malformed(format!("invalid {what} JSON: {e}")))
 }
 
+/// A segment's bytes. The messages are PyJWT's (`Invalid header padding`, `Invalid payload
+/// padding`, `Invalid crypto padding`), which callers match, with what is wrong after them.
 fn b64_segment(segment: &str, what: &str) -> Result<Vec<u8>> {
-    BASE64URL_NOPAD
-        .decode(segment.as_bytes())
-        .map_err(|_| malformed(format!("the {what} is not valid base64url (no padding)")))
+    let name = if what == "signature" { "crypto" } else { what };
+    BASE64URL_NOPAD.decode(segment.as_bytes()).map_err(|_| {
+        malformed(format!(
+            "Invalid {name} padding: the {what} is not base64url without padding"
+        ))
+    })
 }
 
 /// The header members verification needs, read in one pass that also refuses duplicates.
@@ -419,14 +424,19 @@ fn split(token: &str, max_len: usize, max_depth: usize) -> Result<Parts<'_>> {
     }
     let mut it = token.split('.');
     let (Some(h), Some(p), Some(s), None) = (it.next(), it.next(), it.next(), it.next()) else {
-        return Err(malformed(
-            "a JWT has exactly three dot-separated segments (JWE tokens are not supported)",
-        ));
+        return Err(malformed(if token.split('.').count() < 3 {
+            "Not enough segments"
+        } else {
+            "a JWT has exactly three dot-separated segments (JWE tokens are not supported)"
+        }));
     };
     let header_json = b64_segment(h, "header")?;
     check_depth(&header_json, max_depth, "header")?;
+    if header_json.trim_ascii_start().first() != Some(&b'{') {
+        return Err(malformed("Invalid header string: must be a json object"));
+    }
     let header = serde_json::from_slice::<HeaderInfo>(&header_json)
-        .map_err(|e| malformed(format!("invalid header JSON: {e}")))?;
+        .map_err(|e| malformed(format!("Invalid header string: {e}")))?;
     let payload = b64_segment(p, "payload")?;
     let signing_input = token.get(..h.len() + 1 + p.len()).unwrap_or(token);
     Ok(Parts {
@@ -440,15 +450,20 @@ fn split(token: &str, max_len: usize, max_depth: usize) -> Result<Parts<'_>> {
 
 /// The algorithm named in a header, refusing `none` and anything unknown.
 fn header_alg(header: &HeaderInfo) -> Result<Algorithm> {
+    // PyJWT's words for a token's algorithm (`Algorithm not supported`, `Algorithm not
+    // specified`), which callers match; what an attacker wrote there is not echoed.
     match &header.alg {
-        Some(Value::String(s)) => s.parse(),
+        Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("none") => s.parse(),
+        Some(Value::String(s)) => s
+            .parse()
+            .map_err(|_| Error::new(ErrorKind::AlgorithmNotAllowed, "Algorithm not supported")),
         Some(_) => Err(Error::new(
             ErrorKind::AlgorithmNotAllowed,
-            "the header's \"alg\" is not a string",
+            "Algorithm not supported: the header's \"alg\" is not a string",
         )),
         None => Err(Error::new(
             ErrorKind::AlgorithmNotAllowed,
-            "the header has no \"alg\"",
+            "Algorithm not specified",
         )),
     }
 }
@@ -938,13 +953,15 @@ pub fn decode(token: &str, key: &VerifyingKey, validation: &Validation) -> Resul
     Verifier::new(key.clone(), validation.clone())?.verify(token)
 }
 
-/// The header of a token, unverified (as PyJWT's `get_unverified_header`).
+/// The header of a token, unverified (as PyJWT's `get_unverified_header`): its form, `crit` and
+/// `kid` are checked, its algorithm is not read.
 ///
 /// # Errors
-/// [`ErrorKind::Malformed`] for tokens that are not three segments with a JSON-object header.
+/// [`ErrorKind::Malformed`] for tokens that are not three segments with a JSON-object header, a
+/// `crit` header or a non-string `kid`.
 pub fn unverified_header(token: &str) -> Result<Map<String, Value>> {
-    let parts = split(token, DEFAULT_MAX_TOKEN_LEN, DEFAULT_MAX_DEPTH)?;
-    parse_object(&parts.header_json, DEFAULT_MAX_DEPTH, "header")
+    let (header_json, _, _) = dangerous::jws_parts_unverified(token, DEFAULT_MAX_TOKEN_LEN)?;
+    parse_object(header_json.as_bytes(), DEFAULT_MAX_DEPTH, "header")
 }
 
 /// Options for signing.
@@ -987,7 +1004,13 @@ pub fn encode<T: serde::Serialize + ?Sized>(
         .map_err(|e| Error::invalid_input(format!("the claims do not serialize to JSON: {e}")))?;
     check_object(payload.as_bytes(), DEFAULT_MAX_DEPTH, "claims")
         .map_err(|e| Error::invalid_input(e.message().replace("invalid ", "")))?;
-    sign_payload(alg, key, &payload, extra_header, EncodeOptions::default())
+    sign_payload(
+        alg,
+        key,
+        payload.as_bytes(),
+        extra_header,
+        EncodeOptions::default(),
+    )
 }
 
 /// As [`encode`], with claims and header given as JSON text (the claims text is signed
@@ -1008,13 +1031,32 @@ pub fn encode_json(
     let header = header_json
         .map(|h| parse_object(h.as_bytes(), DEFAULT_MAX_DEPTH, "header").map_err(as_input))
         .transpose()?;
-    sign_payload(alg, key, claims_json, header.as_ref(), options)
+    sign_payload(alg, key, claims_json.as_bytes(), header.as_ref(), options)
+}
+
+/// Signs any bytes as a JWS (RFC 7515 compact form: the header, then the payload as it is, not
+/// read as claims), as PyJWT's `PyJWS.encode`. The header is as [`encode_json`] builds it.
+///
+/// # Errors
+/// As [`encode_json`], except the claims checks.
+pub fn encode_bytes(
+    alg: Algorithm,
+    key: &SigningKey,
+    payload: &[u8],
+    header_json: Option<&str>,
+    options: EncodeOptions,
+) -> Result<String> {
+    let as_input = |e: Error| Error::invalid_input(e.message().replace("invalid ", ""));
+    let header = header_json
+        .map(|h| parse_object(h.as_bytes(), DEFAULT_MAX_DEPTH, "header").map_err(as_input))
+        .transpose()?;
+    sign_payload(alg, key, payload, header.as_ref(), options)
 }
 
 fn sign_payload(
     alg: Algorithm,
     key: &SigningKey,
-    payload: &str,
+    payload: &[u8],
     extra_header: Option<&Map<String, Value>>,
     options: EncodeOptions,
 ) -> Result<String> {
@@ -1031,7 +1073,7 @@ fn sign_payload(
         }
     }
     token.push('.');
-    BASE64URL_NOPAD.encode_append(payload.as_bytes(), &mut token);
+    BASE64URL_NOPAD.encode_append(payload, &mut token);
     let signature = sign_input(token.as_bytes(), key, alg)?;
     token.push('.');
     BASE64URL_NOPAD.encode_append(&signature, &mut token);

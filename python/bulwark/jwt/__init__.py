@@ -44,6 +44,10 @@ from .jwks_client import PyJWKClient
 
 __all__ = [
     "PyJWT",
+    "PyJWS",
+    "register_algorithm",
+    "unregister_algorithm",
+    "get_algorithm_by_name",
     "PyJWKClient",
     "PyJWK",
     "PyJWKSet",
@@ -182,5 +186,12 @@ class PyJWT:
 
 # PyJWT's submodules (jwt.algorithms, jwt.utils, ...), imported once the names they re-export
 # exist; importing a submodule makes it an attribute of this package.
-for _submodule in ("algorithms", "api_jwt", "jwk_set_cache", "types", "utils", "warnings"):
+for _submodule in ("algorithms", "api_jwt", "api_jws", "jwk_set_cache", "types", "utils", "warnings"):
     importlib.import_module(f"{__name__}.{_submodule}")
+
+from .api_jws import (  # noqa: E402  (needs the submodules above)
+    PyJWS,
+    get_algorithm_by_name,
+    register_algorithm,
+    unregister_algorithm,
+)
