@@ -604,14 +604,25 @@ impl SigningKey {
     /// # Errors
     /// [`ErrorKind::InvalidKey`] for anything else, naming what was found.
     pub fn from_pem(pem_text: &[u8]) -> Result<Self> {
-        let block = pem::parse(pem_text)
-            .map_err(|e| bad_key(format!("the private key is not valid PEM: {e}")))?;
+        let block = pem::parse(pem_text).map_err(|e| {
+            bad_key(format!(
+                "Could not parse the provided private key. It is not valid PEM: {e}"
+            ))
+        })?;
         let der = Zeroizing::new(block.contents().to_vec());
         match block.tag() {
             "PRIVATE KEY" => Self::from_pkcs8(&der),
             "RSA PRIVATE KEY" => {
-                let pair = sig::RsaKeyPair::from_der(&der)
-                    .map_err(|e| bad_key(format!("unusable PKCS#1 RSA private key: {e}")))?;
+                let pair = sig::RsaKeyPair::from_der(&der).map_err(|e| {
+                    // aws-lc refuses keys under 2048 bits itself: say so in core's words.
+                    if e.to_string().contains("TooSmall") {
+                        bad_key(format!(
+                            "RSA keys must be at least {MIN_RSA_BITS} bits (this one is smaller)"
+                        ))
+                    } else {
+                        bad_key(format!("unusable PKCS#1 RSA private key: {e}"))
+                    }
+                })?;
                 check_rsa_modulus(pair.public_modulus_len())?;
                 let pkcs8 = pair
                     .as_der()
@@ -663,6 +674,13 @@ impl SigningKey {
         let mut key = match key_type {
             KeyType::Hmac => Self::hmac(&jwk_b64(obj, "k")?)?,
             KeyType::Rsa => {
+                // RFC 7518 section 6.3.2.7: a key of more than two primes is refused, never used
+                // with its other primes ignored.
+                if obj.contains_key("oth") {
+                    return Err(bad_key(
+                        "multi-prime RSA JWKs (member \"oth\") are not supported",
+                    ));
+                }
                 let get = |n: &str| jwk_b64(obj, n);
                 let (n, e, d) = (get("n")?, get("e")?, get("d")?);
                 let (p, q, dp, dq, qi) = (get("p")?, get("q")?, get("dp")?, get("dq")?, get("qi")?);
@@ -744,8 +762,8 @@ fn check_hmac_len(len: usize, alg: Algorithm) -> Result<()> {
     let min = alg.hmac_min_key_len();
     if len < min {
         return Err(bad_key(format!(
-            "the HMAC secret is {len} bytes; {alg} needs at least {min} (RFC 7518 section \
-             3.2). Use a longer random secret, or opt out explicitly"
+            "the HMAC secret is {len} bytes, below the minimum of {min} that {alg} needs (RFC \
+             7518 section 3.2). Use a longer random secret, or opt out explicitly"
         )));
     }
     Ok(())
@@ -871,8 +889,11 @@ impl VerifyingKey {
     /// # Errors
     /// [`ErrorKind::InvalidKey`] for anything else.
     pub fn from_pem(pem_text: &[u8]) -> Result<Self> {
-        let block = pem::parse(pem_text)
-            .map_err(|e| bad_key(format!("the public key is not valid PEM: {e}")))?;
+        let block = pem::parse(pem_text).map_err(|e| {
+            bad_key(format!(
+                "Could not parse the provided public key. It is not valid PEM: {e}"
+            ))
+        })?;
         match block.tag() {
             "PUBLIC KEY" => Self::from_spki(block.contents()),
             "RSA PUBLIC KEY" => {

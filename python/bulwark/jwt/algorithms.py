@@ -64,7 +64,7 @@ def _json_object(jwk: Union[str, bytes, dict[str, Any]]) -> dict[str, Any]:
         return jwk
     try:
         obj = json.loads(jwk)
-    except ValueError:
+    except (ValueError, TypeError):
         raise InvalidKeyError("Key is not valid JSON") from None
     if not isinstance(obj, dict):
         raise InvalidKeyError("Key is not a JSON object")
@@ -111,6 +111,15 @@ class Algorithm:
     @staticmethod
     def from_jwk(jwk: Any) -> Any:
         raise NotImplementedError
+
+    def check_crypto_key_type(self, key: Any) -> None:
+        """PyJWT's check that ``key`` is one of this algorithm's ``cryptography`` key types;
+        ValueError for an algorithm without any (``none``, HMAC)."""
+        types = getattr(self, "_crypto_key_types", None)
+        if not types:
+            raise ValueError(f"the {self.name or type(self).__name__} algorithm takes no cryptography key objects")
+        if not isinstance(key, types):
+            raise InvalidKeyError(f"Expected one of {types}, got: {type(key).__name__}")
 
 
 class NoneAlgorithm(Algorithm):
