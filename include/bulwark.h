@@ -1292,7 +1292,7 @@ bw_result bw_bearer_token(const char *authorization,
  * Signs `claims_json` (one JSON object, signed verbatim) into a compact JWT, written
  * NUL-terminated into `out` (text buffer contract as `bw_token_urlsafe`).
  *
- * `alg` is the JOSE name (`"HS256"`, `"RS256"`, `"PS256"`, `"ES256"`, `"ES384"`, `"EdDSA"`, …;
+ * `alg` is the JOSE name (`"HS256"`, `"RS256"`, `"PS256"`, `"ES256"`, `"ES512"`, `"ES256K"`, `"EdDSA"`, …;
  * `none` does not exist). `key` is the HMAC secret for HS*, otherwise a private key as PEM
  * (PKCS#8, PKCS#1, SEC1) or as a JWK object. `header_json` (NULL with 0: none) adds header
  * members such as `kid`; the header always has `alg` and, unless set to null, `typ: "JWT"`.
@@ -1396,7 +1396,8 @@ bw_result bw_jwt_verifier_verify_at(const bw_jwt_verifier *verifier,
 bw_result bw_jwt_verifier_free(bw_jwt_verifier *verifier);
 
 /**
- * Generates a key pair for `alg` (RS256 to PS512: RSA 2048, ES256: P-256, ES384: P-384, EdDSA:
+ * Generates a key pair for `alg` (RS256 to PS512: RSA 2048, ES256: P-256, ES384: P-384, ES512:
+ * P-521, ES256K: secp256k1, EdDSA:
  * Ed25519) and writes the PKCS#8 private key and the SPKI public key as NUL-terminated PEM.
  * `BW_JWT_PEM_CAPACITY` bytes are always enough for each. If either buffer is too small, both
  * `*private_len` and `*public_len` receive the capacities needed and nothing is written

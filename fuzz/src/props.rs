@@ -83,6 +83,8 @@ fn jwt_keys() -> &'static JwtKeys {
         let p256 = jwt::generate_pem(Algorithm::ES256).expect("P-256 key pair");
         let p384 = jwt::generate_pem(Algorithm::ES384).expect("P-384 key pair");
         let ed = jwt::generate_pem(Algorithm::EdDSA).expect("Ed25519 key pair");
+        let p521 = jwt::generate_pem(Algorithm::ES512).expect("P-521 key pair");
+        let k1 = jwt::generate_pem(Algorithm::ES256K).expect("secp256k1 key pair");
         for alg in Algorithm::ALL {
             let (signing, verifying) = match alg {
                 Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
@@ -96,6 +98,8 @@ fn jwt_keys() -> &'static JwtKeys {
                     let (private, public) = match alg {
                         Algorithm::ES256 => &p256,
                         Algorithm::ES384 => &p384,
+                        Algorithm::ES512 => &p521,
+                        Algorithm::ES256K => &k1,
                         Algorithm::EdDSA => &ed,
                         _ => &rsa,
                     };

@@ -326,7 +326,8 @@ impl PyJwtKey {
         Ok(Self { verifying, signing })
     }
 
-    /// ``"HMAC"``, ``"RSA"``, ``"EC-P256"``, ``"EC-P384"`` or ``"Ed25519"``.
+    /// ``"HMAC"``, ``"RSA"``, ``"EC-P256"``, ``"EC-P384"``, ``"EC-P521"``, ``"EC-secp256k1"`` or
+    /// ``"Ed25519"``.
     #[getter]
     fn key_type(&self) -> &'static str {
         match self.verifying.key_type() {
@@ -334,6 +335,8 @@ impl PyJwtKey {
             KeyType::Rsa => "RSA",
             KeyType::EcP256 => "EC-P256",
             KeyType::EcP384 => "EC-P384",
+            KeyType::EcP521 => "EC-P521",
+            KeyType::EcSecp256k1 => "EC-secp256k1",
             KeyType::Ed25519 => "Ed25519",
         }
     }

@@ -31,7 +31,7 @@ static bw_result hs_encode(const char *claims, char *tok, size_t cap, size_t *le
 
 static void test_every_algorithm(void) {
     static const char *ALGS[] = {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256",
-                                 "PS384", "PS512", "ES256", "ES384", "EdDSA"};
+                                 "PS384", "PS512", "ES256", "ES384", "ES512", "ES256K", "EdDSA"};
     char priv[BW_JWT_PEM_CAPACITY], pub[BW_JWT_PEM_CAPACITY], tok[2048], claims[256];
     size_t priv_len = 0, pub_len = 0, tok_len = 0, claims_len = 0;
     for (size_t i = 0; i < sizeof ALGS / sizeof ALGS[0]; i++) {

@@ -732,3 +732,32 @@ def test_pyjws_refuses_what_core_refuses_and_runs_registered_algorithms():
     with pytest.raises(jwt.InvalidAlgorithmError):
         ours.decode(token, None, algorithms=["REV"])
     assert "REV" not in jwt.PyJWS().get_algorithms()
+
+
+@pytest.mark.parametrize("alg", ["ES512", "ES256K"])
+def test_es512_and_es256k_interoperate_with_pyjwt_both_ways(alg):
+    """ES512 (P-521) and ES256K (secp256k1), signed and verified on AWS-LC in core: PyJWT (on
+    cryptography) verifies ours and we verify its, with PEM keys, JWKs and key objects."""
+    private, public = jwt.generate_key_pair(alg)
+    claims = {"sub": "ann", "n": 1}
+    token = jwt.encode(claims, private, algorithm=alg)
+    assert pyjwt.decode(token, public, algorithms=[alg]) == claims
+    theirs = pyjwt.encode(claims, private, algorithm=alg)
+    assert jwt.decode(theirs, public, algorithms=[alg]) == claims
+    # JWKs both ways, through PyJWT's and Bulwark's algorithm classes.
+    ours_alg, their_alg = jwt.get_algorithm_by_name(alg), pyjwt.get_algorithm_by_name(alg)
+    public_jwk = their_alg.to_jwk(their_alg.prepare_key(public), as_dict=True)
+    assert public_jwk["crv"] == {"ES512": "P-521", "ES256K": "secp256k1"}[alg]
+    assert jwt.decode(token, jwt.PyJWK(public_jwk), algorithms=[alg]) == claims
+    key_obj = ours_alg.from_jwk(public_jwk)
+    assert ours_alg.verify(b"m", key_obj, their_alg.sign(b"m", their_alg.prepare_key(private)))
+    assert their_alg.verify(b"m", their_alg.prepare_key(public), ours_alg.sign(b"m", ours_alg.prepare_key(private)))
+    # The curve is bound to the algorithm: never ES256 with these keys, nor these with a P-256 key.
+    with pytest.raises(jwt.InvalidKeyError):
+        jwt.encode(claims, private, algorithm="ES256")
+    p256_private, _ = jwt.generate_key_pair("ES256")
+    with pytest.raises(jwt.InvalidKeyError):
+        jwt.encode(claims, p256_private, algorithm=alg)
+    forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    with pytest.raises((jwt.InvalidSignatureError, jwt.DecodeError)):
+        jwt.decode(forged, public, algorithms=[alg])

@@ -24,6 +24,10 @@ pub enum KeyType {
     EcP256,
     /// ECDSA on P-384 for ES384.
     EcP384,
+    /// ECDSA on P-521 for ES512.
+    EcP521,
+    /// ECDSA on secp256k1 for ES256K.
+    EcSecp256k1,
     /// Ed25519 for EdDSA.
     Ed25519,
 }
@@ -36,7 +40,7 @@ impl KeyType {
     }
 
     /// The algorithm a key of this type signs with when nothing names one (a JWK without
-    /// `alg`): HS256, RS256, ES256, ES384 or EdDSA, as PyJWT infers it.
+    /// `alg`): HS256, RS256, the ES* of the curve, or EdDSA, as PyJWT infers it.
     #[must_use]
     pub const fn default_algorithm(self) -> Algorithm {
         match self {
@@ -44,6 +48,8 @@ impl KeyType {
             Self::Rsa => Algorithm::RS256,
             Self::EcP256 => Algorithm::ES256,
             Self::EcP384 => Algorithm::ES384,
+            Self::EcP521 => Algorithm::ES512,
+            Self::EcSecp256k1 => Algorithm::ES256K,
             Self::Ed25519 => Algorithm::EdDSA,
         }
     }
@@ -56,6 +62,8 @@ impl KeyType {
             Self::Rsa => "an RSA key",
             Self::EcP256 => "a P-256 (secp256r1) EC key",
             Self::EcP384 => "a P-384 (secp384r1) EC key",
+            Self::EcP521 => "a P-521 (secp521r1) EC key",
+            Self::EcSecp256k1 => "a secp256k1 EC key",
             Self::Ed25519 => "an Ed25519 key",
         }
     }
@@ -161,11 +169,11 @@ fn ssh_public_key_jwk(material: &[u8]) -> Result<Map<String, Value>> {
             jwk.insert("crv".into(), "Ed25519".into());
             jwk.insert("x".into(), b64u(f.field()?));
         }
-        "ecdsa-sha2-nistp256" | "ecdsa-sha2-nistp384" => {
-            let (crv, size) = if kind.ends_with("256") {
-                ("P-256", 32)
-            } else {
-                ("P-384", 48)
+        "ecdsa-sha2-nistp256" | "ecdsa-sha2-nistp384" | "ecdsa-sha2-nistp521" => {
+            let (crv, size) = match kind {
+                "ecdsa-sha2-nistp256" => ("P-256", 32),
+                "ecdsa-sha2-nistp384" => ("P-384", 48),
+                _ => ("P-521", 66),
             };
             if f.field()? != kind.as_bytes().get(11..).unwrap_or_default() {
                 return Err(bad_key(
@@ -188,7 +196,7 @@ fn ssh_public_key_jwk(material: &[u8]) -> Result<Map<String, Value>> {
             let shown: String = other.chars().take(32).collect();
             return Err(bad_key(format!(
                 "OpenSSH public keys of type {shown:?} are not supported (ssh-rsa, ssh-ed25519, \
-                 ecdsa-sha2-nistp256, ecdsa-sha2-nistp384)"
+                 ecdsa-sha2-nistp256/384/521)"
             )));
         }
     }
@@ -296,6 +304,8 @@ fn jwk_type(obj: &Map<String, Value>) -> Result<KeyType> {
         ("RSA", _) => Ok(KeyType::Rsa),
         ("EC", Some("P-256")) => Ok(KeyType::EcP256),
         ("EC", Some("P-384")) => Ok(KeyType::EcP384),
+        ("EC", Some("P-521")) => Ok(KeyType::EcP521),
+        ("EC", Some("secp256k1")) => Ok(KeyType::EcSecp256k1),
         ("OKP", Some("Ed25519")) => Ok(KeyType::Ed25519),
         ("EC" | "OKP", Some(c)) => Err(bad_key(format!("unsupported JWK curve {c:?}"))),
         ("EC" | "OKP", None) => Err(bad_key("JWK has no \"crv\"")),
@@ -320,20 +330,55 @@ fn jwk_alg(obj: &Map<String, Value>, key_type: KeyType) -> Result<Option<Algorit
     Ok(Some(alg))
 }
 
-const EC_COORD: fn(KeyType) -> usize = |t| if t == KeyType::EcP384 { 48 } else { 32 };
+/// The EC key types, in the order private keys are tried.
+const EC_TYPES: [KeyType; 4] = [
+    KeyType::EcP256,
+    KeyType::EcP384,
+    KeyType::EcP521,
+    KeyType::EcSecp256k1,
+];
+
+impl KeyType {
+    /// Whether this is one of the EC key types.
+    const fn is_ec(self) -> bool {
+        matches!(
+            self,
+            Self::EcP256 | Self::EcP384 | Self::EcP521 | Self::EcSecp256k1
+        )
+    }
+}
+
+/// The length of one coordinate of a point on the curve, in bytes.
+fn ec_coord(t: KeyType) -> usize {
+    match t {
+        KeyType::EcP384 => 48,
+        KeyType::EcP521 => 66,
+        _ => 32,
+    }
+}
 
 fn ec_signing(t: KeyType) -> &'static sig::EcdsaSigningAlgorithm {
-    if t == KeyType::EcP384 {
-        &sig::ECDSA_P384_SHA384_FIXED_SIGNING
-    } else {
-        &sig::ECDSA_P256_SHA256_FIXED_SIGNING
+    match t {
+        KeyType::EcP384 => &sig::ECDSA_P384_SHA384_FIXED_SIGNING,
+        KeyType::EcP521 => &sig::ECDSA_P521_SHA512_FIXED_SIGNING,
+        KeyType::EcSecp256k1 => &sig::ECDSA_P256K1_SHA256_FIXED_SIGNING,
+        _ => &sig::ECDSA_P256_SHA256_FIXED_SIGNING,
+    }
+}
+
+fn ec_verifying(t: KeyType) -> &'static sig::EcdsaVerificationAlgorithm {
+    match t {
+        KeyType::EcP384 => &sig::ECDSA_P384_SHA384_FIXED,
+        KeyType::EcP521 => &sig::ECDSA_P521_SHA512_FIXED,
+        KeyType::EcSecp256k1 => &sig::ECDSA_P256K1_SHA256_FIXED,
+        _ => &sig::ECDSA_P256_SHA256_FIXED,
     }
 }
 
 /// The uncompressed EC point `04 || x || y` of a JWK, with the coordinate lengths checked.
 fn ec_point(obj: &Map<String, Value>, t: KeyType) -> Result<Vec<u8>> {
     let (x, y) = (jwk_b64(obj, "x")?, jwk_b64(obj, "y")?);
-    let n = EC_COORD(t);
+    let n = ec_coord(t);
     if x.len() != n || y.len() != n {
         return Err(bad_key(format!(
             "JWK EC coordinates must be {n} bytes each for {}",
@@ -508,19 +553,22 @@ impl SigningKey {
     }
 
     fn from_pkcs8(der: &[u8]) -> Result<Self> {
+        let ec = || {
+            EC_TYPES
+                .into_iter()
+                .find(|&t| sig::EcdsaKeyPair::from_pkcs8(ec_signing(t), der).is_ok())
+        };
         let key_type = if sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).is_ok() {
             KeyType::Ed25519
-        } else if sig::EcdsaKeyPair::from_pkcs8(ec_signing(KeyType::EcP256), der).is_ok() {
-            KeyType::EcP256
-        } else if sig::EcdsaKeyPair::from_pkcs8(ec_signing(KeyType::EcP384), der).is_ok() {
-            KeyType::EcP384
+        } else if let Some(t) = ec() {
+            t
         } else if let Ok(pair) = sig::RsaKeyPair::from_pkcs8(der) {
             check_rsa_modulus(pair.public_modulus_len())?;
             KeyType::Rsa
         } else {
             return Err(bad_key(
-                "the private key is not a supported RSA (2048-8192 bit), P-256, P-384 or \
-                 Ed25519 key",
+                "the private key is not a supported RSA (2048-8192 bit), P-256, P-384, P-521, \
+                 secp256k1 or Ed25519 key",
             ));
         };
         Self::from_typed_pkcs8(key_type, der)
@@ -532,7 +580,7 @@ impl SigningKey {
             KeyType::Rsa => Prepared::Rsa(std::sync::Arc::new(
                 sig::RsaKeyPair::from_pkcs8(der).map_err(|_| unusable("RSA"))?,
             )),
-            KeyType::EcP256 | KeyType::EcP384 => Prepared::Ec(std::sync::Arc::new(
+            t if t.is_ec() => Prepared::Ec(std::sync::Arc::new(
                 sig::EcdsaKeyPair::from_pkcs8(ec_signing(key_type), der)
                     .map_err(|_| unusable("EC"))?,
             )),
@@ -540,7 +588,7 @@ impl SigningKey {
                 sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
                     .map_err(|_| unusable("Ed25519"))?,
             )),
-            KeyType::Hmac => return Err(bad_key("an HMAC secret has no PKCS#8 form")),
+            _ => return Err(bad_key("an HMAC secret has no PKCS#8 form")),
         };
         let key = match key_type {
             KeyType::Rsa => {
@@ -549,9 +597,9 @@ impl SigningKey {
                 EncodingKey::from_rsa_pem(pem.as_bytes())
                     .map_err(|e| bad_key(format!("unusable RSA private key: {e}")))?
             }
-            KeyType::EcP256 | KeyType::EcP384 => EncodingKey::from_ec_der(der),
             KeyType::Ed25519 => EncodingKey::from_ed_der(der),
-            KeyType::Hmac => return Err(bad_key("an HMAC secret has no PKCS#8 form")),
+            t if t.is_ec() => EncodingKey::from_ec_der(der),
+            _ => return Err(bad_key("an HMAC secret has no PKCS#8 form")),
         };
         Ok(Self {
             key_type,
@@ -630,7 +678,7 @@ impl SigningKey {
                 Self::from_typed_pkcs8(KeyType::Rsa, pkcs8.as_ref())
             }
             "EC PRIVATE KEY" => {
-                for t in [KeyType::EcP256, KeyType::EcP384] {
+                for t in EC_TYPES {
                     if let Ok(pair) = sig::EcdsaKeyPair::from_private_key_der(ec_signing(t), &der) {
                         let pkcs8 = pair
                             .to_pkcs8v1()
@@ -639,7 +687,8 @@ impl SigningKey {
                     }
                 }
                 Err(bad_key(
-                    "the SEC1 EC private key is not on P-256 or P-384 (or is malformed)",
+                    "the SEC1 EC private key is not on P-256, P-384, P-521 or secp256k1 (or is \
+                     malformed)",
                 ))
             }
             "ENCRYPTED PRIVATE KEY" => Err(bad_key(
@@ -703,7 +752,7 @@ impl SigningKey {
                     .map_err(|_| bad_key("the RSA key could not be encoded"))?;
                 Self::from_typed_pkcs8(KeyType::Rsa, pkcs8.as_ref())?
             }
-            KeyType::EcP256 | KeyType::EcP384 => {
+            KeyType::EcP256 | KeyType::EcP384 | KeyType::EcP521 | KeyType::EcSecp256k1 => {
                 let point = ec_point(obj, key_type)?;
                 let d = jwk_b64(obj, "d")?;
                 let pair = sig::EcdsaKeyPair::from_private_key_and_public_key(
@@ -818,6 +867,16 @@ impl VerifyingKey {
         }
     }
 
+    /// The uncompressed point of an ES512 / ES256K key, which AWS-LC verifies directly
+    /// (`jsonwebtoken` lacks those algorithms); `None` for every other key.
+    pub(super) fn ec_point_for_aws_lc(&self) -> Option<&[u8]> {
+        if matches!(self.key_type, KeyType::EcP521 | KeyType::EcSecp256k1) {
+            self.key.try_get_as_bytes().ok()
+        } else {
+            None
+        }
+    }
+
     /// The HMAC key schedules, for HMAC secrets.
     pub(super) fn hmac_keys(&self) -> Option<&HmacKeys> {
         self.hmac.as_deref()
@@ -835,12 +894,13 @@ impl VerifyingKey {
 
     fn ec(key_type: KeyType, point: &[u8]) -> Result<Self> {
         // Checks the point is on the curve now rather than failing every verification later.
-        let alg: &'static sig::EcdsaVerificationAlgorithm = if key_type == KeyType::EcP384 {
-            &sig::ECDSA_P384_SHA384_FIXED
-        } else {
-            &sig::ECDSA_P256_SHA256_FIXED
-        };
-        sig::ParsedPublicKey::new(alg, point)
+        if point.first() != Some(&4) || point.len() != 1 + 2 * ec_coord(key_type) {
+            return Err(bad_key(format!(
+                "the point is not an uncompressed point of {}",
+                key_type.as_str()
+            )));
+        }
+        sig::ParsedPublicKey::new(ec_verifying(key_type), point)
             .map_err(|_| bad_key(format!("the point is not a valid {}", key_type.as_str())))?;
         Ok(Self::typed(key_type, DecodingKey::from_ec_der(point), 0))
     }
@@ -866,7 +926,7 @@ impl VerifyingKey {
                 let c = sig::RsaPublicKeyComponents::<Vec<u8>>::from(pair.public_key());
                 Self::rsa(&c.n, &c.e)?
             }
-            t @ (KeyType::EcP256 | KeyType::EcP384) => {
+            t @ (KeyType::EcP256 | KeyType::EcP384 | KeyType::EcP521 | KeyType::EcSecp256k1) => {
                 let pair = sig::EcdsaKeyPair::from_pkcs8(ec_signing(t), der)
                     .map_err(|e| bad_key(format!("unusable EC key: {e}")))?;
                 Self::ec(t, pair.public_key().as_ref())?
@@ -922,15 +982,15 @@ impl VerifyingKey {
             let raw = k.try_get_as_bytes().map_err(|e| bad_key(e.to_string()))?;
             return Self::ed25519(raw);
         }
-        if let Ok(k) = DecodingKey::from_ec_pem(pem.as_bytes()) {
-            let raw = k.try_get_as_bytes().map_err(|e| bad_key(e.to_string()))?;
-            return match raw.len() {
-                65 => Self::ec(KeyType::EcP256, raw),
-                97 => Self::ec(KeyType::EcP384, raw),
-                _ => Err(bad_key(
-                    "unsupported EC curve (P-256 and P-384 are supported)",
-                )),
-            };
+        // An EC key: AWS-LC reads the SPKI and checks its curve; the point is the SPKI's tail.
+        for t in EC_TYPES {
+            if sig::ParsedPublicKey::new(ec_verifying(t), der).is_ok() {
+                let len = 1 + 2 * ec_coord(t);
+                return Self::ec(
+                    t,
+                    der.get(der.len().saturating_sub(len)..).unwrap_or_default(),
+                );
+            }
         }
         if let Ok(k) = DecodingKey::from_rsa_pem(pem.as_bytes()) {
             let raw = k.try_get_as_bytes().map_err(|e| bad_key(e.to_string()))?;
@@ -942,7 +1002,7 @@ impl VerifyingKey {
             );
         }
         Err(bad_key(
-            "the public key is not a supported RSA, P-256, P-384 or Ed25519 key",
+            "the public key is not a supported RSA, P-256, P-384, P-521, secp256k1 or Ed25519 key",
         ))
     }
 
@@ -965,7 +1025,9 @@ impl VerifyingKey {
         let mut key = match key_type {
             KeyType::Hmac => Self::hmac(&jwk_b64(obj, "k")?)?,
             KeyType::Rsa => Self::rsa(&jwk_b64(obj, "n")?, &jwk_b64(obj, "e")?)?,
-            KeyType::EcP256 | KeyType::EcP384 => Self::ec(key_type, &ec_point(obj, key_type)?)?,
+            KeyType::EcP256 | KeyType::EcP384 | KeyType::EcP521 | KeyType::EcSecp256k1 => {
+                Self::ec(key_type, &ec_point(obj, key_type)?)?
+            }
             KeyType::Ed25519 => Self::ed25519(&jwk_b64(obj, "x")?)?,
         };
         key.alg = jwk_alg(obj, key_type)?;
@@ -1173,7 +1235,7 @@ pub fn generate_pem(alg: Algorithm) -> Result<(Zeroizing<String>, String)> {
                 pem_of("PUBLIC KEY", public.as_ref()),
             )
         }
-        t @ (KeyType::EcP256 | KeyType::EcP384) => {
+        t @ (KeyType::EcP256 | KeyType::EcP384 | KeyType::EcP521 | KeyType::EcSecp256k1) => {
             let pair = sig::EcdsaKeyPair::generate(ec_signing(t)).map_err(|_| failed("EC"))?;
             let private = pair.to_pkcs8v1().map_err(|_| failed("EC"))?;
             let public = pair.public_key().as_der().map_err(|_| failed("EC"))?;

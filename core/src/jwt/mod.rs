@@ -79,13 +79,17 @@ pub enum Algorithm {
     ES256,
     /// ECDSA on P-384 with SHA-384.
     ES384,
+    /// ECDSA on P-521 with SHA-512.
+    ES512,
+    /// ECDSA on secp256k1 with SHA-256 (RFC 8812).
+    ES256K,
     /// Ed25519 (RFC 8037).
     EdDSA,
 }
 
 impl Algorithm {
     /// Every supported algorithm.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::HS256,
         Self::HS384,
         Self::HS512,
@@ -97,6 +101,8 @@ impl Algorithm {
         Self::PS512,
         Self::ES256,
         Self::ES384,
+        Self::ES512,
+        Self::ES256K,
         Self::EdDSA,
     ];
 
@@ -115,6 +121,8 @@ impl Algorithm {
             Self::PS512 => "PS512",
             Self::ES256 => "ES256",
             Self::ES384 => "ES384",
+            Self::ES512 => "ES512",
+            Self::ES256K => "ES256K",
             Self::EdDSA => "EdDSA",
         }
     }
@@ -129,6 +137,8 @@ impl Algorithm {
             }
             Self::ES256 => KeyType::EcP256,
             Self::ES384 => KeyType::EcP384,
+            Self::ES512 => KeyType::EcP521,
+            Self::ES256K => KeyType::EcSecp256k1,
             Self::EdDSA => KeyType::Ed25519,
         }
     }
@@ -144,9 +154,11 @@ impl Algorithm {
         }
     }
 
-    fn jwt(self) -> jsonwebtoken::Algorithm {
+    /// `jsonwebtoken`'s name for the algorithm; `None` for ES512 and ES256K, which it lacks
+    /// (core signs and verifies them on AWS-LC directly).
+    fn jwt(self) -> Option<jsonwebtoken::Algorithm> {
         use jsonwebtoken::Algorithm as J;
-        match self {
+        Some(match self {
             Self::HS256 => J::HS256,
             Self::HS384 => J::HS384,
             Self::HS512 => J::HS512,
@@ -159,7 +171,8 @@ impl Algorithm {
             Self::ES256 => J::ES256,
             Self::ES384 => J::ES384,
             Self::EdDSA => J::EdDSA,
-        }
+            Self::ES512 | Self::ES256K => return None,
+        })
     }
 }
 
@@ -863,7 +876,17 @@ fn verify_raw(input: &[u8], signature: &[u8], key: &VerifyingKey, alg: Algorithm
         return aws_lc_rs::hmac::verify(keys.key(alg), input, signature)
             .map_err(|_| Error::verification_failed("Signature verification failed"));
     }
-    let verifier = (provider()?.verifier_factory)(&alg.jwt(), key.inner()).map_err(|e| {
+    if let Some(point) = key.ec_point_for_aws_lc() {
+        // ES512 and ES256K: AWS-LC directly (the curve was checked when the key was read).
+        return sig_verify(alg, point, input, signature);
+    }
+    let Some(jwt_alg) = alg.jwt() else {
+        return Err(Error::new(
+            ErrorKind::InvalidKey,
+            format!("the key cannot verify {alg}"),
+        ));
+    };
+    let verifier = (provider()?.verifier_factory)(&jwt_alg, key.inner()).map_err(|e| {
         Error::new(
             ErrorKind::InvalidKey,
             format!("the key cannot verify {alg}: {e}"),
@@ -871,6 +894,23 @@ fn verify_raw(input: &[u8], signature: &[u8], key: &VerifyingKey, alg: Algorithm
     })?;
     verifier
         .verify(input, &signature.to_vec())
+        .map_err(|_| Error::verification_failed("Signature verification failed"))
+}
+
+/// An ECDSA (`r || s`) signature checked by AWS-LC for the EC algorithms `jsonwebtoken` lacks.
+fn sig_verify(alg: Algorithm, point: &[u8], input: &[u8], signature: &[u8]) -> Result<()> {
+    let verification: &'static aws_lc_rs::signature::EcdsaVerificationAlgorithm = match alg {
+        Algorithm::ES512 => &aws_lc_rs::signature::ECDSA_P521_SHA512_FIXED,
+        Algorithm::ES256K => &aws_lc_rs::signature::ECDSA_P256K1_SHA256_FIXED,
+        other => {
+            return Err(Error::new(
+                ErrorKind::InvalidKey,
+                format!("the key cannot verify {other}"),
+            ))
+        }
+    };
+    aws_lc_rs::signature::UnparsedPublicKey::new(verification, point)
+        .verify(input, signature)
         .map_err(|_| Error::verification_failed("Signature verification failed"))
 }
 
@@ -940,7 +980,10 @@ fn sign_input(input: &[u8], key: &SigningKey, alg: Algorithm) -> Result<Vec<u8>>
             format!("signing with {alg} failed: {e}"),
         )
     };
-    let signer = (provider()?.signer_factory)(&alg.jwt(), key.inner()).map_err(|e| failed(&e))?;
+    let jwt_alg = alg
+        .jwt()
+        .ok_or_else(|| failed(&"no prepared key for this algorithm"))?;
+    let signer = (provider()?.signer_factory)(&jwt_alg, key.inner()).map_err(|e| failed(&e))?;
     signer.try_sign(input).map_err(|e| failed(&e))
 }
 

@@ -20,6 +20,8 @@ struct Keys {
     rsa: (String, String),
     p256: (String, String),
     p384: (String, String),
+    p521: (String, String),
+    k1: (String, String),
     ed: (String, String),
 }
 
@@ -48,6 +50,8 @@ fn keys() -> &'static Keys {
             rsa: (pem_of("PRIVATE KEY", rsa_pk8.as_ref()), spki_of_rsa(&rsa)),
             p256: ec(&sig::ECDSA_P256_SHA256_FIXED_SIGNING),
             p384: ec(&sig::ECDSA_P384_SHA384_FIXED_SIGNING),
+            p521: ec(&sig::ECDSA_P521_SHA512_FIXED_SIGNING),
+            k1: ec(&sig::ECDSA_P256K1_SHA256_FIXED_SIGNING),
             ed: (
                 pem_of("PRIVATE KEY", ed.to_pkcs8().unwrap().as_ref()),
                 pem_of("PUBLIC KEY", ed_spki.as_ref()),
@@ -69,6 +73,8 @@ fn pair_for(alg: Algorithm) -> (SigningKey, VerifyingKey) {
         KeyType::Rsa => &k.rsa,
         KeyType::EcP256 => &k.p256,
         KeyType::EcP384 => &k.p384,
+        KeyType::EcP521 => &k.p521,
+        KeyType::EcSecp256k1 => &k.k1,
         KeyType::Ed25519 => &k.ed,
     };
     (
@@ -1222,4 +1228,49 @@ fn openssh_public_keys_are_read_through_the_jwk_rules() {
     field(&mut wrong_type, &x);
     let mismatched = format!("ssh-ed25519 {}", data_encoding::BASE64.encode(&wrong_type));
     assert!(VerifyingKey::for_algorithm(Algorithm::EdDSA, mismatched.as_bytes()).is_err());
+}
+
+#[test]
+fn es512_and_es256k_sign_and_verify_on_aws_lc() {
+    use super::{generate_pem, SigningKey, Validation, Verifier, VerifyingKey};
+    let claims = serde_json::json!({"sub": "ann"});
+    for (alg, other) in [
+        (Algorithm::ES512, Algorithm::ES256),
+        (Algorithm::ES256K, Algorithm::ES256),
+    ] {
+        let (private, public) = generate_pem(alg).unwrap();
+        let key = SigningKey::from_pem(private.as_bytes()).unwrap();
+        assert_eq!(key.key_type(), alg.key_type());
+        let token = super::encode(alg, &key, &claims, None).unwrap();
+        let verifying = VerifyingKey::from_pem(public.as_bytes()).unwrap();
+        assert_eq!(verifying.key_type(), alg.key_type());
+        let verifier = Verifier::new(verifying.clone(), Validation::new(&[alg])).unwrap();
+        assert_eq!(verifier.verify(&token).unwrap().claims["sub"], "ann");
+        // The private PEM reduces to the same public key.
+        let from_private = VerifyingKey::from_pem(private.as_bytes()).unwrap();
+        Verifier::new(from_private, Validation::new(&[alg]))
+            .unwrap()
+            .verify(&token)
+            .unwrap();
+        // A flipped signature bit fails; the key never serves another curve's algorithm.
+        let mut forged = token.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(verifier.verify(&forged).is_err());
+        assert!(VerifyingKey::for_algorithm(other, public.as_bytes()).is_err());
+        assert!(key.sign_message(other, b"m", false).is_err());
+        let sig = key.sign_message(alg, b"m", false).unwrap();
+        assert_eq!(sig.len(), if alg == Algorithm::ES512 { 132 } else { 64 });
+        assert!(verifying.verify_message(alg, b"m", &sig, false).unwrap());
+        assert!(!verifying.verify_message(alg, b"n", &sig, false).unwrap());
+    }
+    // A P-256 key is not taken for secp256k1 (same point size, another curve).
+    let (_, p256_public) = generate_pem(Algorithm::ES256).unwrap();
+    assert_eq!(
+        VerifyingKey::from_pem(p256_public.as_bytes())
+            .unwrap()
+            .key_type(),
+        super::KeyType::EcP256
+    );
+    assert!(VerifyingKey::for_algorithm(Algorithm::ES256K, p256_public.as_bytes()).is_err());
 }

@@ -92,7 +92,8 @@ get_unverified_header = _native.jwt_get_unverified_header
 
 def generate_key_pair(algorithm: str) -> tuple[str, str]:
     """A new ``(private_pem, public_pem)`` for ``algorithm`` (RSA 2048 for RS*/PS*, P-256 for
-    ES256, P-384 for ES384, Ed25519 for EdDSA). Not in PyJWT: it saves a trip to ``openssl``."""
+    ES256, P-384 for ES384, P-521 for ES512, secp256k1 for ES256K, Ed25519 for EdDSA). Not in
+    PyJWT: it saves a trip to ``openssl``."""
     return _native.jwt_generate_key_pair(algorithm)
 
 

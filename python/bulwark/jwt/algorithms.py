@@ -54,7 +54,9 @@ __all__ = [
 ]
 
 #: The algorithm names that need ``cryptography`` key objects in PyJWT (here: PEM or JWK works too).
-requires_cryptography = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "PS384", "PS512", "EdDSA"})
+requires_cryptography = frozenset(
+    {"RS256", "RS384", "RS512", "ES256", "ES256K", "ES384", "ES521", "ES512", "PS256", "PS384", "PS512", "EdDSA"}
+)
 
 _HASH_BITS = {hashlib.sha256: 256, hashlib.sha384: 384, hashlib.sha512: 512}
 
@@ -275,22 +277,57 @@ class RSAPSSAlgorithm(RSAAlgorithm):
     _PREFIX = "PS"
 
 
-_CURVES = {"ES256": ("P-256", 32), "ES384": ("P-384", 48)}
+#: JWK curve names by the algorithm that uses them, and ``cryptography``'s names for them.
+_JWK_CURVE_ALGS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
+_CRYPTO_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521", "secp256k1": "secp256k1"}
 
 
 class ECAlgorithm(_AsymmetricAlgorithm):
-    """ES256 (P-256) and ES384 (P-384); signatures are JWS's ``r || s``."""
+    """ES256 (P-256), ES384 (P-384), ES512 (P-521) and ES256K (secp256k1); signatures are JWS's
+    ``r || s``."""
 
     def __init__(self, hash_alg: Any, expected_curve: Any = None) -> None:
         super().__init__(hash_alg)
-        self.name = f"ES{_HASH_BITS[hash_alg]}"
+        secp256k1 = getattr(expected_curve, "name", None) == "secp256k1"
+        self.name = "ES256K" if secp256k1 else f"ES{_HASH_BITS[hash_alg]}"
         #: The curve keys must be on (a ``cryptography`` curve class), when given; core also binds
-        #: the curve to the algorithm (ES256: P-256, ES384: P-384) whatever is given here.
+        #: the curve to the algorithm (ES256: P-256, ES384: P-384, ES512: P-521, ES256K:
+        #: secp256k1) whatever is given here.
         self.expected_curve = expected_curve
 
+    #: The JOSE name of each (curve, hash) pair a key without an expected curve may sign with.
+    _BY_CURVE: ClassVar[dict[tuple[str, int], str]] = {
+        ("secp256r1", 256): "ES256", ("secp256k1", 256): "ES256K",
+        ("secp384r1", 384): "ES384", ("secp521r1", 512): "ES512",
+    }
+
+    def _name_for(self, key: Any) -> str:
+        """The algorithm for ``key``: this one's, or with no expected curve the ES* of the key's
+        curve and this hash (PyJWT's ``ECAlgorithm(SHA256)`` signs with a secp256k1 key as
+        ES256K does); core refuses any other pairing."""
+        curve = getattr(getattr(key, "curve", None), "name", None)
+        if self.expected_curve is None and curve is not None:
+            return self._BY_CURVE.get((curve, _HASH_BITS.get(self.hash_alg, 0)), self.name)
+        return self.name
+
+    def sign(self, msg: bytes, key: Any) -> bytes:
+        """The ``r || s`` signature of ``msg``."""
+        return _native.jwt_sign_message(self._name_for(key), key, msg, enforce_minimum_key_length=False)
+
+    def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
+        """Whether ``sig`` is the ``r || s`` signature of ``msg`` under ``key``."""
+        return _native.jwt_verify_message(self._name_for(key), key, msg, sig, enforce_minimum_key_length=False)
+
     def prepare_key(self, key: Any) -> Any:
+        # Text keys are read by cryptography first when it is installed, so that a key on another
+        # curve than the one asked for is named (both curves) before core types it.
+        if isinstance(key, (str, bytes)) and has_crypto and self.expected_curve is not None:
+            try:
+                key = _load_text_key(force_bytes(key))
+            except (ValueError, TypeError):
+                pass  # not a key cryptography reads: core says what is wrong below
         # A cryptography key on another curve than the one asked for is named here, before core
-        # types it: core does not know every algorithm PyJWT's callers name (ES512, ES256K).
+        # types it.
         curve = getattr(key, "curve", None)
         if self.expected_curve is not None and curve is not None and curve.name != self.expected_curve.name:
             raise InvalidKeyError(
@@ -305,7 +342,7 @@ class ECAlgorithm(_AsymmetricAlgorithm):
             raise InvalidKeyError("Not a public or private key")
         public = key_obj.public_key() if hasattr(key_obj, "private_numbers") else key_obj
         numbers = public.public_numbers()
-        crv = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}.get(numbers.curve.name)
+        crv = _CRYPTO_CURVES.get(numbers.curve.name)
         if crv is None:
             raise InvalidKeyError(f"Invalid curve: {numbers.curve.name}")
         size = (numbers.curve.key_size + 7) // 8
@@ -321,13 +358,16 @@ class ECAlgorithm(_AsymmetricAlgorithm):
         obj = _json_object(jwk)
         if obj.get("kty") != "EC":
             raise InvalidKeyError("Not an Elliptic curve key")
-        alg = {"P-256": "ES256", "P-384": "ES384"}.get(obj.get("crv", ""))
+        alg = _JWK_CURVE_ALGS.get(obj.get("crv", ""))
         if alg is None:
             raise InvalidKeyError(f"Invalid curve: {obj.get('crv')}")
         _native.jwt_check_key(alg, obj, "d" in obj)  # core reads the JWK first
         if not has_crypto:
             return obj
-        curve = _ec.SECP256R1() if alg == "ES256" else _ec.SECP384R1()
+        curves: dict[str, Any] = {
+            "ES256": _ec.SECP256R1, "ES384": _ec.SECP384R1, "ES512": _ec.SECP521R1, "ES256K": _ec.SECP256K1,
+        }
+        curve = curves[alg]()
         public = _ec.EllipticCurvePublicNumbers(from_base64url_uint(obj["x"]), from_base64url_uint(obj["y"]), curve)
         if "d" not in obj:
             return public.public_key()
@@ -378,6 +418,8 @@ class OKPAlgorithm(_AsymmetricAlgorithm):
 
 def get_default_algorithms() -> dict[str, Algorithm]:
     """Every algorithm Bulwark signs and verifies, by name (and ``none``, which verifies nothing)."""
+    es256k = ECAlgorithm(ECAlgorithm.SHA256, _ec.SECP256K1 if has_crypto else None)
+    es256k.name = "ES256K"
     algorithms: dict[str, Algorithm] = {
         "none": NoneAlgorithm(),
         "HS256": HMACAlgorithm(HMACAlgorithm.SHA256),
@@ -391,6 +433,10 @@ def get_default_algorithms() -> dict[str, Algorithm]:
         "PS512": RSAPSSAlgorithm(RSAPSSAlgorithm.SHA512),
         "ES256": ECAlgorithm(ECAlgorithm.SHA256, _ec.SECP256R1 if has_crypto else None),
         "ES384": ECAlgorithm(ECAlgorithm.SHA384, _ec.SECP384R1 if has_crypto else None),
+        "ES512": ECAlgorithm(ECAlgorithm.SHA512, _ec.SECP521R1 if has_crypto else None),
+        # PyJWT's old name for ES512, kept for code that looks it up (tokens say ES512).
+        "ES521": ECAlgorithm(ECAlgorithm.SHA512, _ec.SECP521R1 if has_crypto else None),
+        "ES256K": es256k,
         "EdDSA": OKPAlgorithm(),
     }
     return algorithms

@@ -14,7 +14,10 @@ from .exceptions import InvalidKeyError, PyJWKError, PyJWKSetError
 
 __all__ = ["PyJWK", "PyJWKSet"]
 
-_KTY_NAMES = {"HMAC": "oct", "RSA": "RSA", "EC-P256": "EC", "EC-P384": "EC", "Ed25519": "OKP"}
+_KTY_NAMES = {
+    "HMAC": "oct", "RSA": "RSA", "EC-P256": "EC", "EC-P384": "EC", "EC-P521": "EC", "EC-secp256k1": "EC",
+    "Ed25519": "OKP",
+}
 
 
 class PyJWK:
@@ -27,7 +30,9 @@ class PyJWK:
         try:
             self.key = JwtKey.from_jwk(jwk_data)
         except BulwarkError as e:
-            raise PyJWKError(str(e)) from e
+            # A key that cannot be read is InvalidKeyError, as in PyJWT (PyJWKError is for a key
+            # no algorithm fits).
+            raise InvalidKeyError(str(e)) from e
         self._jwk_data = jwk_data
         self.key_type: str = jwk_data.get("kty", _KTY_NAMES[self.key.key_type])
         self.key_id: str | None = jwk_data.get("kid")
