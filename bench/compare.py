@@ -41,6 +41,8 @@ from bulwark import bcrypt as bw_bcrypt  # noqa: E402
 _salt12 = pyca_bcrypt.gensalt(12)
 _hash12 = pyca_bcrypt.hashpw(b"correct horse battery staple", _salt12)
 _bw_ph, _cffi_ph = bw_argon2.PasswordHasher(), cffi_argon2.PasswordHasher()
+from argon2 import low_level as _cffi_low  # noqa: E402
+from bulwark.argon2 import low_level as _bw_low  # noqa: E402
 
 from cryptography import fernet as cf  # noqa: E402
 from cryptography.hazmat.primitives.ciphers import aead as ca  # noqa: E402
@@ -161,7 +163,13 @@ def _jwt_rows():
          lambda: pyjwt.decode(token, _JWT_SECRET, algorithms=["HS256"]), "PyJWT decode"),
         ("JWT HS256 encode+decode", ours_both, peer_both, "PyJWT"),
     ]
-    for alg, label in (("RS256", "RSA 2048"), ("ES256", "P-256"), ("EdDSA", "Ed25519")):
+    # PyJWS: any bytes as a JWS payload (no claims read), HS256.
+    jws_token = pyjwt.PyJWS().encode(b"payload bytes", _JWT_SECRET, algorithm="HS256")
+    ours_jws, peer_jws = bw_jwt.PyJWS(), pyjwt.PyJWS()
+    rows.append(("PyJWS.decode, HS256", lambda: ours_jws.decode(jws_token, _JWT_SECRET, algorithms=["HS256"]),
+                 lambda: peer_jws.decode(jws_token, _JWT_SECRET, algorithms=["HS256"]), "PyJWT PyJWS.decode"))
+    for alg, label in (("RS256", "RSA 2048"), ("ES256", "P-256"), ("ES512", "P-521"), ("ES256K", "secp256k1"),
+                       ("EdDSA", "Ed25519")):
         private, public = bw_jwt.generate_key_pair(alg)
         signed = pyjwt.encode(_JWT_CLAIMS, private, algorithm=alg)
         # PyJWT parses PEM on every call; give it loaded key objects, its fastest path.
@@ -372,6 +380,14 @@ ROWS = [
      lambda: pyca_bcrypt.hashpw(b"correct horse battery staple", _salt12), "bcrypt.hashpw (pyca)"),
     ("bcrypt checkpw, cost 12", lambda: bw_bcrypt.checkpw(b"correct horse battery staple", _hash12),
      lambda: pyca_bcrypt.checkpw(b"correct horse battery staple", _hash12), "bcrypt.checkpw (pyca)"),
+    ("bcrypt kdf (bcrypt_pbkdf), 32 bytes, 50 rounds",
+     lambda: bw_bcrypt.kdf(b"correct horse battery staple", b"0123456789abcdef", 32, 50),
+     lambda: pyca_bcrypt.kdf(b"correct horse battery staple", b"0123456789abcdef", 32, 50), "bcrypt.kdf (pyca)"),
+    ("argon2 low_level.hash_secret_raw, argon2id t=3 m=64MiB p=4",
+     lambda: _bw_low.hash_secret_raw(b"correct horse battery staple", b"0123456789abcdef", 3, 65536, 4, 32,
+                                     _bw_low.Type.ID),
+     lambda: _cffi_low.hash_secret_raw(b"correct horse battery staple", b"0123456789abcdef", 3, 65536, 4, 32,
+                                       _cffi_low.Type.ID), "argon2-cffi low_level.hash_secret_raw"),
     ("argon2id hash, t=3 m=64MiB p=4", lambda: _bw_ph.hash("correct horse battery staple"),
      lambda: _cffi_ph.hash("correct horse battery staple"), "argon2-cffi PasswordHasher.hash"),
     ("argon2id verify, t=3 m=64MiB p=4", lambda: _bw_ph.verify(_argon_hash, "correct horse battery staple"),
