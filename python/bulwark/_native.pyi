@@ -21,6 +21,8 @@ __all__ = [
     "LimitsStrategy",
     "ratelimit_parse",
     "ratelimit_parse_spec",
+    "_set_python_time",
+    "_python_time",
     "argon2_hash_secret",
     "LimitsStorage",
     "CountersStrategy",
@@ -751,3 +753,9 @@ def otp_qr_png(text: str, scale: int) -> bytes:
 
 def _error_classes() -> List[Tuple[int, str, Optional[str], Optional[str]]]:
     """[(kind code, kind name, module, class)] for every core error kind."""
+
+def _set_python_time(on: bool) -> None:
+    """Read the time from Python's time.time() (on) or the system clock."""
+
+def _python_time() -> bool:
+    """Whether the time is read from Python."""

@@ -770,7 +770,7 @@ fn jwt_validate_claims(
     let (v, _) = validation_from(options, audience, issuer, subject, leeway)?;
     let claims: Map<String, Value> = serde_json::from_str(&to_json(payload.as_any(), None)?)
         .map_err(|e| decode_error(py, &format!("invalid payload: {e}")))?;
-    jwt::validate_claims(&claims, &v, jwt::unix_now()).jwt(py)
+    jwt::validate_claims(&claims, &v, crate::now_secs()).jwt(py)
 }
 
 /// PyJWT's options with every key present, as `decode` reads them (PyJWT(options=...) holds this):
@@ -817,7 +817,7 @@ fn decode_impl<'py>(
 ) -> PyResult<(String, Bound<'py, PyDict>, Vec<u8>)> {
     let token = token_text(py, jwt)?;
     let (mut v, verify_signature) = validation_from(options, audience, issuer, subject, leeway)?;
-    let now = jwt::unix_now();
+    let now = crate::now_secs();
     if !verify_signature {
         let decoded = jwt::dangerous::decode_unverified(&token, v.max_token_len).jwt(py)?;
         // verify_signature=False: PyJWT still validates the claims it is asked to.
@@ -1217,9 +1217,10 @@ impl PyJwtVerifier {
     ) -> PyResult<Bound<'py, PyDict>> {
         let token = token_text(py, token)?;
         let decoded = if self.detach {
-            py.detach(|| self.inner.verify_json(&token))
+            let now = crate::now_secs();
+            py.detach(|| self.inner.verify_json_at(&token, now))
         } else {
-            self.inner.verify_json(&token)
+            self.inner.verify_json_at(&token, crate::now_secs())
         }
         .jwt(py)?;
         json_dict(py, &decoded.payload_json)

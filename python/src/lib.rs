@@ -134,6 +134,60 @@ pub(crate) fn verification_as(py: Python<'_>, err: &bulwark::Error, class: &str)
     }
 }
 
+/// Whether the door reads the time from Python's `time.time()` (which freezegun, time-machine
+/// and hiro move) instead of the system clock: `bulwark.testing.follow_python_time`. Off, the
+/// check is one relaxed atomic load per decision.
+static PYTHON_TIME: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns reading the time from Python on or off (for tests).
+#[pyfunction]
+fn _set_python_time(on: bool) {
+    PYTHON_TIME.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the door reads the time from Python.
+#[pyfunction]
+fn _python_time() -> bool {
+    PYTHON_TIME.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Python's `time.time()` in microseconds, when a test asked the door to follow it.
+pub(crate) fn python_time_us() -> Option<u64> {
+    if !PYTHON_TIME.load(std::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
+    Python::attach(|py| {
+        let t: f64 = py
+            .import("time")
+            .ok()?
+            .call_method0("time")
+            .ok()?
+            .extract()
+            .ok()?;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked finite, >= 0
+        (t.is_finite() && t >= 0.0).then_some((t * 1e6) as u64)
+    })
+}
+
+/// Core's clock for everything the door builds: the system clock, or Python's `time.time()`
+/// while a test follows it (`bulwark.testing`).
+pub(crate) struct DoorClock;
+
+impl bulwark::ratelimit::Clock for DoorClock {
+    fn now_us(&self) -> u64 {
+        python_time_us().unwrap_or_else(|| bulwark::ratelimit::SystemClock.now_us())
+    }
+}
+
+/// Now in Unix seconds (fractional) by the door's clock (JWT time claims).
+pub(crate) fn now_secs() -> f64 {
+    python_time_us().map_or_else(bulwark::jwt::unix_now, |us| {
+        #[allow(clippy::cast_precision_loss)] // microseconds fit f64 exactly until 2255
+        let secs = us as f64 / 1e6;
+        secs
+    })
+}
+
 /// Runs `f` with the GIL released when `len` is large enough to be worth it.
 pub(crate) fn maybe_detach<T: Send>(py: Python<'_>, len: usize, f: impl FnOnce() -> T + Send) -> T {
     if len >= DETACH_AT {
@@ -154,6 +208,8 @@ pub(crate) fn data_bytes<'a>(obj: &'a Bound<'_, PyAny>, name: &str) -> PyResult<
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", bulwark::VERSION)?;
     m.add_function(wrap_pyfunction!(_error_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_python_time, m)?)?;
+    m.add_function(wrap_pyfunction!(_python_time, m)?)?;
     random::register(m)?;
     ct::register(m)?;
     password::register(m)?;

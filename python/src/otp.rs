@@ -45,6 +45,9 @@ static DATETIME: pyo3::sync::PyOnceLock<(Py<PyModule>, Py<PyAny>)> = pyo3::sync:
 /// Now, in Unix seconds: core's clock, unless a test has replaced `datetime.datetime` (pyotp's
 /// Timecop, freezegun), in which case the time that class reports, as pyotp would read it.
 fn unix_now(py: Python<'_>) -> PyResult<u64> {
+    if let Some(us) = crate::python_time_us() {
+        return Ok(us / 1_000_000);
+    }
     let Some((module, real)) = DATETIME.get(py) else {
         return Ok(bulwark::otp::unix_now());
     };

@@ -215,7 +215,9 @@ impl PyRateLimiter {
             options.prefix = p;
         }
         Ok(Self {
-            inner: Limiter::new(storage, strategy, &options).py(py)?,
+            inner: Limiter::new(storage, strategy, &options)
+                .py(py)?
+                .with_clock(Arc::new(crate::DoorClock)),
             storage: storage.to_owned(),
             parsed: Mutex::new(Parsed::default()),
         })
@@ -722,7 +724,9 @@ impl LimitsStrategy {
         };
         let strategy: Strategy = strategy.parse().py(py)?;
         Ok(Self {
-            inner: Limiter::new(storage, strategy, &options).py(py)?,
+            inner: Limiter::new(storage, strategy, &options)
+                .py(py)?
+                .with_clock(Arc::new(crate::DoorClock)),
         })
     }
 
@@ -879,7 +883,10 @@ impl LimitsStorage {
                 ))
                 .py(py);
             }
-            let memory = Arc::new(MemoryCounters::new(max_keys));
+            let memory = Arc::new(MemoryCounters::with_clock(
+                max_keys,
+                Arc::new(crate::DoorClock),
+            ));
             return Ok(Self {
                 inner: memory.clone(),
                 memory: Some(memory),
@@ -1067,7 +1074,7 @@ impl PyCounters {
 
 impl Counters for PyCounters {
     fn now_us(&self) -> u64 {
-        bulwark::ratelimit::SystemClock.now_us()
+        crate::DoorClock.now_us()
     }
     fn incr(&self, key: &str, expiry_us: u64, amount: u64) -> bulwark::Result<u64> {
         Python::attach(|py| {

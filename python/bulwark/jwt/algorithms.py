@@ -10,6 +10,7 @@ verifies anything (``alg: none`` tokens are refused everywhere).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any, ClassVar, Union
@@ -322,10 +323,9 @@ class ECAlgorithm(_AsymmetricAlgorithm):
         # Text keys are read by cryptography first when it is installed, so that a key on another
         # curve than the one asked for is named (both curves) before core types it.
         if isinstance(key, (str, bytes)) and has_crypto and self.expected_curve is not None:
-            try:
+            # A key cryptography cannot read is left as it is: core says what is wrong below.
+            with contextlib.suppress(ValueError, TypeError):
                 key = _load_text_key(force_bytes(key))
-            except (ValueError, TypeError):
-                pass  # not a key cryptography reads: core says what is wrong below
         # A cryptography key on another curve than the one asked for is named here, before core
         # types it.
         curve = getattr(key, "curve", None)
