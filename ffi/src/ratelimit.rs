@@ -440,6 +440,33 @@ unsafe fn counters_and_key<'a>(
     Ok((c, key))
 }
 
+/// # Safety
+/// As `bw_counters_hit`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn counters_decide(
+    counters: *const bw_counters,
+    strategy: u32,
+    key: *const c_char,
+    key_len: usize,
+    limit: u64,
+    period_us: u64,
+    cost: u64,
+    out_allowed: *mut bool,
+    peek: bool,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded caller guarantees.
+    let (c, key) = unsafe { counters_and_key(counters, key, key_len, period_us) }?;
+    // SAFETY: the caller guarantees out_allowed is NULL or valid for a write.
+    let slot = unsafe { out(out_allowed, "out_allowed") }?;
+    let strategy = limits_strategy(strategy)?;
+    *slot = if peek {
+        strategy.test(&*c.inner, key, limit, period_us, cost)?
+    } else {
+        strategy.hit(&*c.inner, key, limit, period_us, cost)?
+    };
+    Ok(())
+}
+
 /// Consumes `cost` of `limit` per `period_us` microseconds for `key` by `strategy`
 /// (`BW_LIMITS_*`); `*out_allowed` is false when that would exceed it. Returns `BW_OK` either
 /// way; `BW_ERR_BACKEND` when Redis fails (nothing is decided then).
@@ -457,11 +484,19 @@ pub unsafe extern "C" fn bw_counters_hit(
 ) -> bw_result {
     ffi_guard!({
         // SAFETY: forwarded caller guarantees.
-        let (c, key) = unsafe { counters_and_key(counters, key, key_len, period_us) }?;
-        // SAFETY: the caller guarantees out_allowed is NULL or valid for a write.
-        let slot = unsafe { out(out_allowed, "out_allowed") }?;
-        *slot = limits_strategy(strategy)?.hit(&*c.inner, key, limit, period_us, cost)?;
-        Ok(())
+        unsafe {
+            counters_decide(
+                counters,
+                strategy,
+                key,
+                key_len,
+                limit,
+                period_us,
+                cost,
+                out_allowed,
+                false,
+            )
+        }
     })
 }
 
@@ -480,11 +515,19 @@ pub unsafe extern "C" fn bw_counters_test(
 ) -> bw_result {
     ffi_guard!({
         // SAFETY: forwarded caller guarantees.
-        let (c, key) = unsafe { counters_and_key(counters, key, key_len, period_us) }?;
-        // SAFETY: the caller guarantees out_allowed is NULL or valid for a write.
-        let slot = unsafe { out(out_allowed, "out_allowed") }?;
-        *slot = limits_strategy(strategy)?.test(&*c.inner, key, limit, period_us, cost)?;
-        Ok(())
+        unsafe {
+            counters_decide(
+                counters,
+                strategy,
+                key,
+                key_len,
+                limit,
+                period_us,
+                cost,
+                out_allowed,
+                true,
+            )
+        }
     })
 }
 

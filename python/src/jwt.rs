@@ -988,10 +988,20 @@ fn jws_decode_complete<'py>(
     } else {
         jwt::dangerous::decode_jws_unverified(&token, v.max_token_len).jwt(py)?
     };
+    jws_dict(py, &jws.header_json, &jws.payload, &jws.signature)
+}
+
+/// PyJWS's ``{"payload": bytes, "header": dict, "signature": bytes}``.
+fn jws_dict<'py>(
+    py: Python<'py>,
+    header_json: &str,
+    payload: &[u8],
+    signature: &[u8],
+) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
-    out.set_item("payload", PyBytes::new(py, &jws.payload))?;
-    out.set_item("header", json_dict(py, &jws.header_json)?)?;
-    out.set_item("signature", PyBytes::new(py, &jws.signature))?;
+    out.set_item("payload", PyBytes::new(py, payload))?;
+    out.set_item("header", json_dict(py, header_json)?)?;
+    out.set_item("signature", PyBytes::new(py, signature))?;
     Ok(out)
 }
 
@@ -1005,11 +1015,7 @@ fn jws_parts_unverified<'py>(
     let token = token_text(py, jwt)?;
     let (header_json, payload, signature) =
         jwt::dangerous::jws_parts_unverified(&token, jwt::DEFAULT_MAX_TOKEN_LEN).jwt(py)?;
-    let out = PyDict::new(py);
-    out.set_item("payload", PyBytes::new(py, &payload))?;
-    out.set_item("header", json_dict(py, &header_json)?)?;
-    out.set_item("signature", PyBytes::new(py, &signature))?;
-    Ok(out)
+    jws_dict(py, &header_json, &payload, &signature)
 }
 
 /// PyJWT's `jwt.get_unverified_header`.

@@ -822,6 +822,15 @@ fn micros(name: &str, seconds: f64) -> PyResult<u64> {
     Ok((seconds * 1e6).round() as u64)
 }
 
+/// ``(limit, expiry_us, amount)`` of an acquire call, each checked and named.
+fn entry_args(limit: i64, expiry: f64, amount: i64) -> PyResult<(u64, u64, u64)> {
+    Ok((
+        non_negative("limit", limit)?,
+        micros("expiry", expiry)?,
+        non_negative("amount", amount)?,
+    ))
+}
+
 #[allow(clippy::cast_precision_loss)] // microsecond times are exact in f64 until 2255
 fn secs_f(us: u64) -> f64 {
     us as f64 / 1e6
@@ -946,11 +955,7 @@ impl LimitsStorage {
         expiry: f64,
         amount: i64,
     ) -> PyResult<bool> {
-        let (limit, expiry, amount) = (
-            non_negative("limit", limit)?,
-            micros("expiry", expiry)?,
-            non_negative("amount", amount)?,
-        );
+        let (limit, expiry, amount) = entry_args(limit, expiry, amount)?;
         self.run(py, |c| c.acquire_entry(key, limit, expiry, amount))
     }
 
@@ -977,11 +982,7 @@ impl LimitsStorage {
         expiry: f64,
         amount: i64,
     ) -> PyResult<bool> {
-        let (limit, expiry, amount) = (
-            non_negative("limit", limit)?,
-            micros("expiry", expiry)?,
-            non_negative("amount", amount)?,
-        );
+        let (limit, expiry, amount) = entry_args(limit, expiry, amount)?;
         self.run(py, |c| c.acquire_sliding(key, limit, expiry, amount))
     }
 

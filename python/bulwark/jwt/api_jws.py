@@ -35,6 +35,16 @@ _UNSET: Any = object()
 _DETACHED = "detached payloads (RFC 7797, b64=false) are not supported"
 
 
+def _warn_ignored(method: str, kwargs: dict[str, Any]) -> None:
+    """PyJWT's deprecation warning for keywords a decode call does not know (they are ignored)."""
+    if kwargs:
+        warnings.warn(
+            f"passing additional kwargs to {method}() is deprecated: {tuple(kwargs)} are ignored",
+            RemovedInPyjwt3Warning,
+            stacklevel=3,
+        )
+
+
 def _bulwark_algorithms() -> dict[str, type[Algorithm]]:
     return {name: type(alg) for name, alg in get_default_algorithms().items()}
 
@@ -147,12 +157,7 @@ class PyJWS:
     ) -> dict[str, Any]:
         """``{"payload": bytes, "header": dict, "signature": bytes}`` of a JWS whose signature
         checks out with ``key`` and an algorithm in ``algorithms``."""
-        if kwargs:
-            warnings.warn(
-                f"passing additional kwargs to decode_complete() is deprecated: {tuple(kwargs)} are ignored",
-                RemovedInPyjwt3Warning,
-                stacklevel=2,
-            )
+        _warn_ignored("decode_complete", kwargs)
         if options is not None and not isinstance(options, dict):
             raise TypeError("options must be a dict")
         merged = {**self.options, **(options or {})}
@@ -198,12 +203,7 @@ class PyJWS:
         **kwargs: Any,
     ) -> Any:
         """The verified payload bytes (see ``decode_complete``)."""
-        if kwargs:
-            warnings.warn(
-                f"passing additional kwargs to decode() is deprecated: {tuple(kwargs)} are ignored",
-                RemovedInPyjwt3Warning,
-                stacklevel=2,
-            )
+        _warn_ignored("decode", kwargs)
         return self.decode_complete(jwt, key, algorithms, options, detached_payload)["payload"]
 
     def get_unverified_header(self, jwt: str | bytes) -> dict[str, Any]:
