@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from bulwark import _native, jwt
-from bulwark.exceptions import InvalidInputError
 from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem, parse_many
 from bulwark.redact import SecurityLogger
 
@@ -151,11 +150,12 @@ class RouteRates:
             items: list[RateLimitItem] = []
             for v in value:
                 items.extend(self._parse(v) if isinstance(v, str) else [v])
-            if not items:
-                raise InvalidInputError("no rate given")
             self._static = items
 
     def _parse(self, text: str) -> list[RateLimitItem]:
+        """The rates of ``text``; none for an empty string (no limit, as flask-limiter reads it)."""
+        if not text.strip():
+            return []
         items = self._cache.get(text)
         if items is None:
             items = parse_many(text)

@@ -36,6 +36,7 @@ from bulwark._web import (
     limit_text,
     new_limiter,
 )
+from bulwark.exceptions import InvalidInputError
 from bulwark.headers import CORSPolicy, security_headers
 from bulwark.ratelimit import Decision
 from bulwark.redact import SecurityLogger
@@ -140,6 +141,8 @@ class RateLimitMiddleware:
     ) -> None:
         self.app = app
         self.rates = RouteRates([limits] if isinstance(limits, str) else list(limits))
+        if not self.rates.items():
+            raise InvalidInputError("no rate given: the middleware needs at least one limit")
         self.key_func = key_func or client_address
         self.limiter = new_limiter(storage_uri, strategy, on_backend_failure, key_prefix)
         self.headers_enabled = headers_enabled

@@ -618,3 +618,42 @@ def test_validate_input_refuses_what_it_cannot_use():
         bf.validate_input(dict)
     with pytest.raises(ValueError):
         bf.validate_input(ItemModel, location="cookies")
+
+
+def test_flask_limiter_readings_of_none_keys_empty_limits_and_unknown_settings():
+    """As flask-limiter: a key_func that returns None leaves the request unlimited, and so does an
+    empty limit string (checked against flask-limiter itself); a RATELIMIT_* setting bulwark.flask
+    does not implement is refused at init_app, never silently ignored."""
+    import flask_limiter
+
+    from bulwark.flask import Limiter as BwLimiter
+    from bulwark.ratelimit.errors import ConfigurationError
+
+    for make in (BwLimiter, flask_limiter.Limiter):
+        app = flask.Flask("t")
+        limiter = make(lambda: None, app=app, storage_uri="memory://")
+
+        @app.route("/none-key")
+        @limiter.limit("1/minute")
+        def none_key():
+            return "ok"
+
+        @app.route("/empty")
+        @limiter.limit("", key_func=lambda: "k")
+        def empty():
+            return "ok"
+
+        @app.route("/limited")
+        @limiter.limit("1/minute", key_func=lambda: "k")
+        def limited():
+            return "ok"
+
+        client = app.test_client()
+        assert [client.get("/none-key").status_code for _ in range(3)] == [200] * 3, make
+        assert [client.get("/empty").status_code for _ in range(3)] == [200] * 3, make
+        assert [client.get("/limited").status_code for _ in range(2)] == [200, 429], make
+
+    app = flask.Flask("t")
+    app.config["RATELIMIT_HEADER_RETRY_AFTER_VALUE"] = "http-date"
+    with pytest.raises(ConfigurationError, match="RATELIMIT_HEADER_RETRY_AFTER_VALUE"):
+        BwLimiter(lambda: "k", app=app)

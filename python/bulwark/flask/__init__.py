@@ -47,6 +47,7 @@ from bulwark.exceptions import BackendError
 from bulwark.exceptions import RateLimitExceeded as _RateLimitExceededBase
 from bulwark.headers import CORSPolicy, security_headers
 from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem, most_restrictive
+from bulwark.ratelimit.errors import ConfigurationError
 from bulwark.redact import SecurityLogger
 
 from .util import get_remote_address
@@ -378,8 +379,10 @@ class _Limit:
         return obj
 
     # -- as a context manager
-    def __enter__(self) -> Decision:
+    def __enter__(self) -> Decision | None:
         decision = self.limiter._hit(self, request.endpoint or "")
+        if decision is None:
+            return None
         if not decision.allowed:
             raise RateLimitExceeded(decision, self._message())
         return decision
@@ -392,8 +395,12 @@ class _Limit:
             return False
         return not (self.exempt_when is not None and self.exempt_when())
 
-    def key(self, endpoint: str) -> str:
+    def key(self, endpoint: str) -> str | None:
+        """The storage key for this request; None when the key function says the request is
+        not limited (it returned None, as flask-limiter reads it)."""
         who = (self.key_func or self.limiter._key_func)()
+        if who is None:
+            return None
         if self.shared:
             where = self.scope(endpoint) if callable(self.scope) else str(self.scope)
         else:
@@ -508,6 +515,15 @@ class Limiter:
         def pick(name: str, config_name: str, default: Any) -> Any:
             return s[name] if s[name] is not None else c.get(config_name, default)
 
+        # A flask-limiter setting this Limiter does not implement is refused here, never ignored:
+        # a limit the operator believes is in force must be.
+        unknown = sorted(k for k in c if k.startswith("RATELIMIT_") and k not in _CONFIG_KEYS)
+        if unknown:
+            raise ConfigurationError(
+                f"unsupported flask-limiter settings {', '.join(unknown)}: bulwark.flask reads "
+                f"{', '.join(sorted(_CONFIG_KEYS))}"
+            )
+
         self.enabled = self.enabled and bool(c.get("RATELIMIT_ENABLED", True))
         self.headers_enabled = bool(pick("headers_enabled", "RATELIMIT_HEADERS_ENABLED", True))
         self.storage_uri = pick("storage_uri", "RATELIMIT_STORAGE_URI", "memory://")
@@ -607,10 +623,13 @@ class Limiter:
             raise RuntimeError("Limiter.init_app(app) was not called")
         return self.limiter
 
-    def _hit(self, lim: _Limit, endpoint: str, test: bool = False) -> Decision:
+    def _hit(self, lim: _Limit, endpoint: str, test: bool = False) -> Decision | None:
         limiter = self._limiter()
         call = limiter.test if test else limiter.hit
-        return call(lim.key(endpoint), *lim.rates.items(), cost=lim.hit_cost())
+        key, items = lim.key(endpoint), lim.rates.items()
+        if key is None or not items:
+            return None  # not limited (key_func returned None, or an empty limit string)
+        return call(key, *items, cost=lim.hit_cost())
 
     def _limits_for_request(self, endpoint: str | None = None) -> list[_Limit]:
         if endpoint is None:
@@ -653,7 +672,10 @@ class Limiter:
         deferred: list[tuple[_Limit, str, list[RateLimitItem], int]] = []
         limiter = self._limiter()
         for lim in self._limits_for_request(endpoint):
-            key, items, cost = lim.key(endpoint), lim.rates.items(), lim.hit_cost()
+            key, items = lim.key(endpoint), lim.rates.items()
+            if key is None or not items:
+                continue  # key_func said "not limited", or the limit string is empty (flask-limiter)
+            cost = lim.hit_cost()
             decision = limiter.hit(key, *items, cost=cost)
             if lim.deduct_when is not None and decision.allowed:
                 if not deferred:
@@ -671,7 +693,8 @@ class Limiter:
                 if isinstance(custom, Response):
                     return custom
                 raise RateLimitExceeded(decision, lim._message(), decision.headers() if self.headers_enabled else None)
-        g._bulwark_rate_decision = decisions[0] if len(decisions) == 1 else most_restrictive(decisions)
+        if decisions:
+            g._bulwark_rate_decision = decisions[0] if len(decisions) == 1 else most_restrictive(decisions)
         return None
 
     def _after_request(self, response: Response) -> Response:
@@ -687,6 +710,22 @@ class Limiter:
         if self.headers_enabled and decision is not None:
             _add_missing(response, decision.headers().items())
         return response
+
+
+#: The ``RATELIMIT_*`` keys ``Limiter.init_app`` reads; any other one is refused.
+_CONFIG_KEYS = frozenset({
+    "RATELIMIT_ENABLED",
+    "RATELIMIT_HEADERS_ENABLED",
+    "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_STRATEGY",
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+    "RATELIMIT_SWALLOW_ERRORS",
+    "RATELIMIT_KEY_PREFIX",
+    "RATELIMIT_DEFAULT",
+    "RATELIMIT_DEFAULTS_PER_METHOD",
+    "RATELIMIT_APPLICATION",
+    "RATELIMIT_APPLICATION_PER_METHOD",
+})
 
 
 def _limit_list(value: Any) -> list[Any]:
