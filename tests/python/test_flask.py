@@ -657,3 +657,33 @@ def test_flask_limiter_readings_of_none_keys_empty_limits_and_unknown_settings()
     app.config["RATELIMIT_HEADER_RETRY_AFTER_VALUE"] = "http-date"
     with pytest.raises(ConfigurationError, match="RATELIMIT_HEADER_RETRY_AFTER_VALUE"):
         BwLimiter(lambda: "k", app=app)
+
+
+def test_header_name_mapping_renames_headers_as_flask_limiter_does():
+    """header_name_mapping (and RATELIMIT_HEADER_*) rename the rate-limit headers, on the 429
+    and on allowed responses, side by side with flask-limiter's own renaming."""
+    from flask_limiter import HeaderNames as FlHeaderNames
+
+    from bulwark.flask import HeaderNames
+
+    def app_with(make, names):
+        app = flask.Flask("t")
+        app.config["RATELIMIT_HEADER_RESET"] = "X-Reset-At"
+        limiter = make(lambda: "k", app=app, storage_uri="memory://", headers_enabled=True,
+                       header_name_mapping={names.LIMIT: "X-Cap", names.REMAINING: "X-Left"})
+
+        @app.route("/")
+        @limiter.limit("1/minute")
+        def index():
+            return "ok"
+
+        return app.test_client()
+
+    for client in (app_with(bf.Limiter, HeaderNames), app_with(flask_limiter.Limiter, FlHeaderNames)):
+        ok, denied = client.get("/"), client.get("/")
+        assert (ok.status_code, denied.status_code) == (200, 429)
+        for r in (ok, denied):
+            assert r.headers["X-Cap"] == "1" and "X-Left" in r.headers and "X-Reset-At" in r.headers
+            assert "X-RateLimit-Limit" not in r.headers and "X-RateLimit-Remaining" not in r.headers
+        assert denied.headers["X-Left"] == "0" and "Retry-After" in denied.headers
+    assert HeaderNames.RESET.value == FlHeaderNames.RESET.value

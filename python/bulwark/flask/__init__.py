@@ -56,6 +56,7 @@ __all__ = [
     "CORS",
     "AuthenticationFailed",
     "ExemptionScope",
+    "HeaderNames",
     "InvalidRequestBody",
     "JWTAuth",
     "Limiter",
@@ -458,6 +459,7 @@ class Limiter:
         key_prefix: str = "",
         enabled: bool = True,
         security_logger: SecurityLogger | None = None,
+        header_name_mapping: Mapping[Any, str] | None = None,
     ) -> None:
         if isinstance(key_func_or_app, Flask):  # the flask-limiter 1.x/2.x order: Limiter(app, key_func=...)
             app = key_func_or_app
@@ -475,6 +477,7 @@ class Limiter:
             swallow_errors=swallow_errors,
             in_memory_fallback_enabled=in_memory_fallback_enabled,
             key_prefix=key_prefix,
+            header_name_mapping=dict(header_name_mapping) if header_name_mapping else None,
         )
         self._default_extra: dict[str, Any] = dict(exempt_when=default_limits_exempt_when,
                                                    deduct_when=default_limits_deduct_when,
@@ -498,6 +501,7 @@ class Limiter:
         self._plans: dict[tuple[Any, str | None, str], list[_Limit]] = {}
         self.limiter: RateLimiter | None = None
         self.headers_enabled = True
+        self._header_names: dict[str, str] = {}
         self.storage_uri = "memory://"
         self.strategy = "fixed-window"
         self._policy = "deny"
@@ -536,6 +540,12 @@ class Limiter:
             policy = "deny"
         self._policy = policy
         self._prefix = s["key_prefix"] or c.get("RATELIMIT_KEY_PREFIX", "") or None
+        # header_name_mapping (or RATELIMIT_HEADER_*) renames the headers core builds.
+        mapping = {getattr(k, "value", k): v for k, v in (s["header_name_mapping"] or {}).items()}
+        for config_name, header in _HEADER_CONFIG.items():
+            if config_name in c and header not in mapping:
+                mapping[header] = c[config_name]
+        self._header_names = {k: str(v) for k, v in mapping.items() if v and v != k}
         self.limiter = new_limiter(self.storage_uri, self.strategy, policy, self._prefix)
 
         defaults = pick("default_limits", "RATELIMIT_DEFAULT", None)
@@ -692,7 +702,8 @@ class Limiter:
                 custom = handler(decision) if handler is not None else None
                 if isinstance(custom, Response):
                     return custom
-                raise RateLimitExceeded(decision, lim._message(), decision.headers() if self.headers_enabled else None)
+                headers = self._headers(decision) if self.headers_enabled else None
+                raise RateLimitExceeded(decision, lim._message(), headers)
         if decisions:
             g._bulwark_rate_decision = decisions[0] if len(decisions) == 1 else most_restrictive(decisions)
         return None
@@ -708,12 +719,28 @@ class Limiter:
                     _log.error("rate-limit refund failed: %s", exc)
         decision: Decision | None = g.get("_bulwark_rate_decision")
         if self.headers_enabled and decision is not None:
-            _add_missing(response, decision.headers().items())
+            _add_missing(response, self._headers(decision).items())
         return response
 
+    def _headers(self, decision: Decision) -> dict[str, str]:
+        """Core's headers for ``decision``, renamed by ``header_name_mapping``."""
+        headers: dict[str, str] = decision.headers()
+        if not self._header_names:
+            return headers
+        return {self._header_names.get(name, name): value for name, value in headers.items()}
+
+
+#: The configuration keys that rename a rate-limit header, and the header each one renames.
+_HEADER_CONFIG = {
+    "RATELIMIT_HEADER_LIMIT": "X-RateLimit-Limit",
+    "RATELIMIT_HEADER_REMAINING": "X-RateLimit-Remaining",
+    "RATELIMIT_HEADER_RESET": "X-RateLimit-Reset",
+    "RATELIMIT_HEADER_RETRY_AFTER": "Retry-After",
+}
 
 #: The ``RATELIMIT_*`` keys ``Limiter.init_app`` reads; any other one is refused.
 _CONFIG_KEYS = frozenset({
+    *_HEADER_CONFIG,
     "RATELIMIT_ENABLED",
     "RATELIMIT_HEADERS_ENABLED",
     "RATELIMIT_STORAGE_URI",
@@ -910,3 +937,5 @@ def validate_input(schema: Any, *, location: str = "json", arg: str | None = Non
 
     return decorator
 
+
+from .constants import HeaderNames  # noqa: E402  (needs ExemptionScope above)
