@@ -370,7 +370,7 @@ def test_limits_registered_after_the_first_request_apply():
     limiter.limit("1 per minute")(x)
     assert [c.get("/x").status_code for _ in range(2)] == [200, 429]
     limiter.exempt(x)
-    assert c.get("/x").status_code == 429  # the route's own limit stays; the defaults are lifted
+    assert c.get("/x").status_code == 200  # exempt wins over the route's own limit (flask-limiter)
 
 
 def test_per_key_func_per_method_cost_exempt_when_and_messages():
@@ -418,7 +418,7 @@ def test_on_breach_request_filter_context_manager_disable_and_reset():
     app = Flask(__name__)
     app.config["RATELIMIT_DEFAULT"] = "1 per minute"
     seen = []
-    limiter = bf.Limiter(get_remote_address, on_breach=lambda d: seen.append(d.limit) or None)
+    limiter = bf.Limiter(get_remote_address, on_breach=lambda d: seen.append(d.limit.amount) or None)
     limiter.init_app(app)
 
     @limiter.request_filter
@@ -687,3 +687,50 @@ def test_header_name_mapping_renames_headers_as_flask_limiter_does():
             assert "X-RateLimit-Limit" not in r.headers and "X-RateLimit-Remaining" not in r.headers
         assert denied.headers["X-Left"] == "0" and "Retry-After" in denied.headers
     assert HeaderNames.RESET.value == FlHeaderNames.RESET.value
+
+
+def test_exempt_fail_on_first_breach_and_on_breach_both_levels_as_flask_limiter():
+    """Side by side with flask-limiter: an exempt view drops its own limits too; with
+    fail_on_first_breach=False every limit is counted before the 429; on_breach callbacks of the
+    extension and of the limit both receive a RequestLimit (limit item, key, breached, remaining,
+    reset_at)."""
+    from flask_limiter import ExemptionScope as FlScope
+
+    results = {}
+    for name, make, scope in (("bulwark", bf.Limiter, bf.ExemptionScope), ("peer", flask_limiter.Limiter, FlScope)):
+        app = Flask(name)
+        calls = []
+        limiter = make(lambda: "k", app=app, storage_uri="memory://", default_limits=["1/minute"],
+                       fail_on_first_breach=False,
+                       on_breach=lambda r, calls=calls: calls.append(("app", r.limit.amount, r.breached, r.remaining)))
+
+        @app.route("/exempt")
+        @limiter.exempt
+        @limiter.limit("1/minute")
+        def exempt():
+            return "ok"
+
+        @app.route("/partly")
+        @limiter.exempt(flags=scope.APPLICATION)
+        @limiter.limit("5/minute")
+        def partly():
+            return "ok"
+
+        @app.route("/two")
+        @limiter.limit("1/minute", on_breach=lambda r, calls=calls: calls.append(("limit", r.limit.amount, r.breached)))
+        @limiter.limit("3/minute", key_func=lambda: "other")
+        def two():
+            return "ok"
+
+        c = app.test_client()
+        got = {
+            "exempt": [c.get("/exempt").status_code for _ in range(3)],
+            "partly": [c.get("/partly").status_code for _ in range(2)],
+            "two": [c.get("/two").status_code for _ in range(4)],
+        }
+        results[name] = (got, sorted(set(calls)))
+    assert results["bulwark"] == results["peer"], results
+    assert results["bulwark"][0] == {"exempt": [200] * 3, "partly": [200, 429], "two": [200, 429, 429, 429]}
+    # fail_on_first_breach=False: the 3/minute limit counted every request, so by the fourth it
+    # was breached too, and both callbacks heard of both limits.
+    assert ("limit", 1, True) in results["bulwark"][1] and ("app", 3, True, 0) in results["bulwark"][1]

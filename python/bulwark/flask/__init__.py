@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar, overload
 
@@ -421,6 +422,34 @@ class _Limit:
         return self.error_message() if callable(self.error_message) else self.error_message
 
 
+class RequestLimit:
+    """One limit as it stood for this request (flask-limiter's ``RequestLimit``, what
+    ``on_breach`` callbacks receive): ``limit`` (the binding ``RateLimitItem``), ``key``,
+    ``breached``, ``shared``, ``reset_at`` (Unix seconds, never before the real reset),
+    ``remaining``, and Bulwark's ``decision`` (whose attributes it also answers)."""
+
+    def __init__(self, decision: Decision, key: str, shared: bool) -> None:
+        self.decision = decision
+        self.limit: Any = decision.rate
+        self.key = key
+        self.breached = not decision.allowed
+        self.shared = shared
+
+    @property
+    def reset_at(self) -> int:
+        """When the window resets, whole Unix seconds rounded up."""
+        return math.ceil(self.decision.at + self.decision.reset_after)
+
+    @property
+    def remaining(self) -> int:
+        """What is left of the limit."""
+        return int(self.decision.remaining)
+
+    def __getattr__(self, name: str) -> Any:
+        # The decision's own names (allowed, retry_after, headers(), ...), as before.
+        return getattr(self.decision, name)
+
+
 class Limiter:
     """flask-limiter's ``Limiter`` on Bulwark's rate limiter.
 
@@ -460,6 +489,7 @@ class Limiter:
         enabled: bool = True,
         security_logger: SecurityLogger | None = None,
         header_name_mapping: Mapping[Any, str] | None = None,
+        fail_on_first_breach: bool | None = None,
     ) -> None:
         if isinstance(key_func_or_app, Flask):  # the flask-limiter 1.x/2.x order: Limiter(app, key_func=...)
             app = key_func_or_app
@@ -478,6 +508,7 @@ class Limiter:
             in_memory_fallback_enabled=in_memory_fallback_enabled,
             key_prefix=key_prefix,
             header_name_mapping=dict(header_name_mapping) if header_name_mapping else None,
+            fail_on_first_breach=fail_on_first_breach,
         )
         self._default_extra: dict[str, Any] = dict(exempt_when=default_limits_exempt_when,
                                                    deduct_when=default_limits_deduct_when,
@@ -501,6 +532,7 @@ class Limiter:
         self._plans: dict[tuple[Any, str | None, str], list[_Limit]] = {}
         self.limiter: RateLimiter | None = None
         self.headers_enabled = True
+        self.fail_on_first_breach = True
         self._header_names: dict[str, str] = {}
         self.storage_uri = "memory://"
         self.strategy = "fixed-window"
@@ -540,6 +572,7 @@ class Limiter:
             policy = "deny"
         self._policy = policy
         self._prefix = s["key_prefix"] or c.get("RATELIMIT_KEY_PREFIX", "") or None
+        self.fail_on_first_breach = bool(pick("fail_on_first_breach", "RATELIMIT_FAIL_ON_FIRST_BREACH", True))
         # header_name_mapping (or RATELIMIT_HEADER_*) renames the headers core builds.
         mapping = {getattr(k, "value", k): v for k, v in (s["header_name_mapping"] or {}).items()}
         for config_name, header in _HEADER_CONFIG.items():
@@ -661,6 +694,10 @@ class Limiter:
         if blueprint is not None:
             exempt |= self._blueprint_exemptions.get(blueprint, 0)
         route = self._route_limits.get(name) or (self._blueprint_limits.get(blueprint, []) if blueprint else [])
+        if name in self._route_exemptions:
+            # A view marked exempt drops its own limits too (flask-limiter: exempt wins over
+            # limit); its flags then say which default and application limits still apply.
+            route = []
         chosen = [] if exempt & ExemptionScope.APPLICATION else list(self._application)
         # Route limits that do not cover this method leave the defaults in force (as flask-limiter).
         route = [lim for lim in route if lim.methods is None or method in lim.methods]
@@ -680,6 +717,7 @@ class Limiter:
         # response does not count: testing first and counting afterwards would let concurrent
         # requests all pass the last unit (12 parallel wrong passwords against "5 per minute").
         deferred: list[tuple[_Limit, str, list[RateLimitItem], int]] = []
+        breached: list[tuple[_Limit, str, Decision]] = []
         limiter = self._limiter()
         for lim in self._limits_for_request(endpoint):
             key, items = lim.key(endpoint), lim.rates.items()
@@ -696,17 +734,33 @@ class Limiter:
                 _log.error("rate-limit store unreachable: %s", decision.backend_error)
                 raise RateLimiterUnavailable("rate limiting is unavailable; try again later", {"Retry-After": "1"})
             if not decision.allowed:
-                g._bulwark_rate_decision = decision
-                _log_denial(self.security_logger, "rate_limited", limit=limit_text(decision), endpoint=endpoint)
-                handler = lim.on_breach or self.on_breach
-                custom = handler(decision) if handler is not None else None
-                if isinstance(custom, Response):
-                    return custom
-                headers = self._headers(decision) if self.headers_enabled else None
-                raise RateLimitExceeded(decision, lim._message(), headers)
+                breached.append((lim, key, decision))
+                if self.fail_on_first_breach:
+                    break
+        if breached:
+            return self._breach(breached, endpoint)
         if decisions:
             g._bulwark_rate_decision = decisions[0] if len(decisions) == 1 else most_restrictive(decisions)
         return None
+
+    def _breach(self, breached: list[tuple[_Limit, str, Decision]], endpoint: str) -> Response:
+        """Answers a request some limits refused: every ``on_breach`` callback (the extension's,
+        then the limit's, as flask-limiter calls them) gets a ``RequestLimit``; a Response one
+        returns is sent, else a 429 for the first limit breached."""
+        lim, _, decision = breached[0]
+        g._bulwark_rate_decision = decision
+        _log_denial(self.security_logger, "rate_limited", limit=limit_text(decision), endpoint=endpoint)
+        custom: Response | None = None
+        for each, key, each_decision in breached:
+            for handler in dict.fromkeys([self.on_breach, each.on_breach]):
+                if handler is not None:
+                    answer = handler(RequestLimit(each_decision, key, each.shared))
+                    if isinstance(answer, Response):
+                        custom = answer
+        if custom is not None:
+            return custom
+        headers = self._headers(decision) if self.headers_enabled else None
+        raise RateLimitExceeded(decision, lim._message(), headers)
 
     def _after_request(self, response: Response) -> Response:
         if not self.enabled:
@@ -752,6 +806,7 @@ _CONFIG_KEYS = frozenset({
     "RATELIMIT_DEFAULTS_PER_METHOD",
     "RATELIMIT_APPLICATION",
     "RATELIMIT_APPLICATION_PER_METHOD",
+    "RATELIMIT_FAIL_ON_FIRST_BREACH",
 })
 
 
