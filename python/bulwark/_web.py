@@ -4,10 +4,12 @@ permissions, the JSON error bodies, rate-limit keys and the audit trail. Framewo
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from bulwark import _native, jwt
+from bulwark.exceptions import InvalidInputError
 from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem, parse_many
 from bulwark.redact import SecurityLogger
 
@@ -139,8 +141,15 @@ def denial_reason(exc: Exception) -> str:
 class RouteRates:
     """A list of rate strings (or a callable returning one), parsed once per distinct string."""
 
-    def __init__(self, value: str | Callable[[], str] | Sequence[str | RateLimitItem]) -> None:
+    def __init__(
+        self,
+        value: str | Callable[[], str] | Sequence[str | RateLimitItem],
+        skip_invalid: logging.Logger | None = None,
+    ) -> None:
         self._value = value
+        #: Where an invalid rate string is logged and skipped (flask-limiter's behaviour); None
+        #: raises instead.
+        self._skip_invalid = skip_invalid
         self._cache: dict[str, list[RateLimitItem]] = {}
         if isinstance(value, str):
             self._static: list[RateLimitItem] | None = self._parse(value)
@@ -158,7 +167,14 @@ class RouteRates:
             return []
         items = self._cache.get(text)
         if items is None:
-            items = parse_many(text)
+            try:
+                items = parse_many(text)
+            except InvalidInputError as exc:
+                if self._skip_invalid is None:
+                    raise
+                # flask-limiter logs a limit it cannot read and goes on without it.
+                self._skip_invalid.error("skipping the rate limit %r: %s", text, exc)
+                items = []
             if len(self._cache) < 256:
                 self._cache[text] = items
         return items

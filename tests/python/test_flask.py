@@ -734,3 +734,31 @@ def test_exempt_fail_on_first_breach_and_on_breach_both_levels_as_flask_limiter(
     # fail_on_first_breach=False: the 3/minute limit counted every request, so by the fourth it
     # was breached too, and both callbacks heard of both limits.
     assert ("limit", 1, True) in results["bulwark"][1] and ("app", 3, True, 0) in results["bulwark"][1]
+
+
+def test_invalid_limit_strings_are_logged_and_skipped_as_flask_limiter_does(caplog):
+    """A limit string flask-limiter cannot read is logged and skipped, by both (units as limits
+    reads them: "1/sec" is not one); the view's other limits still count."""
+    results = {}
+    for name, make in (("bulwark", bf.Limiter), ("peer", flask_limiter.Limiter)):
+        app = Flask(name)
+        limiter = make(lambda: "k", app=app, storage_uri="memory://")
+
+        @app.route("/bad")
+        @limiter.limit("1/sec")
+        def bad():
+            return "ok"
+
+        @app.route("/mixed")
+        @limiter.limit(lambda: "nonsense")
+        @limiter.limit("1/minute")
+        def mixed():
+            return "ok"
+
+        c = app.test_client()
+        with caplog.at_level(logging.ERROR):
+            caplog.clear()
+            got = ([c.get("/bad").status_code for _ in range(3)], [c.get("/mixed").status_code for _ in range(2)])
+            logged = any(r.levelno >= logging.ERROR for r in caplog.records)
+        results[name] = (got, logged)
+    assert results["bulwark"] == results["peer"] == (([200] * 3, [200, 429]), True), results

@@ -356,7 +356,7 @@ class _Limit:
         cost: int | Callable[[], int] = 1,
     ) -> None:
         self.limiter = limiter
-        self.rates = RouteRates(limit_value)
+        self.rates = RouteRates(limit_value, skip_invalid=_log)
         self.key_func = key_func
         self.shared = shared
         self.scope = scope

@@ -190,8 +190,10 @@ def parse_many(limit_string: str) -> list[RateLimitItem]:
     if not isinstance(limit_string, str):
         raise InvalidInputError(f"couldn't parse rate limit string {limit_string!r}: not a string")
     items: list[RateLimitItem] = []
-    for amount, multiples, unit, known in _native.ratelimit_parse_spec(limit_string):
-        cls = GRANULARITIES.get(known) if known else None
+    # Units as limits reads them: a granularity's name, singular or plural (not core's "sec" /
+    # "min" / "hr", which Bulwark's own RateLimiter takes).
+    for amount, multiples, unit, _known in _native.ratelimit_parse_spec(limit_string):
+        cls = GRANULARITIES.get(unit) or GRANULARITIES.get(unit[:-1] if unit.endswith("s") else unit)
         if cls is None:
             try:
                 cls = granularity_from_string(unit)
