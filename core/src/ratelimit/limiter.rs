@@ -522,9 +522,14 @@ pub fn headers_for(
     let mut h = Vec::with_capacity(6);
     h.push(("X-RateLimit-Limit", decision.limit.to_string()));
     h.push(("X-RateLimit-Remaining", decision.remaining.to_string()));
+    // The moment of the reset rounded up, never before it (the whole second of `at` plus the
+    // rounded-up wait could fall short by up to a second).
     h.push((
         "X-RateLimit-Reset",
-        (at_us / MICROS).saturating_add(reset_in).to_string(),
+        at_us
+            .saturating_add(decision.reset_after_us)
+            .div_ceil(MICROS)
+            .to_string(),
     ));
     h.push((
         "RateLimit",

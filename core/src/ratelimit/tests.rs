@@ -849,6 +849,24 @@ mod front_end {
         assert_eq!(get("X-RateLimit-Reset"), (T0 / S + 1).to_string());
         assert_eq!(get("RateLimit"), "\"r1\";r=0;t=1");
         assert_eq!(get("RateLimit-Policy"), "\"r1\";q=2;w=1, \"r2\";q=3;w=60");
+        // X-RateLimit-Reset is never before the real reset, at any fraction of a second.
+        for (frac, wait) in [
+            (1, 1),
+            (S / 10, S / 2),
+            (S / 2, S - 1),
+            (9 * S / 10, 19 * S / 20),
+            (S - 1, S),
+        ] {
+            let d = bulwark_decision(2, 0, wait);
+            let at = T0 + frac + 3 * S;
+            let reset: u64 = super::limiter::headers_for(&d, 0, &rates, at)
+                .into_iter()
+                .find(|(k, _)| *k == "X-RateLimit-Reset")
+                .map(|(_, v)| v.parse().unwrap())
+                .unwrap();
+            assert!(reset * S >= at + d.reset_after_us, "{frac}: {reset}");
+            assert!(reset * S < at + d.reset_after_us + S, "{frac}: {reset}");
+        }
         clock.advance(S);
         let o = l.hit("u", &rates, 1).unwrap();
         assert!(o.decision.allowed);
@@ -960,4 +978,15 @@ fn redis_storage_without_the_feature_is_a_clear_error() {
     assert!(e.message().contains("`redis` feature"), "{e}");
     let e = crate::otp::ReplayGuard::new("redis://h:1/0", &Default::default()).unwrap_err();
     assert!(e.message().contains("`redis` feature"), "{e}");
+}
+
+/// A decision with these numbers (for the header tests).
+fn bulwark_decision(limit: u64, remaining: u64, reset_after_us: u64) -> super::Decision {
+    super::Decision {
+        allowed: remaining > 0,
+        limit,
+        remaining,
+        reset_after_us,
+        retry_after_us: 0,
+    }
 }
