@@ -762,3 +762,30 @@ def test_invalid_limit_strings_are_logged_and_skipped_as_flask_limiter_does(capl
             logged = any(r.levelno >= logging.ERROR for r in caplog.records)
         results[name] = (got, logged)
     assert results["bulwark"] == results["peer"] == (([200] * 3, [200, 429]), True), results
+
+
+def test_limit_on_a_function_the_view_calls_and_scopes_as_flask_limiter():
+    """@limiter.limit on a helper the view calls counts when it is called (flask-limiter's rule);
+    the view's own limits still count once per request."""
+    results = {}
+    for name, make in (("bulwark", bf.Limiter), ("peer", flask_limiter.Limiter)):
+        app = Flask(name)
+        limiter = make(lambda: "k", app=app, storage_uri="memory://")
+
+        @limiter.limit("1/minute")
+        def helper():
+            return "h"
+
+        @app.route("/a")
+        def a():
+            return helper()
+
+        @app.route("/v")
+        @limiter.limit("2/minute")
+        def v():
+            return "v"
+
+        c = app.test_client()
+        results[name] = ([c.get("/a").status_code for _ in range(3)], [c.get("/v").status_code for _ in range(3)])
+    assert results["bulwark"] == results["peer"] == ([200, 429, 429], [200, 200, 429]), results
+    assert helper.__name__ == "helper"

@@ -371,14 +371,31 @@ class _Limit:
 
     # -- as a decorator
     def __call__(self, obj: V) -> V:
-        """Registers the limit for a view or a blueprint and hands it back unchanged (so the
-        view keeps its type)."""
+        """Registers the limit for a view or a blueprint. A function is handed back wrapped (its
+        name and signature kept): as a view its limits are checked before the request, as any
+        other function a view calls (flask-limiter's rule) the limit is checked when it is
+        called, and a breach answers 429 from there."""
         if isinstance(obj, flask.Blueprint):
             self.limiter._blueprint_limits.setdefault(obj.name, []).append(self)
-        else:
-            self.limiter._route_limits.setdefault(_qualified_name(obj), []).append(self)
+            self.limiter._plans.clear()
+            return obj
+        name = _qualified_name(obj)
+        self.limiter._route_limits.setdefault(name, []).append(self)
         self.limiter._plans.clear()
-        return obj
+        if not callable(obj) or getattr(obj, "_bulwark_limited", False):
+            return obj  # already wrapped by another limit: one wrapper checks them all
+        limiter = self.limiter
+
+        @functools.wraps(obj)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            if flask.has_request_context() and limiter.enabled:
+                view = current_app.view_functions.get(request.endpoint or "")
+                if view is not limited and view is not obj:  # not the view: a function it calls
+                    limiter._check_called(name)
+            return obj(*args, **kwargs)
+
+        limited._bulwark_limited = True  # type: ignore[attr-defined]
+        return limited  # type: ignore[return-value]
 
     # -- as a context manager
     def __enter__(self) -> Decision | None:
@@ -742,6 +759,26 @@ class Limiter:
         if decisions:
             g._bulwark_rate_decision = decisions[0] if len(decisions) == 1 else most_restrictive(decisions)
         return None
+
+    def _check_called(self, name: str) -> None:
+        """The limits of a function a view called (not the view itself): counted now; a breach
+        raises the 429 (or what an ``on_breach`` callback answers) from inside the view."""
+        endpoint = request.endpoint or ""
+        breached: list[tuple[_Limit, str, Decision]] = []
+        for lim in self._route_limits.get(name, []):
+            if not lim.applies():
+                continue
+            key, items = lim.key(endpoint), lim.rates.items()
+            if key is None or not items:
+                continue
+            decision = self._limiter().hit(key, *items, cost=lim.hit_cost())
+            if not decision.allowed:
+                breached.append((lim, key, decision))
+                if self.fail_on_first_breach:
+                    break
+        if breached:
+            answer = self._breach(breached, endpoint)
+            flask.abort(answer)
 
     def _breach(self, breached: list[tuple[_Limit, str, Decision]], endpoint: str) -> Response:
         """Answers a request some limits refused: every ``on_breach`` callback (the extension's,
