@@ -789,3 +789,38 @@ def test_limit_on_a_function_the_view_calls_and_scopes_as_flask_limiter():
         results[name] = ([c.get("/a").status_code for _ in range(3)], [c.get("/v").status_code for _ in range(3)])
     assert results["bulwark"] == results["peer"] == ([200, 429, 429], [200, 200, 429]), results
     assert helper.__name__ == "helper"
+
+
+def test_nested_blueprints_inherit_and_exempt_as_flask_limiter():
+    """Limits and exemptions on nested blueprints, side by side with flask-limiter: a child
+    inherits its parent's limit; a child with its own limit uses it; a parent exempt with
+    DESCENDENTS lifts the defaults below it; a child exempt with ANCESTORS drops inherited limits."""
+    from flask_limiter import ExemptionScope as FlScope
+
+    results = {}
+    for name, make, scope in (("bulwark", bf.Limiter, bf.ExemptionScope), ("peer", flask_limiter.Limiter, FlScope)):
+        app = Flask(name)
+        limiter = make(lambda: "k", app=app, storage_uri="memory://", default_limits=["10/minute"])
+        parent = flask.Blueprint("parent", name + "p")
+        inherits = flask.Blueprint("inherits", name + "i")
+        own = flask.Blueprint("own", name + "o")
+        cut = flask.Blueprint("cut", name + "c")
+        free_parent = flask.Blueprint("freeparent", name + "f")
+        free_child = flask.Blueprint("freechild", name + "fc")
+        for bp, path in ((inherits, "/i"), (own, "/o"), (cut, "/c")):
+            bp.add_url_rule(path, "v", lambda: "ok")
+        free_child.add_url_rule("/f", "v", lambda: "ok")
+        limiter.limit("1/minute")(parent)
+        limiter.limit("2/minute")(own)
+        limiter.exempt(cut, flags=scope.ANCESTORS)
+        limiter.exempt(free_parent, flags=scope.DEFAULT | scope.DESCENDENTS)
+        for child in (inherits, own, cut):
+            parent.register_blueprint(child)
+        free_parent.register_blueprint(free_child)
+        app.register_blueprint(parent)
+        app.register_blueprint(free_parent)
+        c = app.test_client()
+        results[name] = {path: [c.get(path).status_code for _ in range(12)].count(429)
+                         for path in ("/i", "/o", "/c", "/f")}
+    assert results["bulwark"] == results["peer"], results
+    assert results["bulwark"] == {"/i": 11, "/o": 10, "/c": 2, "/f": 0}, results

@@ -708,9 +708,11 @@ class Limiter:
         ``exempt_when`` is still asked per request)."""
         name = _qualified_name(view) if view is not None else ""
         exempt = self._route_exemptions.get(name, 0)
+        blueprint_limits: list[_Limit] = []
         if blueprint is not None:
-            exempt |= self._blueprint_exemptions.get(blueprint, 0)
-        route = self._route_limits.get(name) or (self._blueprint_limits.get(blueprint, []) if blueprint else [])
+            blueprint_limits, flags = self._blueprint_plan(blueprint)
+            exempt |= flags
+        route = self._route_limits.get(name) or blueprint_limits
         if name in self._route_exemptions:
             # A view marked exempt drops its own limits too (flask-limiter: exempt wins over
             # limit); its flags then say which default and application limits still apply.
@@ -722,6 +724,33 @@ class Limiter:
         if (not route or not all(lim.override_defaults for lim in route)) and not exempt & ExemptionScope.DEFAULT:
             chosen.extend(self._defaults)
         return chosen
+
+    def _blueprint_plan(self, dotted: str) -> tuple[list[_Limit], int]:
+        """The blueprint limits and exemption flags for a request in blueprint ``dotted``
+        (``parent.child`` when nested; limits and exemptions are registered by each blueprint's
+        own name). As flask-limiter: a nested blueprint inherits its ancestors' limits unless it
+        has limits of its own that override, or is exempt with ``ANCESTORS``; an ancestor exempt
+        with ``DESCENDENTS`` lifts its limits and exemptions onto every blueprint below it."""
+        bp = current_app.blueprints.get(dotted)
+        if bp is None:
+            return [], 0
+        own = bp.name
+        ancestry = dotted.split(".")
+        own_flags = self._blueprint_exemptions.get(own, 0)
+        passed_down = [
+            a for a in ancestry if a != own and self._blueprint_exemptions.get(a, 0) & ExemptionScope.DESCENDENTS
+        ]
+        flags = own_flags & ~ExemptionScope.ANCESTORS
+        for ancestor in passed_down:
+            flags |= self._blueprint_exemptions[ancestor] & ~(ExemptionScope.DESCENDENTS | ExemptionScope.ANCESTORS)
+        if flags & ~(ExemptionScope.DEFAULT | ExemptionScope.APPLICATION):
+            return [], flags  # exempt (meta limits and more): no blueprint limits at all
+        own_limits = self._blueprint_limits.get(own, [])
+        if (own_limits and all(lim.override_defaults for lim in own_limits)) or own_flags & ExemptionScope.ANCESTORS:
+            return list(own_limits), flags
+        inherited = [lim for a in dict.fromkeys(ancestry) if a not in passed_down
+                     for lim in self._blueprint_limits.get(a, [])]
+        return inherited, flags
 
     def _before_request(self) -> Response | None:
         endpoint = request.endpoint
