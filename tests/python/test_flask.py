@@ -824,3 +824,28 @@ def test_nested_blueprints_inherit_and_exempt_as_flask_limiter():
                          for path in ("/i", "/o", "/c", "/f")}
     assert results["bulwark"] == results["peer"], results
     assert results["bulwark"] == {"/i": 11, "/o": 10, "/c": 2, "/f": 0}, results
+
+
+def test_scopes_may_be_ints_or_callables_returning_them():
+    app = Flask(__name__)
+    limiter = bf.Limiter(lambda: "k", app=app, storage_uri="memory://")
+
+    @app.route("/a")
+    @limiter.shared_limit("1/minute", scope=7)
+    def a():
+        return "a"
+
+    @app.route("/b")
+    @limiter.shared_limit("1/minute", scope=lambda endpoint: 7)
+    def b():
+        return "b"
+
+    @app.route("/c")
+    @limiter.limit("1/minute", scope=lambda endpoint: 3)
+    def c_():
+        return "c"
+
+    c = app.test_client()
+    # /a and /b share scope 7: one request between them.
+    assert [c.get("/a").status_code, c.get("/b").status_code] == [200, 429]
+    assert [c.get("/c").status_code, c.get("/c").status_code] == [200, 429]

@@ -345,7 +345,7 @@ class _Limit:
         *,
         key_func: Callable[[], str] | None,
         shared: bool,
-        scope: str | Callable[[str], str] | None,
+        scope: str | int | Callable[[str], str | int] | None,
         per_method: bool = False,
         methods: Iterable[str] | None = None,
         error_message: str | Callable[[], str] | None = None,
@@ -421,11 +421,11 @@ class _Limit:
         if who is None:
             return None
         if self.shared:
-            where = self.scope(endpoint) if callable(self.scope) else str(self.scope)
+            where = str(self.scope(endpoint) if callable(self.scope) else self.scope)
         else:
             where = endpoint
             if self.scope:
-                where += ":" + (self.scope(endpoint) if callable(self.scope) else self.scope)
+                where += ":" + str(self.scope(endpoint) if callable(self.scope) else self.scope)
         if self.per_method:
             where += ":" + request.method
         return f"{where}/{who}"
@@ -624,14 +624,14 @@ class Limiter:
               deduct_when: Callable[[Response], bool] | None = None,
               on_breach: Callable[[Any], Response | None] | None = None,
               cost: int | Callable[[], int] = 1,
-              scope: str | Callable[[str], str] | None = None) -> _Limit:
+              scope: str | int | Callable[[str], str | int] | None = None) -> _Limit:
         """Limit a view or a blueprint (``@limiter.limit("10 per second")``), or a block
         (``with limiter.limit("1/second"):``)."""
         return _Limit(self, limit_value, key_func=key_func, shared=False, scope=scope, per_method=per_method,
                       methods=methods, error_message=error_message, exempt_when=exempt_when,
                       override_defaults=override_defaults, deduct_when=deduct_when, on_breach=on_breach, cost=cost)
 
-    def shared_limit(self, limit_value: str | Callable[[], str], scope: str | Callable[[str], str], *,
+    def shared_limit(self, limit_value: str | Callable[[], str], scope: str | int | Callable[[str], str | int], *,
                      key_func: Callable[[], str] | None = None, per_method: bool = False,
                      methods: Iterable[str] | None = None, error_message: str | Callable[[], str] | None = None,
                      exempt_when: Callable[[], bool] | None = None, override_defaults: bool = True,
