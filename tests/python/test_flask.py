@@ -849,3 +849,36 @@ def test_scopes_may_be_ints_or_callables_returning_them():
     # /a and /b share scope 7: one request between them.
     assert [c.get("/a").status_code, c.get("/b").status_code] == [200, 429]
     assert [c.get("/c").status_code, c.get("/c").status_code] == [200, 429]
+
+
+def test_meta_limits_refuse_a_client_that_breaches_too_often_as_flask_limiter():
+    """meta_limits count breaches: after two breaches within the meta window every request of the
+    client is refused, even on routes it has not used; on_meta_breach hears of it; a view exempt
+    from META is still served. Side by side with flask-limiter."""
+    results = {}
+    for name, make, scope in (("bulwark", bf.Limiter, bf.ExemptionScope),
+                              ("peer", flask_limiter.Limiter, flask_limiter.ExemptionScope)):
+        app = Flask(name)
+        heard = []
+        limiter = make(lambda: "k", app=app, storage_uri="memory://", meta_limits=["2/hour"],
+                       on_meta_breach=lambda r, heard=heard: heard.append(r.limit.amount))
+
+        @app.route("/a")
+        @limiter.limit("1/minute")
+        def a():
+            return "a"
+
+        @app.route("/other")
+        def other():
+            return "o"
+
+        @app.route("/health")
+        @limiter.exempt(flags=scope.META)
+        def health():
+            return "h"
+
+        c = app.test_client()
+        codes = [c.get("/a").status_code for _ in range(4)] + [c.get("/other").status_code, c.get("/health").status_code]
+        results[name] = (codes, sorted(set(heard)))
+    assert results["bulwark"] == results["peer"], results
+    assert results["bulwark"] == ([200, 429, 429, 429, 429, 200], [2]), results

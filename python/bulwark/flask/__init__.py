@@ -368,6 +368,8 @@ class _Limit:
         self.deduct_when = deduct_when
         self.on_breach = on_breach
         self.cost = cost
+        #: A meta limit (on how often a client breaches limits), not a limit on requests.
+        self.meta = False
 
     # -- as a decorator
     def __call__(self, obj: V) -> V:
@@ -507,6 +509,8 @@ class Limiter:
         security_logger: SecurityLogger | None = None,
         header_name_mapping: Mapping[Any, str] | None = None,
         fail_on_first_breach: bool | None = None,
+        meta_limits: Sequence[str | Callable[[], str]] | None = None,
+        on_meta_breach: Callable[[Any], Response | None] | None = None,
     ) -> None:
         if isinstance(key_func_or_app, Flask):  # the flask-limiter 1.x/2.x order: Limiter(app, key_func=...)
             app = key_func_or_app
@@ -526,7 +530,9 @@ class Limiter:
             key_prefix=key_prefix,
             header_name_mapping=dict(header_name_mapping) if header_name_mapping else None,
             fail_on_first_breach=fail_on_first_breach,
+            meta_limits=meta_limits,
         )
+        self.on_meta_breach = on_meta_breach
         self._default_extra: dict[str, Any] = dict(exempt_when=default_limits_exempt_when,
                                                    deduct_when=default_limits_deduct_when,
                                                    cost=default_limits_cost or 1)
@@ -544,6 +550,7 @@ class Limiter:
         self._request_filters: list[Callable[[], bool]] = []
         self._defaults: list[_Limit] = []
         self._application: list[_Limit] = []
+        self._meta: list[_Limit] = []
         # The limits of a (view, blueprint, method), worked out on its first request; cleared
         # whenever a limit or an exemption is registered.
         self._plans: dict[tuple[Any, str | None, str], list[_Limit]] = {}
@@ -607,6 +614,10 @@ class Limiter:
             self._limit(v, shared=True, scope="global", per_method=per_method, **self._application_extra)
             for v in _limit_list(application)
         ]
+        meta = pick("meta_limits", "RATELIMIT_META", None)
+        self._meta = [self._limit(v, shared=True, scope="meta") for v in _limit_list(meta)]
+        for lim in self._meta:
+            lim.meta = True
         self._plans.clear()
         app.before_request(self._before_request)
         app.after_request(self._after_request)
@@ -717,7 +728,9 @@ class Limiter:
             # A view marked exempt drops its own limits too (flask-limiter: exempt wins over
             # limit); its flags then say which default and application limits still apply.
             route = []
-        chosen = [] if exempt & ExemptionScope.APPLICATION else list(self._application)
+        chosen = [] if exempt & ExemptionScope.META else list(self._meta)
+        if not exempt & ExemptionScope.APPLICATION:
+            chosen.extend(self._application)
         # Route limits that do not cover this method leave the defaults in force (as flask-limiter).
         route = [lim for lim in route if lim.methods is None or method in lim.methods]
         chosen.extend(route)
@@ -764,11 +777,19 @@ class Limiter:
         # requests all pass the last unit (12 parallel wrong passwords against "5 per minute").
         deferred: list[tuple[_Limit, str, list[RateLimitItem], int]] = []
         breached: list[tuple[_Limit, str, Decision]] = []
+        metas: list[tuple[_Limit, str, list[RateLimitItem]]] = []
         limiter = self._limiter()
         for lim in self._limits_for_request(endpoint):
             key, items = lim.key(endpoint), lim.rates.items()
             if key is None or not items:
                 continue  # key_func said "not limited", or the limit string is empty (flask-limiter)
+            if lim.meta:
+                # A client that breached limits too often is refused everything for a while.
+                meta_decision = limiter.test(key, *items)
+                if not meta_decision.allowed:
+                    return self._meta_breach(lim, key, meta_decision)
+                metas.append((lim, key, items))
+                continue
             cost = lim.hit_cost()
             decision = limiter.hit(key, *items, cost=cost)
             if lim.deduct_when is not None and decision.allowed:
@@ -784,10 +805,25 @@ class Limiter:
                 if self.fail_on_first_breach:
                     break
         if breached:
+            for _, meta_key, meta_items in metas:
+                limiter.hit(meta_key, *meta_items)  # one more breach counted against the client
             return self._breach(breached, endpoint)
         if decisions:
             g._bulwark_rate_decision = decisions[0] if len(decisions) == 1 else most_restrictive(decisions)
         return None
+
+    def _meta_breach(self, lim: _Limit, key: str, decision: Decision) -> Response:
+        """Answers a request from a client over a meta limit: ``on_meta_breach`` gets a
+        ``RequestLimit``; a Response it returns is sent, else a 429."""
+        g._bulwark_rate_decision = decision
+        _log_denial(self.security_logger, "rate_limited", limit=limit_text(decision), endpoint=request.endpoint)
+        for handler in dict.fromkeys([self.on_meta_breach, lim.on_breach]):
+            if handler is not None:
+                answer = handler(RequestLimit(decision, key, True))
+                if isinstance(answer, Response):
+                    return answer
+        headers = self._headers(decision) if self.headers_enabled else None
+        raise RateLimitExceeded(decision, None, headers)
 
     def _check_called(self, name: str) -> None:
         """The limits of a function a view called (not the view itself): counted now; a breach
@@ -873,6 +909,7 @@ _CONFIG_KEYS = frozenset({
     "RATELIMIT_APPLICATION",
     "RATELIMIT_APPLICATION_PER_METHOD",
     "RATELIMIT_FAIL_ON_FIRST_BREACH",
+    "RATELIMIT_META",
 })
 
 
