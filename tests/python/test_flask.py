@@ -882,3 +882,31 @@ def test_meta_limits_refuse_a_client_that_breaches_too_often_as_flask_limiter():
         results[name] = (codes, sorted(set(heard)))
     assert results["bulwark"] == results["peer"], results
     assert results["bulwark"] == ([200, 429, 429, 429, 429, 200], [2]), results
+
+
+def test_limit_objects_in_the_limit_lists_as_flask_limiter():
+    """Limit / ApplicationLimit / MetaLimit objects in default_limits, application_limits and
+    meta_limits, side by side with flask-limiter's own classes."""
+    results = {}
+    for name, mod in (("bulwark", bf), ("peer", flask_limiter)):
+        app = Flask(name)
+        limiter = mod.Limiter(
+            lambda: "k", app=app, storage_uri="memory://",
+            default_limits=[mod.Limit("2/minute", key_function=lambda: "per-user", cost=2)],
+            application_limits=[mod.ApplicationLimit("5/minute")],
+        )
+
+        @app.route("/a")
+        def a():
+            return "a"
+
+        @app.route("/b")
+        def b():
+            return "b"
+
+        c = app.test_client()
+        results[name] = [c.get("/a").status_code, c.get("/a").status_code, c.get("/b").status_code,
+                         c.get("/b").status_code, c.get("/b").status_code]
+    assert results["bulwark"] == results["peer"], results
+    with pytest.raises(ValueError):
+        bf.Limiter(lambda: "k", app=Flask("x"), default_limits=[bf.Limit("1/minute", meta_limits=["1/hour"])])

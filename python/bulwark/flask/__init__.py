@@ -21,6 +21,7 @@ field errors. Denials are written to ``bulwark.redact.SecurityLogger`` with secr
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -56,8 +57,13 @@ from .util import get_remote_address
 __all__ = [
     "CORS",
     "AuthenticationFailed",
+    "ApplicationLimit",
     "ExemptionScope",
     "HeaderNames",
+    "Limit",
+    "MetaLimit",
+    "RequestLimit",
+    "RouteLimit",
     "InvalidRequestBody",
     "JWTAuth",
     "Limiter",
@@ -441,6 +447,66 @@ class _Limit:
         return self.error_message() if callable(self.error_message) else self.error_message
 
 
+@dataclasses.dataclass
+class Limit:
+    """A limit with its settings as an object (flask-limiter's ``Limit``), for
+    ``default_limits=[...]``, ``application_limits=[...]`` and ``meta_limits=[...]``; fields left
+    unset take the list's own settings."""
+
+    limit_provider: Callable[[], str] | str
+    key_function: Callable[[], str] | None = None
+    scope: str | int | Callable[[str], str | int] | None = None
+    cost: Callable[[], int] | int | None = None
+    shared: bool = False
+    methods: Sequence[str] | None = None
+    per_method: bool = False
+    error_message: str | Callable[[], str] | None = None
+    meta_limits: Sequence[Any] | None = None
+    exempt_when: Callable[[], bool] | None = None
+    deduct_when: Callable[[Response], bool] | None = None
+    on_breach: Callable[[Any], Response | None] | None = None
+
+    def _bind(self, limiter: Limiter, *, shared: bool, scope: Any, **defaults: Any) -> _Limit:
+        if self.meta_limits:
+            # Refused, not ignored: a limit's own meta limits are not implemented (the
+            # extension's meta_limits are).
+            raise ConfigurationError("meta_limits on a single Limit are not supported; use Limiter(meta_limits=...)")
+        given: dict[str, Any] = {
+            "per_method": self.per_method or defaults.get("per_method", False),
+            "methods": self.methods,
+            "error_message": self.error_message,
+            "exempt_when": self.exempt_when or defaults.get("exempt_when"),
+            "deduct_when": self.deduct_when or defaults.get("deduct_when"),
+            "on_breach": self.on_breach,
+            "cost": self.cost if self.cost is not None else defaults.get("cost") or 1,
+        }
+        return _Limit(limiter, self.limit_provider, key_func=self.key_function, shared=self.shared or shared,
+                      scope=self.scope if self.scope is not None else scope, **given)
+
+
+@dataclasses.dataclass
+class ApplicationLimit(Limit):
+    """An application limit (shared by every route, scope ``global``)."""
+
+    scope: str | int | Callable[[str], str | int] | None = "global"
+    shared: bool = True
+
+
+@dataclasses.dataclass
+class MetaLimit(Limit):
+    """A meta limit (on how often a client breaches limits)."""
+
+    scope: str | int | Callable[[str], str | int] | None = "meta"
+    shared: bool = True
+
+
+@dataclasses.dataclass
+class RouteLimit(Limit):
+    """A route limit as an object (``@limiter.limit`` takes its fields as arguments)."""
+
+    override_defaults: bool = True
+
+
 class RequestLimit:
     """One limit as it stood for this request (flask-limiter's ``RequestLimit``, what
     ``on_breach`` callbacks receive): ``limit`` (the binding ``RateLimitItem``), ``key``,
@@ -625,6 +691,8 @@ class Limiter:
         self.app = app
 
     def _limit(self, value: Any, shared: bool = False, scope: Any = None, **kwargs: Any) -> _Limit:
+        if isinstance(value, Limit):
+            return value._bind(self, shared=shared, scope=scope, **kwargs)
         return _Limit(self, value, key_func=None, shared=shared, scope=scope, **kwargs)
 
     # -- decorators (flask-limiter's names and arguments)
