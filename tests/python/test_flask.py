@@ -910,3 +910,31 @@ def test_limit_objects_in_the_limit_lists_as_flask_limiter():
     assert results["bulwark"] == results["peer"], results
     with pytest.raises(ValueError):
         bf.Limiter(lambda: "k", app=Flask("x"), default_limits=[bf.Limit("1/minute", meta_limits=["1/hour"])])
+
+
+def test_flask_limiter_commands_list_and_clear_limits():
+    """`flask limiter config / limits / clear` (the flask.commands entry point bulwark.flask
+    registers): the routes' limits, what a client has left, and clearing its counts."""
+    from bulwark.flask.commands import cli
+
+    app = Flask("cli")
+    limiter = bf.Limiter(lambda: "k", app=app, storage_uri="memory://", default_limits=["9/hour"])
+
+    @app.route("/login", methods=["POST"])
+    @limiter.limit("2/minute")
+    def login():
+        return "ok"
+
+    runner = app.test_cli_runner()
+    out = runner.invoke(cli, ["config"]).output
+    assert "storage: memory://" in out and "9 per 1 hour" in out
+    client = app.test_client()
+    assert [client.post("/login").status_code for _ in range(3)] == [200, 200, 429]
+    listed = runner.invoke(cli, ["limits", "--endpoint", "login", "--key", "k"]).output
+    assert "login POST" in listed and "2 per 1 minute" in listed and "remaining=0" in listed
+    result = runner.invoke(cli, ["clear", "--key", "k", "--endpoint", "login", "-y"])
+    assert result.exit_code == 0 and "cleared 1 limit(s)" in result.output
+    assert client.post("/login").status_code == 200
+    assert "remaining=1" in runner.invoke(cli, ["limits", "--key", "k"]).output
+    assert "static" not in runner.invoke(cli, ["limits"]).output
+    assert Flask("none").test_cli_runner().invoke(cli, ["config"]).exit_code != 0  # no Limiter there

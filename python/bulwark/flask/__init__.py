@@ -428,6 +428,11 @@ class _Limit:
         who = (self.key_func or self.limiter._key_func)()
         if who is None:
             return None
+        return self.key_for(endpoint, who, request.method)
+
+    def key_for(self, endpoint: str, who: str, method: str) -> str:
+        """The storage key of this limit for client ``who`` calling ``endpoint`` with ``method``
+        (what ``key`` computes for a request; the CLI asks it for any client)."""
         if self.shared:
             where = str(self.scope(endpoint) if callable(self.scope) else self.scope)
         else:
@@ -435,7 +440,7 @@ class _Limit:
             if self.scope:
                 where += ":" + str(self.scope(endpoint) if callable(self.scope) else self.scope)
         if self.per_method:
-            where += ":" + request.method
+            where += ":" + method
         return f"{where}/{who}"
 
     def hit_cost(self) -> int:
