@@ -491,6 +491,14 @@ def test_unreachable_store_fails_closed_unless_told_otherwise():
                in_memory_fallback_enabled=True)
     app.add_url_rule("/", "i", lambda: "x")
     assert [app.test_client().get("/").status_code for _ in range(3)] == [200, 200, 429]
+    # in_memory_fallback: other limits while the store is down (flask-limiter's list), counted here.
+    for make in (bf.Limiter, flask_limiter.Limiter):
+        app = Flask(__name__)
+        make(lambda: "k", app=app, default_limits=["5 per minute"], storage_uri=dead,
+             in_memory_fallback=["1 per minute"], in_memory_fallback_enabled=True,
+             storage_options={"socket_timeout": 0.2} if make is flask_limiter.Limiter else {})
+        app.add_url_rule("/", "i", lambda: "x")
+        assert [app.test_client().get("/").status_code for _ in range(2)] == [200, 429], make
 
 
 @needs_redis

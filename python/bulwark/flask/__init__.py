@@ -574,6 +574,7 @@ class Limiter:
         storage_options: Mapping[str, Any] | None = None,
         swallow_errors: bool | None = None,
         in_memory_fallback_enabled: bool | None = None,
+        in_memory_fallback: Sequence[Any] | None = None,
         on_breach: Callable[[Any], Response | None] | None = None,
         key_prefix: str = "",
         enabled: bool = True,
@@ -598,6 +599,7 @@ class Limiter:
             storage_uri=storage_uri,
             swallow_errors=swallow_errors,
             in_memory_fallback_enabled=in_memory_fallback_enabled,
+            in_memory_fallback=in_memory_fallback,
             key_prefix=key_prefix,
             header_name_mapping=dict(header_name_mapping) if header_name_mapping else None,
             fail_on_first_breach=fail_on_first_breach,
@@ -622,6 +624,8 @@ class Limiter:
         self._defaults: list[_Limit] = []
         self._application: list[_Limit] = []
         self._meta: list[_Limit] = []
+        self._fallback: list[_Limit] = []
+        self._fallback_limiter: RateLimiter | None = None
         # The limits of a (view, blueprint, method), worked out on its first request; cleared
         # whenever a limit or an exemption is registered.
         self._plans: dict[tuple[Any, str | None, str], list[_Limit]] = {}
@@ -659,7 +663,15 @@ class Limiter:
         self.headers_enabled = bool(pick("headers_enabled", "RATELIMIT_HEADERS_ENABLED", True))
         self.storage_uri = pick("storage_uri", "RATELIMIT_STORAGE_URI", "memory://")
         self.strategy = pick("strategy", "RATELIMIT_STRATEGY", "fixed-window")
-        if pick("in_memory_fallback_enabled", "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False):
+        fallback = _limit_list(pick("in_memory_fallback", "RATELIMIT_IN_MEMORY_FALLBACK", None))
+        # While the store is down: these limits, counted in this process (flask-limiter's
+        # in_memory_fallback). Core reports the outage (policy "allow" with the error); the
+        # fallback limits then decide.
+        self._fallback = [self._limit(v) for v in fallback]
+        self._fallback_limiter = new_limiter("memory://", self.strategy, "deny", None) if fallback else None
+        if fallback:
+            policy = "allow"
+        elif pick("in_memory_fallback_enabled", "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False):
             policy = "local"
         elif pick("swallow_errors", "RATELIMIT_SWALLOW_ERRORS", False):
             policy = "allow"
@@ -877,12 +889,37 @@ class Limiter:
                 breached.append((lim, key, decision))
                 if self.fail_on_first_breach:
                     break
+        if self._fallback_limiter is not None and any(d.backend_error is not None for d in decisions):
+            return self._decide_fallback(endpoint)
         if breached:
             for _, meta_key, meta_items in metas:
                 limiter.hit(meta_key, *meta_items)  # one more breach counted against the client
             return self._breach(breached, endpoint)
         if decisions:
             g._bulwark_rate_decision = decisions[0] if len(decisions) == 1 else most_restrictive(decisions)
+        return None
+
+    def _decide_fallback(self, endpoint: str) -> Response | None:
+        """The store is down: the ``in_memory_fallback`` limits decide, in this process."""
+        fallback = self._fallback_limiter
+        if fallback is None:
+            return None
+        _log.error("rate-limit store unreachable: in_memory_fallback limits apply")
+        breached: list[tuple[_Limit, str, Decision]] = []
+        decisions: list[Decision] = []
+        for lim in self._fallback:
+            key, items = lim.key(endpoint), lim.rates.items()
+            if key is None or not items:
+                continue
+            decision = fallback.hit(key, *items, cost=lim.hit_cost())
+            decisions.append(decision)
+            if not decision.allowed:
+                breached.append((lim, key, decision))
+                if self.fail_on_first_breach:
+                    break
+        if breached:
+            return self._breach(breached, endpoint)
+        g._bulwark_rate_decision = most_restrictive(decisions) if decisions else None
         return None
 
     def _meta_breach(self, lim: _Limit, key: str, decision: Decision) -> Response:
@@ -983,6 +1020,7 @@ _CONFIG_KEYS = frozenset({
     "RATELIMIT_APPLICATION_PER_METHOD",
     "RATELIMIT_FAIL_ON_FIRST_BREACH",
     "RATELIMIT_META",
+    "RATELIMIT_IN_MEMORY_FALLBACK",
 })
 
 
