@@ -899,24 +899,35 @@ class Limiter:
             g._bulwark_rate_decision = decisions[0] if len(decisions) == 1 else most_restrictive(decisions)
         return None
 
+    def _count(
+        self, limits: Iterable[_Limit], endpoint: str, limiter: RateLimiter
+    ) -> tuple[list[Decision], list[tuple[_Limit, str, Decision]]]:
+        """Hits each limit that applies (as the request's own limits are hit, without their
+        reservations and meta limits): the decisions, and the limits breached (stopping at the
+        first unless ``fail_on_first_breach`` is off)."""
+        decisions: list[Decision] = []
+        breached: list[tuple[_Limit, str, Decision]] = []
+        for lim in limits:
+            if not lim.applies():
+                continue
+            key, items = lim.key(endpoint), lim.rates.items()
+            if key is None or not items:
+                continue
+            decision = limiter.hit(key, *items, cost=lim.hit_cost())
+            decisions.append(decision)
+            if not decision.allowed:
+                breached.append((lim, key, decision))
+                if self.fail_on_first_breach:
+                    break
+        return decisions, breached
+
     def _decide_fallback(self, endpoint: str) -> Response | None:
         """The store is down: the ``in_memory_fallback`` limits decide, in this process."""
         fallback = self._fallback_limiter
         if fallback is None:
             return None
         _log.error("rate-limit store unreachable: in_memory_fallback limits apply")
-        breached: list[tuple[_Limit, str, Decision]] = []
-        decisions: list[Decision] = []
-        for lim in self._fallback:
-            key, items = lim.key(endpoint), lim.rates.items()
-            if key is None or not items:
-                continue
-            decision = fallback.hit(key, *items, cost=lim.hit_cost())
-            decisions.append(decision)
-            if not decision.allowed:
-                breached.append((lim, key, decision))
-                if self.fail_on_first_breach:
-                    break
+        decisions, breached = self._count(self._fallback, endpoint, fallback)
         if breached:
             return self._breach(breached, endpoint)
         g._bulwark_rate_decision = most_restrictive(decisions) if decisions else None
@@ -939,18 +950,7 @@ class Limiter:
         """The limits of a function a view called (not the view itself): counted now; a breach
         raises the 429 (or what an ``on_breach`` callback answers) from inside the view."""
         endpoint = request.endpoint or ""
-        breached: list[tuple[_Limit, str, Decision]] = []
-        for lim in self._route_limits.get(name, []):
-            if not lim.applies():
-                continue
-            key, items = lim.key(endpoint), lim.rates.items()
-            if key is None or not items:
-                continue
-            decision = self._limiter().hit(key, *items, cost=lim.hit_cost())
-            if not decision.allowed:
-                breached.append((lim, key, decision))
-                if self.fail_on_first_breach:
-                    break
+        _, breached = self._count(self._route_limits.get(name, []), endpoint, self._limiter())
         if breached:
             answer = self._breach(breached, endpoint)
             flask.abort(answer)
