@@ -495,6 +495,29 @@ fn signing_key(
     }
 }
 
+/// Runs one core verification whose key is `key` typed by core for the token's algorithm. A
+/// failure while typing the key on the Python side (a key of the wrong Python type) is raised
+/// as itself; core's refusals as PyJWT's exceptions.
+fn with_py_key<T>(
+    py: Python<'_>,
+    key: &Bound<'_, PyAny>,
+    verify: impl FnOnce(
+        &mut dyn FnMut(Algorithm) -> bulwark::Result<Arc<VerifyingKey>>,
+    ) -> bulwark::Result<T>,
+) -> PyResult<T> {
+    let mut key_failure: Option<PyErr> = None;
+    let result = verify(&mut |alg| {
+        verifying_key(py, key, alg).map_err(|e| {
+            key_failure = Some(e);
+            Error::internal("key preparation failed")
+        })
+    });
+    match (result, key_failure) {
+        (_, Some(e)) => Err(e),
+        (r, None) => r.jwt(py),
+    }
+}
+
 fn verifying_key(
     py: Python<'_>,
     key: &Bound<'_, PyAny>,
@@ -853,17 +876,9 @@ fn decode_impl<'py>(
     let key = key.ok_or_else(|| PyTypeError::new_err("decode() needs a key"))?;
     // Core's whole verification: signature with the key typed for the header's algorithm,
     // then the claims; a Python-side failure (a key of the wrong Python type) is raised as is.
-    let mut key_failure: Option<PyErr> = None;
-    let result = jwt::verify_json_with(&token, &v, now, |alg, _kid| {
-        verifying_key(py, key, alg).map_err(|e| {
-            key_failure = Some(e);
-            Error::internal("key preparation failed")
-        })
-    });
-    let decoded = match (result, key_failure) {
-        (_, Some(e)) => return Err(e),
-        (r, None) => r.jwt(py)?,
-    };
+    let decoded = with_py_key(py, key, |key_for| {
+        jwt::verify_json_with(&token, &v, now, |alg, _kid| key_for(alg))
+    })?;
     let claims = json_dict(py, &decoded.payload_json)?;
     Ok((decoded.header_json, claims, decoded.signature))
 }
@@ -974,17 +989,9 @@ fn jws_decode_complete<'py>(
         // Names that are not algorithms (including "none") can never match a token.
         v.algorithms = algorithms.iter().filter_map(|a| a.parse().ok()).collect();
         v.allow_short_hmac_key = !enforce_minimum_key_length;
-        let mut key_failure: Option<PyErr> = None;
-        let result = jwt::dangerous::verify_jws(&token, &v, |alg, _kid| {
-            verifying_key(py, key, alg).map_err(|e| {
-                key_failure = Some(e);
-                Error::internal("key preparation failed")
-            })
-        });
-        match (result, key_failure) {
-            (_, Some(e)) => return Err(e),
-            (r, None) => r.jwt(py)?,
-        }
+        with_py_key(py, key, |key_for| {
+            jwt::dangerous::verify_jws(&token, &v, |alg, _kid| key_for(alg))
+        })?
     } else {
         jwt::dangerous::decode_jws_unverified(&token, v.max_token_len).jwt(py)?
     };

@@ -75,13 +75,13 @@ where
     check_crit(&parts.header)?;
     let key = key_for(alg, header_kid(&parts)?)?;
     key.check_use(alg, v.allow_short_hmac_key)?;
-    let signature = verify_signature(&parts, &key, alg)?;
+    verify_signature(&parts, &key, alg)?;
     Ok(Jws {
         algorithm: alg,
         header_json: String::from_utf8(parts.header_json)
             .map_err(|_| malformed("the header is not UTF-8"))?,
         payload: parts.payload,
-        signature,
+        signature: parts.signature,
     })
 }
 
@@ -124,7 +124,7 @@ pub fn jws_parts_unverified(token: &str, max_len: usize) -> Result<(String, Vec<
 fn checked_parts(parts: super::Parts<'_>) -> Result<(String, Vec<u8>, Vec<u8>)> {
     check_crit(&parts.header)?;
     header_kid(&parts)?;
-    let signature = super::b64_segment(parts.signature_b64, "signature")?;
+    let signature = parts.signature;
     let header_json =
         String::from_utf8(parts.header_json).map_err(|_| malformed("the header is not UTF-8"))?;
     Ok((header_json, parts.payload, signature))

@@ -419,10 +419,11 @@ impl<'de> serde::Deserialize<'de> for HeaderInfo {
     }
 }
 
-/// A token taken apart and checked for form (not for signature or claims).
+/// A token taken apart and checked for form, its signature segment decoded (not verified), so
+/// every form error comes before any key or signature check, in every path.
 struct Parts<'a> {
     signing_input: &'a str,
-    signature_b64: &'a str,
+    signature: Vec<u8>,
     header_json: Vec<u8>,
     header: HeaderInfo,
     payload: Vec<u8>,
@@ -451,10 +452,11 @@ fn split(token: &str, max_len: usize, max_depth: usize) -> Result<Parts<'_>> {
     let header = serde_json::from_slice::<HeaderInfo>(&header_json)
         .map_err(|e| malformed(format!("Invalid header string: {e}")))?;
     let payload = b64_segment(p, "payload")?;
+    let signature = b64_segment(s, "signature")?;
     let signing_input = token.get(..h.len() + 1 + p.len()).unwrap_or(token);
     Ok(Parts {
         signing_input,
-        signature_b64: s,
+        signature,
         header_json,
         header,
         payload,
@@ -514,7 +516,7 @@ pub struct Decoded {
 
 fn into_decoded(parts: Parts<'_>, alg: Algorithm, max_depth: usize) -> Result<Decoded> {
     let claims = parse_object(&parts.payload, max_depth, "payload")?;
-    let signature = b64_segment(parts.signature_b64, "signature")?;
+    let signature = parts.signature;
     let payload_json =
         String::from_utf8(parts.payload).map_err(|_| malformed("the payload is not UTF-8"))?;
     Ok(Decoded {
@@ -709,6 +711,25 @@ impl Verifier {
         self.verify_json_at(token, validation::unix_now())
     }
 
+    /// Checks a JWS whose payload is any bytes (not claims): its form, header, algorithm and
+    /// signature, with this verifier's keys and allow-list; no claim is read (there are none).
+    ///
+    /// ```
+    /// use bulwark::jwt::{self, Algorithm, EncodeOptions, SigningKey, Validation, Verifier};
+    /// let secret = b"a-32-byte-secret-for-hs256-tests";
+    /// let key = SigningKey::hmac(secret)?;
+    /// let token = jwt::encode_bytes(Algorithm::HS256, &key, b"\x00raw", None, EncodeOptions::default())?;
+    /// let verifier = Verifier::from_material(secret, Validation::new(&[Algorithm::HS256]))?;
+    /// assert_eq!(verifier.verify_jws(&token)?.payload, b"\x00raw");
+    /// # Ok::<(), bulwark::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Verifier::verify`], but for the claim checks.
+    pub fn verify_jws(&self, token: &str) -> Result<dangerous::Jws> {
+        dangerous::verify_jws(token, &self.validation, |alg, kid| self.key(alg, kid))
+    }
+
     /// As [`Verifier::verify_json`] at time `now` (Unix seconds): for tests, and for a door
     /// whose caller moves the clock.
     ///
@@ -860,16 +881,13 @@ where
     })
 }
 
-fn verify_signature(parts: &Parts<'_>, key: &VerifyingKey, alg: Algorithm) -> Result<Vec<u8>> {
-    // Form first, so a non-base64url signature is a malformed token, not a bad signature.
-    let raw = b64_segment(parts.signature_b64, "signature")?;
-    if raw.is_empty() {
+fn verify_signature(parts: &Parts<'_>, key: &VerifyingKey, alg: Algorithm) -> Result<()> {
+    if parts.signature.is_empty() {
         return Err(Error::verification_failed(
             "the token has no signature (signature stripped?)",
         ));
     }
-    verify_raw(parts.signing_input.as_bytes(), &raw, key, alg)?;
-    Ok(raw)
+    verify_raw(parts.signing_input.as_bytes(), &parts.signature, key, alg)
 }
 
 /// The signature check itself, on raw bytes: every token's signature goes through here (and the
@@ -1177,12 +1195,12 @@ pub(crate) fn verify_jws_signature(
     key.check_use(alg, true)?;
     let parts = Parts {
         signing_input,
-        signature_b64,
+        signature: b64_segment(signature_b64, "signature")?,
         header_json: Vec::new(),
         header: HeaderInfo::default(),
         payload: Vec::new(),
     };
-    verify_signature(&parts, key, alg).map(drop)
+    verify_signature(&parts, key, alg)
 }
 
 /// Signs an arbitrary JWS signing input (`header.payload`) and returns the base64url signature,
