@@ -220,6 +220,21 @@
 #define BW_POLICY_COMMON (1 << 6)
 
 /**
+ * Argon2d for `bw_argon2_hash_raw`.
+ */
+#define BW_ARGON2_D 0
+
+/**
+ * Argon2i for `bw_argon2_hash_raw`.
+ */
+#define BW_ARGON2_I 1
+
+/**
+ * Argon2id for `bw_argon2_hash_raw`.
+ */
+#define BW_ARGON2_ID 2
+
+/**
  * Strategy: fixed window.
  */
 #define BW_RL_FIXED_WINDOW 1
@@ -1331,6 +1346,25 @@ bw_result bw_jwt_encode_with_flags(const char *alg,
                                    size_t *out_len);
 
 /**
+ * Signs any bytes as a compact JWS (the payload is not read as claims: PyJWT's `PyJWS`), with
+ * the key and header rules of `bw_jwt_encode_with_flags`. Verify with
+ * `bw_jwt_verifier_verify_jws`. Text buffer contract as `bw_token_urlsafe`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_jws_encode(const char *alg,
+                        size_t alg_len,
+                        const uint8_t *key,
+                        size_t key_len,
+                        const uint8_t *payload,
+                        size_t payload_len,
+                        const char *header_json,
+                        size_t header_len,
+                        uint32_t flags,
+                        char *out_token,
+                        size_t cap,
+                        size_t *out_len);
+
+/**
  * Writes a token's header JSON, NOT verified, into `out` (for picking a key by `kid`; never
  * trust it). Malformed tokens are `BW_ERR_MALFORMED`. Text buffer contract as
  * `bw_token_urlsafe`. Thread-safe.
@@ -1389,6 +1423,20 @@ bw_result bw_jwt_verifier_verify_at(const bw_jwt_verifier *verifier,
                                     char *out_claims,
                                     size_t cap,
                                     size_t *out_len);
+
+/**
+ * Verifies a JWS whose payload is any bytes (signed with `bw_jws_encode`): form, header,
+ * algorithm (the verifier's allow-list) and signature, no claims. Writes the payload bytes into
+ * `(out_payload, cap)` and its length into `*out_len` (`BW_ERR_BUFFER_TOO_SMALL` with the size
+ * needed when it does not fit). Refusals as `bw_jwt_verifier_verify`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_jwt_verifier_verify_jws(const bw_jwt_verifier *verifier,
+                                     const char *token,
+                                     size_t token_len,
+                                     uint8_t *out_payload,
+                                     size_t cap,
+                                     size_t *out_len);
 
 /**
  * Frees a verifier; NULL is a no-op. Do not use the handle afterwards.
@@ -1683,6 +1731,26 @@ bw_result bw_argon2_hash(const uint8_t *password,
                          char *out_hash,
                          size_t cap,
                          size_t *out_len);
+
+/**
+ * The raw Argon2 tag (`params->hash_len` bytes, 4..=1024) of `password` with a caller-chosen
+ * `salt` (8..=1024 bytes), for key derivation and interop (argon2-cffi's `hash_secret_raw`);
+ * `variant` is `BW_ARGON2_D`, `BW_ARGON2_I` or `BW_ARGON2_ID`, `version` 0x13 (or 0: the
+ * same) or the legacy 0x10. `params->salt_len` is not used (the salt's own length is). Store
+ * passwords with `bw_password_hash` instead. Byte buffer contract as `bw_random_bytes`
+ * (`BW_ERR_BUFFER_TOO_SMALL` with the size needed). Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_argon2_hash_raw(const uint8_t *password,
+                             size_t password_len,
+                             const uint8_t *salt,
+                             size_t salt_len,
+                             const bw_argon2_params *params,
+                             uint32_t variant,
+                             uint32_t version,
+                             uint8_t *out,
+                             size_t cap,
+                             size_t *out_len);
 
 /**
  * Hashes with bcrypt (`$2b$`, cost 4..=31, fresh salt) into `out`: 60 characters plus NUL.

@@ -1,7 +1,9 @@
 //! C door for JWTs: `bw_jwt_encode`, `bw_jwt_unverified_header` and the reusable, thread-safe
 //! `bw_jwt_verifier` handle.
 
-use crate::guard::{ffi_guard, opt_ref, out, read_sized, slice, text, write_defaults, write_text};
+use crate::guard::{
+    ffi_guard, opt_ref, out, read_sized, slice, text, write_bytes, write_defaults, write_text,
+};
 use crate::result::{bw_result, Failure};
 use bulwark::jwt::{self, Algorithm, EncodeOptions, JwkSet, SigningKey, Validation, Verifier};
 use std::ffi::c_char;
@@ -183,6 +185,48 @@ unsafe fn encode(
     let token = jwt::encode_json(alg, &key, claims, header, options)?;
     // SAFETY: forwarded caller guarantee on the output buffer.
     unsafe { write_text(&token, out_token, cap, out_len) }
+}
+
+/// Signs any bytes as a compact JWS (the payload is not read as claims: PyJWT's `PyJWS`), with
+/// the key and header rules of `bw_jwt_encode_with_flags`. Verify with
+/// `bw_jwt_verifier_verify_jws`. Text buffer contract as `bw_token_urlsafe`. Thread-safe.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_jws_encode(
+    alg: *const c_char,
+    alg_len: usize,
+    key: *const u8,
+    key_len: usize,
+    payload: *const u8,
+    payload_len: usize,
+    header_json: *const c_char,
+    header_len: usize,
+    flags: u32,
+    out_token: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        check_flags(flags)?;
+        // SAFETY: the caller guarantees each (ptr, len) pair.
+        let (alg, key, payload, header) = unsafe {
+            (
+                text(alg, alg_len, "alg")?,
+                slice(key, key_len, "key")?,
+                slice(payload, payload_len, "payload")?,
+                text(header_json, header_len, "header_json")?,
+            )
+        };
+        let alg: Algorithm = alg.parse()?;
+        let key = signing_key(alg, key)?;
+        let options = EncodeOptions {
+            allow_short_hmac_key: flags & BW_JWT_ALLOW_SHORT_HMAC_KEY != 0,
+        };
+        let header = (header_len > 0).then_some(header);
+        let token = jwt::encode_bytes(alg, &key, payload, header, options)?;
+        // SAFETY: the caller guarantees the output buffer.
+        unsafe { write_text(&token, out_token, cap, out_len) }
+    })
 }
 
 /// Writes a token's header JSON, NOT verified, into `out` (for picking a key by `kid`; never
@@ -448,6 +492,34 @@ unsafe fn verify(
     };
     // SAFETY: forwarded caller guarantee.
     unsafe { write_text(&decoded.payload_json, out_claims, cap, out_len) }
+}
+
+/// Verifies a JWS whose payload is any bytes (signed with `bw_jws_encode`): form, header,
+/// algorithm (the verifier's allow-list) and signature, no claims. Writes the payload bytes into
+/// `(out_payload, cap)` and its length into `*out_len` (`BW_ERR_BUFFER_TOO_SMALL` with the size
+/// needed when it does not fit). Refusals as `bw_jwt_verifier_verify`. Thread-safe.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_jwt_verifier_verify_jws(
+    verifier: *const bw_jwt_verifier,
+    token: *const c_char,
+    token_len: usize,
+    out_payload: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees the handle and the token.
+        let (v, token) = unsafe {
+            (
+                opt_ref(verifier).ok_or_else(|| Failure::null("verifier"))?,
+                text(token, token_len, "token")?,
+            )
+        };
+        let jws = v.0.verify_jws(token)?;
+        // SAFETY: the caller guarantees the output buffer.
+        unsafe { write_bytes(&jws.payload, out_payload, cap, out_len) }
+    })
 }
 
 /// Frees a verifier; NULL is a no-op. Do not use the handle afterwards.

@@ -2,7 +2,7 @@
 
 use crate::guard::{
     check_out_buffer, ffi_guard, out, read_sized, reserve_text, slice, slice_mut, text,
-    write_defaults, write_sized, write_text,
+    write_bytes, write_defaults, write_sized, write_text,
 };
 use crate::result::{bw_result, Failure};
 use bulwark::password::{self, Argon2Params, CostLimits, Hasher, Policy, Scheme};
@@ -248,6 +248,66 @@ pub unsafe extern "C" fn bw_argon2_hash(
         let hasher = Hasher::new(Scheme::Argon2id(params))?;
         // SAFETY: the caller guarantees the pointer contracts documented above.
         unsafe { hash_into(&hasher, password, password_len, out_hash, cap, out_len) }
+    })
+}
+
+/// Argon2d for `bw_argon2_hash_raw`.
+pub const BW_ARGON2_D: u32 = 0;
+/// Argon2i for `bw_argon2_hash_raw`.
+pub const BW_ARGON2_I: u32 = 1;
+/// Argon2id for `bw_argon2_hash_raw`.
+pub const BW_ARGON2_ID: u32 = 2;
+
+/// The raw Argon2 tag (`params->hash_len` bytes, 4..=1024) of `password` with a caller-chosen
+/// `salt` (8..=1024 bytes), for key derivation and interop (argon2-cffi's `hash_secret_raw`);
+/// `variant` is `BW_ARGON2_D`, `BW_ARGON2_I` or `BW_ARGON2_ID`, `version` 0x13 (or 0: the
+/// same) or the legacy 0x10. `params->salt_len` is not used (the salt's own length is). Store
+/// passwords with `bw_password_hash` instead. Byte buffer contract as `bw_random_bytes`
+/// (`BW_ERR_BUFFER_TOO_SMALL` with the size needed). Thread-safe.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_argon2_hash_raw(
+    password: *const u8,
+    password_len: usize,
+    salt: *const u8,
+    salt_len: usize,
+    params: *const bw_argon2_params,
+    variant: u32,
+    version: u32,
+    out: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each (ptr, len) pair and the params struct.
+        let (password, salt, p) = unsafe {
+            (
+                slice(password, password_len, "password")?,
+                slice(salt, salt_len, "salt")?,
+                read_sized(params, "params")?.ok_or_else(|| Failure::null("params"))?,
+            )
+        };
+        let variant = match variant {
+            BW_ARGON2_D => password::Argon2Variant::Argon2d,
+            BW_ARGON2_I => password::Argon2Variant::Argon2i,
+            BW_ARGON2_ID => password::Argon2Variant::Argon2id,
+            other => {
+                return Err(bulwark::Error::invalid_input(format!(
+                    "unknown Argon2 variant {other} (BW_ARGON2_D, BW_ARGON2_I or BW_ARGON2_ID)"
+                ))
+                .into())
+            }
+        };
+        let salt_bytes = u32::try_from(salt.len()).unwrap_or(u32::MAX);
+        let params = Argon2Params::new(p.t_cost, p.m_cost, p.parallelism, p.hash_len, salt_bytes)?;
+        let version = if version == 0 {
+            password::argon2id::VERSION_13
+        } else {
+            version
+        };
+        let tag = password::argon2id::hash_raw(password, salt, &params, variant, version)?;
+        // SAFETY: the caller guarantees the output buffer.
+        unsafe { write_bytes(&tag, out, cap, out_len) }
     })
 }
 

@@ -405,6 +405,39 @@ static void test_openssh_key(void) {
     CHECK_RC(bw_jwt_verifier_new(&o, &v), BW_ERR_INVALID_KEY);
 }
 
+/* JWS over any bytes (PyJWS's model): a binary payload with a NUL signs and verifies; the
+ * verifier's allow-list, the signature and the output buffer are checked; bad input refused. */
+static void test_jws_bytes(void) {
+    static const uint8_t PAYLOAD[] = {0x00, 0xff, 'h', 'i', 0x00, 0x80};
+    char tok[512];
+    uint8_t out[16];
+    size_t tok_len = 0, out_len = 0;
+    bw_jwt_verifier *v = NULL, *other = NULL;
+    CHECK_RC(bw_jws_encode(TXT("HS256"), (const uint8_t *)SECRET, 32, PAYLOAD, sizeof PAYLOAD, NULL, 0, 0, tok,
+                           sizeof tok, &tok_len), BW_OK);
+    CHECK_RC(make_verifier("HS256", SECRET, 32, &v), BW_OK);
+    CHECK_RC(bw_jwt_verifier_verify_jws(v, tok, tok_len, out, sizeof out, &out_len), BW_OK);
+    CHECK(out_len == sizeof PAYLOAD && memcmp(out, PAYLOAD, sizeof PAYLOAD) == 0);
+    /* Too small a buffer: the size needed, nothing else. */
+    CHECK_RC(bw_jwt_verifier_verify_jws(v, tok, tok_len, out, 2, &out_len), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(out_len == sizeof PAYLOAD);
+    /* Another algorithm's verifier, a flipped signature, NULLs, a short secret. */
+    CHECK_RC(make_verifier("HS384", SECRET, 48, &other), BW_OK);
+    CHECK_RC(bw_jwt_verifier_verify_jws(other, tok, tok_len, out, sizeof out, &out_len), BW_ERR_ALGORITHM_NOT_ALLOWED);
+    tok[tok_len - 2] = tok[tok_len - 2] == 'A' ? 'B' : 'A';
+    CHECK_RC(bw_jwt_verifier_verify_jws(v, tok, tok_len, out, sizeof out, &out_len), BW_ERR_VERIFICATION_FAILED);
+    CHECK_RC(bw_jwt_verifier_verify_jws(NULL, tok, tok_len, out, sizeof out, &out_len), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_jws_encode(TXT("HS256"), (const uint8_t *)SECRET, 8, PAYLOAD, sizeof PAYLOAD, NULL, 0, 0, tok,
+                           sizeof tok, &tok_len), BW_ERR_INVALID_KEY);
+    CHECK_RC(bw_jws_encode(TXT("none"), (const uint8_t *)SECRET, 32, PAYLOAD, sizeof PAYLOAD, NULL, 0, 0, tok,
+                           sizeof tok, &tok_len), BW_ERR_ALGORITHM_NOT_ALLOWED);
+    CHECK_RC(bw_jws_encode(TXT("HS256"), (const uint8_t *)SECRET, 32, NULL, 3, NULL, 0, 0, tok, sizeof tok, &tok_len),
+             BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_jwt_verifier_verify_jws(v, TXT("a.b"), out, sizeof out, &out_len), BW_ERR_MALFORMED);
+    CHECK_RC(bw_jwt_verifier_free(v), BW_OK);
+    CHECK_RC(bw_jwt_verifier_free(other), BW_OK);
+}
+
 int main(void) {
     test_every_algorithm();
     test_attacks();
@@ -414,5 +447,6 @@ int main(void) {
     test_bearer_and_grants();
     test_verify_message();
     test_openssh_key();
+    test_jws_bytes();
     return check_summary("test_jwt");
 }

@@ -316,6 +316,35 @@ static void test_argon2_without_version(void) {
     CHECK(!ok);
 }
 
+/* Raw Argon2 tags (argon2-cffi's hash_secret_raw): deterministic for the same inputs, different
+ * per variant and version, any tag length from 4, bad input refused. */
+static void test_argon2_raw(void) {
+    static const uint8_t SALT[] = "saltsaltsalt";
+    uint8_t a[64], b[64];
+    size_t a_len = 0, b_len = 0;
+    bw_argon2_params p = fast_params();
+    p.hash_len = 4;
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 12, &p, BW_ARGON2_I, 0x13, a, sizeof a, &a_len), BW_OK);
+    CHECK(a_len == 4);
+    p.hash_len = 40;
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 12, &p, BW_ARGON2_ID, 0, a, sizeof a, &a_len), BW_OK);
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 12, &p, BW_ARGON2_ID, 0x13, b, sizeof b, &b_len), BW_OK);
+    CHECK(a_len == 40 && b_len == 40 && memcmp(a, b, 40) == 0);
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 12, &p, BW_ARGON2_D, 0x13, b, sizeof b, &b_len), BW_OK);
+    CHECK(memcmp(a, b, 40) != 0);
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 12, &p, BW_ARGON2_ID, 0x10, b, sizeof b, &b_len), BW_OK);
+    CHECK(memcmp(a, b, 40) != 0);
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 12, &p, BW_ARGON2_ID, 0x13, b, 8, &b_len), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(b_len == 40);
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 7, &p, BW_ARGON2_ID, 0x13, b, sizeof b, &b_len), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 12, &p, 7, 0x13, b, sizeof b, &b_len), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 12, &p, BW_ARGON2_ID, 0x12, b, sizeof b, &b_len), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 12, NULL, BW_ARGON2_ID, 0x13, b, sizeof b, &b_len),
+             BW_ERR_NULL_PARAMETER);
+    p.hash_len = 3;
+    CHECK_RC(bw_argon2_hash_raw(PW("pw"), SALT, 12, &p, BW_ARGON2_ID, 0x13, b, sizeof b, &b_len), BW_ERR_INVALID_INPUT);
+}
+
 int main(void) {
     test_defaults();
     test_default_hash_and_verify();
@@ -328,5 +357,6 @@ int main(void) {
     test_policy();
     test_bcrypt_pbkdf();
     test_argon2_without_version();
+    test_argon2_raw();
     return check_summary("test_password");
 }

@@ -761,3 +761,19 @@ def test_es512_and_es256k_interoperate_with_pyjwt_both_ways(alg):
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     with pytest.raises((jwt.InvalidSignatureError, jwt.DecodeError)):
         jwt.decode(forged, public, algorithms=[alg])
+
+
+def test_c_jws_over_bytes_reads_in_python_and_pyjwt(clib):
+    """bw_jws_encode (C) signs any bytes; Bulwark's PyJWS and PyJWT's verify the same token."""
+    import ctypes as c
+
+    clib.bw_jws_encode.argtypes = [c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t, c.c_char_p, c.c_size_t,
+                                   c.c_char_p, c.c_size_t, c.c_uint32, c.c_char_p, c.c_size_t,
+                                   c.POINTER(c.c_size_t)]
+    clib.bw_jws_encode.restype = c.c_uint32
+    secret, payload = b"k" * 32, b"\x00\xffbinary\x00"
+    out, n = c.create_string_buffer(512), c.c_size_t()
+    assert clib.bw_jws_encode(b"HS256", 5, secret, 32, payload, len(payload), None, 0, 0, out, 512, c.byref(n)) == 0
+    token = out.value.decode()
+    assert jwt.PyJWS().decode(token, secret, algorithms=["HS256"]) == payload
+    assert pyjwt.PyJWS().decode(token, secret, algorithms=["HS256"]) == payload

@@ -460,3 +460,28 @@ def test_legacy_argon2_functions_warn_and_work():
     # Short tags through PasswordHasher too (argon2-cffi allows hash_len down to 4).
     ph = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=4, salt_len=8)
     assert ph.verify(ph.hash("pw"), "pw") and cffi_argon2.PasswordHasher().verify(ph.hash("pw"), "pw")
+
+
+def test_raw_argon2_tags_agree_across_the_c_door_python_and_argon2_cffi(clib):
+    """bw_argon2_hash_raw (C), low_level.hash_secret_raw (Python) and argon2-cffi give one tag."""
+    from argon2 import low_level as cffi_low
+
+    from bulwark.argon2 import low_level as ours
+
+    class Params(ctypes.Structure):
+        _fields_ = [("size", ctypes.c_size_t), ("t_cost", ctypes.c_uint32), ("m_cost", ctypes.c_uint32),
+                    ("parallelism", ctypes.c_uint32), ("hash_len", ctypes.c_uint32), ("salt_len", ctypes.c_uint32)]
+
+    clib.bw_argon2_hash_raw.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t,
+                                        ctypes.POINTER(Params), ctypes.c_uint32, ctypes.c_uint32,
+                                        ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]
+    clib.bw_argon2_hash_raw.restype = ctypes.c_uint32
+    salt = b"a salt of 20 bytes.."
+    for code, t, version in ((0, "D", 19), (1, "I", 16), (2, "ID", 19)):
+        p = Params(ctypes.sizeof(Params), 2, 32, 2, 24, 16)
+        out, n = ctypes.create_string_buffer(64), ctypes.c_size_t()
+        assert clib.bw_argon2_hash_raw(b"pw\x00x", 4, salt, len(salt), ctypes.byref(p), code, version, out, 64,
+                                       ctypes.byref(n)) == 0
+        c_tag = out.raw[: n.value]
+        assert c_tag == ours.hash_secret_raw(b"pw\x00x", salt, 2, 32, 2, 24, getattr(ours.Type, t), version)
+        assert c_tag == cffi_low.hash_secret_raw(b"pw\x00x", salt, 2, 32, 2, 24, getattr(cffi_low.Type, t), version)

@@ -1274,3 +1274,59 @@ fn es512_and_es256k_sign_and_verify_on_aws_lc() {
     );
     assert!(VerifyingKey::for_algorithm(Algorithm::ES256K, p256_public.as_bytes()).is_err());
 }
+
+#[test]
+fn jws_over_any_bytes_gets_every_token_check_but_the_claims() {
+    use super::dangerous::{decode_jws_unverified, jws_parts_unverified, verify_jws};
+    use super::{encode_bytes, EncodeOptions, Validation};
+    let (signing, verifying) = pair_for(Algorithm::ES256);
+    let payload = b"\x00\xffnot json";
+    let token = encode_bytes(
+        Algorithm::ES256,
+        &signing,
+        payload,
+        None,
+        EncodeOptions::default(),
+    )
+    .unwrap();
+    let v = Validation::new(&[Algorithm::ES256]);
+    let jws = verify_jws(&token, &v, |_, _| Ok(&verifying)).unwrap();
+    assert_eq!(
+        (jws.algorithm, jws.payload.as_slice()),
+        (Algorithm::ES256, payload.as_slice())
+    );
+    // Another allow-list, a flipped signature, a crit header: refused as for claims.
+    let other = Validation::new(&[Algorithm::ES384]);
+    assert_eq!(
+        verify_jws(&token, &other, |_, _| Ok(&verifying))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::AlgorithmNotAllowed
+    );
+    let mut forged = token.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    assert!(verify_jws(&forged, &v, |_, _| Ok(&verifying)).is_err());
+    let crit = serde_json::json!({"crit": ["exp"], "exp": 1});
+    let with_crit = encode_bytes(
+        Algorithm::ES256,
+        &signing,
+        payload,
+        Some(&crit.to_string()),
+        EncodeOptions::default(),
+    )
+    .unwrap();
+    assert!(verify_jws(&with_crit, &v, |_, _| Ok(&verifying)).is_err());
+    // Unverified reads: the algorithm-blind one reads a caller's own `alg`; the other refuses it.
+    let custom = format!(
+        "{}.{}.",
+        data_encoding::BASE64URL_NOPAD.encode(br#"{"alg":"REV"}"#),
+        data_encoding::BASE64URL_NOPAD.encode(payload)
+    );
+    assert_eq!(jws_parts_unverified(&custom, 8192).unwrap().1, payload);
+    assert!(decode_jws_unverified(&custom, 8192).is_err());
+    assert_eq!(
+        decode_jws_unverified(&token, 8192).unwrap().payload,
+        payload
+    );
+}
