@@ -67,6 +67,8 @@ class PyJWS:
         if options is not None and not isinstance(options, dict):
             raise TypeError("options must be a dict")
         self.options: dict[str, Any] = {**self._get_default_options(), **(options or {})}
+        #: Algorithms a caller registered (verified by their own objects), kept as registered.
+        self._custom: dict[str, Algorithm] = {}
 
     @staticmethod
     def _get_default_options() -> dict[str, Any]:
@@ -81,6 +83,8 @@ class PyJWS:
             raise TypeError("Object is not of type `Algorithm`")
         self._algorithms[alg_id] = alg_obj
         self._valid_algs.add(alg_id)
+        if not self._is_core(alg_id, alg_obj):
+            self._custom[alg_id] = alg_obj
 
     def unregister_algorithm(self, alg_id: str) -> None:
         """Removes ``alg_id``; KeyError when it is not registered."""
@@ -88,6 +92,7 @@ class PyJWS:
             raise KeyError("The specified algorithm could not be removed because it is not registered.")
         del self._algorithms[alg_id]
         self._valid_algs.remove(alg_id)
+        self._custom.pop(alg_id, None)
 
     def get_algorithms(self) -> list[str]:
         """The names this instance signs and verifies with."""
@@ -173,7 +178,7 @@ class PyJWS:
             )
         # An algorithm the caller registered on this instance verifies with its own object (the
         # caller's choice); everything else is core's: allow-list, none, crit, key, signature.
-        custom = {n: a for n, a in self._algorithms.items() if not self._is_core(n, a)}
+        custom = self._custom
         if custom:
             parts = _native.jws_parts_unverified(jwt)
             name = parts["header"].get("alg")
