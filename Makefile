@@ -64,7 +64,7 @@ define sbom
 	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) \
 	  $(CARGO) cyclonedx -q --manifest-path $(1)/Cargo.toml -f json --spec-version 1.5 --override-filename sbom.cdx
 	mv $(1)/sbom.cdx.json $(2)
-	rm -f core/sbom.cdx.json hmac-window/sbom.cdx.json ffi/sbom.cdx.json python/sbom.cdx.json
+	rm -f core/sbom.cdx.json aws-lc-extra/sbom.cdx.json ffi/sbom.cdx.json python/sbom.cdx.json
 endef
 
 wheel: venv

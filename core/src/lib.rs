@@ -1,5 +1,6 @@
-// No unsafe code in core: the one unsafe corner of the SDK (aws-lc's HMAC context, reused across
-// an OTP window) is the `bulwark-hmac-window` crate beside it; the C door's is the ABI itself.
+// No unsafe code in core: the one unsafe corner of the SDK (the aws-lc calls aws-lc-rs lacks: the
+// OTP window's HMAC context, RSA prime recovery) is the `bulwark-aws-lc` crate beside it; the C
+// door's is the ABI itself.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),

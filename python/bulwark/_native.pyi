@@ -43,6 +43,7 @@ __all__ = [
     "jwt_key_text_format",
     "jwt_hmac_min_key_len",
     "jwt_check_key",
+    "jwt_rsa_recover_crt",
     "jwt_options",
     "jwt_validate_claims",
     "JWT_MIN_RSA_BITS",
@@ -468,6 +469,9 @@ def jwt_options(options: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
 
 def jwt_check_key(algorithm: str, key: Any, private: bool = False) -> None:
     """Types key for algorithm by core's rule; InvalidKeyError when it does not fit."""
+
+def jwt_rsa_recover_crt(n: bytes, e: bytes, d: bytes) -> list[bytes]:
+    """[p, q, dp, dq, qi] of the RSA key (n, e, d), recovered by core (p > q)."""
 
 def jwt_hmac_min_key_len(algorithm: str) -> int:
     """The shortest HMAC secret algorithm accepts, in bytes (core's rule)."""

@@ -1100,6 +1100,19 @@ fn jwt_check_key(
     }
 }
 
+/// ``(p, q, dp, dq, qi)`` of the RSA private key ``(n, e, d)`` (big-endian bytes), recovered by
+/// core for a JWK without CRT members; ``InvalidKeyError`` when ``d`` does not belong to ``n``.
+#[pyfunction]
+fn jwt_rsa_recover_crt<'py>(
+    py: Python<'py>,
+    n: &[u8],
+    e: &[u8],
+    d: &[u8],
+) -> PyResult<[Bound<'py, PyBytes>; 5]> {
+    let parts = jwt::keys::rsa_recover_crt(n, e, d).jwt(py)?;
+    Ok(parts.map(|v| PyBytes::new(py, &v)))
+}
+
 /// The shortest HMAC secret ``algorithm`` accepts, in bytes (core's rule, RFC 7518 §3.2).
 #[pyfunction]
 fn jwt_hmac_min_key_len(py: Python<'_>, algorithm: &str) -> PyResult<usize> {
@@ -1370,6 +1383,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jwt_key_text_format, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_hmac_min_key_len, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_check_key, m)?)?;
+    m.add_function(wrap_pyfunction!(jwt_rsa_recover_crt, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_options, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_validate_claims, m)?)?;
     m.add_function(wrap_pyfunction!(jwt_verify_message, m)?)?;

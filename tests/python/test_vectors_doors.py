@@ -12,6 +12,7 @@ import base64
 import ctypes
 import hashlib
 import hmac
+import json
 import struct
 
 import pytest
@@ -185,3 +186,46 @@ def test_wycheproof_aes_cbc_through_fernet_in_both_doors(clib):
                 assert rc == 300, where
             checked += 1
     assert checked >= 50 and checked + other_sizes == doc["numberOfTests"]
+
+
+def test_rsa_jwk_without_crt_members_through_both_doors(clib):
+    """RFC 7515 A.2's RSA key as a JWK with only n, e and d (RFC 7518 section 6.3.2 makes the CRT
+    members optional): core recovers p, q, dp, dq and qi, so the bare JWK signs exactly what the
+    full one signs, in Python and through C, and the recovered numbers are PyJWT's."""
+    import jwt as pyjwt
+
+    full = next(ex["jwk"] for ex in load_vectors("rfc/rfc7515_jws.json")["examples"] if ex["alg"] == "RS256")
+    bare = {k: v for k, v in full.items() if k not in ("p", "q", "dp", "dq", "qi")}
+    claims = {"sub": "crt", "n": 1}
+    want = jwt.encode(claims, full, algorithm="RS256")
+    assert jwt.encode(claims, bare, algorithm="RS256") == want
+    assert jwt.encode(claims, json.dumps(bare), algorithm="RS256") == want
+    ours = jwt.algorithms.RSAAlgorithm.from_jwk(bare).private_numbers()
+    theirs = pyjwt.algorithms.RSAAlgorithm.from_jwk(bare).private_numbers()
+    assert (ours.p, ours.q, ours.dmp1, ours.dmq1, ours.iqmp) == (
+        theirs.p, theirs.q, theirs.dmp1, theirs.dmq1, theirs.iqmp)
+    # Some CRT members without the others, or a d that is not n's: refused in both doors.
+    partial = dict(bare, p=full["p"])
+    wrong = dict(bare, d=full["dp"])
+    for bad, words in ((partial, "all parameters"), (wrong, "inconsistent RSA JWK")):
+        with pytest.raises(jwt.InvalidKeyError, match=words):
+            jwt.encode(claims, bad, algorithm="RS256")
+        with pytest.raises(jwt.InvalidKeyError, match=words):
+            jwt.algorithms.RSAAlgorithm.from_jwk(bad)
+
+    c = ctypes
+    body = json.dumps(claims, separators=(",", ":")).encode()
+
+    def c_encode(key: dict) -> tuple[int, bytes]:
+        raw = json.dumps(key).encode()
+        out, n = c.create_string_buffer(4096), c.c_size_t(0)
+        rc = clib.bw_jwt_encode(b"RS256", 5, raw, len(raw), body, len(body), None, 0, out, len(out), c.byref(n))
+        return rc, out.raw[: n.value]
+
+    rc, token = c_encode(bare)
+    assert rc == OK
+    assert token == c_encode(full)[1]
+    assert jwt.decode(token.decode(), bare, algorithms=["RS256"]) == claims
+    bad_key = 410  # BW_ERR_INVALID_KEY
+    assert c_encode(partial)[0] == bad_key
+    assert c_encode(wrong)[0] == bad_key

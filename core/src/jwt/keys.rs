@@ -279,6 +279,57 @@ fn jwk_b64(obj: &Map<String, Value>, name: &str) -> Result<Zeroizing<Vec<u8>>> {
         .map_err(|_| bad_key(format!("JWK member {name:?} is not valid base64url")))
 }
 
+/// The CRT members of a private RSA JWK (`p q dp dq qi`): as given when all are there, recovered
+/// from `n`, `e` and `d` when none is (RFC 7518 section 6.3.2 makes them optional), refused when
+/// only some are.
+#[allow(clippy::type_complexity)]
+fn rsa_crt_members(
+    obj: &Map<String, Value>,
+    n: &[u8],
+    e: &[u8],
+    d: &[u8],
+) -> Result<(
+    Zeroizing<Vec<u8>>,
+    Zeroizing<Vec<u8>>,
+    Zeroizing<Vec<u8>>,
+    Zeroizing<Vec<u8>>,
+    Zeroizing<Vec<u8>>,
+)> {
+    const CRT: [&str; 5] = ["p", "q", "dp", "dq", "qi"];
+    let present = CRT.iter().filter(|m| obj.contains_key(**m)).count();
+    if present == CRT.len() {
+        let get = |m: &str| jwk_b64(obj, m);
+        return Ok((get("p")?, get("q")?, get("dp")?, get("dq")?, get("qi")?));
+    }
+    if present != 0 {
+        return Err(bad_key(
+            "RSA key must include all parameters if any are present besides d",
+        ));
+    }
+    let [p, q, dp, dq, qi] = rsa_recover_crt(n, e, d)?;
+    Ok((p, q, dp, dq, qi))
+}
+
+/// An RSA private key's `[p, q, dp, dq, qi]` (big-endian, `p > q`) recovered from its modulus and
+/// exponents alone, as a JWK without CRT members needs (aws-lc's arithmetic; NIST SP 800-56B
+/// appendix C.2).
+///
+/// # Errors
+/// [`ErrorKind::InvalidKey`] when `d` does not belong to `(n, e)`, or `n` is not a product of two
+/// primes of at most 8192 bits in all.
+pub fn rsa_recover_crt(n: &[u8], e: &[u8], d: &[u8]) -> Result<[Zeroizing<Vec<u8>>; 5]> {
+    let f = bulwark_aws_lc::rsa::recover_factors(n, e, d)
+        .map_err(|err| bad_key(format!("inconsistent RSA JWK: {err}")))?;
+    let own = |v: &[u8]| Zeroizing::new(v.to_vec());
+    Ok([
+        own(f.p()),
+        own(f.q()),
+        own(f.dp()),
+        own(f.dq()),
+        own(f.qi()),
+    ])
+}
+
 fn jwk_str<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>> {
     match obj.get(name) {
         None => Ok(None),
@@ -700,8 +751,9 @@ impl SigningKey {
         }
     }
 
-    /// A key from a JWK (JSON object): `oct` (member `k`), or a private `RSA` (`n e d p q dp dq
-    /// qi`), `EC` P-256/P-384 (`x y d`) or `OKP` Ed25519 (`x d`) key. `kid` and `alg` are kept.
+    /// A key from a JWK (JSON object): `oct` (member `k`), or a private `RSA` (`n e d`, with all
+    /// of `p q dp dq qi` or none, which are then recovered), `EC` (`x y d`) or `OKP` Ed25519
+    /// (`x d`) key. `kid` and `alg` are kept.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidKey`] for malformed or public-only JWKs.
@@ -732,7 +784,7 @@ impl SigningKey {
                 }
                 let get = |n: &str| jwk_b64(obj, n);
                 let (n, e, d) = (get("n")?, get("e")?, get("d")?);
-                let (p, q, dp, dq, qi) = (get("p")?, get("q")?, get("dp")?, get("dq")?, get("qi")?);
+                let (p, q, dp, dq, qi) = rsa_crt_members(obj, &n, &e, &d)?;
                 let pair = sig::RsaKeyPair::from_components(&aws_lc_rs::rsa::KeyPairComponents {
                     public_key: aws_lc_rs::rsa::PublicKeyComponents {
                         n: n.as_slice(),

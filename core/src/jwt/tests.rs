@@ -138,6 +138,9 @@ fn rfc7515_appendix_a_known_answers() {
         if ex["deterministic"].as_bool().unwrap() {
             assert_eq!(sign_jws(&input, &signer, alg).unwrap(), sig_b64, "{alg}");
         }
+        if ex["jwk"]["kty"] == "RSA" {
+            rsa_jwk_without_crt_members_signs_the_same(&ex["jwk"], &input, sig_b64, alg);
+        }
         // The public half verifies the RFC's token; the claims are the RFC's (exp is in 2011).
         let public = match ex.get("public_jwk") {
             Some(p) => VerifyingKey::from_jwk(&p.to_string()).unwrap(),
@@ -156,6 +159,33 @@ fn rfc7515_appendix_a_known_answers() {
         let ours = encode(alg, &signer, &claims(json!({"iss": "joe"})), None).unwrap();
         assert_eq!(verifier.verify_at(&ours, NOW).unwrap().claims["iss"], "joe");
     }
+}
+
+/// RFC 7518 section 6.3.2: a private RSA JWK may leave out `p q dp dq qi`; they are recovered
+/// from `n e d` and the key signs exactly as the full one does. Some of them without the others
+/// is refused, as is a `d` that does not belong to `n`.
+fn rsa_jwk_without_crt_members_signs_the_same(
+    jwk: &serde_json::Value,
+    input: &str,
+    sig_b64: &str,
+    alg: Algorithm,
+) {
+    let mut bare = jwk.as_object().unwrap().clone();
+    for m in ["p", "q", "dp", "dq", "qi"] {
+        bare.remove(m);
+    }
+    let signer = SigningKey::from_jwk_map(&bare).unwrap();
+    assert_eq!(sign_jws(input, &signer, alg).unwrap(), sig_b64);
+    let mut partial = bare.clone();
+    partial.insert("p".into(), jwk["p"].clone());
+    let err = SigningKey::from_jwk_map(&partial).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKey);
+    assert!(err.to_string().contains("all parameters"), "{err}");
+    let mut wrong = bare.clone();
+    wrong.insert("d".into(), jwk["dp"].clone());
+    let err = SigningKey::from_jwk_map(&wrong).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKey);
+    assert!(err.to_string().contains("inconsistent RSA JWK"), "{err}");
 }
 
 #[test]

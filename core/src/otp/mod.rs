@@ -4,7 +4,7 @@
 //! [`ReplayGuard`] shared through Redis); `otpauth://` URIs; QR codes as SVG and PNG.
 //!
 //! HMAC comes from aws-lc, the SDK's one crypto backend: codes through aws-lc-rs, window checks
-//! through aws-lc's HMAC context reused across the window (the `bulwark-hmac-window` crate, the
+//! through aws-lc's HMAC context reused across the window (the `bulwark-aws-lc` crate, the
 //! SDK's only unsafe code, kept out of this crate). The dynamic
 //! truncation of RFC 4226 on top of it is a few lines of arithmetic (this is why the module does
 //! not use `totp-rs`, which would bring a second HMAC/SHA stack, exits its window check at the
@@ -29,7 +29,7 @@
 mod qr;
 mod replay;
 mod uri;
-use bulwark_hmac_window as window_hmac;
+use bulwark_aws_lc::hmac_window as window_hmac;
 
 #[cfg(feature = "qr")]
 pub use qr::{qr_png, qr_svg};

@@ -265,10 +265,10 @@ class RSAAlgorithm(_AsymmetricAlgorithm):
             p, q = from_base64url_uint(obj["p"]), from_base64url_uint(obj["q"])
             numbers = _rsa.RSAPrivateNumbers(p, q, d, from_base64url_uint(obj["dp"]),
                                              from_base64url_uint(obj["dq"]), from_base64url_uint(obj["qi"]), public)
-        else:
-            p, q = _rsa.rsa_recover_prime_factors(public.n, public.e, d)
-            numbers = _rsa.RSAPrivateNumbers(p, q, d, _rsa.rsa_crt_dmp1(d, p), _rsa.rsa_crt_dmq1(d, q),
-                                             _rsa.rsa_crt_iqmp(p, q), public)
+        else:  # no CRT members: core recovers them from n, e and d
+            crt = [int.from_bytes(v, "big") for v in _native.jwt_rsa_recover_crt(
+                base64url_decode(obj["n"]), base64url_decode(obj["e"]), base64url_decode(obj["d"]))]
+            numbers = _rsa.RSAPrivateNumbers(crt[0], crt[1], d, crt[2], crt[3], crt[4], public)
         return numbers.private_key()
 
 

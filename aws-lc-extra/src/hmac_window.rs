@@ -9,24 +9,17 @@
 //! stored pads (aws-lc's and OpenSSL's documented way to reuse a key). The HMAC computation is
 //! aws-lc's, as everywhere else in Bulwark.
 //!
-//! This is Bulwark's only unsafe code, kept in its own crate so that the core crate can
-//! `forbid(unsafe_code)`; every block says why it is sound, and the tests compare every tag with
-//! aws-lc-rs's one-shot HMAC.
+//! Every unsafe block says why it is sound, and the tests compare every tag with aws-lc-rs's
+//! one-shot HMAC.
 //!
 //! ```
-//! use bulwark_hmac_window::{Hash, WindowKey, MAX_TAG_LEN};
+//! use bulwark_aws_lc::hmac_window::{Hash, WindowKey, MAX_TAG_LEN};
 //! let key = WindowKey::new(Hash::Sha1, b"12345678901234567890")?;
 //! let mut signer = key.signer()?;
 //! let mut out = [0u8; MAX_TAG_LEN];
 //! assert_eq!(signer.sign(&0u64.to_be_bytes(), &mut out)?.len(), 20);
-//! # Ok::<(), bulwark_hmac_window::HmacError>(())
+//! # Ok::<(), bulwark_aws_lc::hmac_window::HmacError>(())
 //! ```
-
-#![deny(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
 
 /// The hash under the HMAC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
