@@ -33,6 +33,8 @@ pub mod random;
 pub mod ratelimit;
 #[cfg(feature = "redact")]
 pub mod redact;
+#[cfg(feature = "redis")]
+pub mod redis_backend;
 
 pub use error::{Error, ErrorKind, Result};
 /// The JSON crate of Bulwark's claims and headers (`Map`, `Value`, `json!`), re-exported so that

@@ -548,6 +548,9 @@ class RateLimiter:
         prefix: Optional[str] = None,
         timeout: float = 0.5,
         max_keys: int = ...,
+        local_share: float = 1.0,
+        deny_cache: bool = False,
+        **redis: Any,
     ) -> Self: ...
     @property
     def storage(self) -> str: ...
@@ -633,7 +636,9 @@ class RateLimitItem:
 class LimitsStorage:
     """A limits storage on core's counters (memory:// or redis://)."""
 
-    def __new__(cls, uri: str, *, key_prefix: str = "LIMITS", timeout: float = 0.5, max_keys: int = ...) -> Self: ...
+    def __new__(
+        cls, uri: str, *, key_prefix: str = "LIMITS", timeout: float = 0.5, max_keys: int = ..., **redis: Any
+    ) -> Self: ...
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         """Adds amount to the counter key."""
     def get(self, key: str) -> int:
@@ -724,7 +729,12 @@ class NativeReplayGuard:
     """The last accepted step per account, in memory or Redis."""
 
     def __new__(
-        cls, storage: str = "memory://", prefix: Optional[str] = None, timeout: float = 0.5, max_accounts: int = ...
+        cls,
+        storage: str = "memory://",
+        prefix: Optional[str] = None,
+        timeout: float = 0.5,
+        max_accounts: int = ...,
+        **redis: Any,
     ) -> NativeReplayGuard: ...
     def verify(self, otp: NativeOtp, account: str, code: str, time: int, window: int) -> Optional[int]:
         """Verifies and records the step; None for a wrong code."""

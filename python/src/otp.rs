@@ -268,13 +268,14 @@ struct NativeReplayGuard {
 #[pymethods]
 impl NativeReplayGuard {
     #[new]
-    #[pyo3(signature = (storage="memory://", prefix=None, timeout=0.5, max_accounts=1 << 20))]
+    #[pyo3(signature = (storage="memory://", prefix=None, timeout=0.5, max_accounts=1 << 20, **redis))]
     fn new(
         py: Python<'_>,
         storage: &str,
         prefix: Option<String>,
         timeout: f64,
         max_accounts: usize,
+        redis: Option<&Bound<'_, pyo3::types::PyDict>>,
     ) -> PyResult<Self> {
         if !(timeout.is_finite() && timeout > 0.0) {
             return Err(pyo3::exceptions::PyValueError::new_err(
@@ -284,6 +285,7 @@ impl NativeReplayGuard {
         let mut options = ReplayGuardOptions {
             timeout: Duration::from_secs_f64(timeout),
             max_accounts: max_accounts.max(1),
+            redis: crate::redis_options(redis)?,
             ..ReplayGuardOptions::default()
         };
         if let Some(p) = prefix {

@@ -182,7 +182,7 @@ impl PyRateLimiter {
 #[pymethods]
 impl PyRateLimiter {
     #[new]
-    #[pyo3(signature = (storage="memory://", strategy="sliding-window", fail_open=false, *, on_backend_failure=None, prefix=None, timeout=0.5, max_keys=1 << 20))]
+    #[pyo3(signature = (storage="memory://", strategy="sliding-window", fail_open=false, *, on_backend_failure=None, prefix=None, timeout=0.5, max_keys=1 << 20, local_share=1.0, deny_cache=false, **redis))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -193,6 +193,9 @@ impl PyRateLimiter {
         prefix: Option<String>,
         timeout: f64,
         max_keys: usize,
+        local_share: f64,
+        deny_cache: bool,
+        redis: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let strategy: Strategy = strategy.parse().py(py)?;
         let policy = match on_backend_failure {
@@ -209,6 +212,9 @@ impl PyRateLimiter {
             on_backend_failure: policy,
             timeout,
             max_keys: max_keys.max(1),
+            local_share,
+            deny_cache,
+            redis: crate::redis_options(redis)?,
             ..LimiterOptions::default()
         };
         if let Some(p) = prefix {
@@ -872,18 +878,20 @@ impl LimitsStorage {
 #[pymethods]
 impl LimitsStorage {
     #[new]
-    #[pyo3(signature = (uri, *, key_prefix="LIMITS", timeout=0.5, max_keys=1 << 20))]
+    #[pyo3(signature = (uri, *, key_prefix="LIMITS", timeout=0.5, max_keys=1 << 20, **redis))]
     fn new(
         py: Python<'_>,
         uri: &str,
         key_prefix: &str,
         timeout: f64,
         max_keys: usize,
+        redis: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let options = CountersOptions {
             prefix: key_prefix.to_owned(),
             timeout: Duration::from_micros(micros("timeout", timeout)?),
             max_keys,
+            redis: crate::redis_options(redis)?,
         };
         if uri.starts_with("memory://") {
             if uri != "memory://" {

@@ -5,7 +5,7 @@
 
 use super::Totp;
 #[cfg(feature = "redis")]
-use crate::ratelimit::redis_store::RedisPool;
+use crate::redis_backend::{is_redis_uri, Redis, RedisOptions};
 use crate::{Error, ErrorKind, Result};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -19,8 +19,11 @@ const SHARDS: usize = 16;
 pub struct ReplayGuardOptions {
     /// Redis key prefix (default `bulwark:otp:`).
     pub prefix: String,
-    /// Redis connect/read/write timeout (default 500 ms).
+    /// Redis deadline of one claim, connecting included (default 500 ms).
     pub timeout: Duration,
+    /// Redis TLS files and circuit breaker (the topology comes from the storage URI).
+    #[cfg(feature = "redis")]
+    pub redis: RedisOptions,
     /// Accounts the memory store holds at most (default 1,048,576). When it is full of live
     /// records, new accounts are refused with a `Backend` error rather than forgetting a record
     /// (which would let a used code through).
@@ -32,6 +35,8 @@ impl Default for ReplayGuardOptions {
         Self {
             prefix: "bulwark:otp:".to_owned(),
             timeout: Duration::from_millis(500),
+            #[cfg(feature = "redis")]
+            redis: RedisOptions::default(),
             max_accounts: 1 << 20,
         }
     }
@@ -58,7 +63,7 @@ enum Backing {
 
 #[cfg(feature = "redis")]
 struct RedisBacking {
-    pool: RedisPool,
+    redis: Redis,
     prefix: String,
     script: redis::Script,
 }
@@ -86,7 +91,7 @@ impl std::fmt::Debug for ReplayGuard {
         let kind = match &self.backing {
             Backing::Memory { .. } => "memory".to_owned(),
             #[cfg(feature = "redis")]
-            Backing::Redis(r) => format!("redis {}", r.pool.addr()),
+            Backing::Redis(r) => r.redis.addr().to_owned(),
         };
         f.debug_struct("ReplayGuard")
             .field("store", &kind)
@@ -105,10 +110,12 @@ return 1
 ";
 
 impl ReplayGuard {
-    /// A guard on `storage` (`memory://` or `redis://host:port/db`).
+    /// A guard on `storage`: `memory://`, or Redis in any topology (`redis://host:port/db`,
+    /// `rediss://…`, `redis+cluster://…`, `redis+sentinel://…/service`).
     ///
     /// # Errors
-    /// `InvalidInput` for another scheme or a malformed Redis URL.
+    /// `InvalidInput` for another scheme, a malformed Redis URI or option, an unreadable
+    /// certificate file, or a prefix with `{` or `}`.
     pub fn new(storage: &str, options: &ReplayGuardOptions) -> Result<Self> {
         let backing = if storage == "memory://" || storage.starts_with("memory://?") {
             let per_shard = options.max_accounts.div_ceil(SHARDS).max(1);
@@ -117,11 +124,18 @@ impl ReplayGuard {
                 per_shard,
                 hasher: std::collections::hash_map::RandomState::new(),
             }
-        } else if storage.starts_with("redis://") || storage.starts_with("rediss://") {
+        } else if storage.starts_with("redis") || storage.starts_with("unix://") {
             #[cfg(feature = "redis")]
             {
+                if !is_redis_uri(storage) {
+                    return Err(Error::invalid_input(format!(
+                        "unsupported replay-guard storage {:?}: use memory:// or a Redis URI",
+                        storage.split("://").next().unwrap_or(storage)
+                    )));
+                }
+                crate::ratelimit::redis_store::check_prefix(&options.prefix)?;
                 Backing::Redis(Box::new(RedisBacking {
-                    pool: RedisPool::open(storage, options.timeout)?,
+                    redis: Redis::open(storage, options.timeout, &options.redis)?,
                     prefix: options.prefix.clone(),
                     script: redis::Script::new(CLAIM_SCRIPT),
                 }))
@@ -132,7 +146,14 @@ impl ReplayGuard {
             ));
         } else {
             return Err(Error::invalid_input(format!(
-                "unsupported replay-guard storage {storage:?}: use memory:// or redis://"
+                "unsupported replay-guard storage {:?}: use memory:// or a Redis URI",
+                storage
+                    .split("://")
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(32)
+                    .collect::<String>()
             )));
         };
         Ok(Self { backing })
@@ -189,11 +210,12 @@ impl ReplayGuard {
             #[cfg(feature = "redis")]
             Backing::Redis(r) => {
                 let mut invocation = r.script.prepare_invoke();
+                let key = format!("{}{account}", r.prefix);
                 invocation
-                    .key(format!("{}{account}", r.prefix))
+                    .key(&key)
                     .arg(step.to_string())
                     .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
-                let stored: i64 = r.pool.invoke(&invocation)?;
+                let stored: i64 = r.redis.invoke(&key, &invocation)?;
                 Ok(stored == 1)
             }
         }

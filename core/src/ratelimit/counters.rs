@@ -657,10 +657,13 @@ impl Counters for MemoryCounters {
 pub struct CountersOptions {
     /// Redis key prefix (`LIMITS`, as `limits`).
     pub prefix: String,
-    /// Redis connect/read/write timeout.
+    /// Redis deadline of one call, connecting included.
     pub timeout: std::time::Duration,
     /// Memory: the bound on keys.
     pub max_keys: usize,
+    /// Redis TLS files and circuit breaker (the topology comes from the URI).
+    #[cfg(feature = "redis")]
+    pub redis: crate::redis_backend::RedisOptions,
 }
 
 impl Default for CountersOptions {
@@ -669,11 +672,15 @@ impl Default for CountersOptions {
             prefix: "LIMITS".to_owned(),
             timeout: super::limiter::DEFAULT_TIMEOUT,
             max_keys: super::memory::DEFAULT_MAX_KEYS,
+            #[cfg(feature = "redis")]
+            redis: crate::redis_backend::RedisOptions::default(),
         }
     }
 }
 
-/// The store a `limits` storage URI names: `memory://` or `redis://host:port/db`.
+/// The store a `limits` storage URI names: `memory://`, or Redis in any topology
+/// (`redis://host:port/db`, `rediss://`, `redis+cluster://`, `redis+sentinel://…/service`,
+/// `redis+unix://`).
 ///
 /// # Errors
 /// `InvalidInput` for another scheme, or a malformed Redis URL.
@@ -686,15 +693,13 @@ pub fn open(uri: &str, options: &CountersOptions) -> Result<Arc<dyn Counters>> {
         }
         return Ok(Arc::new(MemoryCounters::new(options.max_keys)));
     }
-    if ["redis://", "rediss://", "redis+unix://"]
-        .iter()
-        .any(|scheme| uri.starts_with(scheme))
-    {
+    if uri.starts_with("redis") || uri.starts_with("unix://") {
         #[cfg(feature = "redis")]
         return Ok(Arc::new(super::counters_redis::RedisCounters::open(
             uri,
             &options.prefix,
             options.timeout,
+            &options.redis,
         )?));
         #[cfg(not(feature = "redis"))]
         return Err(Error::invalid_input(

@@ -15,8 +15,8 @@
 //! and only while the limit is already full).
 
 use super::counters::{Counters, SlidingWindow};
-use super::redis_store::{backend, RedisPool};
 use super::{Clock, SystemClock};
+use crate::redis_backend::{Redis, RedisOptions};
 use crate::{Error, Result};
 use std::time::Duration;
 
@@ -101,7 +101,7 @@ return 1";
 
 /// [`Counters`] on one Redis server.
 pub struct RedisCounters {
-    pool: RedisPool,
+    redis: Redis,
     prefix: String,
     incr: redis::Script,
     moving_acquire: redis::Script,
@@ -114,7 +114,7 @@ pub struct RedisCounters {
 impl std::fmt::Debug for RedisCounters {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisCounters")
-            .field("addr", &self.pool.addr())
+            .field("addr", &self.redis.addr())
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
@@ -134,15 +134,15 @@ impl RedisCounters {
     ///
     /// # Errors
     /// `InvalidInput` for a malformed URL.
-    pub fn open(url: &str, prefix: &str, timeout: Duration) -> Result<Self> {
-        if timeout.is_zero() {
-            return Err(Error::invalid_input(
-                "the store timeout must be positive (a zero timeout would wait for ever)",
-            ));
-        }
+    pub fn open(
+        url: &str,
+        prefix: &str,
+        timeout: Duration,
+        options: &RedisOptions,
+    ) -> Result<Self> {
         let with_now = |body: &str| redis::Script::new(&format!("{NOW}{body}"));
         Ok(Self {
-            pool: RedisPool::open(url, timeout)?,
+            redis: Redis::open(url, timeout, options)?,
             prefix: prefix.to_owned(),
             incr: redis::Script::new(INCR),
             moving_acquire: with_now(&format!("{MOVING_TRIM}{MOVING_ACQUIRE}")),
@@ -169,19 +169,11 @@ impl RedisCounters {
         format!("{}:{{{key}}}:sliding", self.prefix)
     }
 
-    fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
-        let mut con = self.pool.connection()?;
-        let reply = cmd.query(&mut con).map_err(|e| backend(&e))?;
-        self.pool.give_back(con);
-        Ok(reply)
-    }
-
     fn sliding_call(&self, key: &str, period_us: u64, amount: u64) -> Result<(u64, u64, u64)> {
-        let (previous, current, now): (u64, u64, String) = self.pool.invoke(
-            self.sliding
-                .key(self.sliding_key(key))
-                .arg(period_us)
-                .arg(amount),
+        let sliding_key = self.sliding_key(key);
+        let (previous, current, now): (u64, u64, String) = self.redis.invoke(
+            &sliding_key,
+            self.sliding.key(&sliding_key).arg(period_us).arg(amount),
         )?;
         Ok((previous, current, int(&now)?))
     }
@@ -193,32 +185,32 @@ impl Counters for RedisCounters {
     }
 
     fn incr(&self, key: &str, expiry_us: u64, amount: u64) -> Result<u64> {
-        self.pool.invoke(
-            self.incr
-                .key(self.key(key))
-                .arg(ms_ceil(expiry_us))
-                .arg(amount),
+        let key = self.key(key);
+        self.redis.invoke(
+            &key,
+            self.incr.key(&key).arg(ms_ceil(expiry_us)).arg(amount),
         )
     }
 
     fn get(&self, key: &str) -> Result<u64> {
-        let v: Option<u64> = self.query(redis::cmd("GET").arg(self.key(key)))?;
+        let key = self.key(key);
+        let v: Option<u64> = self.redis.query(&key, redis::cmd("GET").arg(&key))?;
         Ok(v.unwrap_or(0))
     }
 
     fn get_expiry(&self, key: &str) -> Result<u64> {
-        let ttl_ms: i64 = self.query(redis::cmd("PTTL").arg(self.key(key)))?;
+        let key = self.key(key);
+        let ttl_ms: i64 = self.redis.query(&key, redis::cmd("PTTL").arg(&key))?;
         let now = self.now_us();
         Ok(u64::try_from(ttl_ms).map_or(now, |ms| now.saturating_add(ms.saturating_mul(1000))))
     }
 
     fn clear(&self, key: &str) -> Result<()> {
-        let _: u64 = self.query(
-            redis::cmd("DEL")
-                .arg(self.key(key))
-                .arg(self.moving_key(key))
-                .arg(self.moving_total_key(key)),
-        )?;
+        self.redis.del(&[
+            self.key(key),
+            self.moving_key(key),
+            self.moving_total_key(key),
+        ])?;
         Ok(())
     }
 
@@ -227,37 +219,11 @@ impl Counters for RedisCounters {
             "{}:*",
             self.prefix.replace(['*', '?', '[', ']', '\\'], "\\$0")
         );
-        let mut con = self.pool.connection()?;
-        let mut cursor = 0u64;
-        let mut dropped = 0u64;
-        loop {
-            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1000)
-                .query(&mut con)
-                .map_err(|e| backend(&e))?;
-            if !keys.is_empty() {
-                let n: u64 = redis::cmd("DEL")
-                    .arg(&keys)
-                    .query(&mut con)
-                    .map_err(|e| backend(&e))?;
-                dropped = dropped.saturating_add(n);
-            }
-            cursor = next;
-            if cursor == 0 {
-                break;
-            }
-        }
-        self.pool.give_back(con);
-        Ok(dropped)
+        self.redis.delete_matching(&pattern)
     }
 
     fn check(&self) -> bool {
-        self.query::<String>(&redis::cmd("PING"))
-            .is_ok_and(|pong| pong == "PONG")
+        self.redis.ping()
     }
 
     fn acquire_entry(&self, key: &str, limit: u64, expiry_us: u64, amount: u64) -> Result<bool> {
@@ -265,7 +231,8 @@ impl Counters for RedisCounters {
             return Ok(false);
         }
         let (log, total) = (self.moving_key(key), self.moving_total_key(key));
-        let (used, entry): (u64, String) = self.pool.invoke(
+        let (used, entry): (u64, String) = self.redis.invoke(
+            &log,
             self.moving_acquire
                 .key(&log)
                 .key(&total)
@@ -277,7 +244,8 @@ impl Counters for RedisCounters {
         }
         // Refused: take this hit's entry back (an equal entry is the same hit as far as any
         // count goes).
-        let _: u64 = self.pool.invoke(
+        let _: u64 = self.redis.invoke(
+            &log,
             self.moving_undo
                 .key(&log)
                 .key(&total)
@@ -288,9 +256,11 @@ impl Counters for RedisCounters {
     }
 
     fn moving_window(&self, key: &str, _limit: u64, expiry_us: u64) -> Result<(u64, u64)> {
-        let (oldest, used, _now): (String, u64, String) = self.pool.invoke(
+        let log = self.moving_key(key);
+        let (oldest, used, _now): (String, u64, String) = self.redis.invoke(
+            &log,
             self.moving_window
-                .key(self.moving_key(key))
+                .key(&log)
                 .key(self.moving_total_key(key))
                 .arg(expiry_us),
         )?;
@@ -307,9 +277,11 @@ impl Counters for RedisCounters {
         if before.admits(expiry_us, limit, amount) {
             return Ok(true);
         }
-        let _: u64 = self.pool.invoke(
+        let sliding_key = self.sliding_key(key);
+        let _: u64 = self.redis.invoke(
+            &sliding_key,
             self.sliding_undo
-                .key(self.sliding_key(key))
+                .key(&sliding_key)
                 .arg(now / expiry_us)
                 .arg(amount),
         )?;
@@ -325,7 +297,7 @@ impl Counters for RedisCounters {
     }
 
     fn clear_sliding(&self, key: &str, _expiry_us: u64) -> Result<()> {
-        let _: u64 = self.query(redis::cmd("DEL").arg(self.sliding_key(key)))?;
+        self.redis.del(&[self.sliding_key(key)])?;
         Ok(())
     }
 }

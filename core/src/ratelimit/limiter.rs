@@ -166,10 +166,23 @@ pub struct LimiterOptions {
     pub on_backend_failure: OnBackendFailure,
     /// Key namespace in Redis.
     pub prefix: String,
-    /// Redis connect/read/write timeout.
+    /// Redis deadline of one decision, connecting and redirects included.
     pub timeout: Duration,
-    /// Bound on keys of the memory store (and of the local fallback).
+    /// Bound on keys of the memory store (and of the local fallback and the deny cache).
     pub max_keys: usize,
+    /// The share of each limit one process may admit on its own while the shared store is
+    /// unreachable under the `Local` policy, in (0, 1]. With `P` processes, a window that the
+    /// store had already admitted `n` in admits at most `n + P * ceil(limit * local_share)` in
+    /// all during an outage (`limit + P * ...` across a store restart that lost its counts):
+    /// set it to `1/P` to keep an outage under twice the limit.
+    pub local_share: f64,
+    /// Remember, in this process, keys the shared store denied until their `retry_after`, and
+    /// deny their further hits (of the same or a larger cost) without a round trip. Off by
+    /// default; allowed hits are exactly as without it.
+    pub deny_cache: bool,
+    /// Redis TLS files and circuit breaker (the topology comes from the storage URI).
+    #[cfg(feature = "redis")]
+    pub redis: crate::redis_backend::RedisOptions,
 }
 
 impl Default for LimiterOptions {
@@ -179,6 +192,10 @@ impl Default for LimiterOptions {
             prefix: DEFAULT_PREFIX.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             max_keys: DEFAULT_MAX_KEYS,
+            local_share: 1.0,
+            deny_cache: false,
+            #[cfg(feature = "redis")]
+            redis: crate::redis_backend::RedisOptions::default(),
         }
     }
 }
@@ -210,9 +227,121 @@ pub struct Limiter {
     store: Box<dyn Store>,
     shared: bool,
     fallback: Option<MemoryStore>,
+    local_share: f64,
+    deny_cache: Option<DenyCache>,
     strategy: Strategy,
     policy: OnBackendFailure,
     clock: Arc<dyn Clock>,
+}
+
+/// Keys the shared store denied, until their retry-after: see [`LimiterOptions::deny_cache`].
+struct DenyCache {
+    shards: Box<[std::sync::Mutex<std::collections::HashMap<String, Denied>>]>,
+    per_shard: usize,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+/// One denial: for which rates and cost, until when, and what the store said.
+struct Denied {
+    rates: Rates,
+    cost: u64,
+    at_us: u64,
+    until_us: u64,
+    decisions: Decisions,
+}
+
+const DENY_SHARDS: usize = 16;
+
+impl DenyCache {
+    fn new(max_keys: usize) -> Self {
+        Self {
+            shards: (0..DENY_SHARDS)
+                .map(|_| std::sync::Mutex::default())
+                .collect(),
+            per_shard: max_keys.div_ceil(DENY_SHARDS).max(1),
+            hasher: std::collections::hash_map::RandomState::new(),
+        }
+    }
+
+    fn shard(
+        &self,
+        key: &str,
+    ) -> Option<std::sync::MutexGuard<'_, std::collections::HashMap<String, Denied>>> {
+        use std::hash::BuildHasher;
+        let i = usize::try_from(self.hasher.hash_one(key) % DENY_SHARDS as u64).unwrap_or(0);
+        self.shards
+            .get(i)
+            .map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// The cached denial of `key` for these rates, as decisions at `now`, while it holds.
+    fn lookup(&self, key: &str, rates: &[Rate], cost: u64, now: u64) -> Option<Decisions> {
+        let mut shard = self.shard(key)?;
+        let d = shard.get(key)?;
+        if now >= d.until_us || d.rates.as_slice() != rates {
+            if now >= d.until_us {
+                shard.remove(key);
+            }
+            return None;
+        }
+        if cost < d.cost {
+            return None; // a smaller request may fit where the cached one did not
+        }
+        let elapsed = now.saturating_sub(d.at_us);
+        Some(
+            d.decisions
+                .iter()
+                .map(|x| Decision {
+                    reset_after_us: x.reset_after_us.saturating_sub(elapsed),
+                    retry_after_us: if x.allowed {
+                        0
+                    } else {
+                        x.retry_after_us.saturating_sub(elapsed).max(1)
+                    },
+                    ..*x
+                })
+                .collect(),
+        )
+    }
+
+    fn remember(&self, key: &str, rates: &[Rate], cost: u64, now: u64, decisions: &Decisions) {
+        let wait = decisions
+            .iter()
+            .filter(|d| !d.allowed)
+            .map(|d| d.retry_after_us)
+            .max()
+            .unwrap_or(0);
+        // Nothing to remember for a wait of zero, or for a cost that never fits (u64::MAX: the
+        // caller must change the request, not wait).
+        if wait == 0 || wait == u64::MAX {
+            return;
+        }
+        let Some(mut shard) = self.shard(key) else {
+            return;
+        };
+        if shard.len() >= self.per_shard && !shard.contains_key(key) {
+            shard.retain(|_, d| d.until_us > now);
+            if shard.len() >= self.per_shard {
+                return; // full of live denials: the store keeps deciding (exactly) for new keys
+            }
+        }
+        shard.insert(
+            key.to_owned(),
+            Denied {
+                rates: rates.iter().copied().collect(),
+                cost,
+                at_us: now,
+                until_us: now.saturating_add(wait),
+                decisions: decisions.clone(),
+            },
+        );
+    }
+
+    fn forget(&self, key: &str) {
+        if let Some(mut shard) = self.shard(key) {
+            shard.remove(key);
+        }
+    }
 }
 
 impl std::fmt::Debug for Limiter {
@@ -224,7 +353,8 @@ impl std::fmt::Debug for Limiter {
     }
 }
 
-/// `memory://` (optionally `memory://?max_keys=N`) or `redis://…` / `rediss://…`.
+/// `memory://` (optionally `memory://?max_keys=N`) or Redis in any topology (`redis://…`,
+/// `rediss://…`, `redis+cluster://…`, `redis+sentinel://…/service`).
 fn open_store(uri: &str, options: &LimiterOptions) -> Result<(Box<dyn Store>, bool)> {
     if let Some(rest) = uri.strip_prefix("memory://") {
         let mut max_keys = options.max_keys;
@@ -252,10 +382,10 @@ fn open_store(uri: &str, options: &LimiterOptions) -> Result<(Box<dyn Store>, bo
         }
         return Ok((Box::new(MemoryStore::new(max_keys)), false));
     }
-    if uri.starts_with("redis://") || uri.starts_with("rediss://") {
+    if uri.starts_with("redis") || uri.starts_with("unix://") {
         #[cfg(feature = "redis")]
         {
-            let store = RedisStore::open(uri, &options.prefix, options.timeout)?;
+            let store = RedisStore::open(uri, &options.prefix, options.timeout, &options.redis)?;
             return Ok((Box::new(store), true));
         }
         #[cfg(not(feature = "redis"))]
@@ -281,13 +411,21 @@ impl Limiter {
                 "the store timeout must be positive (a zero timeout would wait for ever)",
             ));
         }
+        if !(options.local_share > 0.0 && options.local_share <= 1.0) {
+            return Err(Error::invalid_input(
+                "local_share must be a fraction of the limit in (0, 1]",
+            ));
+        }
         let (store, shared) = open_store(uri, options)?;
         let fallback = (shared && options.on_backend_failure == OnBackendFailure::Local)
             .then(|| MemoryStore::new(options.max_keys));
+        let deny_cache = (shared && options.deny_cache).then(|| DenyCache::new(options.max_keys));
         Ok(Self {
             store,
             shared,
             fallback,
+            local_share: options.local_share,
+            deny_cache,
             strategy,
             policy: options.on_backend_failure,
             clock: Arc::new(SystemClock),
@@ -350,11 +488,14 @@ impl Limiter {
     /// `InvalidInput` for no rates; `Backend` when the shared store fails (with the `Local`
     /// policy the local fallback is refunded instead and this is not an error).
     pub fn refund(&self, key: &str, rates: &[Rate], cost: u64) -> Result<()> {
+        if let Some(cache) = &self.deny_cache {
+            cache.forget(key);
+        }
         let now = self.clock.now_us();
         match self.store.refund(self.strategy, key, rates, cost, now) {
             Err(e) if e.kind() == ErrorKind::Backend => match (&self.fallback, self.policy) {
                 (Some(local), OnBackendFailure::Local) => {
-                    local.refund(self.strategy, key, rates, cost, now)
+                    local.refund(self.strategy, key, &self.local_rates(rates)?, cost, now)
                 }
                 _ => Err(e),
             },
@@ -367,10 +508,33 @@ impl Limiter {
     /// # Errors
     /// `Backend` when the shared store fails.
     pub fn reset(&self, key: &str, rates: &[Rate]) -> Result<()> {
+        if let Some(cache) = &self.deny_cache {
+            cache.forget(key);
+        }
         if let Some(local) = &self.fallback {
             local.reset(key)?;
         }
         self.store.reset(self.strategy, key, rates)
+    }
+
+    /// The rates the local fallback decides with: each limit scaled by `local_share`, rounded
+    /// up (at least 1).
+    fn local_rates(&self, rates: &[Rate]) -> Result<Rates> {
+        rates
+            .iter()
+            .map(|r| {
+                if self.local_share >= 1.0 {
+                    return Ok(*r);
+                }
+                #[allow(
+                    clippy::cast_precision_loss,
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss
+                )]
+                let share = ((r.limit() as f64) * self.local_share).ceil().max(1.0) as u64;
+                Rate::new(share.min(r.limit()), r.period_us())
+            })
+            .collect()
     }
 
     fn decide(&self, key: &str, rates: &[Rate], cost: u64, peek: bool) -> Result<Outcome> {
@@ -378,12 +542,25 @@ impl Limiter {
             return Err(Error::invalid_input("no rate given"));
         }
         let now = self.clock.now_us();
+        if let Some(cache) = &self.deny_cache {
+            if let Some(decisions) = cache.lookup(key, rates, cost, now) {
+                return Ok(outcome(decisions, None, rates, now));
+            }
+        }
         match self.store.apply(self.strategy, key, rates, cost, peek, now) {
-            Ok(decisions) => Ok(outcome(decisions, None, rates, now)),
+            Ok(decisions) => {
+                if let Some(cache) = &self.deny_cache {
+                    if decisions.iter().any(|d| !d.allowed) {
+                        cache.remember(key, rates, cost, now, &decisions);
+                    }
+                }
+                Ok(outcome(decisions, None, rates, now))
+            }
             Err(e) if e.kind() == ErrorKind::Backend => {
                 let decisions = match (self.policy, &self.fallback) {
                     (OnBackendFailure::Local, Some(local)) => {
-                        local.apply(self.strategy, key, rates, cost, now, peek)?
+                        let shares = self.local_rates(rates)?;
+                        local.apply(self.strategy, key, &shares, cost, now, peek)?
                     }
                     (policy, _) => rates
                         .iter()

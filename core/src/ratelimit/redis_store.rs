@@ -1,19 +1,19 @@
 //! The Redis store: every decision is one atomic Lua script (EVALSHA, loaded once, NOSCRIPT
 //! handled by reloading), one round trip, time from the server's clock. Keys are namespaced by a
-//! prefix and expire with their state. Connections are pooled, opened with a timeout, and dropped
-//! after any error so the next call reconnects (a restarted server is picked up again).
+//! prefix and expire with their state; every key of one decision carries the same hash tag
+//! (`{strategy:key}`), so a Redis Cluster runs the script on one node. Topologies, TLS, the
+//! deadline and the circuit breaker are [`crate::redis_backend`]'s.
 
 use super::{Decision, Decisions, Rate, Strategy};
+use crate::redis_backend::{Redis, RedisOptions};
 use crate::{Error, Result};
-use std::sync::Mutex;
 use std::time::Duration;
 
 pub use super::limiter::{DEFAULT_PREFIX, DEFAULT_TIMEOUT};
-const POOL_MAX: usize = 16;
 
 /// A rate-limit store shared through Redis by every process that uses the same server and prefix.
 pub struct RedisStore {
-    pool: RedisPool,
+    redis: Redis,
     prefix: String,
     script: redis::Script,
     refund_script: redis::Script,
@@ -22,92 +22,29 @@ pub struct RedisStore {
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
-            .field("addr", &self.pool.addr())
+            .field("addr", &self.redis.addr())
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
 }
 
-pub(crate) fn backend(e: &redis::RedisError) -> Error {
-    Error::backend(format!("redis: {e}"))
-}
-
-/// Pooled connections to one Redis server, opened with a timeout and dropped after any error so
-/// the next call reconnects; shared by the rate limiter and the OTP replay guard.
-pub(crate) struct RedisPool {
-    client: redis::Client,
-    pool: Mutex<Vec<redis::Connection>>,
-    timeout: Duration,
-}
-
-impl RedisPool {
-    /// A pool for `url`; nothing connects yet.
-    pub(crate) fn open(url: &str, timeout: Duration) -> Result<Self> {
-        if url.starts_with("rediss://") {
-            return Err(Error::invalid_input(
-                "rediss:// (TLS) is not supported by this build; use a TLS tunnel or redis://",
-            ));
-        }
-        let client = redis::Client::open(url)
-            .map_err(|e| Error::invalid_input(format!("bad Redis URL: {e}")))?;
-        Ok(Self {
-            client,
-            pool: Mutex::new(Vec::new()),
-            timeout,
-        })
-    }
-
-    /// Where the pool points (never the password the URL may carry).
-    pub(crate) fn addr(&self) -> String {
-        self.client.get_connection_info().addr().to_string()
-    }
-
-    /// A pooled connection, or a new one.
-    pub(crate) fn connection(&self) -> Result<redis::Connection> {
-        if let Some(c) = self.pool.lock().ok().and_then(|mut p| p.pop()) {
-            return Ok(c);
-        }
-        let con = self
-            .client
-            .get_connection_with_timeout(self.timeout)
-            .map_err(|e| backend(&e))?;
-        con.set_read_timeout(Some(self.timeout))
-            .and_then(|()| con.set_write_timeout(Some(self.timeout)))
-            .map_err(|e| backend(&e))?;
-        Ok(con)
-    }
-
-    /// Returns a connection that worked to the pool.
-    pub(crate) fn give_back(&self, con: redis::Connection) {
-        if let Ok(mut pool) = self.pool.lock() {
-            if pool.len() < POOL_MAX {
-                pool.push(con);
-            }
-        }
-    }
-
-    /// Runs `script` on a pooled connection; a failed connection is dropped, not pooled.
-    pub(crate) fn invoke<T: redis::FromRedisValue>(
-        &self,
-        invocation: &redis::ScriptInvocation<'_>,
-    ) -> Result<T> {
-        let mut con = self.connection()?;
-        let reply = invocation.invoke(&mut con).map_err(|e| backend(&e))?;
-        self.give_back(con);
-        Ok(reply)
-    }
-}
-
 impl RedisStore {
-    /// A store on `url` (`redis://[:password@]host[:port][/db]`). Nothing is connected yet; the
-    /// first decision connects.
+    /// A store on `url` (any topology [`crate::redis_backend`] reads: `redis://`, `rediss://`,
+    /// `redis+cluster://`, `redis+sentinel://`). Nothing is connected yet; the first decision
+    /// connects.
     ///
     /// # Errors
-    /// [`crate::ErrorKind::InvalidInput`] for a malformed URL or `rediss://` (TLS is not
-    /// compiled in).
-    pub fn open(url: &str, prefix: &str, timeout: Duration) -> Result<Self> {
+    /// [`crate::ErrorKind::InvalidInput`] for a malformed URL, an unknown option, an unreadable
+    /// certificate file, or a prefix with `{` or `}` (it would move the keys' hash tag).
+    pub fn open(
+        url: &str,
+        prefix: &str,
+        timeout: Duration,
+        options: &RedisOptions,
+    ) -> Result<Self> {
+        check_prefix(prefix)?;
         Ok(Self {
-            pool: RedisPool::open(url, timeout)?,
+            redis: Redis::open(url, timeout, options)?,
             prefix: prefix.to_owned(),
             script: redis::Script::new(concat!(
                 include_str!("redis_common.lua"),
@@ -120,14 +57,20 @@ impl RedisStore {
         })
     }
 
+    /// The part of every key of `key`'s decisions that holds the hash tag (what routes them).
+    fn route(&self, strategy: Strategy, key: &str) -> String {
+        format!("{}{{{}:{}}}", self.prefix, strategy.as_str(), key)
+    }
+
+    /// `PREFIX{strategy:key}:limit:period`: the hash tag is the same for every rate of a key.
     pub(super) fn key(&self, strategy: Strategy, rate: &Rate, key: &str) -> String {
         format!(
-            "{}{}:{}:{}:{}",
+            "{}{{{}:{}}}:{}:{}",
             self.prefix,
             strategy.as_str(),
+            key,
             rate.limit(),
             rate.period_us(),
-            key
         )
     }
 
@@ -158,7 +101,7 @@ impl RedisStore {
         for r in rates {
             invocation.arg(r.limit()).arg(r.period_us());
         }
-        let reply: Vec<i64> = self.pool.invoke(&invocation)?;
+        let reply: Vec<i64> = self.redis.invoke(&self.route(strategy, key), &invocation)?;
         decode_reply(&reply, rates)
     }
 
@@ -178,7 +121,7 @@ impl RedisStore {
         for r in rates {
             invocation.arg(r.limit()).arg(r.period_us());
         }
-        let _: i64 = self.pool.invoke(&invocation)?;
+        let _: i64 = self.redis.invoke(&self.route(strategy, key), &invocation)?;
         Ok(())
     }
 
@@ -188,17 +131,23 @@ impl RedisStore {
     /// `Backend` when Redis fails.
     pub fn reset(&self, strategy: Strategy, key: &str, rates: &[Rate]) -> Result<()> {
         let keys: Vec<String> = rates.iter().map(|r| self.key(strategy, r, key)).collect();
-        if keys.is_empty() {
-            return Ok(());
+        if !keys.is_empty() {
+            self.redis.del(&keys)?;
         }
-        let mut con = self.pool.connection()?;
-        redis::cmd("DEL")
-            .arg(keys)
-            .query::<()>(&mut con)
-            .map_err(|e| backend(&e))?;
-        self.pool.give_back(con);
         Ok(())
     }
+}
+
+/// A Redis key prefix must not hold `{` or `}`: the hash tag that keeps a decision's keys on one
+/// cluster node starts right after it.
+pub(crate) fn check_prefix(prefix: &str) -> Result<()> {
+    if prefix.contains(['{', '}']) {
+        return Err(Error::invalid_input(format!(
+            "the Redis key prefix {prefix:?} must not contain '{{' or '}}' (Bulwark puts the \
+             hash tag that keeps a decision on one cluster slot right after it)"
+        )));
+    }
+    Ok(())
 }
 
 /// Turns the script's flat integer reply into decisions.

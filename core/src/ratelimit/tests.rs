@@ -517,7 +517,61 @@ mod redis {
             return None;
         };
         let unique = format!("test:{prefix}:{}:", crate::random::token_hex(6).unwrap());
-        Some(RedisStore::open(&url, &unique, Duration::from_secs(2)).unwrap())
+        Some(RedisStore::open(&url, &unique, Duration::from_secs(2), &Default::default()).unwrap())
+    }
+
+    /// A store on every Redis topology the test run started (`make test` starts them all: plain,
+    /// TLS, cluster, sentinel), by the environment variable that names it.
+    fn topologies(prefix: &str) -> Vec<(&'static str, RedisStore)> {
+        let unique = format!("test:{prefix}:{}:", crate::random::token_hex(6).unwrap());
+        let mut out = Vec::new();
+        for var in [
+            "BULWARK_REDIS_URL",
+            "BULWARK_REDIS_TLS_URL",
+            "BULWARK_REDIS_CLUSTER_URL",
+            "BULWARK_REDIS_SENTINEL_URL",
+        ] {
+            match std::env::var(var) {
+                Ok(url) => out.push((
+                    var,
+                    RedisStore::open(&url, &unique, Duration::from_secs(2), &Default::default())
+                        .unwrap(),
+                )),
+                Err(_) => eprintln!(
+                    "\n!!!!!! SKIPPED: {var} is not set (run through `make test`) !!!!!!\n"
+                ),
+            }
+        }
+        out
+    }
+
+    /// Every strategy decides the same on every topology, with several rates per decision (so
+    /// several keys per script: one hash slot on a cluster), and refunds and resets there too.
+    #[test]
+    fn every_topology_decides_alike() {
+        for (name, store) in topologies("topo") {
+            let rates = [rate(3, 60), rate(5, 3600)];
+            for strategy in STRATEGIES {
+                for key in ["k", "", "{odd}key", "a}b{c"] {
+                    for i in 0..3 {
+                        let d = store.apply(strategy, key, &rates, 1, false).unwrap();
+                        assert!(
+                            d.iter().all(|d| d.allowed),
+                            "{name} {strategy:?} {key:?} hit {i}"
+                        );
+                    }
+                    let d = store.apply(strategy, key, &rates, 1, false).unwrap();
+                    assert!(!d[0].allowed, "{name} {strategy:?} {key:?}");
+                    store.refund(strategy, key, &rates, 1).unwrap();
+                    store.reset(strategy, key, &rates).unwrap();
+                    let d = store.apply(strategy, key, &rates, 1, false).unwrap();
+                    assert!(
+                        d[0].allowed && d[0].remaining == 2,
+                        "{name} {strategy:?} {key:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -769,6 +823,7 @@ mod redis {
             &format!("redis://127.0.0.1:{port}/0"),
             "x:",
             Duration::from_millis(300),
+            &Default::default(),
         )
         .unwrap();
         let started = std::time::Instant::now();
@@ -778,13 +833,18 @@ mod redis {
         assert_eq!(e.kind(), ErrorKind::Backend);
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(
-            RedisStore::open("rediss://h/0", "x:", Duration::from_secs(1))
-                .unwrap_err()
-                .kind(),
+            RedisStore::open(
+                "rediss://h/0?ssl_cert_reqs=none",
+                "x:",
+                Duration::from_secs(1),
+                &Default::default()
+            )
+            .unwrap_err()
+            .kind(),
             ErrorKind::InvalidInput
         );
         assert_eq!(
-            RedisStore::open("nope://", "x:", Duration::from_secs(1))
+            RedisStore::open("nope://", "x:", Duration::from_secs(1), &Default::default())
                 .unwrap_err()
                 .kind(),
             ErrorKind::InvalidInput
@@ -888,6 +948,9 @@ mod front_end {
             "memory://",
             "memory://?max_keys=10",
             "redis://127.0.0.1:6379/0",
+            "rediss://localhost:6380/0",
+            "redis+cluster://127.0.0.1:7000,127.0.0.1:7001",
+            "redis+sentinel://127.0.0.1:26379/mymaster",
         ] {
             Limiter::new(ok, Strategy::Gcra, &o).unwrap();
         }
@@ -897,7 +960,10 @@ mod front_end {
             "memory://host",
             "memory://?size=3",
             "memory://?max_keys=x",
-            "rediss://h",
+            "rediss://h?ssl_cert_reqs=none",
+            "rediss://h?ssl_ca_certs=/nonexistent/ca.pem",
+            "redis://h?unknown=1",
+            "redis+sentinel://h:26379",
         ] {
             let e = Limiter::new(bad, Strategy::Gcra, &o).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
@@ -936,6 +1002,137 @@ mod front_end {
             );
             assert!(o.backend_error.is_some());
         }
+    }
+
+    /// The `Local` policy admits at most `ceil(limit * local_share)` per process while the store
+    /// is down; shares outside (0, 1] are refused.
+    #[test]
+    #[cfg(feature = "redis")]
+    fn the_local_fallback_admits_only_its_share() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("redis://127.0.0.1:{port}/0");
+        let rates = parse("10/minute").unwrap();
+        for (share, admitted) in [(1.0, 10), (0.5, 5), (0.25, 3), (0.01, 1)] {
+            let options = LimiterOptions {
+                on_backend_failure: OnBackendFailure::Local,
+                local_share: share,
+                timeout: std::time::Duration::from_millis(100),
+                ..LimiterOptions::default()
+            };
+            let l = Limiter::new(&url, Strategy::FixedWindow, &options).unwrap();
+            let n = (0..20)
+                .filter(|_| {
+                    let o = l.hit("k", &rates, 1).unwrap();
+                    assert!(o.backend_error.is_some());
+                    o.decision.allowed
+                })
+                .count();
+            assert_eq!(n, admitted, "share {share}");
+        }
+        for share in [0.0, -1.0, 1.5, f64::NAN] {
+            let options = LimiterOptions {
+                local_share: share,
+                ..LimiterOptions::default()
+            };
+            let e = Limiter::new(&url, Strategy::FixedWindow, &options).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{share}");
+        }
+    }
+
+    /// A server that accepts and never answers (a SIGSTOPped Redis): after `breaker_failures`
+    /// failures the policy decides at once, and says why.
+    #[test]
+    #[cfg(feature = "redis")]
+    fn a_hung_store_opens_the_breaker_and_the_policy_decides() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "redis://127.0.0.1:{}/0",
+            listener.local_addr().unwrap().port()
+        );
+        let options = LimiterOptions {
+            on_backend_failure: OnBackendFailure::Allow,
+            timeout: std::time::Duration::from_millis(100),
+            ..LimiterOptions::default()
+        };
+        let l = Limiter::new(&url, Strategy::FixedWindow, &options).unwrap();
+        let rates = parse("1/minute").unwrap();
+        let mut messages = Vec::new();
+        for _ in 0..10 {
+            let o = l.hit("k", &rates, 1).unwrap();
+            assert!(o.decision.allowed);
+            messages.push(o.backend_error.unwrap().to_string());
+        }
+        assert!(
+            messages[..3].iter().all(|m| !m.contains("circuit open")),
+            "{messages:?}"
+        );
+        assert!(
+            messages[3..].iter().all(|m| m.contains("circuit open")),
+            "{messages:?}"
+        );
+        drop(listener);
+    }
+
+    /// With the deny cache, a denied key stays denied in this process until its retry-after
+    /// without asking Redis (the key is deleted behind its back to prove it); allowed hits are
+    /// exactly as without the cache; a smaller cost, a refund or a reset asks again.
+    #[test]
+    #[cfg(feature = "redis")]
+    fn the_deny_cache_answers_denied_keys_locally() {
+        let Ok(url) = std::env::var("BULWARK_REDIS_URL") else {
+            eprintln!("\n!!!!!! SKIPPED: BULWARK_REDIS_URL is not set; deny-cache test did NOT run !!!!!!\n");
+            return;
+        };
+        let prefix = format!("test:deny:{}:", crate::random::token_hex(6).unwrap());
+        let cached = Limiter::new(
+            &url,
+            Strategy::FixedWindow,
+            &LimiterOptions {
+                prefix: prefix.clone(),
+                deny_cache: true,
+                ..LimiterOptions::default()
+            },
+        )
+        .unwrap();
+        let plain = Limiter::new(
+            &url,
+            Strategy::FixedWindow,
+            &LimiterOptions {
+                prefix,
+                ..LimiterOptions::default()
+            },
+        )
+        .unwrap();
+        let rates = parse("3/minute").unwrap();
+        let allowed = (0..5)
+            .filter(|_| cached.hit("k", &rates, 1).unwrap().decision.allowed)
+            .count();
+        assert_eq!(allowed, 3);
+        plain.reset("k", &rates).unwrap(); // Redis forgets; the cache does not
+        let o = cached.hit("k", &rates, 1).unwrap();
+        assert!(!o.decision.allowed && o.backend_error.is_none());
+        assert!(o.decision.retry_after_us > 0 && o.decision.retry_after_us <= 60_000_000);
+        assert!(!cached.test("k", &rates, 1).unwrap().decision.allowed);
+        assert!(plain.test("k", &rates, 1).unwrap().decision.allowed);
+        // Other rates for the same key are a different question: asked of Redis.
+        assert!(
+            cached
+                .hit("k", &parse("5/hour").unwrap(), 1)
+                .unwrap()
+                .decision
+                .allowed
+        );
+        // A reset through the caching limiter forgets the denial.
+        cached.reset("k", &rates).unwrap();
+        assert!(cached.hit("k", &rates, 1).unwrap().decision.allowed);
+        // A cost that cannot fit before the reset: remembered for that cost, not for smaller.
+        let big = cached.hit("k", &rates, 3).unwrap();
+        assert!(!big.decision.allowed);
+        assert!(cached.hit("k", &rates, 1).unwrap().decision.allowed);
     }
 
     #[test]

@@ -355,11 +355,16 @@ def parse_uri(uri: str, *, allow_short_secret: bool = False) -> OTP:
 class ReplayGuard:
     """The last accepted step per account, in memory or in Redis (shared by every server): the
     first request to use a code wins, atomically; the same code again, or an older one, raises
-    ``ReplayedCodeError``. Redis unreachable raises ``BackendError`` (fail closed)."""
+    ``ReplayedCodeError``. Redis unreachable raises ``BackendError`` (fail closed).
+
+    ``storage`` is ``memory://`` or Redis in any topology: ``redis://``, ``rediss://`` (TLS),
+    ``redis+cluster://host:port,...``, ``redis+sentinel://host:port,.../service``. ``redis``
+    keywords: ``ssl_ca_certs``, ``ssl_certfile``, ``ssl_keyfile``, ``breaker_failures``,
+    ``breaker_cooldown`` (see ``RateLimiter``)."""
 
     def __init__(self, storage: str = "memory://", *, prefix: str | None = None,
-                 timeout: float = 0.5, max_accounts: int = 1 << 20) -> None:
-        self._native = _native.NativeReplayGuard(storage, prefix, timeout, max_accounts)
+                 timeout: float = 0.5, max_accounts: int = 1 << 20, **redis: Any) -> None:
+        self._native = _native.NativeReplayGuard(storage, prefix, timeout, max_accounts, **redis)
 
     def verify(self, totp: TOTP, account: str, otp: Any, for_time: TimeArg | None = None,
                valid_window: int = 1) -> int:

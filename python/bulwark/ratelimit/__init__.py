@@ -236,8 +236,17 @@ class RateLimitExceeded(_RateLimitExceededBase):
 
 class RateLimiter(_native.RateLimiter):
     """Bulwark's limiter: ``hit(key, *rates, cost=1) -> Decision``, native, rate strings parsed
-    once per limiter. ``storage`` is ``memory://`` or ``redis://…``; ``on_backend_failure`` is
-    ``"deny"`` (default), ``"allow"`` (also ``fail_open=True``) or ``"local"``. Thread-safe."""
+    once per limiter. Thread-safe.
+
+    ``storage`` is ``memory://`` or Redis in any topology: ``redis://host:port/db``, ``rediss://``
+    (TLS, server verified), ``redis+cluster://host:port,host:port``,
+    ``redis+sentinel://host:port,.../service_name``. ``timeout`` bounds a whole decision
+    (connecting and redirects included). ``on_backend_failure`` is ``"deny"`` (default),
+    ``"allow"`` (also ``fail_open=True``) or ``"local"``, whose in-process limiter admits
+    ``ceil(limit * local_share)`` per process. ``deny_cache=True`` answers keys Redis denied
+    locally until their retry-after. Redis keywords: ``ssl_ca_certs``, ``ssl_certfile``,
+    ``ssl_keyfile`` (mTLS), ``insecure_skip_verify`` (test servers only), ``breaker_failures``
+    (3) and ``breaker_cooldown`` (1.0 s) of the circuit breaker."""
 
     def check(self, key: str, *rates: RateArg, cost: int = 1) -> Decision:
         """As ``hit``, raising ``RateLimitExceeded`` when denied."""

@@ -1,5 +1,6 @@
-"""Async storages (``limits.aio.storage``): ``async+memory://`` and ``async+redis://``, each the
-synchronous storage of the same URI behind awaitable methods."""
+"""Async storages (``limits.aio.storage``): ``async+memory://``, ``async+redis://``,
+``async+redis+cluster://`` and ``async+redis+sentinel://``, each the synchronous storage of the same
+URI behind awaitable methods."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import asyncio
 from typing import Any, Callable, ClassVar, TypeVar
 
 from ...storage import MemoryStorage as _SyncMemory
+from ...storage import RedisClusterStorage as _SyncRedisCluster
+from ...storage import RedisSentinelStorage as _SyncRedisSentinel
 from ...storage import RedisStorage as _SyncRedis
 from ...storage.base import StorageRegistry
 
-__all__ = ["Storage", "MemoryStorage", "RedisStorage", "MovingWindowSupport", "SlidingWindowCounterSupport"]
+__all__ = ["Storage", "MemoryStorage", "RedisStorage", "RedisClusterStorage", "RedisSentinelStorage",
+           "MovingWindowSupport", "SlidingWindowCounterSupport"]
 
 T = TypeVar("T")
 
@@ -109,3 +113,21 @@ class RedisStorage(Storage):
     _sync_class = _SyncRedis
     _in_thread = True
 
+
+
+class RedisClusterStorage(Storage):
+    """``async+redis+cluster://host:port,host:port`` (``limits.aio.storage.RedisClusterStorage``);
+    calls run in a worker thread."""
+
+    STORAGE_SCHEME: ClassVar[list[str] | None] = ["async+redis+cluster", "async+rediss+cluster"]
+    _sync_class = _SyncRedisCluster
+    _in_thread = True
+
+
+class RedisSentinelStorage(Storage):
+    """``async+redis+sentinel://host:port/service`` (``limits.aio.storage.RedisSentinelStorage``);
+    calls run in a worker thread."""
+
+    STORAGE_SCHEME: ClassVar[list[str] | None] = ["async+redis+sentinel", "async+rediss+sentinel"]
+    _sync_class = _SyncRedisSentinel
+    _in_thread = True
