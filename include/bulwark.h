@@ -270,6 +270,11 @@
 #define BW_RL_FAIL_LOCAL 2
 
 /**
+ * `bw_redis_options.breaker_failures`: the circuit breaker never opens.
+ */
+#define BW_BREAKER_NEVER UINT32_MAX
+
+/**
  * `limits` strategy: a counter per window that opens at the first hit (a refused hit counts).
  */
 #define BW_LIMITS_FIXED_WINDOW 1
@@ -699,6 +704,57 @@ typedef struct {
 } bw_otp_uri;
 
 /**
+ * How a Redis store is reached beyond its URI (TLS files, circuit breaker), for
+ * `bw_limiter_options.redis` and `bw_replay_guard_new_with_options`: set `size` and zero the
+ * rest for the defaults (`bw_redis_options r = { sizeof r };`). TLS settings may also be given
+ * in the URI's query (`rediss://host:6380/0?ssl_ca_certs=/etc/ca.pem`); both ways must agree.
+ */
+typedef struct {
+  /**
+   * `sizeof(bw_redis_options)` as the caller's header declares it (fields may be added at the
+   * end).
+   */
+  size_t size;
+  /**
+   * Path of a PEM file of the CAs that verify the server (NULL/0: the system's roots).
+   */
+  const char *ssl_ca_certs;
+  /**
+   * Length of `ssl_ca_certs`.
+   */
+  size_t ssl_ca_certs_len;
+  /**
+   * Path of the PEM client certificate chain, for mutual TLS.
+   */
+  const char *ssl_certfile;
+  /**
+   * Length of `ssl_certfile`.
+   */
+  size_t ssl_certfile_len;
+  /**
+   * Path of the PEM private key of `ssl_certfile`.
+   */
+  const char *ssl_keyfile;
+  /**
+   * Length of `ssl_keyfile`.
+   */
+  size_t ssl_keyfile_len;
+  /**
+   * Accept any server certificate. Insecure: for throw-away test servers only.
+   */
+  bool insecure_skip_verify;
+  /**
+   * Consecutive failures to reach a server that open its circuit breaker; 0 means 3,
+   * `BW_BREAKER_NEVER` never opens it.
+   */
+  uint32_t breaker_failures;
+  /**
+   * Milliseconds an open breaker fails calls at once before one call probes; 0 means 1000.
+   */
+  uint32_t breaker_cooldown_ms;
+} bw_redis_options;
+
+/**
  * Argon2 parameters: passes, memory in KiB, lanes, hash length and salt length in bytes.
  * Fill it with `bw_argon2_params_default(&p, sizeof p)` and change what you need.
  */
@@ -825,13 +881,27 @@ typedef struct {
    */
   size_t prefix_len;
   /**
-   * Redis connect/read/write timeout in milliseconds; 0 means 500.
+   * Deadline of one Redis decision in milliseconds (connecting and redirects included); 0
+   * means 500.
    */
   uint32_t timeout_ms;
   /**
    * Bound on keys of the memory store (and the local fallback); 0 means 1048576.
    */
   size_t max_keys;
+  /**
+   * Under `BW_RL_FAIL_LOCAL`, the share of each limit this process admits on its own while
+   * Redis is unreachable, in (0, 1]; 0 means 1 (the whole limit).
+   */
+  double local_share;
+  /**
+   * Answer keys Redis denied locally until their retry-after, without a round trip.
+   */
+  bool deny_cache;
+  /**
+   * TLS files and circuit breaker of the Redis store (NULL: the defaults).
+   */
+  const bw_redis_options *redis;
 } bw_limiter_options;
 
 /**
@@ -1651,13 +1721,30 @@ bw_result bw_otp_qr_png(const char *text_ptr,
                         size_t *out_len);
 
 /**
- * Creates a replay guard on `storage_uri` (`memory://` or `redis://host:port/db`; Redis keys
+ * Creates a replay guard on `storage_uri` (`memory://`, or Redis in any topology:
+ * `redis://host:port/db`, `rediss://…`, `redis+cluster://…`, `redis+sentinel://…/service`; keys
  * under `bulwark:otp:`). Free with `bw_replay_guard_free`.
  */
 BW_MUST_USE
 bw_result bw_replay_guard_new(const char *storage_uri,
                               size_t storage_uri_len,
                               bw_replay_guard **out_guard);
+
+/**
+ * As `bw_replay_guard_new`, with the Redis key `prefix` (empty: `bulwark:otp:`), the deadline
+ * of one verification in milliseconds (0: 500) and the Redis TLS files and circuit breaker
+ * (`redis`, NULL: the defaults). A storage URI may name any Redis topology: `rediss://`,
+ * `redis+cluster://host:port,…`, `redis+sentinel://host:port,…/service`. Bad options (an
+ * unreadable certificate file too) are `BW_ERR_INVALID_INPUT` here, never at the first code.
+ */
+BW_MUST_USE
+bw_result bw_replay_guard_new_with_options(const char *storage_uri,
+                                           size_t storage_uri_len,
+                                           const char *prefix,
+                                           size_t prefix_len,
+                                           uint32_t timeout_ms,
+                                           const bw_redis_options *redis,
+                                           bw_replay_guard **out_guard);
 
 /**
  * Verifies a TOTP `code` for `account` at `time` within `window` steps and records the step:
@@ -1913,10 +2000,12 @@ BW_MUST_USE bw_result bw_random_base32(size_t chars, char *buf, size_t cap, size
 
 /**
  * Creates a limiter on `storage_uri` (`memory://`, `memory://?max_keys=N`,
- * `redis://[:password@]host:port/db`) with `strategy` (`BW_RL_*`) and `rates` (`"10/second"`,
+ * `redis://[:password@]host:port/db`, `rediss://…` (TLS), `redis+cluster://host:port,host:port`,
+ * `redis+sentinel://host:port,…/service`) with `strategy` (`BW_RL_*`) and `rates` (`"10/second"`,
  * `"100 per minute; 1000/day"`). `options` may be NULL for the defaults. Malformed URIs, rates,
- * strategies or options are `BW_ERR_INVALID_INPUT` with the offending part in the message.
- * Nothing connects yet: Redis is reached on the first hit.
+ * strategies or options (an unreadable certificate file too) are `BW_ERR_INVALID_INPUT` with
+ * the offending part in the message. Nothing connects yet: Redis is reached on the first hit,
+ * and each hit costs at most `timeout_ms` whatever happens on the network.
  */
 BW_MUST_USE
 bw_result bw_limiter_new(const char *storage_uri,

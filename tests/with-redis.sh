@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Runs a command with a throw-away redis-server on a free loopback port, and stops the server
-# when the command ends, whatever its outcome. Exports BULWARK_REDIS_URL for the tests.
-# Installs redis-server with apt-get when it is missing (the machines this runs on are root).
+# Runs a command with throw-away Redis servers on free loopback ports, and stops them (by process
+# id) when the command ends, whatever its outcome: a plain redis-server (BULWARK_REDIS_URL), and
+# the production topologies of tests/redis_topologies.py: TLS and mutual TLS with certificates
+# made now, a Redis Cluster of three masters with a replica each, a master and replica under a
+# Sentinel (BULWARK_REDIS_TLS_URL, _MTLS_URL, _CLUSTER_URL, _SENTINEL_URL, _TLS_DIR).
+# Installs redis-server (and openssl) with apt-get when missing (the machines this runs on are root).
 set -euo pipefail
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "with-redis: redis-server not found; installing it with apt-get" >&2
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1 \
+   || ! command -v openssl >/dev/null 2>&1; then
+  echo "with-redis: redis-server, redis-cli or openssl not found; installing them with apt-get" >&2
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server redis-tools openssl >/dev/null
 fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
@@ -16,9 +20,11 @@ workdir=$(mktemp -d)
 redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
   --dir "$workdir" --daemonize no --loglevel warning >"$workdir/redis.log" 2>&1 &
 redis_pid=$!
+here=$(cd "$(dirname "$0")" && pwd)
 cleanup() {
   kill "$redis_pid" 2>/dev/null || true
   wait "$redis_pid" 2>/dev/null || true
+  python3 "$here/redis_topologies.py" stop "$workdir/topologies" || true
   rm -rf "$workdir"
 }
 trap cleanup EXIT INT TERM
@@ -38,4 +44,8 @@ done
 
 export BULWARK_REDIS_URL="redis://127.0.0.1:$port/0"
 echo "with-redis: redis-server on 127.0.0.1:$port (pid $redis_pid)"
+python3 "$here/redis_topologies.py" start "$workdir/topologies" >"$workdir/topologies.env"
+# shellcheck disable=SC1091
+. "$workdir/topologies.env"
+echo "with-redis: TLS, mutual TLS, cluster and sentinel topologies up ($BULWARK_REDIS_CLUSTER_URL, $BULWARK_REDIS_SENTINEL_URL)"
 "$@"

@@ -562,7 +562,8 @@ pub unsafe extern "C" fn bw_otp_qr_png(
     })
 }
 
-/// Creates a replay guard on `storage_uri` (`memory://` or `redis://host:port/db`; Redis keys
+/// Creates a replay guard on `storage_uri` (`memory://`, or Redis in any topology:
+/// `redis://host:port/db`, `rediss://…`, `redis+cluster://…`, `redis+sentinel://…/service`; keys
 /// under `bulwark:otp:`). Free with `bw_replay_guard_free`.
 #[must_use]
 #[no_mangle]
@@ -580,6 +581,48 @@ pub unsafe extern "C" fn bw_replay_guard_new(
             )
         };
         let guard = ReplayGuard::new(uri, &ReplayGuardOptions::default())?;
+        *slot = Box::into_raw(Box::new(bw_replay_guard { guard }));
+        Ok(())
+    })
+}
+
+/// As `bw_replay_guard_new`, with the Redis key `prefix` (empty: `bulwark:otp:`), the deadline
+/// of one verification in milliseconds (0: 500) and the Redis TLS files and circuit breaker
+/// (`redis`, NULL: the defaults). A storage URI may name any Redis topology: `rediss://`,
+/// `redis+cluster://host:port,…`, `redis+sentinel://host:port,…/service`. Bad options (an
+/// unreadable certificate file too) are `BW_ERR_INVALID_INPUT` here, never at the first code.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_replay_guard_new_with_options(
+    storage_uri: *const c_char,
+    storage_uri_len: usize,
+    prefix: *const c_char,
+    prefix_len: usize,
+    timeout_ms: u32,
+    redis: *const crate::ratelimit::bw_redis_options,
+    out_guard: *mut *mut bw_replay_guard,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees the pointer arguments.
+        let (uri, prefix, redis, slot) = unsafe {
+            (
+                text(storage_uri, storage_uri_len, "storage_uri")?,
+                text(prefix, prefix_len, "prefix")?,
+                crate::guard::read_sized(redis, "redis")?,
+                out(out_guard, "out_guard")?,
+            )
+        };
+        let mut options = ReplayGuardOptions {
+            redis: crate::ratelimit::redis_options_from(redis.as_ref())?,
+            ..ReplayGuardOptions::default()
+        };
+        if !prefix.is_empty() {
+            prefix.clone_into(&mut options.prefix);
+        }
+        if timeout_ms > 0 {
+            options.timeout = std::time::Duration::from_millis(u64::from(timeout_ms));
+        }
+        let guard = ReplayGuard::new(uri, &options)?;
         *slot = Box::into_raw(Box::new(bw_replay_guard { guard }));
         Ok(())
     })

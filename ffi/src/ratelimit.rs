@@ -27,6 +27,71 @@ pub const BW_RL_FAIL_OPEN: u32 = 1;
 /// When Redis is unreachable: decide with a bounded in-process limiter until it answers again.
 pub const BW_RL_FAIL_LOCAL: u32 = 2;
 
+/// `bw_redis_options.breaker_failures`: the circuit breaker never opens.
+pub const BW_BREAKER_NEVER: u32 = u32::MAX;
+
+/// How a Redis store is reached beyond its URI (TLS files, circuit breaker), for
+/// `bw_limiter_options.redis` and `bw_replay_guard_new_with_options`: set `size` and zero the
+/// rest for the defaults (`bw_redis_options r = { sizeof r };`). TLS settings may also be given
+/// in the URI's query (`rediss://host:6380/0?ssl_ca_certs=/etc/ca.pem`); both ways must agree.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct bw_redis_options {
+    /// `sizeof(bw_redis_options)` as the caller's header declares it (fields may be added at the
+    /// end).
+    pub size: usize,
+    /// Path of a PEM file of the CAs that verify the server (NULL/0: the system's roots).
+    pub ssl_ca_certs: *const c_char,
+    /// Length of `ssl_ca_certs`.
+    pub ssl_ca_certs_len: usize,
+    /// Path of the PEM client certificate chain, for mutual TLS.
+    pub ssl_certfile: *const c_char,
+    /// Length of `ssl_certfile`.
+    pub ssl_certfile_len: usize,
+    /// Path of the PEM private key of `ssl_certfile`.
+    pub ssl_keyfile: *const c_char,
+    /// Length of `ssl_keyfile`.
+    pub ssl_keyfile_len: usize,
+    /// Accept any server certificate. Insecure: for throw-away test servers only.
+    pub insecure_skip_verify: bool,
+    /// Consecutive failures to reach a server that open its circuit breaker; 0 means 3,
+    /// `BW_BREAKER_NEVER` never opens it.
+    pub breaker_failures: u32,
+    /// Milliseconds an open breaker fails calls at once before one call probes; 0 means 1000.
+    pub breaker_cooldown_ms: u32,
+}
+
+/// Core's Redis options from the C struct (NULL: the defaults).
+pub(crate) fn redis_options_from(
+    o: Option<&bw_redis_options>,
+) -> Result<bulwark::redis_backend::RedisOptions, Failure> {
+    let mut options = bulwark::redis_backend::RedisOptions::default();
+    let Some(o) = o else {
+        return Ok(options);
+    };
+    let path = |ptr: *const c_char,
+                len: usize,
+                name: &str|
+     -> Result<Option<std::path::PathBuf>, Failure> {
+        // SAFETY: the caller guarantees each (ptr, len) pair of the struct.
+        let t = unsafe { text(ptr, len, name) }?;
+        Ok((!t.is_empty()).then(|| std::path::PathBuf::from(t)))
+    };
+    options.ssl_ca_certs = path(o.ssl_ca_certs, o.ssl_ca_certs_len, "ssl_ca_certs")?;
+    options.ssl_certfile = path(o.ssl_certfile, o.ssl_certfile_len, "ssl_certfile")?;
+    options.ssl_keyfile = path(o.ssl_keyfile, o.ssl_keyfile_len, "ssl_keyfile")?;
+    options.insecure_skip_verify = o.insecure_skip_verify;
+    options.breaker_failures = match o.breaker_failures {
+        0 => options.breaker_failures,
+        BW_BREAKER_NEVER => 0,
+        n => n,
+    };
+    if o.breaker_cooldown_ms > 0 {
+        options.breaker_cooldown = Duration::from_millis(u64::from(o.breaker_cooldown_ms));
+    }
+    Ok(options)
+}
+
 /// Options of `bw_limiter_new`: set `size` and zero the rest for the defaults
 /// (`bw_limiter_options o = { sizeof o };`). NULL means the defaults.
 #[repr(C)]
@@ -41,10 +106,18 @@ pub struct bw_limiter_options {
     pub prefix: *const c_char,
     /// Length of `prefix`.
     pub prefix_len: usize,
-    /// Redis connect/read/write timeout in milliseconds; 0 means 500.
+    /// Deadline of one Redis decision in milliseconds (connecting and redirects included); 0
+    /// means 500.
     pub timeout_ms: u32,
     /// Bound on keys of the memory store (and the local fallback); 0 means 1048576.
     pub max_keys: usize,
+    /// Under `BW_RL_FAIL_LOCAL`, the share of each limit this process admits on its own while
+    /// Redis is unreachable, in (0, 1]; 0 means 1 (the whole limit).
+    pub local_share: f64,
+    /// Answer keys Redis denied locally until their retry-after, without a round trip.
+    pub deny_cache: bool,
+    /// TLS files and circuit breaker of the Redis store (NULL: the defaults).
+    pub redis: *const bw_redis_options,
 }
 
 /// One decision. `backend_error` is `BW_OK`, or `BW_ERR_BACKEND` when Redis failed and the
@@ -119,14 +192,23 @@ fn options_from(o: Option<&bw_limiter_options>) -> Result<LimiterOptions, Failur
     if o.max_keys > 0 {
         options.max_keys = o.max_keys;
     }
+    if o.local_share != 0.0 {
+        options.local_share = o.local_share;
+    }
+    options.deny_cache = o.deny_cache;
+    // SAFETY: the caller guarantees `redis` is NULL or a valid sized struct.
+    let redis = unsafe { read_sized(o.redis, "redis") }?;
+    options.redis = redis_options_from(redis.as_ref())?;
     Ok(options)
 }
 
 /// Creates a limiter on `storage_uri` (`memory://`, `memory://?max_keys=N`,
-/// `redis://[:password@]host:port/db`) with `strategy` (`BW_RL_*`) and `rates` (`"10/second"`,
+/// `redis://[:password@]host:port/db`, `rediss://…` (TLS), `redis+cluster://host:port,host:port`,
+/// `redis+sentinel://host:port,…/service`) with `strategy` (`BW_RL_*`) and `rates` (`"10/second"`,
 /// `"100 per minute; 1000/day"`). `options` may be NULL for the defaults. Malformed URIs, rates,
-/// strategies or options are `BW_ERR_INVALID_INPUT` with the offending part in the message.
-/// Nothing connects yet: Redis is reached on the first hit.
+/// strategies or options (an unreadable certificate file too) are `BW_ERR_INVALID_INPUT` with
+/// the offending part in the message. Nothing connects yet: Redis is reached on the first hit,
+/// and each hit costs at most `timeout_ms` whatever happens on the network.
 #[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn bw_limiter_new(
@@ -164,6 +246,21 @@ crate::guard::sized_struct! {
         prefix_len: 0,
         timeout_ms: 0,
         max_keys: 0,
+        local_share: 0.0,
+        deny_cache: false,
+        redis: std::ptr::null(),
+    };
+    bw_redis_options => bw_redis_options {
+        size: 0,
+        ssl_ca_certs: std::ptr::null(),
+        ssl_ca_certs_len: 0,
+        ssl_certfile: std::ptr::null(),
+        ssl_certfile_len: 0,
+        ssl_keyfile: std::ptr::null(),
+        ssl_keyfile_len: 0,
+        insecure_skip_verify: false,
+        breaker_failures: 0,
+        breaker_cooldown_ms: 0,
     };
     bw_decision => bw_decision::default();
 }

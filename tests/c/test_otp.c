@@ -270,6 +270,46 @@ static void test_replay_guard(const char *uri) {
     CHECK_RC(bw_replay_guard_free(NULL), BW_OK);
 }
 
+/* The replay guard with options on every Redis topology `make test` starts: a code used through
+ * one guard is refused through another (a second process's, as far as Redis can tell). */
+static void test_replay_guard_topologies(void) {
+    static const char *VARS[] = {"BULWARK_REDIS_TLS_URL", "BULWARK_REDIS_CLUSTER_URL", "BULWARK_REDIS_SENTINEL_URL"};
+    char code[BW_OTP_CODE_CAPACITY], account[64];
+    size_t n = 0;
+    uint64_t step = 0;
+    bool ok = false;
+    bw_redis_options r = {.size = sizeof r};
+    r.breaker_failures = 5, r.breaker_cooldown_ms = 500;
+    CHECK_RC(bw_totp_code(TXT(SECRET), NULL, NOW, code, sizeof code, &n), BW_OK);
+    for (size_t i = 0; i < 3; i++) {
+        const char *url = getenv(VARS[i]);
+        if (!url) {
+            fprintf(stderr, "!!!!!! SKIPPED: %s is not set; the replay guard was NOT tested there !!!!!!\n", VARS[i]);
+            continue;
+        }
+        bw_replay_guard *g = NULL, *g2 = NULL;
+        snprintf(account, sizeof account, "topo-%ld-%d", (long)time(NULL), rand());
+        CHECK_RC(bw_replay_guard_new_with_options(TXT(url), TXT("ctest:otp:"), 2000, &r, &g), BW_OK);
+        CHECK_RC(bw_replay_guard_new_with_options(TXT(url), NULL, 0, 0, NULL, &g2), BW_OK);
+        CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &ok, &step), BW_OK);
+        CHECK(ok);
+        CHECK_RC(bw_replay_guard_verify(g, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &ok, &step),
+                 BW_ERR_OTP_REPLAYED);
+        /* Another prefix is another namespace: g2 (the default prefix) has not seen it. */
+        CHECK_RC(bw_replay_guard_verify(g2, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &ok, &step), BW_OK);
+        CHECK_RC(bw_replay_guard_verify(g2, TXT(account), TXT(SECRET), NULL, TXT(code), NOW, 1, &ok, &step),
+                 BW_ERR_OTP_REPLAYED);
+        CHECK_RC(bw_replay_guard_free(g), BW_OK);
+        CHECK_RC(bw_replay_guard_free(g2), BW_OK);
+    }
+    bw_replay_guard *g = NULL;
+    CHECK_RC(bw_replay_guard_new_with_options(TXT("rediss://h/0?ssl_ca_certs=/nonexistent.pem"), NULL, 0, 0, NULL, &g),
+             BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_replay_guard_new_with_options(TXT("redis://h/0"), TXT("a{b"), 0, NULL, &g), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_replay_guard_new_with_options(TXT("redis://h/0"), NULL, 0, 0, NULL, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK(g == NULL);
+}
+
 /* Steam Guard codes (pyotp's contrib.Steam examples) and their URIs. */
 static void test_steam(void) {
     static const char *const CODES[4] = {"C5V56", "QJY8Y", "R3WQY", "JG3T3"};
@@ -314,6 +354,7 @@ int main(void) {
     const char *redis = getenv("BULWARK_REDIS_URL");
     if (redis && *redis) {
         test_replay_guard(redis);
+        test_replay_guard_topologies();
     } else {
         fprintf(stderr, "\n!!!!!! SKIPPED: BULWARK_REDIS_URL is not set; the Redis replay guard was NOT tested !!!!!!\n\n");
     }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "check.h"
@@ -317,6 +318,144 @@ static void test_counters(void) {
     }
 }
 
+/* Every Redis topology `make test` starts (TLS, mutual TLS, cluster, sentinel): two limiters
+ * share one limit exactly; every strategy with two rates per decision (two keys per script: one
+ * hash slot on a cluster). */
+static void check_topology(const char *name, const char *url, const bw_limiter_options *base) {
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "ctopo:%s:%ld:%d:", name, (long)time(NULL), rand());
+    bw_limiter_options o = *base;
+    o.prefix = prefix, o.prefix_len = strlen(prefix);
+    static const uint32_t STRATEGIES[] = {BW_RL_FIXED_WINDOW, BW_RL_SLIDING_WINDOW, BW_RL_MOVING_WINDOW, BW_RL_GCRA};
+    for (size_t s = 0; s < 4; s++) {
+        bw_limiter *a = NULL, *b = NULL;
+        bw_decision d = {.size = sizeof d};
+        CHECK_RC(bw_limiter_new(url, strlen(url), STRATEGIES[s], TXT("5/hour; 100/day"), &o, &a), BW_OK);
+        CHECK_RC(bw_limiter_new(url, strlen(url), STRATEGIES[s], TXT("5/hour; 100/day"), &o, &b), BW_OK);
+        int allowed = 0;
+        for (int i = 0; i < 12; i++) {
+            CHECK_RC(bw_limiter_hit(i % 2 ? a : b, TXT("client"), 1, &d), BW_OK);
+            if (d.backend_error != BW_OK) fprintf(stderr, "%s: %s\n", name, last_message());
+            CHECK(d.backend_error == BW_OK);
+            allowed += d.allowed;
+        }
+        if (allowed != 5) fprintf(stderr, "%s strategy %u admitted %d\n", name, STRATEGIES[s], allowed);
+        CHECK(allowed == 5);
+        CHECK_RC(bw_limiter_free(a), BW_OK);
+        CHECK_RC(bw_limiter_free(b), BW_OK);
+    }
+}
+
+static void test_topologies(void) {
+    static const char *VARS[] = {"BULWARK_REDIS_TLS_URL", "BULWARK_REDIS_MTLS_URL", "BULWARK_REDIS_CLUSTER_URL",
+                                 "BULWARK_REDIS_SENTINEL_URL"};
+    bw_limiter_options o = {.size = sizeof o};
+    for (size_t i = 0; i < 4; i++) {
+        const char *url = getenv(VARS[i]);
+        if (!url) {
+            printf("!!!!!! SKIPPED: %s not set; that topology was NOT tested from C (use `make test`)\n", VARS[i]);
+            continue;
+        }
+        check_topology(VARS[i], url, &o);
+    }
+    /* TLS files given in bw_redis_options rather than the URI; the wrong CA is refused (a
+     * backend error the policy decides), a missing file is refused when the limiter is made. */
+    const char *dir = getenv("BULWARK_REDIS_TLS_DIR");
+    const char *tls = getenv("BULWARK_REDIS_TLS_URL");
+    if (!dir || !tls) return;
+    char host[128], ca[512], other[512];
+    const char *q = strchr(tls, '?');
+    CHECK(q != NULL && (size_t)(q - tls) < sizeof host);
+    if (!q) return;
+    memcpy(host, tls, (size_t)(q - tls));
+    host[q - tls] = 0;
+    snprintf(ca, sizeof ca, "%s/ca.crt", dir);
+    snprintf(other, sizeof other, "%s/other-ca.crt", dir);
+    bw_redis_options r = {.size = sizeof r};
+    r.ssl_ca_certs = ca, r.ssl_ca_certs_len = strlen(ca);
+    o.redis = &r;
+    check_topology("tls-by-options", host, &o);
+    bw_limiter *l = NULL;
+    bw_decision d = {.size = sizeof d};
+    r.ssl_ca_certs = other, r.ssl_ca_certs_len = strlen(other);
+    CHECK_RC(bw_limiter_new(TXT(host), BW_RL_FIXED_WINDOW, TXT("5/hour"), &o, &l), BW_OK);
+    CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+    CHECK(!d.allowed && d.backend_error == BW_ERR_BACKEND);
+    CHECK(strstr(last_message(), "certificate") != NULL);
+    CHECK_RC(bw_limiter_free(l), BW_OK);
+    r.ssl_ca_certs = "/nonexistent/ca.pem", r.ssl_ca_certs_len = strlen("/nonexistent/ca.pem");
+    l = NULL;
+    CHECK_RC(bw_limiter_new(TXT(host), BW_RL_FIXED_WINDOW, TXT("5/hour"), &o, &l), BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "/nonexistent/ca.pem") != NULL);
+    CHECK(l == NULL);
+    /* The same settings in the URI and in the options must agree. */
+    r.ssl_ca_certs = other, r.ssl_ca_certs_len = strlen(other);
+    CHECK_RC(bw_limiter_new(TXT(tls), BW_RL_FIXED_WINDOW, TXT("5/hour"), &o, &l), BW_ERR_INVALID_INPUT);
+    r.ssl_ca_certs = NULL, r.ssl_ca_certs_len = 0;
+    CHECK_RC(bw_limiter_new(TXT("redis://127.0.0.1:1/0?ssl_cert_reqs=none"), BW_RL_FIXED_WINDOW, TXT("5/hour"), &o, &l),
+             BW_ERR_INVALID_INPUT);
+    r.size = 3; /* a size that does not even cover the size field */
+    CHECK_RC(bw_limiter_new(TXT(host), BW_RL_FIXED_WINDOW, TXT("5/hour"), &o, &l), BW_ERR_INVALID_INPUT);
+}
+
+/* The deny cache: a key Redis denied stays denied in this process without a round trip (the
+ * key is reset through another limiter to prove it); the local share bounds the fallback; the
+ * breaker options are read (BW_BREAKER_NEVER: never opens). */
+static void test_deny_cache_share_and_breaker(void) {
+    const char *url = getenv("BULWARK_REDIS_URL");
+    bw_limiter_options o = {.size = sizeof o};
+    bw_limiter *l = NULL, *plain = NULL;
+    bw_decision d = {.size = sizeof d};
+    if (url) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "cdeny:%ld:%d:", (long)time(NULL), rand());
+        o.prefix = prefix, o.prefix_len = strlen(prefix);
+        o.deny_cache = true;
+        CHECK_RC(bw_limiter_new(url, strlen(url), BW_RL_FIXED_WINDOW, TXT("2/minute"), &o, &l), BW_OK);
+        o.deny_cache = false;
+        CHECK_RC(bw_limiter_new(url, strlen(url), BW_RL_FIXED_WINDOW, TXT("2/minute"), &o, &plain), BW_OK);
+        int allowed = 0;
+        for (int i = 0; i < 4; i++) {
+            CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+            allowed += d.allowed;
+        }
+        CHECK(allowed == 2);
+        CHECK_RC(bw_limiter_reset(plain, TXT("k")), BW_OK);
+        CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+        CHECK(!d.allowed && d.backend_error == BW_OK && d.retry_after_us > 0);
+        CHECK_RC(bw_limiter_test(plain, TXT("k"), 1, &d), BW_OK);
+        CHECK(d.allowed);
+        CHECK_RC(bw_limiter_free(l), BW_OK);
+        CHECK_RC(bw_limiter_free(plain), BW_OK);
+    } else {
+        printf("!!!!!! SKIPPED: BULWARK_REDIS_URL not set; the deny cache was NOT tested from C\n");
+    }
+    /* A dead Redis under the local policy: a quarter of 8 per process. */
+    bw_limiter_options f = {.size = sizeof f};
+    bw_redis_options r = {.size = sizeof r};
+    f.on_backend_failure = BW_RL_FAIL_LOCAL, f.local_share = 0.25, f.timeout_ms = 100, f.redis = &r;
+    r.breaker_failures = BW_BREAKER_NEVER;
+    CHECK_RC(bw_limiter_new(TXT("redis://127.0.0.1:1/0"), BW_RL_FIXED_WINDOW, TXT("8/minute"), &f, &l), BW_OK);
+    int allowed = 0;
+    for (int i = 0; i < 10; i++) {
+        CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+        CHECK(d.backend_error == BW_ERR_BACKEND);
+        CHECK(strstr(last_message(), "circuit open") == NULL); /* never opens */
+        allowed += d.allowed;
+    }
+    CHECK(allowed == 2);
+    CHECK_RC(bw_limiter_free(l), BW_OK);
+    r.breaker_failures = 2, r.breaker_cooldown_ms = 60000;
+    CHECK_RC(bw_limiter_new(TXT("redis://127.0.0.1:1/0"), BW_RL_FIXED_WINDOW, TXT("8/minute"), &f, &l), BW_OK);
+    for (int i = 0; i < 3; i++) CHECK_RC(bw_limiter_hit(l, TXT("k"), 1, &d), BW_OK);
+    CHECK(strstr(last_message(), "circuit open") != NULL);
+    CHECK_RC(bw_limiter_free(l), BW_OK);
+    f.local_share = 1.5;
+    l = NULL;
+    CHECK_RC(bw_limiter_new(TXT("redis://127.0.0.1:1/0"), BW_RL_FIXED_WINDOW, TXT("8/minute"), &f, &l), BW_ERR_INVALID_INPUT);
+    CHECK(l == NULL);
+}
+
 int main(void) {
     test_strategies();
     check_refund("memory://", NULL);
@@ -325,5 +464,8 @@ int main(void) {
     test_redis();
     test_failure_policies();
     test_counters();
+    srand((unsigned)time(NULL));
+    test_topologies();
+    test_deny_cache_share_and_breaker();
     return check_summary("test_ratelimit");
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Union
 
 from ... import _native
-from ...exceptions import BackendError
+from ...exceptions import BackendError, InvalidInputError
 from ..errors import ConfigurationError
 from .base import (
     SCHEMES,
@@ -91,6 +91,13 @@ class _RedisFamily(
 ):
     """What the Redis storages share: core's counters on the topology the URI names."""
 
+    def __new__(cls, uri: str, key_prefix: str = "LIMITS", **options: Any) -> Any:
+        timeout, redis = _redis_options(options)
+        try:
+            return super().__new__(cls, uri, key_prefix=key_prefix, timeout=timeout, **redis)
+        except InvalidInputError as e:  # limits' word for a storage it cannot build
+            raise ConfigurationError(str(e)) from e
+
     @property
     def base_exceptions(self) -> type[BaseException] | tuple[type[BaseException], ...]:
         """A Redis failure is ``bulwark.exceptions.BackendError``."""
@@ -111,8 +118,7 @@ class RedisStorage(_RedisFamily):
     ) -> RedisStorage:
         if connection_pool is not None:
             raise ConfigurationError("connection_pool is not supported: Bulwark pools its own connections")
-        timeout, redis = _redis_options(options)
-        return super().__new__(cls, uri, key_prefix=key_prefix, timeout=timeout, **redis)
+        return super().__new__(cls, uri, key_prefix=key_prefix, **options)  # type: ignore[no-any-return]
 
     def __init__(
         self, uri: str, connection_pool: Any = None, key_prefix: str = "LIMITS", wrap_exceptions: bool = False,
@@ -132,8 +138,7 @@ class RedisClusterStorage(_RedisFamily):
 
     def __new__(cls, uri: str, key_prefix: str = "LIMITS", wrap_exceptions: bool = False,
                 **options: Any) -> RedisClusterStorage:
-        timeout, redis = _redis_options(options)
-        return super().__new__(cls, uri, key_prefix=key_prefix, timeout=timeout, **redis)
+        return super().__new__(cls, uri, key_prefix=key_prefix, **options)  # type: ignore[no-any-return]
 
     def __init__(self, uri: str, key_prefix: str = "LIMITS", wrap_exceptions: bool = False,
                  **options: Any) -> None:
@@ -157,9 +162,8 @@ class RedisSentinelStorage(_RedisFamily):
             raise ConfigurationError(
                 f"unsupported sentinel_kwargs: {', '.join(sorted(sentinel_kwargs))} "
                 "(the sentinels are reached as the URI says, with the TLS settings of the master)")
-        timeout, redis = _redis_options(options)
-        return super().__new__(cls, _with_service(uri, service_name), key_prefix=key_prefix, timeout=timeout,
-                               **redis)
+        return super().__new__(  # type: ignore[no-any-return]
+            cls, _with_service(uri, service_name), key_prefix=key_prefix, **options)
 
     def __init__(self, uri: str, service_name: str | None = None, use_replicas: bool = True,
                  sentinel_kwargs: dict[str, Any] | None = None, key_prefix: str = "LIMITS",
