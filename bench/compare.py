@@ -63,6 +63,7 @@ import pyotp  # noqa: E402  (the peer of bulwark.otp)
 from bulwark import otp as bw_otp  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import redis_topologies_bench as topology_bench  # noqa: E402  (Redis in production, issue 21)
 import web_bench  # noqa: E402  (the protected-endpoint benchmark, issue 9)
 
 _key32, _nonce = os.urandom(32), os.urandom(12)
@@ -635,6 +636,29 @@ def main():
         f"Loopback round trip here (raw socket PING, no client library): {_redis_ping_us()}.",
         "",
         *redis_throughput(),
+        "",
+        "## Redis in production: TLS, cluster, a hung server, the deny cache (issue 21)",
+        "",
+        "Hits/s of one shared limiter object per side on the servers `make bench` starts (one",
+        "redis-server; the same over TLS, verified against the test CA; a cluster of three masters with",
+        "a replica each), fixed window, one hit on each of 1,000 keys in turn, never denied. Round",
+        "trips per decision are the script calls Redis itself counted (INFO commandstats, summed over",
+        "the cluster's masters). `limits` runs on redis-py (RedisCluster for the cluster).",
+        "",
+        *topology_bench.throughput_table(),
+        "",
+        "A flood on one key that is over its limit (10/hour), one thread: with the deny cache the",
+        "first denial is remembered until its retry-after and the flood costs no more round trips.",
+        "",
+        *topology_bench.deny_cache_table(),
+        "",
+        "Decisions/s while the server is stopped with SIGSTOP (connections accepted, never answered),",
+        "`timeout=0.5`, policy deny. The breaker opens after three failures (noticing the hang costs",
+        "those three timeouts, once); then the policy decides at once, and one call per cool-down",
+        "probes the server (a thread waits the timeout for it). Measured once the hang is noticed, for",
+        "four seconds; 'of the policy alone' divides by a limiter whose breaker never lets a call out.",
+        "",
+        *topology_bench.hang_table(),
         "",
         "## Python web stack: a protected endpoint (issue 9)",
         "",

@@ -719,6 +719,17 @@ impl Redis {
                  insecure_skip_verify=true)",
             ));
         }
+        if matches!(scheme, "redis+unix" | "unix") {
+            // A local socket: redis-rs reads the whole URI (`?db=N`, credentials); no TLS.
+            tls_material(false, options)?;
+            let client = Client::open(uri)
+                .map_err(|e| Error::invalid_input(format!("bad Redis URL: {e}")))?;
+            return Ok(Self {
+                topology: Topology::Single(Node::new("unix socket".to_owned(), client, options)),
+                timeout,
+                shown: "redis unix socket".to_owned(),
+            });
+        }
         let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
         let options = merge_query(query, options)?;
         let tls = scheme.starts_with("rediss");
@@ -763,11 +774,6 @@ impl Redis {
                     &options,
                 );
                 Topology::Single(node)
-            }
-            "redis+unix" | "unix" => {
-                let client = Client::open(uri)
-                    .map_err(|e| Error::invalid_input(format!("bad Redis URL: {e}")))?;
-                Topology::Single(Node::new("unix socket".to_owned(), client, &options))
             }
             "redis+cluster" | "rediss+cluster" => {
                 if !matches!(path, "" | "0") {
@@ -1371,6 +1377,7 @@ mod tests {
             "redis+cluster://127.0.0.1:7000,127.0.0.1:7001",
             "redis+sentinel://127.0.0.1:26379,[::1]:26380/mymaster/2",
             "redis://:secret@127.0.0.1:6379/1",
+            "redis+unix:///tmp/redis.sock?db=1",
         ] {
             let r = Redis::open(uri, t, &o).unwrap();
             assert!(!format!("{r:?}").contains("secret"), "{r:?}");
