@@ -206,25 +206,30 @@ def _exact_on_a_fresh_key(rl: ratelimit.RateLimiter, deadline: float) -> None:
     raise AssertionError("the store never answered again")
 
 
+def _through_a_failover(rl: ratelimit.RateLimiter, key: str, seconds: float) -> None:
+    """Hits `key` while the killed master's place is taken: meanwhile the policy (deny) decides
+    and says so, never an exception; afterwards a fresh key admits exactly its limit."""
+    saw_failure = False
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        d = rl.hit(key, "1000/hour")
+        if d.backend_error:
+            saw_failure = True
+            assert not d.allowed
+        elif saw_failure:
+            break  # another server took over and answers
+        time.sleep(0.05)
+    assert saw_failure
+    _exact_on_a_fresh_key(rl, time.monotonic() + seconds)
+
+
 def test_a_cluster_master_killed_mid_run(private):
     cluster = redis_topologies.start_cluster(private)
     rl = ratelimit.RateLimiter(cluster["url"], "fixed-window", prefix="kill:", timeout=0.5)
     assert rl.hit("victim", "1000/hour").backend_error is None
     port = _master_of(cluster["ports"], "{fixed-window:victim}")
     os.kill(cluster["pids"][port], signal.SIGKILL)
-    # During the failover: the policy (deny) decides and says so; never an exception.
-    saw_failure = False
-    end = time.monotonic() + 30
-    while time.monotonic() < end:
-        d = rl.hit("victim", "1000/hour")
-        if d.backend_error:
-            saw_failure = True
-            assert not d.allowed
-        elif saw_failure:
-            break  # a replica took over and answers
-        time.sleep(0.05)
-    assert saw_failure
-    _exact_on_a_fresh_key(rl, time.monotonic() + 30)
+    _through_a_failover(rl, "victim", 30)
 
 
 def test_a_sentinel_master_killed_mid_run(private):
@@ -233,18 +238,7 @@ def test_a_sentinel_master_killed_mid_run(private):
     guard = otp.ReplayGuard(topo["url"])
     assert rl.hit("k", "1000/hour").backend_error is None
     os.kill(topo["pids"][topo["master"]], signal.SIGKILL)
-    saw_failure = False
-    end = time.monotonic() + 40
-    while time.monotonic() < end:
-        d = rl.hit("k", "1000/hour")
-        if d.backend_error:
-            saw_failure = True
-            assert not d.allowed
-        elif saw_failure:
-            break
-        time.sleep(0.05)
-    assert saw_failure
-    _exact_on_a_fresh_key(rl, time.monotonic() + 40)
+    _through_a_failover(rl, "k", 40)
     # The replay guard followed the failover too.
     t = otp.TOTP(otp.random_base32())
     account = f"a-{uuid.uuid4().hex}"
@@ -302,3 +296,22 @@ def test_the_deny_cache_saves_the_round_trips_of_a_flood(private):
     before = script_calls()
     assert not any(plain.hit("flood", "10/minute").allowed for _ in range(100))
     assert script_calls() - before == 100
+
+
+@pytest.mark.parametrize("var", ["BULWARK_REDIS_CLUSTER_URL", "BULWARK_REDIS_SENTINEL_URL"])
+def test_async_storages_on_cluster_and_sentinel(var):
+    import asyncio
+
+    from bulwark.ratelimit.aio import storage as aio_storage
+    from bulwark.ratelimit.aio import strategies as aio_strategies
+
+    url = _url(var)
+    st = limits_storage.storage_from_string("async+" + url, key_prefix=_prefix().rstrip(":"))
+    assert isinstance(st, (aio_storage.RedisClusterStorage, aio_storage.RedisSentinelStorage))
+    limiter = aio_strategies.MovingWindowRateLimiter(st)
+    item = ratelimit.parse("2/minute")
+
+    async def run() -> list[bool]:
+        return [await limiter.hit(item, "async", "who") for _ in range(3)]
+
+    assert asyncio.run(run()) == [True, True, False]
