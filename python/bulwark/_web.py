@@ -193,6 +193,16 @@ def limit_text(decision: Decision) -> str:
     return str(decision.rate)
 
 
-def new_limiter(storage_uri: str, strategy: str, on_backend_failure: str, prefix: str | None) -> RateLimiter:
-    """The core limiter behind a framework integration."""
-    return RateLimiter(storage_uri, strategy, on_backend_failure=on_backend_failure, prefix=prefix)
+def new_limiter(storage_uri: str, strategy: str, on_backend_failure: str, prefix: str | None,
+                storage_options: Mapping[str, Any] | None = None) -> RateLimiter:
+    """The core limiter behind a framework integration; ``storage_options`` are the Redis
+    connection options flask-limiter passes to its storage (``socket_timeout``, ``ssl_ca_certs``,
+    ``ssl_certfile``, ``ssl_keyfile``, ...), read as the ``limits`` storages read them:
+    ConfigurationError for one Bulwark would otherwise ignore."""
+    if not storage_options:
+        return RateLimiter(storage_uri, strategy, on_backend_failure=on_backend_failure, prefix=prefix)
+    from .ratelimit.storage import _redis_options
+
+    timeout, redis = _redis_options(dict(storage_options))
+    return RateLimiter(storage_uri, strategy, on_backend_failure=on_backend_failure, prefix=prefix, timeout=timeout,
+                       **redis)

@@ -121,8 +121,11 @@ class RateLimitMiddleware:
 
     ``limits``: rate strings (``"100 per minute"``, ``"10/second; 1000/day"``); ``per_path`` gives
     each path its own count; ``exempt_paths`` are never limited. ``storage_uri`` ``memory://`` or
-    ``redis://...`` (shared by every process), ``strategy`` as ``bulwark.ratelimit``,
-    ``on_backend_failure`` ``deny`` (503, the default), ``allow`` or ``local``."""
+    Redis in any topology (``redis://``, ``rediss://``, ``redis+cluster://``,
+    ``redis+sentinel://``; shared by every process), with ``storage_options`` as the ``limits``
+    storages read them (``ssl_ca_certs``, ``socket_timeout``, ...); ``strategy`` as
+    ``bulwark.ratelimit``, ``on_backend_failure`` ``deny`` (503, the default), ``allow`` or
+    ``local``."""
 
     def __init__(
         self,
@@ -138,13 +141,14 @@ class RateLimitMiddleware:
         on_backend_failure: str = "deny",
         key_prefix: str | None = None,
         security_logger: SecurityLogger | None = None,
+        storage_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.app = app
         self.rates = RouteRates([limits] if isinstance(limits, str) else list(limits))
         if not self.rates.items():
             raise InvalidInputError("no rate given: the middleware needs at least one limit")
         self.key_func = key_func or client_address
-        self.limiter = new_limiter(storage_uri, strategy, on_backend_failure, key_prefix)
+        self.limiter = new_limiter(storage_uri, strategy, on_backend_failure, key_prefix, storage_options)
         self.headers_enabled = headers_enabled
         self.on_backend_failure = on_backend_failure
         self.per_path = per_path

@@ -315,3 +315,31 @@ def test_async_storages_on_cluster_and_sentinel(var):
         return [await limiter.hit(item, "async", "who") for _ in range(3)]
 
     assert asyncio.run(run()) == [True, True, False]
+
+
+def test_flask_and_asgi_take_storage_options():
+    """flask-limiter's ``storage_options`` (and ``RATELIMIT_STORAGE_OPTIONS``) reach core: the TLS
+    CA file verifies the server; an option Bulwark would ignore is refused."""
+    flask = pytest.importorskip("flask")
+    from bulwark.asgi import RateLimitMiddleware
+    from bulwark.flask import Limiter
+
+    tls = _url("BULWARK_REDIS_TLS_URL")
+    host = tls.split("?")[0]
+    ca = str(Path(os.environ["BULWARK_REDIS_TLS_DIR"]) / "ca.crt")
+    app = flask.Flask("t")
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"ssl_ca_certs": ca, "socket_timeout": 2}
+    limiter = Limiter(lambda: "client", app=app, storage_uri=host, default_limits=["2/minute"],
+                      key_prefix=_prefix())
+
+    @app.get("/")
+    def index():
+        return "ok"
+
+    c = app.test_client()
+    assert [c.get("/").status_code for _ in range(3)] == [200, 200, 429]
+    assert limiter.storage_options["ssl_ca_certs"] == ca
+    with pytest.raises(ratelimit.errors.ConfigurationError):
+        Limiter(lambda: "c", app=flask.Flask("u"), storage_uri=host, storage_options={"health_check_interval": 3})
+    mw = RateLimitMiddleware(lambda *a: None, "1/minute", storage_uri=host, storage_options={"ssl_ca_certs": ca})
+    assert mw.limiter.hit("k", "1/minute").backend_error is None

@@ -612,7 +612,8 @@ class Limiter:
         self._application_extra: dict[str, Any] = dict(exempt_when=application_limits_exempt_when,
                                        deduct_when=application_limits_deduct_when,
                                        cost=application_limits_cost or 1)
-        self.storage_options = dict(storage_options or {})
+        self._storage_options = dict(storage_options or {})
+        self.storage_options: dict[str, Any] = dict(self._storage_options)
         self.enabled = enabled
         self.on_breach = on_breach
         self.security_logger = security_logger
@@ -686,7 +687,8 @@ class Limiter:
             if config_name in c and header not in mapping:
                 mapping[header] = c[config_name]
         self._header_names = {k: str(v) for k, v in mapping.items() if v and v != k}
-        self.limiter = new_limiter(self.storage_uri, self.strategy, policy, self._prefix)
+        self.storage_options = dict(self._storage_options or c.get("RATELIMIT_STORAGE_OPTIONS") or {})
+        self.limiter = new_limiter(self.storage_uri, self.strategy, policy, self._prefix, self.storage_options)
 
         defaults = pick("default_limits", "RATELIMIT_DEFAULT", None)
         per_method = bool(pick("default_limits_per_method", "RATELIMIT_DEFAULTS_PER_METHOD", False))
@@ -765,7 +767,7 @@ class Limiter:
         """Forget every count (in-memory storage only; Redis keys expire on their own)."""
         if not self.storage_uri.startswith("memory://") or self.limiter is None:
             raise NotImplementedError("reset() clears in-memory storage only; expire or delete Redis keys instead")
-        self.limiter = new_limiter(self.storage_uri, self.strategy, self._policy, self._prefix)
+        self.limiter = new_limiter(self.storage_uri, self.strategy, self._policy, self._prefix, self.storage_options)
 
     @property
     def current_limit(self) -> Decision | None:
@@ -1010,6 +1012,7 @@ _CONFIG_KEYS = frozenset({
     "RATELIMIT_ENABLED",
     "RATELIMIT_HEADERS_ENABLED",
     "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_STORAGE_OPTIONS",
     "RATELIMIT_STRATEGY",
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
     "RATELIMIT_SWALLOW_ERRORS",
