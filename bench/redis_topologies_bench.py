@@ -185,3 +185,83 @@ def hang_table(seconds=4.0) -> list[str]:
         return lines
     finally:
         redis_topologies.stop(root)
+
+
+def service_hang_table(seconds=4.0) -> list[str]:
+    """The reference service (examples/api_service, Redis-backed limits, policy deny) driven over
+    HTTP by 4 threads on a limited endpoint and 1 thread polling /health, first with Redis up,
+    then with Redis stopped (SIGSTOP): answered requests per second, their statuses, and the
+    slowest /health answer."""
+    import http.client
+    from collections import Counter
+
+    root = Path(tempfile.mkdtemp(prefix="bw-svc-hang-"))
+    port = redis_topologies.free_port()
+    pid = redis_topologies._spawn(root, f"svc-redis-{port}", ["--port", str(port)])
+    server = None
+    try:
+        redis_topologies._wait("redis", lambda: redis_topologies._pong(port))
+        http_port = redis_topologies.free_port()
+        env = dict(os.environ, BULWARK_REDIS_URL=f"redis://127.0.0.1:{port}/0",
+                   BULWARK_DEFAULT_LIMITS="100000000 per minute")
+        repo = Path(__file__).resolve().parents[1]
+        server = subprocess.Popen([sys.executable, str(repo / "examples/api_service/server.py"), "--port",
+                                   str(http_port), "--data-dir", str(root / "svc"), "--quiet"], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert server.stdout is not None and "listening" in server.stdout.readline()
+
+        def get(path: str) -> int:
+            c = http.client.HTTPConnection("127.0.0.1", http_port, timeout=30)
+            try:
+                c.request("GET", path)
+                return c.getresponse().status
+            finally:
+                c.close()
+
+        def phase() -> tuple[float, Counter, float]:
+            stop = time.perf_counter() + seconds
+            statuses: Counter = Counter()
+            lock = threading.Lock()
+            worst = [0.0]
+
+            def load() -> None:
+                while time.perf_counter() < stop:
+                    s = get("/api/status")
+                    with lock:
+                        statuses[s] += 1
+
+            def health() -> None:
+                while time.perf_counter() < stop:
+                    t0 = time.perf_counter()
+                    assert get("/health") == 200
+                    worst[0] = max(worst[0], time.perf_counter() - t0)
+                    time.sleep(0.05)
+
+            ts = [threading.Thread(target=load) for _ in range(4)] + [threading.Thread(target=health)]
+            t0 = time.perf_counter()
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            return sum(statuses.values()) / (time.perf_counter() - t0), statuses, worst[0]
+
+        get("/api/status")
+        lines = ["| Redis | /api/status answered per s (4 threads) | statuses | slowest /health |",
+                 "|---|---:|---|---:|"]
+        for label in ("up", "hung (SIGSTOP), timeout 0.5 s, breaker on"):
+            if label != "up":
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                rate, statuses, worst = phase()
+            finally:
+                if label != "up":
+                    os.kill(pid, signal.SIGCONT)
+            shown = ", ".join(f"{k}: {v:,}" for k, v in sorted(statuses.items()))
+            lines.append(f"| {label} | {rate:,.0f} | {shown} | {worst * 1000:.0f} ms |")
+            print(lines[-1])
+        return lines
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        redis_topologies.stop(root)
