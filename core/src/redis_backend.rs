@@ -569,15 +569,7 @@ fn merge_query(query: &str, options: &RedisOptions) -> Result<RedisOptions> {
             "ssl_ca_certs" => set_path(&mut merged.ssl_ca_certs, name, value)?,
             "ssl_certfile" => set_path(&mut merged.ssl_certfile, name, value)?,
             "ssl_keyfile" => set_path(&mut merged.ssl_keyfile, name, value)?,
-            "ssl_cert_reqs" => match value.to_ascii_lowercase().as_str() {
-                "required" | "cert_required" => {}
-                other => {
-                    return Err(Error::invalid_input(format!(
-                        "ssl_cert_reqs={other:?} would not verify the server; Bulwark always \
-                         verifies it (for a throw-away test server only: insecure_skip_verify=true)"
-                    )))
-                }
-            },
+            "ssl_cert_reqs" => check_ssl_cert_reqs(value)?,
             "insecure_skip_verify" => {
                 merged.insecure_skip_verify |= truthy(name, value)?;
             }
@@ -591,6 +583,24 @@ fn merge_query(query: &str, options: &RedisOptions) -> Result<RedisOptions> {
         }
     }
     Ok(merged)
+}
+
+/// redis-py's `ssl_cert_reqs`: only `required` (`CERT_REQUIRED`) is accepted. Bulwark always
+/// verifies the server; the one way not to is `insecure_skip_verify`, whose name says so.
+///
+/// # Errors
+/// `InvalidInput` for `none`, `optional` or anything else.
+pub fn check_ssl_cert_reqs(value: &str) -> Result<()> {
+    match value.to_ascii_lowercase().as_str() {
+        "required" | "cert_required" => Ok(()),
+        other => {
+            let shown: String = other.chars().take(32).collect();
+            Err(Error::invalid_input(format!(
+                "ssl_cert_reqs={shown:?} would not verify the server; Bulwark always verifies it \
+                 (for a throw-away test server only: insecure_skip_verify=true)"
+            )))
+        }
+    }
 }
 
 fn read_file(what: &str, path: &Path) -> Result<Vec<u8>> {

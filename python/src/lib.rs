@@ -107,7 +107,8 @@ pub(crate) fn non_negative(name: &str, value: i64) -> PyResult<u64> {
 }
 
 /// Core's Redis connection options from a door's keyword arguments: `ssl_ca_certs`,
-/// `ssl_certfile`, `ssl_keyfile` (str or path), `insecure_skip_verify` (bool),
+/// `ssl_certfile`, `ssl_keyfile` (str or path), `ssl_cert_reqs` (core's rule),
+/// `insecure_skip_verify` (bool),
 /// `breaker_failures` (int), `breaker_cooldown` (seconds). Any other keyword is a `TypeError`
 /// naming it; the values' rules (files readable, TLS URI) are core's, checked when the store opens.
 pub(crate) fn redis_options(
@@ -127,6 +128,15 @@ pub(crate) fn redis_options(
             "ssl_certfile" => o.ssl_certfile = Some(value.extract()?),
             "ssl_keyfile" => o.ssl_keyfile = Some(value.extract()?),
             "insecure_skip_verify" => o.insecure_skip_verify = value.extract()?,
+            "ssl_cert_reqs" => {
+                // redis-py takes a string or an ssl.VerifyMode; core decides which are accepted.
+                let text: String = match value.getattr("name") {
+                    Ok(name) => name.extract()?,
+                    Err(_) => value.str()?.extract()?,
+                };
+                bulwark::redis_backend::check_ssl_cert_reqs(&text)
+                    .map_err(|e| crate::to_pyerr(value.py(), &e))?;
+            }
             "breaker_failures" => {
                 let n: i64 = value.extract()?;
                 o.breaker_failures = u32::try_from(n).map_err(|_| {
@@ -149,8 +159,8 @@ pub(crate) fn redis_options(
             other => {
                 return Err(PyTypeError::new_err(format!(
                     "unexpected keyword argument {other:?} (Redis options: ssl_ca_certs, \
-                     ssl_certfile, ssl_keyfile, insecure_skip_verify, breaker_failures, \
-                     breaker_cooldown)"
+                     ssl_certfile, ssl_keyfile, ssl_cert_reqs, insecure_skip_verify, \
+                     breaker_failures, breaker_cooldown)"
                 )))
             }
         }

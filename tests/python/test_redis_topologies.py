@@ -144,6 +144,7 @@ def test_tls_refuses_the_wrong_ca_and_a_missing_client_certificate():
     ("rediss://localhost:1/0", {"ssl_certfile": "/nonexistent/c.pem", "ssl_keyfile": "/nonexistent/k.pem"},
      "/nonexistent/c.pem"),
     ("rediss://localhost:1/0?ssl_cert_reqs=none", {}, "insecure_skip_verify"),
+    ("rediss://localhost:1/0", {"ssl_cert_reqs": "optional"}, "insecure_skip_verify"),
     ("redis://localhost:1/0?ssl_ca_certs=/x", {}, "TLS URI"),
     ("redis://localhost:1/0?frobnicate=1", {}, "unknown Redis URI option"),
     ("redis+sentinel://localhost:26379", {}, "service name"),
@@ -157,6 +158,18 @@ def test_bad_redis_settings_are_refused_at_construction(uri, kwargs, words):
     with pytest.raises((bulwark.InvalidInputError, ValueError)) as e:
         ratelimit.RateLimiter(uri, "fixed-window", **kwargs)
     assert words in str(e.value)
+
+
+def test_ssl_cert_reqs_as_redis_py_spells_it():
+    import ssl
+
+    ratelimit.RateLimiter("rediss://localhost:1/0", ssl_cert_reqs=ssl.CERT_REQUIRED)
+    ratelimit.RateLimiter("rediss://localhost:1/0", ssl_cert_reqs="required")
+    with pytest.raises(bulwark.InvalidInputError):
+        ratelimit.RateLimiter("rediss://localhost:1/0", ssl_cert_reqs=ssl.CERT_NONE)
+    with pytest.raises(ratelimit.errors.ConfigurationError, match="insecure_skip_verify"):
+        limits_storage.RedisStorage("rediss://localhost:1/0", ssl_cert_reqs="none")
+    limits_storage.RedisStorage("rediss://localhost:1/0", ssl=True, ssl_cert_reqs="required")
 
 
 def test_unknown_redis_keywords_are_type_errors():

@@ -66,8 +66,8 @@ class MemoryStorage(
 #: redis-py connection keywords `limits` passes through that Bulwark's core reads (the TLS files);
 #: the other Redis keywords are Bulwark's own (``breaker_failures``, ``breaker_cooldown``,
 #: ``insecure_skip_verify``).
-_REDIS_KEYWORDS = frozenset({"ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "insecure_skip_verify",
-                             "breaker_failures", "breaker_cooldown"})
+_REDIS_KEYWORDS = frozenset({"ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_cert_reqs",
+                             "insecure_skip_verify", "breaker_failures", "breaker_cooldown"})
 
 
 def _redis_options(options: dict[str, Any]) -> tuple[float, dict[str, Any]]:
@@ -75,11 +75,6 @@ def _redis_options(options: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     for any option Bulwark would otherwise ignore."""
     timeout = options.pop("socket_timeout", options.pop("timeout", 0.5))
     options.pop("ssl", None)  # redis-py's switch: the rediss:// scheme says it already
-    reqs = options.pop("ssl_cert_reqs", None)
-    if reqs is not None and str(getattr(reqs, "name", reqs)).lower() not in ("required", "cert_required"):
-        raise ConfigurationError(
-            f"ssl_cert_reqs={reqs!r} would not verify the server; Bulwark always verifies it "
-            "(for a throw-away test server only: insecure_skip_verify=True)")
     unknown = sorted(set(options) - _REDIS_KEYWORDS)
     if unknown:
         raise ConfigurationError(f"unsupported Redis options: {', '.join(unknown)}")
