@@ -270,11 +270,6 @@
 #define BW_RL_FAIL_LOCAL 2
 
 /**
- * `bw_redis_options.breaker_failures`: the circuit breaker never opens.
- */
-#define BW_BREAKER_NEVER UINT32_MAX
-
-/**
  * `limits` strategy: a counter per window that opens at the first hit (a refused hit counts).
  */
 #define BW_LIMITS_FIXED_WINDOW 1
@@ -288,6 +283,11 @@
  * `limits` strategy: the previous window weighted by its overlap (rounded down), plus the current.
  */
 #define BW_LIMITS_SLIDING_WINDOW_COUNTER 3
+
+/**
+ * `bw_redis_options.breaker_failures`: the circuit breaker never opens.
+ */
+#define BW_BREAKER_NEVER UINT32_MAX
 
 /**
  * Major version of the header (breaking changes to the C ABI raise it).

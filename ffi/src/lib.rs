@@ -20,6 +20,7 @@ mod password;
 mod random;
 mod ratelimit;
 mod redact;
+mod redis_backend;
 mod result;
 mod version;
 
@@ -35,6 +36,7 @@ pub use password::*;
 pub use random::*;
 pub use ratelimit::*;
 pub use redact::*;
+pub use redis_backend::*;
 pub use result::bw_result;
 use result::{describe, last_error, set_last_error};
 use std::ffi::c_char;

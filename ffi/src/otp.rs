@@ -599,7 +599,7 @@ pub unsafe extern "C" fn bw_replay_guard_new_with_options(
     prefix: *const c_char,
     prefix_len: usize,
     timeout_ms: u32,
-    redis: *const crate::ratelimit::bw_redis_options,
+    redis: *const crate::redis_backend::bw_redis_options,
     out_guard: *mut *mut bw_replay_guard,
 ) -> bw_result {
     ffi_guard!({
@@ -613,7 +613,7 @@ pub unsafe extern "C" fn bw_replay_guard_new_with_options(
             )
         };
         let mut options = ReplayGuardOptions {
-            redis: crate::ratelimit::redis_options_from(redis.as_ref())?,
+            redis: crate::redis_backend::redis_options_from(redis.as_ref())?,
             ..ReplayGuardOptions::default()
         };
         if !prefix.is_empty() {

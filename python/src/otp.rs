@@ -285,7 +285,7 @@ impl NativeReplayGuard {
         let mut options = ReplayGuardOptions {
             timeout: Duration::from_secs_f64(timeout),
             max_accounts: max_accounts.max(1),
-            redis: crate::redis_options(redis)?,
+            redis: crate::redis_backend::redis_options(redis)?,
             ..ReplayGuardOptions::default()
         };
         if let Some(p) = prefix {

@@ -214,7 +214,7 @@ impl PyRateLimiter {
             max_keys: max_keys.max(1),
             local_share,
             deny_cache,
-            redis: crate::redis_options(redis)?,
+            redis: crate::redis_backend::redis_options(redis)?,
             ..LimiterOptions::default()
         };
         if let Some(p) = prefix {
@@ -891,7 +891,7 @@ impl LimitsStorage {
             prefix: key_prefix.to_owned(),
             timeout: Duration::from_micros(micros("timeout", timeout)?),
             max_keys,
-            redis: crate::redis_options(redis)?,
+            redis: crate::redis_backend::redis_options(redis)?,
         };
         if uri.starts_with("memory://") {
             if uri != "memory://" {
