@@ -350,6 +350,9 @@ static void test_topologies(void) {
     static const char *VARS[] = {"BULWARK_REDIS_TLS_URL", "BULWARK_REDIS_MTLS_URL", "BULWARK_REDIS_CLUSTER_URL",
                                  "BULWARK_REDIS_SENTINEL_URL"};
     bw_limiter_options o = {.size = sizeof o};
+    /* A deadline for correctness, not speed: under valgrind a TLS handshake alone can take
+     * longer than the default 500 ms. */
+    o.timeout_ms = 10000;
     for (size_t i = 0; i < 4; i++) {
         const char *url = getenv(VARS[i]);
         if (!url) {
