@@ -73,6 +73,34 @@ impl Default for RedisOptions {
     }
 }
 
+impl RedisOptions {
+    /// Refuses TLS settings given for a store that is not Redis (`memory://`): a setting the
+    /// caller believes is in force must be.
+    ///
+    /// # Errors
+    /// `InvalidInput` naming the storage when any TLS setting is set.
+    pub fn refuse_tls_for(&self, storage: &str) -> Result<()> {
+        if self.ssl_ca_certs.is_some()
+            || self.ssl_certfile.is_some()
+            || self.ssl_keyfile.is_some()
+            || self.insecure_skip_verify
+        {
+            let scheme: String = storage
+                .split("://")
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(32)
+                .collect();
+            return Err(Error::invalid_input(format!(
+                "TLS settings (ssl_ca_certs, ssl_certfile, ssl_keyfile, insecure_skip_verify) \
+                 need a TLS Redis URI (rediss://...), not {scheme}://"
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Microseconds on a monotonic clock (since the first call), for the breakers.
 fn mono_us() -> u64 {
     static BASE: OnceLock<Instant> = OnceLock::new();

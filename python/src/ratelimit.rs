@@ -900,6 +900,7 @@ impl LimitsStorage {
                 ))
                 .py(py);
             }
+            options.redis.refuse_tls_for(uri).py(py)?;
             let memory = Arc::new(MemoryCounters::with_clock(
                 max_keys,
                 Arc::new(crate::DoorClock),

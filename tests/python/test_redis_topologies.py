@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import bulwark
-from bulwark import otp, ratelimit
+from bulwark import _native, otp, ratelimit
 from bulwark.ratelimit import storage as limits_storage
 from bulwark.ratelimit import strategies
 
@@ -173,6 +173,14 @@ def test_ssl_cert_reqs_as_redis_py_spells_it():
     with pytest.raises(ratelimit.errors.ConfigurationError, match="insecure_skip_verify"):
         limits_storage.RedisStorage("rediss://localhost:1/0", ssl_cert_reqs="none")
     limits_storage.RedisStorage("rediss://localhost:1/0", ssl=True, ssl_cert_reqs="required")
+
+
+def test_tls_settings_for_a_memory_store_are_refused():
+    for make in (lambda: ratelimit.RateLimiter("memory://", ssl_ca_certs="/etc/ca.pem"),
+                 lambda: otp.ReplayGuard("memory://", insecure_skip_verify=True),
+                 lambda: _native.LimitsStorage("memory://", ssl_ca_certs="/etc/ca.pem")):
+        with pytest.raises(bulwark.InvalidInputError, match="TLS"):
+            make()
 
 
 def test_unknown_redis_keywords_are_type_errors():

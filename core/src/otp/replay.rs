@@ -118,6 +118,8 @@ impl ReplayGuard {
     /// certificate file, or a prefix with `{` or `}`.
     pub fn new(storage: &str, options: &ReplayGuardOptions) -> Result<Self> {
         let backing = if storage == "memory://" || storage.starts_with("memory://?") {
+            #[cfg(feature = "redis")]
+            options.redis.refuse_tls_for(storage)?;
             let per_shard = options.max_accounts.div_ceil(SHARDS).max(1);
             Backing::Memory {
                 shards: (0..SHARDS).map(|_| Mutex::default()).collect(),

@@ -691,6 +691,8 @@ pub fn open(uri: &str, options: &CountersOptions) -> Result<Arc<dyn Counters>> {
                 "memory:// takes no host, path or options (got {rest:?})"
             )));
         }
+        #[cfg(feature = "redis")]
+        options.redis.refuse_tls_for(uri)?;
         return Ok(Arc::new(MemoryCounters::new(options.max_keys)));
     }
     if uri.starts_with("redis") || uri.starts_with("unix://") {

@@ -380,6 +380,8 @@ fn open_store(uri: &str, options: &LimiterOptions) -> Result<(Box<dyn Store>, bo
                 "memory:// takes no host or path (got {rest:?})"
             )));
         }
+        #[cfg(feature = "redis")]
+        options.redis.refuse_tls_for(uri)?;
         return Ok((Box::new(MemoryStore::new(max_keys)), false));
     }
     if uri.starts_with("redis") || uri.starts_with("unix://") {
