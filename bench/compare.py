@@ -286,30 +286,12 @@ def redis_throughput(threads=(1, 4), seconds=1.0):
     url = os.environ.get("BULWARK_REDIS_URL")
     if not url:
         return ["(Redis not running: use `make bench`)"]
-    import threading
-
-    keys = [f"client-{i}" for i in range(1000)]
-
     def rate(limiter, item, ident, n_threads):
-        counts = [0] * n_threads
-        stop = time.perf_counter() + seconds
+        def hit(key):
+            if not limiter.hit(item, ident, key):
+                raise AssertionError("denied below the limit")
 
-        def work(t):
-            i, hit = 0, limiter.hit
-            while time.perf_counter() < stop:
-                for _ in range(16):
-                    if not hit(item, ident, keys[(i * 7 + t) % 1000]):
-                        raise AssertionError("denied below the limit")
-                    i += 1
-            counts[t] = i
-
-        ts = [threading.Thread(target=work, args=(t,)) for t in range(n_threads)]
-        t0 = time.perf_counter()
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
-        return sum(counts) / (time.perf_counter() - t0)
+        return topology_bench.thread_rate(hit, n_threads, seconds)
 
     lines = ["| strategy | threads | Bulwark hits/s | limits hits/s | ratio (Bulwark / limits) |",
              "|---|---:|---:|---:|---:|"]

@@ -45,7 +45,9 @@ def _script_calls(ports: list[tuple[int, list[str]]]) -> int:
     return total
 
 
-def _rate(hit, n_threads: int, seconds: float) -> float:
+def thread_rate(hit, n_threads: int, seconds: float) -> float:
+    """Calls per second of `hit(key)` from `n_threads` threads for `seconds`, each thread walking
+    the 1,000 keys in its own order."""
     counts = [0] * n_threads
     stop = time.perf_counter() + seconds
 
@@ -115,9 +117,9 @@ def throughput_table(threads=(1, 4), seconds=1.0) -> list[str]:
             own.hit(k, "1000000000/hour")
         trips = (_script_calls(ports) - before) / 200
         for n in threads:
-            a = _rate(lambda k: own.hit(k, "1000000000/hour"), n, seconds)
-            b = _rate(lambda k: shaped.hit(item, "tp", k), n, seconds)
-            c = _rate(lambda k: peer.hit(peer_item, "tp", k), n, seconds)
+            a = thread_rate(lambda k: own.hit(k, "1000000000/hour"), n, seconds)
+            b = thread_rate(lambda k: shaped.hit(item, "tp", k), n, seconds)
+            c = thread_rate(lambda k: peer.hit(peer_item, "tp", k), n, seconds)
             lines.append(f"| {name} | {n} | {a:,.0f} | {b:,.0f} | {c:,.0f} | {trips:.2f} | {b / c:.2f}x |")
             print(lines[-1])
     return lines
@@ -174,7 +176,7 @@ def hang_table(seconds=4.0) -> list[str]:
                     if kw.get("breaker_failures") != 0:
                         while "circuit open" not in (rl.hit("k", "5/minute").backend_error or ""):
                             pass
-                    results[label] = _rate(lambda k, rl=rl: rl.hit(k, "5/minute"), n, seconds)
+                    results[label] = thread_rate(lambda k, rl=rl: rl.hit(k, "5/minute"), n, seconds)
                 finally:
                     os.kill(pid, signal.SIGCONT)
                 time.sleep(0.1)
