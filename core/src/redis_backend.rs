@@ -185,10 +185,6 @@ fn unreachable(e: &RedisError) -> bool {
     e.is_io_error() || e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal()
 }
 
-fn server_code(e: &RedisError) -> Option<&str> {
-    e.code()
-}
-
 /// How to open a connection to any server of the topology: scheme, credentials, database and
 /// TLS material (read from their files once, when the store is opened).
 #[derive(Clone)]
@@ -879,11 +875,12 @@ impl Redis {
                 )));
             }
         };
+        let name = if tls { "rediss" } else { "redis" };
         let shown = match &topology {
-            Topology::Single(n) => format!("redis {}", n.addr),
-            Topology::Cluster(c) => format!("redis cluster {}", c.seeds.join(",")),
+            Topology::Single(n) => format!("{name} {}", n.addr),
+            Topology::Cluster(c) => format!("{name} cluster {}", c.seeds.join(",")),
             Topology::Sentinel(s) => format!(
-                "redis sentinel {} service {}",
+                "{name} sentinel {} service {}",
                 s.sentinels
                     .iter()
                     .map(|n| n.addr.as_str())
@@ -895,11 +892,7 @@ impl Redis {
         Ok(Self {
             topology,
             timeout,
-            shown: if tls {
-                shown.replacen("redis", "rediss", 1)
-            } else {
-                shown
-            },
+            shown,
         })
     }
 
@@ -1115,7 +1108,7 @@ impl Redis {
             match result {
                 Ok(v) => return Ok(v),
                 Err(NodeError::Redis { error, addr }) => {
-                    match (server_code(&error), error.redirect_node()) {
+                    match (error.code(), error.redirect_node()) {
                         (Some("MOVED"), Some((to, moved_slot))) => {
                             let to = to.to_owned();
                             if let Ok(mut map) = c.slots.write() {
@@ -1237,7 +1230,7 @@ impl Redis {
             match master.run(deadline, f) {
                 Ok(v) => return Ok(v),
                 Err(NodeError::Redis { error, addr }) => {
-                    let stale = unreachable(&error) || server_code(&error) == Some("READONLY");
+                    let stale = unreachable(&error) || error.code() == Some("READONLY");
                     if stale {
                         // Forget the master: the next call asks the sentinels again.
                         if let Ok(mut m) = s.master.write() {

@@ -176,15 +176,38 @@ unsafe fn encode(
             text(header_json, header_len, "header_json")?,
         )
     };
+    let token = sign_with(alg, key, header, flags, |alg, key, header, options| {
+        jwt::encode_json(alg, key, claims, header, options)
+    })?;
+    // SAFETY: forwarded caller guarantee on the output buffer.
+    unsafe { write_text(&token, out_token, cap, out_len) }
+}
+
+/// What `bw_jwt_encode*` and `bw_jws_encode` share around core's signing: the algorithm by
+/// name, the key typed for it, the flags as options, an empty header as none.
+fn sign_with(
+    alg: &str,
+    key: &[u8],
+    header: &str,
+    flags: u32,
+    sign: impl FnOnce(
+        Algorithm,
+        &jwt::SigningKey,
+        Option<&str>,
+        EncodeOptions,
+    ) -> bulwark::Result<String>,
+) -> Result<String, Failure> {
     let alg: Algorithm = alg.parse()?;
     let key = signing_key(alg, key)?;
     let options = EncodeOptions {
         allow_short_hmac_key: flags & BW_JWT_ALLOW_SHORT_HMAC_KEY != 0,
     };
-    let header = (header_len > 0).then_some(header);
-    let token = jwt::encode_json(alg, &key, claims, header, options)?;
-    // SAFETY: forwarded caller guarantee on the output buffer.
-    unsafe { write_text(&token, out_token, cap, out_len) }
+    Ok(sign(
+        alg,
+        &key,
+        (!header.is_empty()).then_some(header),
+        options,
+    )?)
 }
 
 /// Signs any bytes as a compact JWS (the payload is not read as claims: PyJWT's `PyJWS`), with
@@ -217,13 +240,9 @@ pub unsafe extern "C" fn bw_jws_encode(
                 text(header_json, header_len, "header_json")?,
             )
         };
-        let alg: Algorithm = alg.parse()?;
-        let key = signing_key(alg, key)?;
-        let options = EncodeOptions {
-            allow_short_hmac_key: flags & BW_JWT_ALLOW_SHORT_HMAC_KEY != 0,
-        };
-        let header = (header_len > 0).then_some(header);
-        let token = jwt::encode_bytes(alg, &key, payload, header, options)?;
+        let token = sign_with(alg, key, header, flags, |alg, key, header, options| {
+            jwt::encode_bytes(alg, key, payload, header, options)
+        })?;
         // SAFETY: the caller guarantees the output buffer.
         unsafe { write_text(&token, out_token, cap, out_len) }
     })

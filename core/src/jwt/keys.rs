@@ -282,32 +282,24 @@ fn jwk_b64(obj: &Map<String, Value>, name: &str) -> Result<Zeroizing<Vec<u8>>> {
 /// The CRT members of a private RSA JWK (`p q dp dq qi`): as given when all are there, recovered
 /// from `n`, `e` and `d` when none is (RFC 7518 section 6.3.2 makes them optional), refused when
 /// only some are.
-#[allow(clippy::type_complexity)]
 fn rsa_crt_members(
     obj: &Map<String, Value>,
     n: &[u8],
     e: &[u8],
     d: &[u8],
-) -> Result<(
-    Zeroizing<Vec<u8>>,
-    Zeroizing<Vec<u8>>,
-    Zeroizing<Vec<u8>>,
-    Zeroizing<Vec<u8>>,
-    Zeroizing<Vec<u8>>,
-)> {
+) -> Result<[Zeroizing<Vec<u8>>; 5]> {
     const CRT: [&str; 5] = ["p", "q", "dp", "dq", "qi"];
     let present = CRT.iter().filter(|m| obj.contains_key(**m)).count();
     if present == CRT.len() {
         let get = |m: &str| jwk_b64(obj, m);
-        return Ok((get("p")?, get("q")?, get("dp")?, get("dq")?, get("qi")?));
+        return Ok([get("p")?, get("q")?, get("dp")?, get("dq")?, get("qi")?]);
     }
     if present != 0 {
         return Err(bad_key(
             "RSA key must include all parameters if any are present besides d",
         ));
     }
-    let [p, q, dp, dq, qi] = rsa_recover_crt(n, e, d)?;
-    Ok((p, q, dp, dq, qi))
+    rsa_recover_crt(n, e, d)
 }
 
 /// An RSA private key's `[p, q, dp, dq, qi]` (big-endian, `p > q`) recovered from its modulus and
@@ -784,7 +776,7 @@ impl SigningKey {
                 }
                 let get = |n: &str| jwk_b64(obj, n);
                 let (n, e, d) = (get("n")?, get("e")?, get("d")?);
-                let (p, q, dp, dq, qi) = rsa_crt_members(obj, &n, &e, &d)?;
+                let [p, q, dp, dq, qi] = rsa_crt_members(obj, &n, &e, &d)?;
                 let pair = sig::RsaKeyPair::from_components(&aws_lc_rs::rsa::KeyPairComponents {
                     public_key: aws_lc_rs::rsa::PublicKeyComponents {
                         n: n.as_slice(),
