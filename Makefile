@@ -14,9 +14,11 @@
 #                from fuzz/corpus; installs cargo-fuzz, uses RUSTC_BOOTSTRAP=1 (see FUZZING.md)
 #   make compat  the peer libraries' own test suites (../shared/peers) against Bulwark, in a venv
 #                without the peers; writes COMPATIBILITY.md and tests/compat/baseline.json
+#   make abi     record a compatible C ABI change in abi/bulwark-MAJOR.abi (commit it)
 #   make header  regenerate include/bulwark.h from ffi/ (commit the result)
-#   make lib     build dist/{lib,include}, dist/lib/pkgconfig/bulwark.pc and the C library's
-#                CycloneDX SBOM (dist/bulwark-VERSION.cdx.json)
+#   make lib     build dist/{lib,include} (laid out as installed: libbulwark.so.VERSION, .a, bulwark.h,
+#                bulwark.hpp, bulwark.pc, CMake package) and the C library's CycloneDX SBOM
+#   make install install the C/C++ library: PREFIX=/usr/local LIBDIR INCLUDEDIR DESTDIR; make uninstall
 #   make wheel   build the abi3 wheel (and its SBOM in target/wheels) and install it into .venv
 
 SHELL := /bin/bash
@@ -35,13 +37,15 @@ BUILD := $(CURDIR)/build
 NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
-export PKG_CONFIG_PATH := $(DIST)/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+# Prepended once: a nested make keeps the same value (cargo reruns aws-lc's build when it changes).
+export PKG_CONFIG_PATH := $(if $(findstring $(DIST)/lib/pkgconfig,$(PKG_CONFIG_PATH)),$(PKG_CONFIG_PATH),$(DIST)/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH)))
 CWARN := -std=c99 -Wall -Wextra -Wpedantic -Werror
+CXXWARN := -Wall -Wextra -Wpedantic -Werror
 SANITIZE := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: help demo serve test check check-rust check-supply-chain check-header check-c check-valgrind check-python check-compat compat compat-run bench fuzz header lib wheel venv clean
+.PHONY: help demo serve test check install uninstall abi check-abi check-cpp check-install check-rust check-supply-chain check-header check-c check-valgrind check-python check-compat compat compat-run bench fuzz header lib wheel venv clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -74,17 +78,54 @@ wheel: venv
 	$(call sbom,python,target/wheels/bulwark-$(VERSION).cdx.json)
 	@echo "SBOM of the wheel: target/wheels/bulwark-$(VERSION).cdx.json"
 
+# The library's files, laid out as `make install` lays them out: $(call stage,ROOT,PREFIX,LIBDIR,
+# INCLUDEDIR,RPATH) writes under ROOT the versioned shared library (SONAME libbulwark.so.MAJOR)
+# with its two links, the static library, bulwark.h and bulwark.hpp, bulwark.pc and the CMake
+# package; the paths written into bulwark.pc and the CMake files are PREFIX, LIBDIR, INCLUDEDIR.
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+CMAKE_NATIVE_LIBS := gcc_s;util;rt;m;dl
+define render
+	sed -e 's|@PREFIX@|$(2)|g' -e 's|@LIBDIR@|$(3)|g' -e 's|@INCLUDEDIR@|$(4)|g' -e 's|@RPATH@|$(5)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|g' \
+	    -e 's|@CMAKE_NATIVE_LIBS@|$(CMAKE_NATIVE_LIBS)|g'
+endef
+define stage
+	install -d $(1)$(3)/pkgconfig $(1)$(3)/cmake/Bulwark $(1)$(4)
+	install -m 0755 target/release/libbulwark_ffi.so $(1)$(3)/libbulwark.so.$(VERSION)
+	ln -sfn libbulwark.so.$(VERSION) $(1)$(3)/libbulwark.so.$(MAJOR)
+	ln -sfn libbulwark.so.$(MAJOR) $(1)$(3)/libbulwark.so
+	install -m 0644 target/release/libbulwark_ffi.a $(1)$(3)/libbulwark.a
+	install -m 0644 include/bulwark.h include/bulwark.hpp $(1)$(4)/
+	$(call render,$(1),$(2),$(3),$(4),$(5)) ffi/bulwark.pc.in > $(1)$(3)/pkgconfig/bulwark.pc
+	$(call render,$(1),$(2),$(3),$(4),$(5)) ffi/cmake/BulwarkConfig.cmake.in > $(1)$(3)/cmake/Bulwark/BulwarkConfig.cmake
+	$(call render,$(1),$(2),$(3),$(4),$(5)) ffi/cmake/BulwarkConfigVersion.cmake.in > $(1)$(3)/cmake/Bulwark/BulwarkConfigVersion.cmake
+endef
+INSTALLED_FILES = $(LIBDIR)/libbulwark.so.$(VERSION) $(LIBDIR)/libbulwark.so.$(MAJOR) $(LIBDIR)/libbulwark.so \
+  $(LIBDIR)/libbulwark.a $(INCLUDEDIR)/bulwark.h $(INCLUDEDIR)/bulwark.hpp $(LIBDIR)/pkgconfig/bulwark.pc \
+  $(LIBDIR)/cmake/Bulwark/BulwarkConfig.cmake $(LIBDIR)/cmake/Bulwark/BulwarkConfigVersion.cmake
+
 lib:
 	$(CARGO) build --release --locked -p bulwark-ffi
-	mkdir -p $(DIST)/lib/pkgconfig $(DIST)/include
-	cp target/release/libbulwark_ffi.so $(DIST)/lib/libbulwark.so
-	cp target/release/libbulwark_ffi.a $(DIST)/lib/libbulwark.a
-	cp include/bulwark.h $(DIST)/include/bulwark.h
-	sed -e 's|@PREFIX@|$(DIST)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@NATIVE_LIBS@|$(NATIVE_LIBS)|' ffi/bulwark.pc.in > $(DIST)/lib/pkgconfig/bulwark.pc
+	rm -f $(DIST)/lib/libbulwark.so*
+	$(call stage,,$(DIST),$(DIST)/lib,$(DIST)/include,-Wl$(comma)-rpath$(comma)$${libdir} )
 	$(call sbom,ffi,$(DIST)/bulwark-$(VERSION).cdx.json)
 	@echo "SBOM of the C library: $(DIST)/bulwark-$(VERSION).cdx.json"
 	@echo "C library in $(DIST); use: PKG_CONFIG_PATH=$(DIST)/lib/pkgconfig pkg-config --cflags --libs bulwark"
+
+# Installs the C library like a system library (see `stage`); DESTDIR stages it for packaging.
+# Run ldconfig afterwards when LIBDIR is one of the loader's directories.
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+comma := ,
+install: lib
+	$(call stage,$(DESTDIR),$(PREFIX),$(LIBDIR),$(INCLUDEDIR),)
+	@echo "installed Bulwark $(VERSION) under $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
+	-rmdir $(DESTDIR)$(LIBDIR)/cmake/Bulwark 2>/dev/null
+	@echo "removed Bulwark $(VERSION) from $(DESTDIR)$(PREFIX)"
 
 header:
 	BULWARK_UPDATE_HEADER=1 $(CARGO) test --release --locked -p bulwark-ffi --test header
@@ -115,7 +156,7 @@ serve: wheel
 test: wheel lib
 	tests/with-redis.sh $(MAKE) --no-print-directory check
 
-check: check-rust check-supply-chain check-header check-c check-valgrind check-python check-compat
+check: check-rust check-supply-chain check-header check-abi check-c check-cpp check-install check-valgrind check-python check-compat
 	@echo "make test: all checks passed"
 
 # cargo-deny over the shipped crate graph against the offline RustSec snapshot, licences,
@@ -136,10 +177,33 @@ check-rust:
 check-header:
 	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c include/bulwark.h
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c++ include/bulwark.h
+	$(CXX) -std=c++17 $(CXXWARN) -Iinclude -fsyntax-only -x c++ include/bulwark.hpp
 	# Ignoring a fallible function's bw_result is a warning (BW_MUST_USE), an error under -Werror.
 	if printf '#include "bulwark.h"\nint main(void) { bw_random_bytes(NULL, 0); return 0; }\n' | \
 	  $(CC) -std=c99 -Wall -Werror -Iinclude -c -o /dev/null -x c - 2>/dev/null; then \
 	  echo "an ignored bw_result compiled without a warning"; exit 1; fi
+
+# The ABI against the committed baseline abi/bulwark-MAJOR.abi (libabigail's abidiff), only bw_*
+# exported, the SONAME; and the checker's own verdicts on edited headers. `make abi` records a
+# compatible change (it refuses an incompatible one under the same major version).
+check-abi:
+	tests/abi/check.sh
+	tests/abi/selftest.sh
+
+abi: lib
+	tests/abi/check.sh --update
+
+# The C++17 header: every handle and error path under ASan/UBSan, then under valgrind.
+check-cpp:
+	mkdir -p $(BUILD)/cpp
+	$(CXX) -std=c++17 $(CXXWARN) $(SANITIZE) tests/cpp/test_bulwark.cpp -o $(BUILD)/cpp/test_bulwark $$(pkg-config --cflags --libs bulwark)
+	echo "== tests/cpp/test_bulwark.cpp (C++17, ASan+UBSan)"; $(BUILD)/cpp/test_bulwark
+	$(CXX) -std=c++20 $(CXXWARN) -g -O1 tests/cpp/test_bulwark.cpp -o $(BUILD)/cpp/test_bulwark_vg $$(pkg-config --cflags --libs bulwark)
+	echo "== tests/cpp/test_bulwark.cpp (C++20, valgrind memcheck)"; $(VALGRIND) $(BUILD)/cpp/test_bulwark_vg
+
+# make install / uninstall into a temporary prefix; C via pkg-config and C++ via CMake, shared and static.
+check-install:
+	tests/install/check.sh
 
 check-c:
 	mkdir -p $(BUILD)/c
@@ -173,7 +237,7 @@ check-valgrind:
 	  echo "== $$t (valgrind memcheck)"; $(VALGRIND) $$exe; \
 	done
 	# Every function the header exports is called by some C test (and so runs under both checkers).
-	missing=$$(grep -oE '^(BW_MUST_USE )?[a-z_]+[ *]+bw_[a-z0-9_]+\(' include/bulwark.h | grep -oE 'bw_[a-z0-9_]+' | sort -u | \
+	missing=$$(grep -oE '^(BW_MUST_USE )?[a-z][a-z0-9_ ]*[ *]+bw_[a-z0-9_]+\(' include/bulwark.h | grep -oE 'bw_[a-z0-9_]+\(' | tr -d '(' | sort -u | \
 	  while read -r f; do grep -qw "$$f" tests/c/*.c || echo "$$f"; done); \
 	if [ -n "$$missing" ]; then echo "exported but never called by tests/c: $$missing"; exit 1; fi
 
