@@ -1552,6 +1552,23 @@ bw_result bw_jwt_claims_allow(const char *claims_json,
                               bool *out_allowed);
 
 /**
+ * Reads one string claim (`sub`, `iss`, `jti`, ...) of verified claims, for a gateway that
+ * passes it on (as the nginx module passes the subject upstream): `*out_found = false` (and an
+ * empty text) when the claim is absent, `BW_ERR_INVALID_CLAIM` when it is present but not a
+ * string, `BW_ERR_MALFORMED` when `claims_json` is not one JSON object. Text buffer contract as
+ * `bw_token_urlsafe`; `out_found` must not be NULL. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_jwt_claim_string(const char *claims_json,
+                              size_t claims_len,
+                              const char *name,
+                              size_t name_len,
+                              bool *out_found,
+                              char *buf,
+                              size_t cap,
+                              size_t *out_len);
+
+/**
  * Checks a signature over any message as JWS encodes it for `alg` (the HMAC tag whole, RSA
  * PKCS#1 v1.5 or PSS, ECDSA as fixed-size `r || s`, Ed25519), with `key` typed by `alg` as in
  * `bw_jwt_verifier_new` (HMAC secret, or a public or private key as PEM or JWK): for webhook

@@ -480,6 +480,22 @@ inline bool jwt_claims_allow(std::string_view claims_json, std::string_view role
     return try_jwt_claims_allow(claims_json, roles, permissions).value();
 }
 
+/// One string claim ("sub", "iss", ...) of verified claims, or nothing when absent (a claim
+/// that is not a string is BW_ERR_INVALID_CLAIM).
+inline result<std::optional<std::string>> try_jwt_claim_string(std::string_view claims_json, std::string_view name) {
+    bool found = false;
+    auto r = detail::text([&](char *b, size_t c, size_t *n) {
+        return bw_jwt_claim_string(detail::ptr(claims_json), claims_json.size(), detail::ptr(name), name.size(),
+                                   &found, b, c, n);
+    });
+    if (!r) return result<std::optional<std::string>>(r.code(), r.message());
+    if (!found) return std::optional<std::string>();
+    return std::optional<std::string>(std::move(r).value());
+}
+inline std::optional<std::string> jwt_claim_string(std::string_view claims_json, std::string_view name) {
+    return try_jwt_claim_string(claims_json, name).value();
+}
+
 /// The bearer token in an Authorization header value (RFC 6750), or nothing.
 inline result<std::optional<std::string_view>> try_bearer_token(std::string_view authorization) {
     bool found = false;

@@ -634,14 +634,60 @@ pub unsafe extern "C" fn bw_jwt_claims_allow(
         )?;
         // SAFETY: the caller guarantees out_allowed is NULL or valid for a write.
         let out_allowed = unsafe { out(out_allowed, "out_allowed") }?;
-        let claims: serde_json::Map<String, serde_json::Value> = serde_json::from_str(claims)
-            .map_err(|e| {
-                bulwark::Error::new(
-                    bulwark::ErrorKind::Malformed,
-                    format!("claims_json is not a JSON object: {e}"),
+        *out_allowed = jwt::Grants::default().allows(&claims_object(claims)?, &roles, &permissions);
+        Ok(())
+    })
+}
+
+/// Verified claims as `bw_jwt_verifier_verify` writes them: one JSON object, else `Malformed`.
+fn claims_object(claims: &str) -> Result<serde_json::Map<String, serde_json::Value>, Failure> {
+    serde_json::from_str(claims).map_err(|e| {
+        bulwark::Error::new(
+            bulwark::ErrorKind::Malformed,
+            format!("claims_json is not a JSON object: {e}"),
+        )
+        .into()
+    })
+}
+
+/// Reads one string claim (`sub`, `iss`, `jti`, ...) of verified claims, for a gateway that
+/// passes it on (as the nginx module passes the subject upstream): `*out_found = false` (and an
+/// empty text) when the claim is absent, `BW_ERR_INVALID_CLAIM` when it is present but not a
+/// string, `BW_ERR_MALFORMED` when `claims_json` is not one JSON object. Text buffer contract as
+/// `bw_token_urlsafe`; `out_found` must not be NULL. Thread-safe.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_jwt_claim_string(
+    claims_json: *const c_char,
+    claims_len: usize,
+    name: *const c_char,
+    name_len: usize,
+    out_found: *mut bool,
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees each pointer is valid for its length (or NULL with 0).
+        let claims = unsafe { text(claims_json, claims_len, "claims_json") }?;
+        // SAFETY: as above.
+        let name = unsafe { text(name, name_len, "name") }?;
+        // SAFETY: the caller guarantees out_found is NULL or valid for a write.
+        let out_found = unsafe { out(out_found, "out_found") }?;
+        let value = match claims_object(claims)?.get(name) {
+            None => None,
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                return Err(bulwark::Error::new(
+                    bulwark::ErrorKind::InvalidClaim,
+                    format!("claim {name:?} is not a string"),
                 )
-            })?;
-        *out_allowed = jwt::Grants::default().allows(&claims, &roles, &permissions);
+                .into())
+            }
+        };
+        // SAFETY: the caller guarantees buf is valid for cap bytes and out_len for a write.
+        unsafe { write_text(value.as_deref().unwrap_or(""), buf, cap, out_len) }?;
+        *out_found = value.is_some();
         Ok(())
     })
 }

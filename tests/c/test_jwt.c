@@ -354,6 +354,23 @@ static void test_bearer_and_grants(void) {
     CHECK_RC(bw_jwt_claims_allow(TXT("[1]"), NULL, 0, NULL, 0, &allowed), BW_ERR_MALFORMED);
     CHECK_RC(bw_jwt_claims_allow(TXT("{}"), TXT("[1]"), NULL, 0, &allowed), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_jwt_claims_allow(TXT("{}"), NULL, 0, NULL, 0, NULL), BW_ERR_NULL_PARAMETER);
+
+    /* The subject a gateway passes upstream, read by core (absent, not a string, too small). */
+    char sub[8];
+    size_t sub_len = 99;
+    CHECK_RC(bw_jwt_claim_string(claims, claims_len, TXT("sub"), &found, sub, sizeof sub, &sub_len), BW_OK);
+    CHECK(found && sub_len == 3 && strcmp(sub, "ann") == 0);
+    CHECK_RC(bw_jwt_claim_string(claims, claims_len, TXT("iss"), &found, sub, sizeof sub, &sub_len), BW_OK);
+    CHECK(!found && sub_len == 0 && sub[0] == 0);
+    CHECK_RC(bw_jwt_claim_string(claims, claims_len, TXT("roles"), &found, sub, sizeof sub, &sub_len),
+             BW_ERR_INVALID_CLAIM);
+    CHECK_RC(bw_jwt_claim_string(TXT("{\"sub\":\"a-long-subject\"}"), TXT("sub"), &found, sub, sizeof sub, &sub_len),
+             BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(sub_len == 15);
+    CHECK_RC(bw_jwt_claim_string(TXT("{\"sub\":\"\\u00e9\"}"), TXT("sub"), &found, sub, sizeof sub, &sub_len), BW_OK);
+    CHECK(found && sub_len == 2 && strcmp(sub, "\xc3\xa9") == 0);
+    CHECK_RC(bw_jwt_claim_string(TXT("not json"), TXT("sub"), &found, sub, sizeof sub, &sub_len), BW_ERR_MALFORMED);
+    CHECK_RC(bw_jwt_claim_string(TXT("{}"), TXT("sub"), NULL, sub, sizeof sub, &sub_len), BW_ERR_NULL_PARAMETER);
     CHECK_RC(bw_jwt_verifier_free(v), BW_OK);
 }
 

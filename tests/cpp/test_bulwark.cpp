@@ -166,6 +166,9 @@ static void test_jwt() {
     CHECK(!bulwark::jwt_claims_allow(verified, "auditor"));
     CHECK(!bulwark::jwt_claims_allow(verified, "", "delete"));
     CHECK_THROWS(bulwark::jwt_claims_allow("[]", "admin"), BW_ERR_MALFORMED);
+    CHECK(bulwark::jwt_claim_string(verified, "sub") == std::optional<std::string>("alice"));
+    CHECK(!bulwark::jwt_claim_string(verified, "iss"));
+    CHECK_THROWS(bulwark::jwt_claim_string(verified, "roles"), BW_ERR_INVALID_CLAIM);
 
     std::string tampered = token;
     tampered[tampered.size() - 2] = tampered[tampered.size() - 2] == 'A' ? 'B' : 'A';
