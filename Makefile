@@ -14,6 +14,7 @@
 #                from fuzz/corpus; installs cargo-fuzz, uses RUSTC_BOOTSTRAP=1 (see FUZZING.md)
 #   make compat  the peer libraries' own test suites (../shared/peers) against Bulwark, in a venv
 #                without the peers; writes COMPATIBILITY.md and tests/compat/baseline.json
+#   make nginx-module  build the nginx dynamic module (build/nginx/ngx_http_bulwark_module.so)
 #   make abi     record a compatible C ABI change in abi/bulwark-MAJOR.abi (commit it)
 #   make header  regenerate include/bulwark.h from ffi/ (commit the result)
 #   make lib     build dist/{lib,include} (laid out as installed: libbulwark.so.VERSION, .a, bulwark.h,
@@ -45,7 +46,7 @@ SANITIZE := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: help demo serve test check install uninstall abi check-abi check-cpp check-install check-rust check-supply-chain check-header check-c check-valgrind check-python check-compat compat compat-run bench fuzz header lib wheel venv clean
+.PHONY: help demo serve test check install uninstall abi check-abi check-cpp check-install check-nginx nginx-module check-rust check-supply-chain check-header check-c check-valgrind check-python check-compat compat compat-run bench fuzz header lib wheel venv clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -156,7 +157,7 @@ serve: wheel
 test: wheel lib
 	tests/with-redis.sh $(MAKE) --no-print-directory check
 
-check: check-rust check-supply-chain check-header check-abi check-c check-cpp check-install check-valgrind check-python check-compat
+check: check-rust check-supply-chain check-header check-abi check-c check-cpp check-install check-nginx check-valgrind check-python check-compat
 	@echo "make test: all checks passed"
 
 # cargo-deny over the shipped crate graph against the offline RustSec snapshot, licences,
@@ -204,6 +205,21 @@ check-cpp:
 # make install / uninstall into a temporary prefix; C via pkg-config and C++ via CMake, shared and static.
 check-install:
 	tests/install/check.sh
+
+# The nginx module (integrations/nginx), built against Debian's nginx-dev: its request path under
+# ASan/UBSan and valgrind, then a real nginx on loopback driven over HTTP (with Redis).
+NGINX_MODULE := $(BUILD)/nginx/ngx_http_bulwark_module.so
+nginx-module:
+	integrations/nginx/build.sh $(BUILD)/nginx
+
+check-nginx: nginx-module
+	$(CC) $(CWARN) $(SANITIZE) integrations/nginx/tests/test_gateway.c integrations/nginx/bulwark_gateway.c \
+	  -o $(BUILD)/nginx/test_gateway $$(pkg-config --cflags --libs bulwark)
+	echo "== integrations/nginx/tests/test_gateway.c (ASan+UBSan)"; $(BUILD)/nginx/test_gateway
+	$(CC) $(CWARN) -g -O1 integrations/nginx/tests/test_gateway.c integrations/nginx/bulwark_gateway.c \
+	  -o $(BUILD)/nginx/test_gateway_vg $$(pkg-config --cflags --libs bulwark)
+	echo "== integrations/nginx/tests/test_gateway.c (valgrind memcheck)"; $(VALGRIND) $(BUILD)/nginx/test_gateway_vg
+	BULWARK_NGINX_MODULE=$(NGINX_MODULE) $(VENV)/bin/pytest -q -p no:cacheprovider tests/nginx
 
 check-c:
 	mkdir -p $(BUILD)/c
