@@ -1,7 +1,8 @@
 # Bulwark: the two commands a newcomer needs are `make demo` and `make test`; both set up
 # everything themselves (.venv with maturin, the wheel, the C library and bulwark.pc).
 #
-#   make demo    build everything, run examples/quickstart.c and examples/quickstart.py, then
+#   make demo    build everything, run examples/quickstart.{c,cpp,py}, the nginx module in front of
+#                an API (examples/nginx_gateway), then
 #                start the reference API service (examples/api_service) and drive a full scenario
 #   make serve   start the reference API service on http://127.0.0.1:8000 and leave it running
 #   make test    fmt, clippy, Rust tests (dependency guard included), cargo-deny (offline RustSec
@@ -132,11 +133,16 @@ header:
 	BULWARK_UPDATE_HEADER=1 $(CARGO) test --release --locked -p bulwark-ffi --test header
 
 # ---------------------------------------------------------------------------- demo
-demo: wheel lib
+demo: wheel lib nginx-module
 	mkdir -p $(BUILD)
 	$(CC) $(CWARN) examples/quickstart.c -o $(BUILD)/quickstart $$(pkg-config --cflags --libs bulwark)
 	@echo "== examples/quickstart.c"
 	$(BUILD)/quickstart
+	$(CXX) -std=c++17 $(CXXWARN) examples/quickstart.cpp -o $(BUILD)/quickstart_cpp $$(pkg-config --cflags --libs bulwark)
+	@echo "== examples/quickstart.cpp"
+	$(BUILD)/quickstart_cpp
+	@echo "== examples/nginx_gateway (the nginx module in front of an API)"
+	BULWARK_NGINX_MODULE=$(NGINX_MODULE) $(PY) examples/nginx_gateway/demo.py
 	@echo "== examples/quickstart.py"
 	$(PY) examples/quickstart.py
 	@echo "== examples/api_service (reference service on a loopback port, driven over HTTP)"
@@ -234,6 +240,8 @@ check-c:
 	echo "== tests/c/test_foundation.c (static library)"; $(BUILD)/c/test_foundation_static
 	$(CC) $(CWARN) $(SANITIZE) examples/quickstart.c -o $(BUILD)/c/quickstart $$(pkg-config --cflags --libs bulwark)
 	$(BUILD)/c/quickstart >/dev/null
+	$(CXX) -std=c++17 $(CXXWARN) $(SANITIZE) examples/quickstart.cpp -o $(BUILD)/c/quickstart_cpp $$(pkg-config --cflags --libs bulwark)
+	$(BUILD)/c/quickstart_cpp >/dev/null
 	# The benchmark program must keep compiling too (it is only run by `make bench`).
 	$(CC) $(CWARN) -c -o /dev/null bench/aead_bench.c $$(pkg-config --cflags bulwark)
 	$(CC) $(CWARN) -c -o /dev/null bench/jwt_bench.c $$(pkg-config --cflags bulwark)
@@ -294,13 +302,13 @@ check-compat: compat-run
 	$(PY) tests/compat/compat.py --results $(COMPAT_OUT) --check
 
 # ---------------------------------------------------------------------------- bench
-bench: wheel lib
+bench: wheel lib nginx-module
 	$(CARGO) bench --locked -p bulwark --bench core
 	mkdir -p $(BUILD)
 	$(CC) $(CWARN) -O2 bench/aead_bench.c -o $(BUILD)/aead_bench $$(pkg-config --cflags --libs bulwark)
 	$(CC) $(CWARN) -O2 bench/jwt_bench.c -o $(BUILD)/jwt_bench $$(pkg-config --cflags --libs bulwark)
 	$(CC) $(CWARN) -O2 -pthread bench/ratelimit_bench.c -o $(BUILD)/ratelimit_bench $$(pkg-config --cflags --libs bulwark)
-	BULWARK_C_BENCH=$(BUILD)/aead_bench BULWARK_C_JWT_BENCH=$(BUILD)/jwt_bench BULWARK_C_RL_BENCH=$(BUILD)/ratelimit_bench tests/with-redis.sh $(PY) bench/compare.py --write BENCHMARKS.md
+	BULWARK_NGINX_MODULE=$(NGINX_MODULE) BULWARK_C_BENCH=$(BUILD)/aead_bench BULWARK_C_JWT_BENCH=$(BUILD)/jwt_bench BULWARK_C_RL_BENCH=$(BUILD)/ratelimit_bench tests/with-redis.sh $(PY) bench/compare.py --write BENCHMARKS.md
 
 # ---------------------------------------------------------------------------- fuzz
 fuzz:

@@ -64,6 +64,7 @@ from bulwark import otp as bw_otp  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import redis_topologies_bench as topology_bench  # noqa: E402  (Redis in production, issue 21)
+import nginx_bench  # noqa: E402  (the nginx module, issue 22)
 import web_bench  # noqa: E402  (the protected-endpoint benchmark, issue 9)
 
 _key32, _nonce = os.urandom(32), os.urandom(12)
@@ -659,6 +660,18 @@ def main():
         "bare Flask view.",
         "",
         *web_bench.table(),
+        "",
+        "## nginx: the gateway module's cost per request (issue 22)",
+        "",
+        "nginx 1.22 (Debian) proxying to a static upstream (a second server of the same nginx, keepalive)",
+        "on loopback, one worker process, driven by `wrk -t1 -c16` from the other core, median of three",
+        "alternating 4-second runs (bench/nginx_bench.py). With the worker saturated, 1/throughput is its",
+        "time per request, so the last column is what each configuration adds to the bare proxy. The",
+        "limits are never reached. A Redis limit waits for its round trip inside the worker (the module",
+        "calls the C ABI synchronously): run more worker processes, or keep Redis limits for the",
+        "locations that need a shared count.",
+        "",
+        *nginx_bench.table(),
         "",
         "## C: JWT verifier handle",
         "",

@@ -13,12 +13,9 @@ and hostile requests that never cost a worker.
 from __future__ import annotations
 
 import concurrent.futures
-import http.client
 import os
 import pathlib
 import shutil
-import signal
-import socket
 import subprocess
 import textwrap
 import time
@@ -28,6 +25,7 @@ import pytest
 
 from bulwark import jwt
 from bulwark.ratelimit import RateLimiter
+from nginx_runner import NGINX, Nginx, free_port
 
 MODULE = os.environ.get("BULWARK_NGINX_MODULE", "")
 REDIS_URL = os.environ.get("BULWARK_REDIS_URL", "")
@@ -38,13 +36,6 @@ if not MODULE or not pathlib.Path(MODULE).is_file():
                 pytrace=False)
 if not REDIS_URL:
     pytest.fail("BULWARK_REDIS_URL is not set: run through `make test`", pytrace=False)
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def conf_text(d: pathlib.Path, port: int, upstream: int, redis_prefix: str, body: str = "") -> str:
@@ -110,53 +101,6 @@ def conf_text(d: pathlib.Path, port: int, upstream: int, redis_prefix: str, body
             }}
         }}
         """)
-
-
-class Nginx:
-    """nginx started on a loopback port with a generated configuration, stopped by its pid."""
-
-    def __init__(self, d: pathlib.Path, text: str, port: int) -> None:
-        self.dir, self.port = d, port
-        (d / "nginx.conf").write_text(text)
-        self.proc = subprocess.Popen([NGINX, "-p", str(d), "-c", str(d / "nginx.conf"), "-e", str(d / "error.log")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.proc.stderr.read().decode()} {self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("nginx did not listen within 10 s")
-
-    def log(self) -> str:
-        p = self.dir / "error.log"
-        return p.read_text(errors="replace") if p.exists() else ""
-
-    def request(self, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> tuple[int, dict, str]:
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            c.putrequest(method, path, skip_accept_encoding=True)
-            for k, v in (headers or {}).items():
-                c.putheader(k, v)
-            c.endheaders()
-            r = c.getresponse()
-            hdrs: dict[str, str] = {}
-            for k, v in r.getheaders():
-                hdrs[k.lower()] = hdrs[k.lower()] + ", " + v if k.lower() in hdrs else v
-            return r.status, hdrs, r.read().decode(errors="replace")
-        finally:
-            c.close()
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGQUIT)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture(scope="module")
