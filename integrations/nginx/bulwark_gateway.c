@@ -40,6 +40,7 @@ void bwg_authenticate(const bw_jwt_verifier *verifier, const char *authorization
     size_t offset = 0, token_len = 0, claims_len = 0;
     char claims_small[2048];
     char *claims = claims_small;
+    size_t claims_cap = sizeof claims_small;
     bw_result rc;
 
     if (authorization == NULL || authorization_len == 0) {
@@ -55,15 +56,16 @@ void bwg_authenticate(const bw_jwt_verifier *verifier, const char *authorization
         refuse(out, 401, "no bearer token in the Authorization header");
         return;
     }
-    /* Claims are shorter than the token, so token_len + 1 bytes always hold them. */
+    /* The claims come back exactly as signed (the decoded payload), shorter than the token. */
     if (token_len + 1 > sizeof claims_small) {
         claims = malloc(token_len + 1);
         if (claims == NULL) {
             refuse(out, 500, "out of memory");
             return;
         }
+        claims_cap = token_len + 1;
     }
-    rc = bw_jwt_verifier_verify(verifier, authorization + offset, token_len, claims, token_len + 1, &claims_len);
+    rc = bw_jwt_verifier_verify(verifier, authorization + offset, token_len, claims, claims_cap, &claims_len);
     if (rc != BW_OK) {
         refuse(out, rc == BW_ERR_PANIC || rc == BW_ERR_INTERNAL ? 500 : 401, NULL);
         goto done;
@@ -86,12 +88,8 @@ void bwg_authenticate(const bw_jwt_verifier *verifier, const char *authorization
     out->status = 0;
     out->reason[0] = '\0';
 done:
-    if (claims != claims_small) {
-        memset(claims, 0, token_len + 1);
-        free(claims);
-    } else {
-        memset(claims_small, 0, sizeof claims_small);
-    }
+    memset(claims, 0, claims_cap);
+    if (claims != claims_small) free(claims);
 }
 
 int bwg_each_header(const char *lines, size_t len,

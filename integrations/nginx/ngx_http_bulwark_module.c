@@ -693,6 +693,25 @@ static bw_result ngx_http_bulwark_cors_headers(void *arg, char *buf, size_t cap,
                                  out_len);
 }
 
+/* Marks, on the request pool, a limiter this request was counted by (see the access handler). */
+static void ngx_http_bulwark_counted_marker(void *data) { (void)data; }
+
+static ngx_int_t ngx_http_bulwark_counted(ngx_http_request_t *r, ngx_http_bulwark_limit_t *limit) {
+    ngx_pool_cleanup_t *c;
+    for (c = r->pool->cleanup; c != NULL; c = c->next) {
+        if (c->handler == ngx_http_bulwark_counted_marker && c->data == limit) return 1;
+    }
+    return 0;
+}
+
+static ngx_int_t ngx_http_bulwark_mark_counted(ngx_http_request_t *r, ngx_http_bulwark_limit_t *limit) {
+    ngx_pool_cleanup_t *c = ngx_pool_cleanup_add(r->pool, 0);
+    if (c == NULL) return NGX_ERROR;
+    c->handler = ngx_http_bulwark_counted_marker;
+    c->data = limit;
+    return NGX_OK;
+}
+
 static ngx_int_t ngx_http_bulwark_access(ngx_http_request_t *r) {
     ngx_http_bulwark_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_bulwark_module);
     ngx_http_bulwark_ctx_t *ctx;
@@ -763,8 +782,11 @@ static ngx_int_t ngx_http_bulwark_access(ngx_http_request_t *r) {
         }
     }
 
-    /* 3. The rate limit, keyed by any nginx variable (an empty key is not limited, as limit_req). */
-    if (lcf->limit != NULL) {
+    /* 3. The rate limit, keyed by any nginx variable (an empty key is not limited, as limit_req).
+     * A request that an internal redirect (try_files, error_page) brings back through the access
+     * phase is counted once per limiter: module contexts are cleared by the redirect, the
+     * request pool's cleanup list is not, so it records which limiters this request has hit. */
+    if (lcf->limit != NULL && !ngx_http_bulwark_counted(r, lcf->limit)) {
         ngx_str_t key, lines;
         bw_decision d;
         ngx_http_bulwark_headers_arg_t a = {lcf->limit->limiter, &d};
@@ -784,6 +806,7 @@ static ngx_int_t ngx_http_bulwark_access(ngx_http_request_t *r) {
             ngx_http_bulwark_add_lines(r, ctx, (const char *)lines.data, lines.len) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+        if (ngx_http_bulwark_mark_counted(r, lcf->limit) != NGX_OK) return NGX_HTTP_INTERNAL_SERVER_ERROR;
         if (!d.allowed) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "bulwark: rate limit exceeded (limit %uL)",
                           (unsigned long long)d.limit);

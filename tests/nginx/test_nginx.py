@@ -92,6 +92,11 @@ def conf_text(d: pathlib.Path, port: int, upstream: int, redis_prefix: str, body
                     bulwark_limit "10/minute" key=$http_x_client storage={REDIS_URL} prefix={redis_prefix};
                     proxy_pass http://127.0.0.1:{upstream};
                 }}
+                location /again {{
+                    bulwark_limit "3/minute" key=$http_x_client;
+                    location /again/first {{ try_files /nonexistent /again/second; }}
+                    location /again/second {{ proxy_pass http://127.0.0.1:{upstream}; }}
+                }}
                 location /cors {{
                     bulwark_cors origins=https://app.example.com methods=GET,POST headers=Authorization,Content-Type
                                  credentials max_age=600;
@@ -238,6 +243,14 @@ def test_limit_then_429_with_ratelimit_headers(gw):
     # Another key has its own count; an empty key is not limited (as limit_req).
     assert gw.request("/limited", {"X-Client": "someone-else"})[0] == 200
     assert all(gw.request("/limited")[0] == 200 for _ in range(5))
+
+
+def test_an_internal_redirect_is_counted_once(gw):
+    """try_files sends the request through the access phase again (to a location with the same
+    inherited limiter): it is still one request, one count."""
+    client = {"X-Client": f"r-{uuid.uuid4().hex}"}
+    statuses = [gw.request("/again/first", client)[0] for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
 
 
 def test_one_limit_shared_with_python_through_redis(gw):
