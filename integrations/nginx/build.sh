@@ -10,7 +10,7 @@ src=/usr/share/nginx/src
 if [ ! -f "$src/conf_flags" ] || ! command -v nginx >/dev/null; then
   echo "installing nginx and nginx-dev with apt-get"
   apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light nginx-dev >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light nginx-dev >/dev/null
 fi
 pkg-config --exists bulwark || { echo "build.sh: pkg-config cannot find bulwark (make lib, PKG_CONFIG_PATH)" >&2; exit 1; }
 # Resolved here, where a relative PKG_CONFIG_PATH still means what the caller meant.

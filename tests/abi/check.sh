@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 update=0
 [ "${1:-}" = "--update" ] && update=1
 command -v abidiff >/dev/null || { echo "installing abigail-tools with apt-get"; \
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq abigail-tools >/dev/null; }
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends abigail-tools >/dev/null; }
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 IFS=. read -r major minor patch <<<"$version"
