@@ -23,6 +23,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "nginx"))
 
+from nginx_runner import Nginx, config, free_port  # noqa: E402  (the tests' nginx runner)
+
 DURATION = 4
 ROUNDS = 3
 SECRET = "a-gateway-hs256-secret-of-32-bytes!!"
@@ -42,21 +44,7 @@ def _config(d: pathlib.Path, module: str, port: int, upstream: int, redis_url: s
     redis_row = (f'location /bulwark-redis {{ bulwark_limit "100000000/minute" key=$remote_addr '
                  f'storage={redis_url} prefix=bench:{os.getpid()}:; proxy_pass http://127.0.0.1:{upstream}; }}'
                  if redis_url else "")
-    return f"""
-load_module {module};
-daemon off;
-master_process on;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
+    return config(d, module, f"""
     limit_req_zone $binary_remote_addr zone=bench:10m rate=100000r/s;
     upstream backend {{ server 127.0.0.1:{upstream}; keepalive 32; }}
     server {{
@@ -91,8 +79,7 @@ http {{
         }}
         {redis_row}
     }}
-}}
-"""
+""", log_level="warn", connections=1024)
 
 
 def _run_wrk(wrk: str, url: str, headers: dict[str, str]) -> float:
@@ -110,8 +97,6 @@ def _run_wrk(wrk: str, url: str, headers: dict[str, str]) -> float:
 
 def measure() -> list[tuple[str, str, float]]:
     """(row, what it runs, requests/s) for every row, median of alternating rounds."""
-    from nginx_runner import Nginx, free_port  # the tests' nginx runner
-
     from bulwark import jwt
 
     module = os.environ.get("BULWARK_NGINX_MODULE", str(ROOT / "build" / "nginx" / "ngx_http_bulwark_module.so"))

@@ -14,6 +14,28 @@ import time
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
+def config(d: pathlib.Path, module: str, http: str, log_level: str = "info", connections: int = 256) -> str:
+    """A whole nginx.conf around `http` (the http block's inside): the module loaded, one worker
+    in the foreground, and every file nginx writes (pid, log, temp files) under `d`."""
+    return f"""load_module {module};
+daemon off;
+master_process on;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log {log_level};
+events {{ worker_connections {connections}; }}
+http {{
+access_log off;
+client_body_temp_path {d}/body;
+proxy_temp_path {d}/proxy;
+fastcgi_temp_path {d}/fastcgi;
+uwsgi_temp_path {d}/uwsgi;
+scgi_temp_path {d}/scgi;
+{http}
+}}
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

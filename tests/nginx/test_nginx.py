@@ -25,7 +25,7 @@ import pytest
 
 from bulwark import jwt
 from bulwark.ratelimit import RateLimiter
-from nginx_runner import NGINX, Nginx, free_port
+from nginx_runner import NGINX, Nginx, config, free_port
 
 MODULE = os.environ.get("BULWARK_NGINX_MODULE", "")
 REDIS_URL = os.environ.get("BULWARK_REDIS_URL", "")
@@ -39,21 +39,7 @@ if not REDIS_URL:
 
 
 def conf_text(d: pathlib.Path, port: int, upstream: int, redis_prefix: str, body: str = "") -> str:
-    return textwrap.dedent(f"""\
-        load_module {MODULE};
-        daemon off;
-        master_process on;
-        worker_processes 1;
-        pid {d}/nginx.pid;
-        error_log {d}/error.log info;
-        events {{ worker_connections 256; }}
-        http {{
-            access_log off;
-            client_body_temp_path {d}/body;
-            proxy_temp_path {d}/proxy;
-            fastcgi_temp_path {d}/fastcgi;
-            uwsgi_temp_path {d}/uwsgi;
-            scgi_temp_path {d}/scgi;
+    return config(d, MODULE, textwrap.dedent(f"""\
             large_client_header_buffers 4 32k;
 
             server {{
@@ -104,8 +90,7 @@ def conf_text(d: pathlib.Path, port: int, upstream: int, redis_prefix: str, body
                 }}
                 {body}
             }}
-        }}
-        """)
+        """))
 
 
 @pytest.fixture(scope="module")
