@@ -115,18 +115,21 @@ lib:
 	@echo "C library in $(DIST); use: PKG_CONFIG_PATH=$(DIST)/lib/pkgconfig pkg-config --cflags --libs bulwark"
 
 # Installs the C library like a system library (see `stage`); DESTDIR stages it for packaging.
-# Run ldconfig afterwards when LIBDIR is one of the loader's directories.
+# As root without DESTDIR, ldconfig refreshes the loader's cache (for LIBDIRs it knows).
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 comma := ,
 install: lib
 	$(call stage,$(DESTDIR),$(PREFIX),$(LIBDIR),$(INCLUDEDIR),)
+	# The loader's cache, when installing for real as root (not when staging into DESTDIR).
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 	@echo "installed Bulwark $(VERSION) under $(DESTDIR)$(PREFIX)"
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
 	-rmdir $(DESTDIR)$(LIBDIR)/cmake/Bulwark 2>/dev/null
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 	@echo "removed Bulwark $(VERSION) from $(DESTDIR)$(PREFIX)"
 
 header:

@@ -277,7 +277,7 @@ static char *ngx_http_bulwark_jwt(ngx_conf_t *cf, ngx_command_t *cmd, void *conf
     return NGX_CONF_OK;
 }
 
-/* bulwark_jwt_require [roles=R[,R]] [permissions=P[,P]]; roles: any one; permissions: all. */
+/* bulwark_jwt_require [roles=R[,R]] [permissions=P[,P] | scope=P[,P]]; roles: any one; permissions: all. */
 static char *ngx_http_bulwark_jwt_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
     ngx_http_bulwark_loc_conf_t *lcf = conf;
     ngx_str_t *args = cf->args->elts, v;
@@ -291,8 +291,9 @@ static char *ngx_http_bulwark_jwt_require(ngx_conf_t *cf, ngx_command_t *cmd, vo
     for (i = 1; i < cf->args->nelts; i++) {
         if (ngx_http_bulwark_param(&args[i], "roles", &v)) {
             req->roles = v;
-        } else if (ngx_http_bulwark_param(&args[i], "permissions", &v)) {
-            req->permissions = v;
+        } else if (ngx_http_bulwark_param(&args[i], "permissions", &v) ||
+                   ngx_http_bulwark_param(&args[i], "scope", &v)) {
+            req->permissions = v; /* scope= is the same list: OAuth scopes count as permissions */
         } else {
             return ngx_http_bulwark_unknown(cf, cmd, &args[i]);
         }

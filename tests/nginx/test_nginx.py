@@ -66,6 +66,11 @@ def conf_text(d: pathlib.Path, port: int, upstream: int, redis_prefix: str, body
                     bulwark_jwt_require roles=admin permissions=reports:read;
                     proxy_pass http://127.0.0.1:{upstream};
                 }}
+                location /scoped {{
+                    bulwark_jwt key_file={d}/hs.key algorithms=HS256 issuer=https://issuer.test audience=api;
+                    bulwark_jwt_require scope=reports:write;
+                    proxy_pass http://127.0.0.1:{upstream};
+                }}
                 location /es {{
                     bulwark_jwt jwks_file={d}/jwks.json algorithms=ES256;
                     proxy_pass http://127.0.0.1:{upstream};
@@ -196,6 +201,11 @@ def test_roles_and_permissions(gw):
         status, h, _ = gw.request("/admin", bearer(token(**claims)))
         assert status == 403, claims
         assert h["www-authenticate"] == 'Bearer error="insufficient_scope"'
+
+
+def test_scope_requirement(gw):
+    assert gw.request("/scoped", bearer(token()))[0] == 403
+    assert gw.request("/scoped", bearer(token(scope="reports:read reports:write", roles=None)))[0] == 200
 
 
 def test_jwks_and_es256(gw, keys):
