@@ -274,6 +274,7 @@ static void test_web() {
     auto broken = r.try_json("{not json");
     CHECK(!broken.ok() && !broken.message().empty());
     CHECK(bulwark::redactor::try_create().ok());
+    CHECK(bulwark::redactor::try_create("\xff\xfe").code() == BW_ERR_INVALID_UTF8);
 }
 
 static void test_limits() {
