@@ -47,7 +47,7 @@ SANITIZE := -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
-.PHONY: help demo serve test check install uninstall abi check-abi check-cpp check-install check-nginx nginx-module check-rust check-supply-chain check-header check-c check-valgrind check-python check-compat compat compat-run bench fuzz header lib wheel venv clean
+.PHONY: help demo serve test check lib-build install uninstall abi check-abi check-cpp check-install check-nginx nginx-module check-rust check-supply-chain check-header check-c check-valgrind check-python check-compat compat compat-run bench fuzz header lib wheel venv clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -106,8 +106,7 @@ INSTALLED_FILES = $(LIBDIR)/libbulwark.so.$(VERSION) $(LIBDIR)/libbulwark.so.$(M
   $(LIBDIR)/libbulwark.a $(INCLUDEDIR)/bulwark.h $(INCLUDEDIR)/bulwark.hpp $(LIBDIR)/pkgconfig/bulwark.pc \
   $(LIBDIR)/cmake/Bulwark/BulwarkConfig.cmake $(LIBDIR)/cmake/Bulwark/BulwarkConfigVersion.cmake
 
-lib:
-	$(CARGO) build --release --locked -p bulwark-ffi
+lib: lib-build
 	rm -f $(DIST)/lib/libbulwark.so*
 	$(call stage,,$(DIST),$(DIST)/lib,$(DIST)/include,-Wl$(comma)-rpath$(comma)$${libdir} )
 	$(call sbom,ffi,$(DIST)/bulwark-$(VERSION).cdx.json)
@@ -120,7 +119,10 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 comma := ,
-install: lib
+lib-build:
+	$(CARGO) build --release --locked -p bulwark-ffi
+
+install: lib-build
 	$(call stage,$(DESTDIR),$(PREFIX),$(LIBDIR),$(INCLUDEDIR),)
 	# The loader's cache, when installing for real as root (not when staging into DESTDIR).
 	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
