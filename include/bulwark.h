@@ -431,6 +431,13 @@ typedef struct bw_cors_policy bw_cors_policy;
 typedef struct bw_counters bw_counters;
 
 /**
+ * A set of IPv4 and IPv6 networks (opaque): lookups take time bounded by the address length,
+ * whatever the number of entries. Immutable once made, so it may be shared between threads.
+ * Create with `bw_ip_set_new`, free with `bw_ip_set_free`.
+ */
+typedef struct bw_ip_set bw_ip_set;
+
+/**
  * A JWT verifier (opaque): keys plus validation rules, fixed at creation. Immutable, so one
  * handle may be used from many threads at once. Free with `bw_jwt_verifier_free`.
  */
@@ -1372,6 +1379,66 @@ bw_result bw_bearer_token(const char *authorization,
                           bool *out_found,
                           size_t *out_offset,
                           size_t *out_len);
+
+/**
+ * Creates a set from networks separated by commas and/or whitespace (`"10.0.0.0/8,
+ * 2001:db8::/32 192.0.2.7"`; an address alone is a /32 or /128) into `*out_set`. A malformed
+ * entry, a prefix longer than the address or host bits set (`10.0.0.1/8`) is
+ * `BW_ERR_INVALID_INPUT` naming the entry. Thread-safe.
+ */
+BW_MUST_USE bw_result bw_ip_set_new(const char *networks, size_t networks_len, bw_ip_set **out_set);
+
+/**
+ * Frees a set. NULL is a no-op.
+ */
+bw_result bw_ip_set_free(bw_ip_set *set);
+
+/**
+ * Sets `*out_contains` to whether `address` (`192.0.2.1`, `2001:db8::1`, with or without a
+ * port or brackets; an IPv4-mapped IPv6 address counts as its IPv4 address) is in `set`. An
+ * address that does not parse is `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_ip_set_contains(const bw_ip_set *set,
+                             const char *address,
+                             size_t address_len,
+                             bool *out_contains);
+
+/**
+ * Decides `address` by core's one allow/deny rule (`bulwark::ipnet::permitted`): refused when
+ * in `deny`; with an `allow` set, passed only when in it; NULL for either means no such list.
+ * Sets `*out_permitted`. An address that does not parse is `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_ip_permitted(const bw_ip_set *allow,
+                          const bw_ip_set *deny,
+                          const char *address,
+                          size_t address_len,
+                          bool *out_permitted);
+
+/**
+ * Writes the client's address for a request from `peer` (the socket's address) carrying
+ * `header_value` (the value of the header named `header`, `Forwarded` (RFC 7239) or
+ * `X-Forwarded-For`; several lines joined with `,`; NULL with 0 when absent). The header is
+ * believed only through trusted proxies: those in `trusted` (walking from the right past every
+ * trusted address), or exactly `hops` proxies (1..=32). With `trusted` NULL and `hops` 0 the
+ * client is `peer`, whatever the header says; both given is `BW_ERR_INVALID_INPUT`. An entry
+ * that must be read and is not an address is `BW_ERR_INVALID_INPUT` (answer 400). The address
+ * is written as text (buffer contract as `bw_token_urlsafe`; 46 bytes always suffice).
+ * Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_client_address(const char *peer,
+                            size_t peer_len,
+                            const char *header,
+                            size_t header_len,
+                            const char *header_value,
+                            size_t header_value_len,
+                            const bw_ip_set *trusted,
+                            uint32_t hops,
+                            char *buf,
+                            size_t cap,
+                            size_t *out_len);
 
 /**
  * Signs `claims_json` (one JSON object, signed verbatim) into a compact JWT, written

@@ -24,6 +24,7 @@ pub mod encoding;
 pub mod error;
 pub mod fernet;
 pub mod headers;
+pub mod ipnet;
 mod json_scan;
 pub mod jwt;
 pub mod otp;

@@ -14,6 +14,7 @@ mod ct;
 mod fernet;
 mod guard;
 mod headers;
+mod ipnet;
 mod jwt;
 mod otp;
 mod password;

@@ -55,6 +55,9 @@ __all__ = [
     "CORSPolicy",
     "KeyHasher",
     "Redactor",
+    "IPSet",
+    "ip_permitted",
+    "client_address",
     "apikey_generate",
     "apikey_parse",
     "security_headers_list",
@@ -321,6 +324,24 @@ class KeyHasher:
         """The value to store for key."""
     def verify(self, presented: str, stored: str) -> bool:
         """Whether presented matches stored, in constant time."""
+
+@final
+class IPSet:
+    """IPv4 and IPv6 networks, looked up in time bounded by the address length."""
+
+    def __new__(cls, networks: str = "") -> IPSet: ...
+    def contains(self, address: str) -> bool:
+        """Whether the address (text, with or without a port) is in one of the networks."""
+    def __contains__(self, key: str, /) -> bool: ...
+    def __len__(self) -> int: ...
+
+def ip_permitted(address: str, allow: Optional[IPSet] = None, deny: Optional[IPSet] = None) -> bool:
+    """Core's allow/deny rule for one address."""
+
+def client_address(
+    peer: str, header_value: Optional[str], header: str, trusted: Optional[IPSet] = None, hops: int = 0
+) -> str:
+    """The client's address behind trusted proxies (networks or a hop count), as text."""
 
 @final
 class Redactor:

@@ -6,6 +6,7 @@ mod apikey;
 mod ct;
 mod fernet;
 mod headers;
+mod ipnet;
 mod jwt;
 mod otp;
 mod password;
@@ -219,6 +220,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     apikey::register(m)?;
     redact::register(m)?;
     headers::register(m)?;
+    ipnet::register(m)?;
     jwt::register(m)?;
     ratelimit::register(m)?;
     otp::register(m)?;

@@ -209,11 +209,80 @@ static void test_cors(void) {
     CHECK_RC(bw_cors_policy_free(NULL), BW_OK);
 }
 
+/* IP allow/deny lists and the client address behind trusted proxies. */
+static void test_ip_lists(void) {
+    bw_ip_set *allow = NULL, *deny = NULL, *proxies = NULL, *bad = NULL;
+    bool yes = false;
+    char out[64];
+    size_t n = 0;
+
+    CHECK_RC(bw_ip_set_new(TXT("192.0.2.0/24, 2001:db8::/32"), &allow), BW_OK);
+    CHECK_RC(bw_ip_set_new(TXT("192.0.2.66"), &deny), BW_OK);
+    CHECK_RC(bw_ip_set_new(TXT("10.0.0.0/8"), &proxies), BW_OK);
+    CHECK_RC(bw_ip_set_contains(allow, TXT("192.0.2.9"), &yes), BW_OK);
+    CHECK(yes);
+    CHECK_RC(bw_ip_set_contains(allow, TXT("::ffff:192.0.2.9"), &yes), BW_OK);
+    CHECK(yes);
+    CHECK_RC(bw_ip_set_contains(allow, TXT("[2001:db8::1]:443"), &yes), BW_OK);
+    CHECK(yes);
+    CHECK_RC(bw_ip_set_contains(allow, TXT("198.51.100.1"), &yes), BW_OK);
+    CHECK(!yes);
+    CHECK_RC(bw_ip_permitted(allow, deny, TXT("192.0.2.10"), &yes), BW_OK);
+    CHECK(yes);
+    CHECK_RC(bw_ip_permitted(allow, deny, TXT("192.0.2.66"), &yes), BW_OK);
+    CHECK(!yes);
+    CHECK_RC(bw_ip_permitted(NULL, deny, TXT("198.51.100.1"), &yes), BW_OK);
+    CHECK(yes);
+    CHECK_RC(bw_ip_permitted(NULL, NULL, TXT("198.51.100.1"), &yes), BW_OK);
+    CHECK(yes);
+    /* Bad input: malformed networks, addresses, NULLs. */
+    CHECK_RC(bw_ip_set_new(TXT("10.0.0.1/8"), &bad), BW_ERR_INVALID_INPUT);
+    CHECK(bad == NULL && strstr(last_message(), "host bits") != NULL);
+    CHECK_RC(bw_ip_set_new(TXT("10.0.0.0/33"), &bad), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_ip_set_new("10.0.0.0/8\xff", 11, &bad), BW_ERR_INVALID_UTF8);
+    CHECK_RC(bw_ip_set_new(TXT("10.0.0.0/8"), NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_ip_set_contains(NULL, TXT("1.2.3.4"), &yes), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_ip_set_contains(allow, TXT("not-an-ip"), &yes), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_ip_permitted(allow, NULL, TXT("1.2.3.4"), NULL), BW_ERR_NULL_PARAMETER);
+
+    /* Nobody trusted: the peer, whatever the header says. */
+    CHECK_RC(bw_client_address(TXT("198.51.100.1"), NULL, 0, TXT("6.6.6.6"), NULL, 0, out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "198.51.100.1") == 0 && n == 12);
+    /* Through trusted networks, from the right. */
+    CHECK_RC(bw_client_address(TXT("10.0.0.5"), TXT("X-Forwarded-For"), TXT("6.6.6.6, 203.0.113.9, 10.0.0.7"),
+                               proxies, 0, out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "203.0.113.9") == 0);
+    /* A hop count, and RFC 7239. */
+    CHECK_RC(bw_client_address(TXT("10.0.0.5"), TXT("x-forwarded-for"), TXT("6.6.6.6, 203.0.113.9"), NULL, 1, out,
+                               sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "203.0.113.9") == 0);
+    CHECK_RC(bw_client_address(TXT("10.0.0.5"), TXT("Forwarded"), TXT("for=\"[2001:db8::17]:4711\";proto=https"),
+                               proxies, 0, out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "2001:db8::17") == 0);
+    /* Refusals: an entry that is not an address, both settings, a bad header name, a small buffer. */
+    CHECK_RC(bw_client_address(TXT("10.0.0.5"), TXT("X-Forwarded-For"), TXT("unknown"), proxies, 0, out, sizeof out,
+                               &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_client_address(TXT("10.0.0.5"), TXT("X-Forwarded-For"), TXT("1.2.3.4"), proxies, 1, out, sizeof out,
+                               &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_client_address(TXT("10.0.0.5"), TXT("X-Real-IP"), TXT("1.2.3.4"), NULL, 1, out, sizeof out, &n),
+             BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_client_address(TXT("10.0.0.5"), TXT("X-Forwarded-For"), TXT("1.2.3.4"), NULL, 33, out, sizeof out,
+                               &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_client_address(TXT("nope"), NULL, 0, NULL, 0, NULL, 0, out, sizeof out, &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_client_address(TXT("198.51.100.1"), NULL, 0, NULL, 0, NULL, 0, out, 4, &n), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK(n == 13);
+    CHECK_RC(bw_ip_set_free(allow), BW_OK);
+    CHECK_RC(bw_ip_set_free(deny), BW_OK);
+    CHECK_RC(bw_ip_set_free(proxies), BW_OK);
+    CHECK_RC(bw_ip_set_free(NULL), BW_OK);
+}
+
 int main(void) {
     test_apikey();
     test_redaction();
     test_security_headers();
     test_security_headers_grow();
     test_cors();
+    test_ip_lists();
     return check_summary("test_web");
 }
