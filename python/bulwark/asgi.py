@@ -38,6 +38,7 @@ from bulwark._web import (
 )
 from bulwark.exceptions import InvalidInputError
 from bulwark.headers import CORSPolicy, security_headers
+from bulwark.ipnet import AccessList, Networks, TrustedProxies, decide_request
 from bulwark.ratelimit import Decision
 from bulwark.redact import SecurityLogger
 
@@ -46,7 +47,8 @@ try:  # Only JWTBearer needs Starlette (FastAPI reads the annotation to pass the
 except ImportError:  # pragma: no cover - depends on what is installed
     Request = Any  # type: ignore[misc,assignment]
 
-__all__ = ["CORSMiddleware", "JWTBearer", "RateLimitMiddleware", "SecurityHeadersMiddleware", "client_address"]
+__all__ = ["CORSMiddleware", "IPFilterMiddleware", "IPRestrict", "JWTBearer", "RateLimitMiddleware",
+           "SecurityHeadersMiddleware", "client_address"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -55,9 +57,16 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+_CLIENT = "bulwark.client"
+
+
 def client_address(scope: Scope) -> str:
-    """The peer address the server reports (``127.0.0.1`` when it reports none). Behind a proxy,
-    put a trusted proxy-headers middleware in front (uvicorn's ``--proxy-headers``)."""
+    """The client's address: what an outer ``IPFilterMiddleware`` found behind its trusted
+    proxies, else the peer address the server reports (``127.0.0.1`` when it reports none). The
+    rate limiter's default key is this address."""
+    found = scope.get(_CLIENT)
+    if found is not None:
+        return str(found)
     client = scope.get("client")
     return str(client[0]) if client else "127.0.0.1"
 
@@ -202,6 +211,68 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         await self.app(scope, receive, _adding(send, self.headers))
+
+
+class IPFilterMiddleware:
+    """IP allow and deny lists for every HTTP request, and where the client's address comes from.
+    Add it outermost (last with Starlette's ``add_middleware``): it records the address in the
+    scope, so ``client_address`` and the rate limiter's default key use the same one.
+
+    ``allow`` / ``deny``: CIDR lists decided by core (403 ``address_not_allowed``).
+    ``trusted_proxies``: without it the client is the server's peer; with it, core reads the
+    proxies' forwarding header (400 ``invalid_client_address`` when an entry it must read is not
+    an address)."""
+
+    def __init__(self, app: ASGIApp, *, allow: Networks | None = None, deny: Networks | None = None,
+                 trusted_proxies: TrustedProxies | None = None,
+                 security_logger: SecurityLogger | None = None) -> None:
+        self.app = app
+        self.access = AccessList(allow=allow, deny=deny)
+        self.trusted_proxies = trusted_proxies
+        self.security_logger = security_logger
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {}
+        if self.trusted_proxies is not None:
+            name = self.trusted_proxies.header.lower().encode("latin-1")
+            values = [bytes(v).decode("latin-1") for k, v in scope.get("headers") or () if k.lower() == name]
+            if values:
+                headers[self.trusted_proxies.header] = ", ".join(values)
+        client, status, reason = decide_request(self.access, self.trusted_proxies, client_address(scope), headers)
+        if status == 400:
+            await _respond(send, 400, error_body("invalid_client_address", reason), {})
+            return
+        scope[_CLIENT] = client
+        if status == 403:
+            (self.security_logger or default_security_logger()).log_suspicious_activity(
+                "address_not_allowed", _facts(scope))
+            await _respond(send, 403, error_body("address_not_allowed", reason), {})
+            return
+        await self.app(scope, receive, send)
+
+
+class IPRestrict:
+    """A route's own allow/deny lists, as a FastAPI dependency (``Depends(IPRestrict(allow=...))``),
+    checked against ``client_address`` (behind an ``IPFilterMiddleware``'s trusted proxies)."""
+
+    def __init__(self, allow: Networks | None = None, deny: Networks | None = None, *,
+                 security_logger: SecurityLogger | None = None) -> None:
+        self.access = AccessList(allow=allow, deny=deny)
+        self.security_logger = security_logger
+
+    async def __call__(self, request: Request) -> str:
+        from starlette.exceptions import HTTPException
+
+        address, status, reason = decide_request(self.access, None, client_address(request.scope), {})
+        if status:
+            (self.security_logger or default_security_logger()).log_suspicious_activity(
+                "address_not_allowed", _facts(request.scope))
+            detail: Any = {"error": "address_not_allowed", "message": reason}
+            raise HTTPException(403, detail=detail)
+        return address
 
 
 class CORSMiddleware:

@@ -16,14 +16,15 @@ forwarding header a client can set is never believed on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Optional, Union
+from collections.abc import Iterable
+from typing import Any, Optional, Union
 
 from bulwark._native import IPSet
 from bulwark._native import client_address as _client_address
 from bulwark._native import ip_permitted as _ip_permitted
+from bulwark.exceptions import InvalidInputError
 
-__all__ = ["AccessList", "IPSet", "TrustedProxies", "ip_set"]
+__all__ = ["AccessList", "IPSet", "TrustedProxies", "decide_request", "ip_set"]
 
 Networks = Union[str, Iterable[str], IPSet]
 
@@ -71,19 +72,40 @@ class TrustedProxies:
         # Core checks the setting now (both given, hops out of range, an unknown header).
         _client_address("127.0.0.1", None, header, self.networks, hops)
 
-    def client_address(self, peer: str, headers: Mapping[str, str]) -> str:
+    def client_address(self, peer: str, headers: Any) -> str:
         """The client's address for a request from ``peer`` with these request ``headers`` (any
-        mapping; the header's name is matched in any case). An entry that must be read and is
+        mapping, Werkzeug's or Starlette's headers; the header's name is matched in any case,
+        repeated lines are joined). An entry that must be read and is
         not an address raises ``InvalidInputError`` (answer 400)."""
         value = _header(headers, self.header)
         return _client_address(peer, value, self.header, self.networks, self.hops)
 
 
-def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
+def _header(headers: Any, name: str) -> Optional[str]:
     getlist = getattr(headers, "getlist", None) or getattr(headers, "get_all", None)
     if getlist is not None:
-        values = getlist(name)
+        values = [str(v) for v in getlist(name)]
         return ", ".join(values) if values else None
     wanted = name.lower()
-    found = [v for k, v in headers.items() if k.lower() == wanted]
+    found = [str(v) for k, v in headers.items() if str(k).lower() == wanted]
     return ", ".join(found) if found else None
+
+
+def decide_request(access: Optional[AccessList], trusted: Optional[TrustedProxies], peer: str,
+                   headers: Any) -> tuple[str, int, str]:
+    """What a web layer answers for one request: ``(client address, status, reason)`` with
+    status 0 (go on), 400 (a forwarding entry the trusted proxies wrote is not an address) or 403
+    (refused by the lists; an address that cannot be read is never allowed by them)."""
+    client = peer
+    if trusted is not None:
+        try:
+            client = trusted.client_address(peer, headers)
+        except InvalidInputError as exc:
+            return peer, 400, str(exc)
+    if access is None:
+        return client, 0, ""
+    try:
+        allowed = access.permits(client)
+    except InvalidInputError:
+        allowed = False
+    return client, (0 if allowed else 403), ("" if allowed else "this address may not use this resource")

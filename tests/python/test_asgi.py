@@ -156,3 +156,51 @@ def test_fastapi_stack_limits_and_cors(api):
     assert [api.get("/health").status_code for _ in range(3)] == [200] * 3
     r = api.options("/items", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
     assert r.status_code == 204 and r.headers["access-control-allow-origin"] == "https://app.example"
+
+
+def test_ip_filter_middleware_lists_proxies_and_the_limiter_key():
+    from bulwark.asgi import IPFilterMiddleware
+    from bulwark.ipnet import TrustedProxies
+
+    lb = ("10.0.0.5", 1)
+    app = IPFilterMiddleware(plain_app, allow="203.0.113.0/24, 10.0.0.0/8", deny="203.0.113.66")
+    assert drive(app, client=("203.0.113.9", 1))[0] == 200
+    status, _, body = drive(app, client=("198.51.100.1", 1))
+    assert status == 403 and json.loads(body)["error"] == "address_not_allowed"
+    assert drive(app, client=("203.0.113.66", 1))[0] == 403
+    # No trusted proxies: a client's X-Forwarded-For changes nothing.
+    assert drive(app, client=("198.51.100.1", 1), headers=[("X-Forwarded-For", "203.0.113.9")])[0] == 403
+    # Behind trusted load balancers, the address they report is the one decided and limited.
+    behind = IPFilterMiddleware(RateLimitMiddleware(plain_app, limits=["2 per minute"]), deny="203.0.113.66",
+                                trusted_proxies=TrustedProxies(networks="10.0.0.0/8"))
+    fwd = [("X-Forwarded-For", "203.0.113.66")]
+    assert drive(behind, client=lb, headers=fwd)[0] == 403
+    one = [("X-Forwarded-For", "203.0.113.1")]
+    two = [("X-Forwarded-For", "203.0.113.2")]
+    assert [drive(behind, client=lb, headers=one)[0] for _ in range(3)] == [200, 200, 429]
+    assert drive(behind, client=lb, headers=two)[0] == 200  # another client behind the same proxy
+    status, _, body = drive(behind, client=lb, headers=[("X-Forwarded-For", "unknown")])
+    assert status == 400 and json.loads(body)["error"] == "invalid_client_address"
+
+
+def test_fastapi_ip_restrict():
+    from bulwark.asgi import IPRestrict
+
+    app = FastAPI()
+
+    @app.get("/internal")
+    def internal(address: str = Depends(IPRestrict(allow="10.0.0.0/8"))):
+        return {"address": address}
+
+    @app.get("/open")
+    def open_route(address: str = Depends(IPRestrict(deny="198.51.100.0/24"))):
+        return {"address": address}
+
+    inside = TestClient(app, client=("10.1.2.3", 5000))
+    assert inside.get("/internal").json() == {"address": "10.1.2.3"}
+    outside = TestClient(app, client=("198.51.100.7", 5000))
+    r = outside.get("/internal")
+    assert r.status_code == 403 and r.json()["detail"]["error"] == "address_not_allowed"
+    assert outside.get("/open").status_code == 403
+    # A peer that is not an address (TestClient's default "testclient") cannot be allowed: 403, not 500.
+    assert TestClient(app).get("/internal").status_code == 403

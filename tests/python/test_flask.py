@@ -946,3 +946,48 @@ def test_flask_limiter_commands_list_and_clear_limits():
     assert "remaining=1" in runner.invoke(cli, ["limits", "--key", "k"]).output
     assert "static" not in runner.invoke(cli, ["limits"]).output
     assert Flask("none").test_cli_runner().invoke(cli, ["config"]).exit_code != 0  # no Limiter there
+
+
+def test_ip_filter_lists_trusted_proxies_and_the_limiter_key():
+    from flask import Flask
+
+    from bulwark.flask import IPFilter, Limiter, get_remote_address, ip_restrict
+    from bulwark.ipnet import TrustedProxies
+
+    app = Flask(__name__)
+    IPFilter(app, deny="203.0.113.66", trusted_proxies=TrustedProxies(networks="10.0.0.0/8"))
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://")
+
+    @app.get("/")
+    @limiter.limit("2 per minute")
+    def index():
+        return {"client": get_remote_address()}
+
+    @app.get("/internal")
+    @ip_restrict(allow="192.168.0.0/16")
+    def internal():
+        return {"ok": True}
+
+    c = app.test_client()
+    lb = {"REMOTE_ADDR": "10.0.0.5"}
+
+    def get(path, xff=None, env=lb):
+        headers = {"X-Forwarded-For": xff} if xff else {}
+        return c.get(path, headers=headers, environ_base=env)
+
+    r = get("/", "203.0.113.1")
+    assert r.status_code == 200 and r.json == {"client": "203.0.113.1"}
+    assert get("/", "203.0.113.1").status_code == 200
+    assert get("/", "203.0.113.1").status_code == 429  # the limit counts the client, not the proxy
+    assert get("/", "203.0.113.2").status_code == 200
+    r = get("/", "203.0.113.66")
+    assert r.status_code == 403 and r.json["error"] == "address_not_allowed"
+    # A peer that is not a trusted proxy: its header is ignored, the peer is the client.
+    r = get("/", "192.168.1.1", env={"REMOTE_ADDR": "198.51.100.9"})
+    assert r.status_code == 200 and r.json == {"client": "198.51.100.9"}
+    r = get("/", "unknown")
+    assert r.status_code == 400 and r.json["error"] == "invalid_client_address"
+    # Per route, on top of the app's lists, through the app's proxies.
+    assert get("/internal", "192.168.1.1").status_code == 200
+    r = get("/internal", "203.0.113.1")
+    assert r.status_code == 403 and r.json["error"] == "address_not_allowed"

@@ -48,6 +48,7 @@ from bulwark._web import (
 from bulwark.exceptions import BackendError
 from bulwark.exceptions import RateLimitExceeded as _RateLimitExceededBase
 from bulwark.headers import CORSPolicy, security_headers
+from bulwark.ipnet import AccessList, Networks, TrustedProxies, decide_request
 from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem, most_restrictive
 from bulwark.ratelimit.errors import ConfigurationError
 from bulwark.redact import SecurityLogger
@@ -56,6 +57,7 @@ from .util import get_remote_address
 
 __all__ = [
     "CORS",
+    "AddressNotAllowed",
     "AuthenticationFailed",
     "ApplicationLimit",
     "ExemptionScope",
@@ -64,7 +66,9 @@ __all__ = [
     "MetaLimit",
     "RequestLimit",
     "RouteLimit",
+    "InvalidClientAddress",
     "InvalidRequestBody",
+    "IPFilter",
     "JWTAuth",
     "Limiter",
     "PermissionDenied",
@@ -72,6 +76,7 @@ __all__ = [
     "RateLimiterUnavailable",
     "SecurityHeaders",
     "current_claims",
+    "ip_restrict",
     "get_remote_address",
     "json_body",
     "log_login",
@@ -140,6 +145,18 @@ class RateLimiterUnavailable(_JSONError, ServiceUnavailable):
     error = "rate_limiter_unavailable"
 
 
+class AddressNotAllowed(_JSONError, Forbidden):
+    """403: the client's address is on a deny-list, or not on the allow-list."""
+
+    error = "address_not_allowed"
+
+
+class InvalidClientAddress(_JSONError, BadRequest):
+    """400: the forwarding header of a trusted proxy holds an entry that is not an address."""
+
+    error = "invalid_client_address"
+
+
 class InvalidRequestBody(_JSONError, BadRequest):
     """400: the body (or query) did not validate; ``fields`` holds the per-field messages."""
 
@@ -171,6 +188,77 @@ def _log_denial(logger: SecurityLogger | None, kind: str, **details: Any) -> Non
 
 
 # ----------------------------------------------------------------------------- JWT auth
+
+
+# ----------------------------------------------------------------------------- IP lists
+
+
+class IPFilter:
+    """IP allow and deny lists for the whole app, and where the client's address comes from.
+
+        IPFilter(app, deny=["203.0.113.0/24"], trusted_proxies=TrustedProxies(networks="10.0.0.0/8"))
+
+    ``allow`` / ``deny``: CIDR lists (``bulwark.ipnet``), decided by core for every request; a
+    refused address gets 403 ``address_not_allowed``. ``trusted_proxies``: without it the client is
+    the WSGI peer; with it, core reads the proxies' forwarding header (400
+    ``invalid_forwarding_header`` when an entry it must read is not an address). The same address
+    is the rate limiter's default key (``get_remote_address``) and what ``ip_restrict`` checks."""
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        allow: Networks | None = None,
+        deny: Networks | None = None,
+        trusted_proxies: TrustedProxies | None = None,
+        security_logger: SecurityLogger | None = None,
+    ) -> None:
+        self.access = AccessList(allow=allow, deny=deny)
+        self.trusted_proxies = trusted_proxies
+        self.security_logger = security_logger
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Hook the app (and make this the app's source of client addresses)."""
+        app.extensions["bulwark.ip"] = self
+        app.before_request(self._check)
+
+    def client_address(self) -> str:
+        """The current request's client address by this filter's proxy setting (the peer when
+        the forwarding header cannot be read; the request is refused with 400 then)."""
+        return decide_request(None, self.trusted_proxies, request.remote_addr or "127.0.0.1", request.headers)[0]
+
+    def _check(self) -> None:
+        _check_access(self.access, self.security_logger, self.trusted_proxies)
+
+
+def _check_access(access: AccessList, logger: SecurityLogger | None, trusted: TrustedProxies | None) -> None:
+    client, status, reason = decide_request(access, trusted, request.remote_addr or "127.0.0.1", request.headers)
+    if status == 400:
+        raise InvalidClientAddress(reason)
+    if status == 403:
+        _log_denial(logger, "address_not_allowed", client=client)
+        raise AddressNotAllowed(reason)
+
+
+def ip_restrict(
+    allow: Networks | None = None, deny: Networks | None = None, *, security_logger: SecurityLogger | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A route's own allow/deny lists (on top of the app's ``IPFilter``, whose proxy setting gives
+    the client's address): ``@ip_restrict(allow="10.0.0.0/8")``. Lists are parsed here, once."""
+    access = AccessList(allow=allow, deny=deny)
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            ip_filter = current_app.extensions.get("bulwark.ip")
+            _check_access(access, security_logger, ip_filter.trusted_proxies if ip_filter else None)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 class JWTAuth:
