@@ -11,6 +11,7 @@ Later issues add rows to ROWS: (name, bulwark callable, peer callable, peer labe
 import argparse
 import datetime
 import hmac
+import ipaddress
 import json
 import os
 import platform
@@ -61,6 +62,7 @@ from bulwark import ratelimit as bw_rl  # noqa: E402
 from bulwark import jwt as bw_jwt  # noqa: E402
 import pyotp  # noqa: E402  (the peer of bulwark.otp)
 from bulwark import otp as bw_otp  # noqa: E402
+from bulwark.ipnet import AccessList  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import redis_topologies_bench as topology_bench  # noqa: E402  (Redis in production, issue 21)
@@ -349,7 +351,26 @@ def redis_round_trips():
     return lines
 
 
+# IP allow-lists (issue 23): core's prefix trie against a plain ipaddress check (a scan of the
+# networks, as a service writes it), with 20 and with 100,000 networks; the probe is outside them.
+_ip_small = [f"10.{i}.0.0/16" for i in range(20)]
+_ip_large = [f"{10 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}.0/24" for i in range(100_000)]
+_ip_small_bw = AccessList(allow=_ip_small)
+_ip_large_bw = AccessList(allow=_ip_large)
+_ip_small_py = [ipaddress.ip_network(n) for n in _ip_small]
+_ip_large_py = [ipaddress.ip_network(n) for n in _ip_large]
+
+
+def _py_allowed(nets, address):
+    addr = ipaddress.ip_address(address)
+    return any(addr in n for n in nets)
+
+
 ROWS = [
+    ("IP allow-list, 20 networks, one lookup", lambda: _ip_small_bw.permits("192.0.2.1"),
+     lambda: _py_allowed(_ip_small_py, "192.0.2.1"), "ipaddress scan"),
+    ("IP allow-list, 100,000 networks, one lookup", lambda: _ip_large_bw.permits("192.0.2.1"),
+     lambda: _py_allowed(_ip_large_py, "192.0.2.1"), "ipaddress scan"),
     ("compare_digest, 32 B equal", lambda: bulwark.compare_digest(_a32, _b32),
      lambda: hmac.compare_digest(_a32, _b32), "hmac.compare_digest"),
     ("compare_digest, 1 KiB equal", lambda: bulwark.compare_digest(_a1k, _b1k),
