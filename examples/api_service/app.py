@@ -48,14 +48,17 @@ from bulwark.flask import (
     CORS,
     AuthenticationFailed,
     InvalidRequestBody,
+    IPFilter,
     JWTAuth,
     Limiter,
     SecurityHeaders,
+    ip_restrict,
     json_body,
     log_login,
     require_auth,
 )
 from bulwark.flask.util import get_remote_address
+from bulwark.ipnet import TrustedProxies
 from bulwark.redact import SecurityLogger
 
 ISSUER = "bulwark-reference-service"
@@ -188,10 +191,15 @@ def create_admin(data_dir: str | os.PathLike[str], username: str, secret: str) -
         return cur.lastrowid
 
 
+def _as_is(view: Any) -> Any:
+    return view
+
+
 def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None,
                admin_users: tuple[str, ...] = (), cors_origins: tuple[str, ...] = ("http://localhost:3000",),
                default_limits: str = "120 per minute", login_ip_limit: str = "30 per minute",
-               login_account_limit: str = "5 per minute", rate_limit_prefix: str = "") -> Flask:
+               login_account_limit: str = "5 per minute", rate_limit_prefix: str = "",
+               trusted_proxies: str = "", deny_networks: str = "", admin_networks: str = "") -> Flask:
     """The service as a Flask app (see the module docstring)."""
     data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
@@ -214,6 +222,11 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
     jwt_key = secrets["jwt_key"]
     auth = JWTAuth(app, key=jwt_key, algorithms=["HS256"], issuer=ISSUER, audience=AUDIENCE,
                    security_logger=audit)
+    # Client addresses: the socket's peer, or behind the load balancers named in trusted_proxies
+    # (CIDRs) what they report; the same address is denied by deny_networks and is the limiter's key.
+    IPFilter(app, deny=deny_networks or None, security_logger=audit,
+             trusted_proxies=TrustedProxies(networks=trusted_proxies) if trusted_proxies else None)
+    admin_only_from = ip_restrict(allow=admin_networks, security_logger=audit) if admin_networks else _as_is
     storage = redis_url or "memory://"
     limiter = Limiter(get_remote_address, app=app, default_limits=[default_limits], storage_uri=storage,
                       strategy="moving-window", key_prefix=rate_limit_prefix, security_logger=audit)
@@ -458,6 +471,7 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
         return "", 204
 
     @app.get("/admin/users")
+    @admin_only_from
     @require_auth(role="admin")
     def admin_users_route() -> Any:
         rows = db().execute("SELECT id, username, role, totp_secret IS NOT NULL AS totp FROM users ORDER BY id")
@@ -478,7 +492,8 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
 def app_from_env(data_dir: str) -> Flask:
     """The app configured from the environment (``BULWARK_REDIS_URL``, ``BULWARK_ADMIN_USERS``,
     ``BULWARK_CORS_ORIGINS``, ``BULWARK_DEFAULT_LIMITS``, ``BULWARK_LOGIN_IP_LIMIT``,
-    ``BULWARK_LOGIN_ACCOUNT_LIMIT``, ``BULWARK_RATELIMIT_PREFIX``)."""
+    ``BULWARK_LOGIN_ACCOUNT_LIMIT``, ``BULWARK_RATELIMIT_PREFIX``, ``BULWARK_TRUSTED_PROXIES``,
+    ``BULWARK_DENY_NETWORKS``, ``BULWARK_ADMIN_NETWORKS``: CIDR lists)."""
     env: Callable[[str, str], str] = lambda name, default: os.environ.get(name) or default
     return create_app(
         data_dir,
@@ -489,4 +504,7 @@ def app_from_env(data_dir: str) -> Flask:
         login_ip_limit=env("BULWARK_LOGIN_IP_LIMIT", "30 per minute"),
         login_account_limit=env("BULWARK_LOGIN_ACCOUNT_LIMIT", "5 per minute"),
         rate_limit_prefix=env("BULWARK_RATELIMIT_PREFIX", ""),
+        trusted_proxies=env("BULWARK_TRUSTED_PROXIES", ""),
+        deny_networks=env("BULWARK_DENY_NETWORKS", ""),
+        admin_networks=env("BULWARK_ADMIN_NETWORKS", ""),
     )

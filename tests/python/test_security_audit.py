@@ -612,3 +612,35 @@ def test_jwks_client_fetches_over_http_only(uri):
     with pytest.raises(jwt.PyJWKClientError, match="http:// or https://"):
         jwt.PyJWKClient(uri)
     assert jwt.PyJWKClient("HTTPS://idp.example/jwks.json").uri == "HTTPS://idp.example/jwks.json"
+
+
+# ----------------------------------------------------------------------------- 3. IP lists and proxies
+
+
+def test_admin_routes_only_from_the_admin_network_behind_trusted_proxies(tmp_path):
+    service_app.create_admin(tmp_path, "alice", "correct horse battery staple")
+    flask_app = service_app.create_app(tmp_path, admin_users=("alice",), login_ip_limit="1000 per minute",
+                                       rate_limit_prefix=f"ip:{bulwark.token_hex(4)}:",
+                                       trusted_proxies="10.0.0.0/8", deny_networks="198.51.100.0/24",
+                                       admin_networks="192.168.10.0/24")
+    c = flask_app.test_client()
+    lb = {"REMOTE_ADDR": "10.0.0.5"}
+
+    def call(method, path, xff, **kw):
+        return c.open(path, method=method, headers={"X-Forwarded-For": xff, **kw.pop("headers", {})},
+                      environ_base=lb, **kw)
+
+    r = call("POST", "/auth/login", "192.168.10.7", json={"username": "alice", "password": "correct horse battery staple"})
+    admin = {"Authorization": "Bearer " + r.json["access_token"]}
+    assert call("GET", "/admin/users", "192.168.10.7", headers=admin).status_code == 200
+    # The same admin token from outside the admin network: 403, whatever the token says.
+    r = call("GET", "/admin/users", "203.0.113.5", headers=admin)
+    assert r.status_code == 403 and r.json["error"] == "address_not_allowed"
+    # A client's own X-Forwarded-For, sent straight to the service (not through a proxy), is ignored.
+    r = c.get("/admin/users", headers={**admin, "X-Forwarded-For": "192.168.10.7"},
+              environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert r.status_code == 403
+    # A denied network is refused everywhere; an unreadable forwarding entry is a 400.
+    assert call("GET", "/health", "198.51.100.20").status_code == 403
+    assert call("GET", "/health", "unknown").status_code == 400
+    assert call("GET", "/health", "203.0.113.5").status_code == 200
