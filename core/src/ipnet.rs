@@ -25,6 +25,9 @@
 use crate::error::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// `::ffff:0:0`, the start of the IPv4-mapped IPv6 range (`::ffff:0:0/96`).
+const MAPPED_RANGE: u128 = 0xffff_0000_0000;
+
 /// Most entries one list may hold (a bound on memory: about 20 MB of trie at IPv6 /128 each).
 pub const MAX_ENTRIES: usize = 1_000_000;
 
@@ -221,14 +224,32 @@ impl IpSet {
             )));
         }
         let (addr, prefix) = parse_network(network)?;
-        match canonical(addr) {
-            IpAddr::V4(a) if addr.is_ipv6() => {
-                // ::ffff:a.b.c.d/n written as IPv6: the IPv4 network it maps.
-                let p = prefix.saturating_sub(96);
-                self.v4.insert(u128::from(u32::from(a)), 32, p);
-            }
+        match addr {
             IpAddr::V4(a) => self.v4.insert(u128::from(u32::from(a)), 32, prefix),
-            IpAddr::V6(a) => self.v6.insert(u128::from(a), 128, prefix),
+            IpAddr::V6(a) => {
+                // Lookups see an IPv4-mapped address as IPv4, so the mapped part of an IPv6
+                // network (::ffff:0:0/96) goes into the IPv4 trie: all of it for a network that
+                // contains the whole mapped range, the matching IPv4 network for one inside it.
+                let bits = u128::from(a);
+                match a.to_ipv4_mapped() {
+                    Some(v4) if prefix >= 96 => {
+                        self.v4.insert(u128::from(u32::from(v4)), 32, prefix - 96);
+                        self.entries += 1;
+                        return Ok(());
+                    }
+                    _ => {
+                        let mask = if prefix == 0 {
+                            0
+                        } else {
+                            u128::MAX << (128 - prefix)
+                        };
+                        if MAPPED_RANGE & mask == bits & mask {
+                            self.v4.insert(0, 32, 0);
+                        }
+                    }
+                }
+                self.v6.insert(bits, 128, prefix);
+            }
         }
         self.entries += 1;
         Ok(())
