@@ -311,6 +311,31 @@
 #define BW_VERSION_NUMBER 1000
 
 /**
+ * `bw_version_decision_text` field: the version served as the policy names it (`"2.0"` for a
+ * request that said `2`); empty when refused.
+ */
+#define BW_VERSION_FIELD_VERSION 0
+
+/**
+ * `bw_version_decision_text` field: with a URL-prefix version, the path without it
+ * (`/v2/orders` → `/orders`); else empty.
+ */
+#define BW_VERSION_FIELD_PATH 1
+
+/**
+ * `bw_version_decision_text` field: the headers to add to the answer, served or refused, as
+ * `Name: value\r\n` lines: the version served, and `Deprecation`, `Sunset`, `Link` for a
+ * deprecated version.
+ */
+#define BW_VERSION_FIELD_HEADERS 2
+
+/**
+ * `bw_version_decision_text` field: a refusal's JSON body, `{"error": code, "message": …,
+ * "supported": [...]}`; empty when served.
+ */
+#define BW_VERSION_FIELD_BODY 3
+
+/**
  * Result code returned by every `bw_` function; `BW_OK` (0) means success.
  *
  * Treat unknown values as errors: later versions add codes, and `bw_result_str` names any value.
@@ -468,6 +493,19 @@ typedef struct bw_redactor bw_redactor;
  * Safe to share between threads. Free with `bw_replay_guard_free`.
  */
 typedef struct bw_replay_guard bw_replay_guard;
+
+/**
+ * The decision for one request (opaque), from `bw_version_decide`; read it with
+ * `bw_version_decision_text`, free it with `bw_version_decision_free`.
+ */
+typedef struct bw_version_decision bw_version_decision;
+
+/**
+ * The versions a service serves and where requests name them (opaque). Immutable once made,
+ * so it may be shared between threads. Create with `bw_version_policy_new`, free with
+ * `bw_version_policy_free`.
+ */
+typedef struct bw_version_policy bw_version_policy;
 
 /**
  * Options of `bw_security_headers`; fill with `bw_security_headers_options_default(&o, sizeof
@@ -2349,6 +2387,71 @@ size_t bw_apikey_max_len(void);
  * Returns `BW_APIKEY_HASH_LEN`.
  */
 size_t bw_apikey_hash_len(void);
+
+/**
+ * Creates a policy from its JSON description (`policy_json`, `policy_json_len` bytes):
+ * `{"versions": [{"version": "2.0"}, {"version": "1.0", "deprecated": 1767225600, "sunset":
+ * 1798761600, "link": "https://…"}], "default": "1.0", "sources": ["header:API-Version",
+ * "url", "media_type:version"]}` (dates in Unix seconds). Malformed JSON, unknown keys, a
+ * malformed or repeated version, a sunset not after the deprecation, or a bad link are
+ * `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_version_policy_new(const char *policy_json,
+                                size_t policy_json_len,
+                                bw_version_policy **out_policy);
+
+/**
+ * Creates, into `*out_policy`, the policy of a route that serves only `versions` (comma- or
+ * space-separated, each listed in `policy`): another version is answered 400 there. A version
+ * `policy` does not list is `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_version_policy_restrict(const bw_version_policy *policy,
+                                     const char *versions,
+                                     size_t versions_len,
+                                     bw_version_policy **out_policy);
+
+/**
+ * Frees a policy. NULL is a no-op.
+ */
+bw_result bw_version_policy_free(bw_version_policy *policy);
+
+/**
+ * Decides one request at Unix second `now`: `header` is the value of the policy's version
+ * header, `path` the request path, `accept` the `Accept` header (each NULL with length 0 when
+ * absent). Sets `*out_status` to 200 (serve it), 400 (malformed, unknown or conflicting
+ * version; none given without a default) or 410 (past its sunset), and `*out_decision` to the
+ * decision (free it with `bw_version_decision_free`; `out_decision` may be NULL when only
+ * the status is wanted). A refused request is a status, not an error. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_version_decide(const bw_version_policy *policy,
+                            const char *header,
+                            size_t header_len,
+                            const char *path,
+                            size_t path_len,
+                            const char *accept,
+                            size_t accept_len,
+                            int64_t now,
+                            uint16_t *out_status,
+                            bw_version_decision **out_decision);
+
+/**
+ * Writes one text of a decision (`field` is one of `BW_VERSION_FIELD_*`; another value is
+ * `BW_ERR_INVALID_INPUT`) into `buf`, NUL-terminated; an absent text is "". Text buffer contract as `bw_token_urlsafe`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_version_decision_text(const bw_version_decision *decision,
+                                   uint32_t field,
+                                   char *buf,
+                                   size_t cap,
+                                   size_t *out_len);
+
+/**
+ * Frees a decision. NULL is a no-op.
+ */
+bw_result bw_version_decision_free(bw_version_decision *decision);
 
 #ifdef __cplusplus
 }  // extern "C"

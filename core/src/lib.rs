@@ -36,6 +36,7 @@ pub mod ratelimit;
 pub mod redact;
 #[cfg(feature = "redis")]
 pub mod redis_backend;
+pub mod versioning;
 
 pub use error::{Error, ErrorKind, Result};
 /// The JSON crate of Bulwark's claims and headers (`Map`, `Value`, `json!`), re-exported so that

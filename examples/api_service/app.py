@@ -4,9 +4,14 @@ Users live in a SQLite file, rate limits in memory (in Redis, shared by every pr
 ``BULWARK_REDIS_URL`` is set). Secrets (JWT key, API-key pepper, the keyring that encrypts TOTP
 secrets at rest) are created on first start in ``<data_dir>/secrets.json`` (mode 0600).
 
+API versions: ``API-Version: 2.0`` (the default, when a request names none) and ``1.0``,
+deprecated from ``V1_DEPRECATED`` and answered 410 Gone from ``V1_SUNSET`` (RFC 9745 / RFC 8594
+headers on every 1.0 answer); any other version is 400 with the supported list.
+
 Routes (JSON in and out):
   GET    /health                      liveness, never limited
   GET    /api/status                  public, limited by the default limits
+  GET    /api/versions                public; served by API 2.0 only
   POST   /auth/register               {username, password}: password policy, Argon2id; role "user"
   POST   /auth/login                  {username, password, otp?}: tokens; per-IP and per-account limits
   POST   /auth/refresh                {refresh_token}: rotated pair; a reused token revokes the family
@@ -36,6 +41,7 @@ import sqlite3
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +54,13 @@ from bulwark.flask import (
     CORS,
     AuthenticationFailed,
     InvalidRequestBody,
+    APIVersioning,
     IPFilter,
     JWTAuth,
     Limiter,
     SecurityHeaders,
+    api_version,
+    current_api_version,
     ip_restrict,
     json_body,
     log_login,
@@ -60,8 +69,14 @@ from bulwark.flask import (
 from bulwark.flask.util import get_remote_address
 from bulwark.ipnet import TrustedProxies
 from bulwark.redact import SecurityLogger
+from bulwark.versioning import Deprecation
 
 ISSUER = "bulwark-reference-service"
+# API 1.0: deprecated from 2026-12-01, gone from 2027-06-01 (UTC).
+V1_DEPRECATED = datetime(2026, 12, 1, tzinfo=timezone.utc)
+V1_SUNSET = datetime(2027, 6, 1, tzinfo=timezone.utc)
+V1_DEPRECATION = Deprecation(since=V1_DEPRECATED, sunset=V1_SUNSET,
+                             link="https://api.example.com/docs/changes#v1")
 AUDIENCE = "bulwark-reference-api"
 ACCESS_TTL = 15 * 60
 REFRESH_TTL = 7 * 24 * 3600
@@ -230,6 +245,8 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
     storage = redis_url or "memory://"
     limiter = Limiter(get_remote_address, app=app, default_limits=[default_limits], storage_uri=storage,
                       strategy="moving-window", key_prefix=rate_limit_prefix, security_logger=audit)
+    APIVersioning(app, supported=["2.0"], deprecated={"1.0": V1_DEPRECATION}, default="2.0",
+                  exempt=["health", "static"])
     SecurityHeaders(app)
     CORS(app, origins=list(cors_origins), methods=["GET", "POST", "DELETE"],
          headers=["Authorization", "Content-Type", "X-API-Key"], security_logger=audit)
@@ -302,7 +319,12 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
 
     @app.get("/api/status")
     def status() -> Any:
-        return {"service": "bulwark-reference", "time": int(time.time())}
+        return {"service": "bulwark-reference", "time": int(time.time()), "api_version": current_api_version()}
+
+    @app.get("/api/versions")
+    @api_version("2.0")
+    def versions() -> Any:
+        return {"versions": ["2.0", "1.0"], "current": "2.0"}
 
     @app.post("/auth/register")
     def register() -> Any:

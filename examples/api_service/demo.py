@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bulwark import otp, token_hex
+from app import V1_DEPRECATED, V1_SUNSET  # the service's API 1.0 dates
 
 HERE = Path(__file__).resolve().parent
 
@@ -81,6 +82,15 @@ def run_scenario(base: str, say: Callable[[str], None] = print, hammer_limit: in
     for name in ("Strict-Transport-Security", "X-Content-Type-Options", "Content-Security-Policy", "Cache-Control"):
         say(f"   {name}: {r.headers.get(name)}")
         assert r.headers.get(name), name
+    r = expect(call(base, "GET", "/api/status"), 200, "status")
+    say(f"   API version served without asking: {r.json['api_version']}")
+    r = call(base, "GET", "/api/status", headers={"API-Version": "1.0"})
+    expect(r, 200 if time.time() < V1_SUNSET.timestamp() else 410, "API 1.0")
+    say(f"   API-Version 1.0: {r.status}, Deprecation: {r.headers.get('Deprecation')}, "
+        f"Sunset: {r.headers.get('Sunset')}")
+    assert r.headers.get("Deprecation") == f"@{int(V1_DEPRECATED.timestamp())}"
+    r = expect(call(base, "GET", "/api/status", headers={"API-Version": "3"}), 400, "API 3")
+    say(f"   API-Version 3: 400, supported {r.json['supported']}")
 
     say("2. register: a weak password is refused by the policy, strong ones pass; no name buys a role")
     r = expect(call(base, "POST", "/auth/register", {"username": bob, "password": "password123"}), 400, "weak")

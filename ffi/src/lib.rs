@@ -24,6 +24,7 @@ mod redact;
 mod redis_backend;
 mod result;
 mod version;
+mod versioning;
 
 pub use aead::*;
 pub use apikey::*;

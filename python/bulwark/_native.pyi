@@ -56,6 +56,7 @@ __all__ = [
     "KeyHasher",
     "Redactor",
     "IPSet",
+    "_VersionPolicy",
     "ip_permitted",
     "client_address",
     "apikey_generate",
@@ -342,6 +343,24 @@ def client_address(
     peer: str, header_value: Optional[str], header: str, trusted: Optional[IPSet] = None, hops: int = 0
 ) -> str:
     """The client's address behind trusted proxies (networks or a hop count), as text."""
+
+@final
+class _VersionPolicy:
+    """The versions a service serves and where requests name them (built from core's JSON form)."""
+
+    def __new__(cls, policy_json: str) -> _VersionPolicy: ...
+    def restricted(self, versions: List[str]) -> _VersionPolicy:
+        """The policy of a route that serves only `versions` (each listed here)."""
+    @property
+    def header_name(self) -> Optional[str]:
+        """The header the version is read from, if any."""
+    @property
+    def versions(self) -> List[str]:
+        """The versions listed, in order."""
+    def decide(
+        self, header: Optional[str], path: str, accept: Optional[str], now: int
+    ) -> Tuple[int, Optional[str], Optional[str], List[Tuple[str, str]], Optional[str]]:
+        """Decides one request at Unix second `now`."""
 
 @final
 class Redactor:

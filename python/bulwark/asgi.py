@@ -20,6 +20,7 @@ shared rate-limit store is unreachable and the limiter fails closed. Denials go 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from typing import Any
 
@@ -41,14 +42,16 @@ from bulwark.headers import CORSPolicy, security_headers
 from bulwark.ipnet import AccessList, Networks, TrustedProxies, decide_request
 from bulwark.ratelimit import Decision
 from bulwark.redact import SecurityLogger
+from bulwark.versioning import VersionPolicy
 
 try:  # Only JWTBearer needs Starlette (FastAPI reads the annotation to pass the request).
     from starlette.requests import Request
 except ImportError:  # pragma: no cover - depends on what is installed
     Request = Any  # type: ignore[misc,assignment]
 
-__all__ = ["CORSMiddleware", "IPFilterMiddleware", "IPRestrict", "JWTBearer", "RateLimitMiddleware",
-           "SecurityHeadersMiddleware", "client_address"]
+__all__ = ["APIVersion", "CORSMiddleware", "IPFilterMiddleware", "IPRestrict", "JWTBearer",
+           "RateLimitMiddleware", "SecurityHeadersMiddleware", "VersioningMiddleware", "api_version",
+           "client_address"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -273,6 +276,115 @@ class IPRestrict:
             detail: Any = {"error": "address_not_allowed", "message": reason}
             raise HTTPException(403, detail=detail)
         return address
+
+
+_VERSIONING = "bulwark.versioning"
+_VERSION = "bulwark.api_version"
+_VERSION_HEADERS = "bulwark.version_headers"
+_VERSION_REQUEST = "bulwark.version_request"
+
+
+def _version_request(scope: Scope, policy: VersionPolicy) -> dict[str, str]:
+    """The two headers core reads (the policy's version header and ``Accept``) off the scope."""
+    wanted = [n for n in (policy.header, "Accept") if n]
+    found = {}
+    for name in wanted:
+        value = _header(scope, name.lower().encode("latin-1"))
+        if value is not None:
+            found[name] = value
+    return found
+
+
+class VersioningMiddleware:
+    """API versions for every HTTP request, decided by core before the app: 400
+    ``unsupported_api_version`` with the supported list, 410 ``api_version_gone`` past the
+    sunset; the answer carries the version served and, for a deprecated one, ``Deprecation``,
+    ``Sunset`` and ``Link``. Takes a ``VersionPolicy`` or its keyword arguments. With
+    ``url_prefix=True`` the prefix is taken off the path before routing (``/v2/orders`` is routed
+    as ``/orders``). ``api_version(scope)`` is the version served; ``Depends(APIVersion("2.0"))``
+    narrows a route. ``exempt_paths``: paths not versioned (``/health``)."""
+
+    def __init__(self, app: ASGIApp, policy: VersionPolicy | None = None, *,
+                 exempt_paths: Iterable[str] = (), **policy_options: Any) -> None:
+        if policy is None:
+            policy = VersionPolicy(**policy_options)
+        elif policy_options:
+            raise ValueError("give either a VersionPolicy or its options, not both")
+        self.app = app
+        self.policy = policy
+        self.exempt_paths = frozenset(exempt_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in self.exempt_paths:
+            await self.app(scope, receive, send)
+            return
+        facts = (_version_request(scope, self.policy), scope.get("path", ""))
+        decision = self.policy.decide(*facts)
+        if not decision.allowed:
+            await _respond(send, decision.status, decision.body or b"{}", dict(decision.headers))
+            return
+        scope = dict(scope)
+        scope[_VERSION_REQUEST] = facts
+        if decision.path is not None:
+            scope["path"] = decision.path
+            scope["raw_path"] = decision.path.encode("utf-8")
+        scope[_VERSIONING] = self.policy
+        scope[_VERSION] = decision.version
+        added: list[tuple[str, str]] = list(decision.headers)
+        scope[_VERSION_HEADERS] = added
+
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _add_missing(message, [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in added])
+            await send(message)
+
+        await self.app(scope, receive, send_with_version)
+
+
+def api_version(scope: Scope) -> str | None:
+    """The API version serving this request (set by ``VersioningMiddleware`` or ``APIVersion``)."""
+    version = scope.get(_VERSION)
+    return None if version is None else str(version)
+
+
+class APIVersion:
+    """A route that serves only some versions, as a FastAPI dependency
+    (``Depends(APIVersion("2.0"))``) returning the version served. Under ``VersioningMiddleware``
+    the versions must be in its policy; without it the route reads the ``API-Version`` header and
+    serves exactly these versions (a request without it is 400)."""
+
+    def __init__(self, *versions: str) -> None:
+        if not versions or not all(isinstance(v, str) for v in versions):
+            raise TypeError("APIVersion takes one or more version strings")
+        self.versions = versions
+        self.standalone = VersionPolicy(supported=list(versions))
+        self._narrowed: dict[int, tuple[VersionPolicy, VersionPolicy]] = {}
+
+    def _policy(self, scope: Scope) -> VersionPolicy:
+        outer = scope.get(_VERSIONING)
+        if outer is None:
+            return self.standalone
+        cached = self._narrowed.get(id(outer))
+        if cached is None or cached[0] is not outer:
+            cached = self._narrowed[id(outer)] = (outer, outer.restricted(self.versions))
+        return cached[1]
+
+    async def __call__(self, request: Request) -> str:
+        from starlette.exceptions import HTTPException
+
+        scope = request.scope
+        policy = self._policy(scope)
+        # Under the middleware, the request as it arrived (before the prefix came off the path).
+        facts = scope.get(_VERSION_REQUEST) or (_version_request(scope, policy), scope.get("path", ""))
+        decision = policy.decide(*facts)
+        if not decision.allowed:
+            detail: Any = json.loads(decision.body or b"{}")
+            raise HTTPException(decision.status, detail=detail, headers=dict(decision.headers))
+        headers = scope.get(_VERSION_HEADERS)
+        if headers is not None:
+            headers[:] = decision.headers
+        scope[_VERSION] = decision.version
+        return str(decision.version)
 
 
 class CORSMiddleware:

@@ -14,6 +14,7 @@ mod random;
 mod ratelimit;
 mod redact;
 mod redis_backend;
+mod versioning;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -224,5 +225,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     jwt::register(m)?;
     ratelimit::register(m)?;
     otp::register(m)?;
+    versioning::register(m)?;
     Ok(())
 }

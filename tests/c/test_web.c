@@ -277,6 +277,77 @@ static void test_ip_lists(void) {
     CHECK_RC(bw_ip_set_free(NULL), BW_OK);
 }
 
+/* API versions: a deprecated version served with its headers, 410 past the sunset, 400 with the
+ * supported list, the URL prefix taken off the path, a route narrowed, and bad input typed. */
+static void test_versioning(void) {
+    static const char policy_json[] =
+        "{\"versions\": [{\"version\": \"2.0\"}, {\"version\": \"1.0\", \"deprecated\": 1000, \"sunset\": 2000,"
+        " \"link\": \"https://docs.example.com/v1\"}], \"sources\": [\"header:API-Version\", \"url\"]}";
+    bw_version_policy *policy = NULL, *route = NULL, *bad = NULL;
+    bw_version_decision *d = NULL;
+    uint16_t status = 0;
+    char out[512];
+    size_t n = 0;
+
+    CHECK_RC(bw_version_policy_new(policy_json, strlen(policy_json), &policy), BW_OK);
+    /* "1" is version 1.0: served before the sunset, with the deprecation headers. */
+    CHECK_RC(bw_version_decide(policy, TXT("1"), TXT("/orders"), NULL, 0, 1500, &status, &d), BW_OK);
+    CHECK(status == 200);
+    CHECK_RC(bw_version_decision_text(d, BW_VERSION_FIELD_VERSION, out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "1.0") == 0);
+    CHECK_RC(bw_version_decision_text(d, BW_VERSION_FIELD_HEADERS, out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "API-Version: 1.0\r\nDeprecation: @1000\r\nSunset: Thu, 01 Jan 1970 00:33:20 GMT\r\n"
+                      "Link: <https://docs.example.com/v1>; rel=\"deprecation\"; type=\"text/html\"\r\n") == 0);
+    CHECK_RC(bw_version_decision_text(d, BW_VERSION_FIELD_BODY, out, sizeof out, &n), BW_OK);
+    CHECK(n == 0 && out[0] == '\0');
+    CHECK_RC(bw_version_decision_text(d, 99, out, sizeof out, &n), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_version_decision_text(d, BW_VERSION_FIELD_HEADERS, out, 4, &n), BW_ERR_BUFFER_TOO_SMALL);
+    CHECK_RC(bw_version_decision_free(d), BW_OK);
+    /* Past the sunset: 410. Only the status is wanted here. */
+    CHECK_RC(bw_version_decide(policy, TXT("1.0"), NULL, 0, NULL, 0, 2000, &status, NULL), BW_OK);
+    CHECK(status == 410);
+    /* The URL prefix: version 2, the route sees /orders/7. */
+    CHECK_RC(bw_version_decide(policy, NULL, 0, TXT("/v2/orders/7"), NULL, 0, 1500, &status, &d), BW_OK);
+    CHECK(status == 200);
+    CHECK_RC(bw_version_decision_text(d, BW_VERSION_FIELD_PATH, out, sizeof out, &n), BW_OK);
+    CHECK(strcmp(out, "/orders/7") == 0);
+    CHECK_RC(bw_version_decision_free(d), BW_OK);
+    /* Unknown, conflicting, missing: 400 with the supported list. */
+    CHECK_RC(bw_version_decide(policy, TXT("3"), NULL, 0, NULL, 0, 1500, &status, &d), BW_OK);
+    CHECK(status == 400);
+    CHECK_RC(bw_version_decision_text(d, BW_VERSION_FIELD_BODY, out, sizeof out, &n), BW_OK);
+    CHECK(strstr(out, "\"error\":\"unsupported_api_version\"") != NULL);
+    CHECK(strstr(out, "\"supported\":[\"2.0\",\"1.0\"]") != NULL);
+    CHECK_RC(bw_version_decision_free(d), BW_OK);
+    CHECK_RC(bw_version_decide(policy, TXT("2"), TXT("/v1/x"), NULL, 0, 1500, &status, NULL), BW_OK);
+    CHECK(status == 400);
+    CHECK_RC(bw_version_decide(policy, NULL, 0, TXT("/orders"), NULL, 0, 1500, &status, NULL), BW_OK);
+    CHECK(status == 400);
+    /* A route that serves only 2.0. */
+    CHECK_RC(bw_version_policy_restrict(policy, TXT("2.0"), &route), BW_OK);
+    CHECK_RC(bw_version_decide(route, TXT("1.0"), NULL, 0, NULL, 0, 1500, &status, NULL), BW_OK);
+    CHECK(status == 400);
+    CHECK_RC(bw_version_decide(route, TXT("2"), NULL, 0, NULL, 0, 1500, &status, NULL), BW_OK);
+    CHECK(status == 200);
+    CHECK_RC(bw_version_policy_restrict(policy, TXT("3.0"), &bad), BW_ERR_INVALID_INPUT);
+    CHECK(bad == NULL);
+    /* Bad configuration and NULLs. */
+    CHECK_RC(bw_version_policy_new(TXT("{\"versions\": [{\"version\": \"2\"}, {\"version\": \"2.0\"}]}"), &bad),
+             BW_ERR_INVALID_INPUT);
+    CHECK(strstr(last_message(), "twice") != NULL);
+    CHECK_RC(bw_version_policy_new(TXT("{\"versions\": [], \"sources\": 7}"), &bad), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_version_policy_new(TXT("not json"), &bad), BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_version_policy_new(TXT("{}"), NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_version_decide(NULL, TXT("2"), NULL, 0, NULL, 0, 0, &status, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_version_decide(policy, TXT("2"), NULL, 0, NULL, 0, 0, NULL, NULL), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_version_decide(policy, "2\xff", 2, NULL, 0, NULL, 0, 0, &status, NULL), BW_ERR_INVALID_UTF8);
+    CHECK_RC(bw_version_decision_text(NULL, 0, out, sizeof out, &n), BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_version_policy_free(route), BW_OK);
+    CHECK_RC(bw_version_policy_free(policy), BW_OK);
+    CHECK_RC(bw_version_policy_free(NULL), BW_OK);
+    CHECK_RC(bw_version_decision_free(NULL), BW_OK);
+}
+
 int main(void) {
     test_apikey();
     test_redaction();
@@ -284,5 +355,6 @@ int main(void) {
     test_security_headers_grow();
     test_cors();
     test_ip_lists();
+    test_versioning();
     return check_summary("test_web");
 }

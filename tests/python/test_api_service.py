@@ -48,6 +48,10 @@ def test_hostile_requests_get_clear_4xx_never_5xx(tmp_path):
             ("GET", "/admin/users", None, {"Authorization": "Basic YWRtaW46YWRtaW4="}, 401),
             ("DELETE", "/api-keys/whatever", None, None, 401),
             ("GET", "/nope", None, None, 404),
+            ("GET", "/api/status", None, {"API-Version": "9"}, 400),
+            ("GET", "/api/status", None, {"API-Version": "1.0\u00e9".encode().decode("latin-1")}, 400),
+            ("GET", "/api/versions", None, {"API-Version": "1.0"}, 400),
+            ("GET", "/api/versions", None, {"API-Version": "2"}, 200),
         ]
         for method, path, body, headers, want in cases:
             if isinstance(body, bytes):

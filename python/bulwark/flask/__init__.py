@@ -23,14 +23,24 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import logging
 import math
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar, overload
 
 import flask
-from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, ServiceUnavailable, TooManyRequests, Unauthorized
+from flask import Flask, Response, current_app, g, make_response, request
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    Gone,
+    HTTPException,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
 
 from bulwark import jwt
 from bulwark._web import (
@@ -52,11 +62,14 @@ from bulwark.ipnet import AccessList, Networks, TrustedProxies, decide_request
 from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem, most_restrictive
 from bulwark.ratelimit.errors import ConfigurationError
 from bulwark.redact import SecurityLogger
+from bulwark.versioning import VersionDecision, VersionPolicy
 
 from .util import get_remote_address
 
 __all__ = [
     "CORS",
+    "APIVersionGone",
+    "APIVersioning",
     "AddressNotAllowed",
     "AuthenticationFailed",
     "ApplicationLimit",
@@ -75,6 +88,9 @@ __all__ = [
     "RateLimitExceeded",
     "RateLimiterUnavailable",
     "SecurityHeaders",
+    "UnsupportedAPIVersion",
+    "api_version",
+    "current_api_version",
     "current_claims",
     "ip_restrict",
     "get_remote_address",
@@ -157,6 +173,28 @@ class InvalidClientAddress(_JSONError, BadRequest):
     error = "invalid_client_address"
 
 
+class _VersionRefusal(_JSONError):
+    """A refusal whose body and headers are core's version decision."""
+
+    def __init__(self, decision: VersionDecision) -> None:
+        body = json.loads(decision.body or b"{}")
+        super().__init__(str(body.get("message", "")), dict(decision.headers), supported=body.get("supported", []))
+        self.decision = decision
+
+
+class UnsupportedAPIVersion(_VersionRefusal, BadRequest):
+    """400: the API version is malformed, not served (here), named twice differently, or missing
+    without a default; the body lists the supported versions."""
+
+    error = "unsupported_api_version"
+
+
+class APIVersionGone(_VersionRefusal, Gone):
+    """410: the API version is past its sunset."""
+
+    error = "api_version_gone"
+
+
 class InvalidRequestBody(_JSONError, BadRequest):
     """400: the body (or query) did not validate; ``fields`` holds the per-field messages."""
 
@@ -185,6 +223,96 @@ def log_login(success: bool, user_id: Any, *, logger: SecurityLogger | None = No
 
 def _log_denial(logger: SecurityLogger | None, kind: str, **details: Any) -> None:
     (logger or default_security_logger()).log_suspicious_activity(kind, {**_request_facts(), **details})
+
+
+# ----------------------------------------------------------------------------- API versions
+
+
+class APIVersioning:
+    """The app's API versions: every request is decided by core before its view (400 for an
+    unknown version with the supported list, 410 past the sunset), and the answer carries the
+    version served and, for a deprecated one, ``Deprecation``, ``Sunset`` and ``Link``.
+
+        APIVersioning(app, supported=["2.0"], deprecated={"1.0": Deprecation(since=..., sunset=...)},
+                      default="2.0")
+
+    Takes a ``VersionPolicy`` or its keyword arguments. ``exempt``: endpoints not versioned (a
+    health check). With ``url_prefix=True`` the routes keep the prefix in their rule
+    (``/v2/orders``); the version is read from it. ``current_api_version()`` is the version
+    served; ``@api_version("2.0")`` narrows a route to some versions."""
+
+    def __init__(self, app: Flask | None = None, policy: VersionPolicy | None = None, *,
+                 exempt: Iterable[str] = ("static",), **policy_options: Any) -> None:
+        if policy is None:
+            policy = VersionPolicy(**policy_options)
+        elif policy_options:
+            raise ValueError("give either a VersionPolicy or its options, not both")
+        self.policy = policy
+        self.exempt = set(exempt)
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Hook the app: decide each request, add the version headers to each answer."""
+        app.extensions["bulwark.versioning"] = self
+        app.before_request(self._check)
+        app.after_request(_version_headers)
+
+    def _check(self) -> None:
+        if request.endpoint is None or request.endpoint in self.exempt:
+            return
+        _decide(self.policy)
+
+
+def _decide(policy: VersionPolicy) -> None:
+    decision = policy.decide(request.headers, request.path)
+    g._bulwark_version_headers = decision.headers
+    if decision.status == 410:
+        raise APIVersionGone(decision)
+    if not decision.allowed:
+        raise UnsupportedAPIVersion(decision)
+    g.api_version = decision.version
+
+
+def _version_headers(response: Response) -> Response:
+    for name, value in g.get("_bulwark_version_headers", ()):
+        response.headers[name] = value
+    return response
+
+
+def current_api_version() -> str | None:
+    """The API version serving the current request (as the policy names it), or None."""
+    version = g.get("api_version")
+    return None if version is None else str(version)
+
+
+def api_version(*versions: str) -> Callable[[Callable[P, R]], Callable[P, Response]]:
+    """A route that serves only ``versions``: ``@api_version("2.0")``. Under ``APIVersioning``
+    the versions must be in the app's policy; without it the route reads the ``API-Version``
+    header and serves exactly these versions (no default: a request without the header is 400)."""
+    if not versions or not all(isinstance(v, str) for v in versions):
+        raise TypeError("api_version takes one or more version strings")
+    standalone = VersionPolicy(supported=list(versions))
+    narrowed: weakref.WeakKeyDictionary[APIVersioning, VersionPolicy] = weakref.WeakKeyDictionary()
+
+    def decorate(view: Callable[P, R]) -> Callable[P, Response]:
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+            app_versioning = current_app.extensions.get("bulwark.versioning")
+            if app_versioning is None:
+                policy = standalone
+            else:
+                found = narrowed.get(app_versioning)
+                if found is None:
+                    found = narrowed[app_versioning] = app_versioning.policy.restricted(versions)
+                policy = found
+            _decide(policy)
+            response = make_response(view(*args, **kwargs))
+            return _version_headers(response)
+
+        return wrapper
+
+    return decorate
 
 
 # ----------------------------------------------------------------------------- JWT auth
