@@ -52,14 +52,21 @@ pub enum ErrorKind {
     AlgorithmNotAllowed,
     /// A key is unusable: wrong format, wrong type for the algorithm, too short, or not found.
     InvalidKey,
-    /// A one-time code that is valid but was already used (or is older than the last one used).
+    /// A one-time code that is valid but was already used (or is older than the last one used);
+    /// also an OAuth `state` that is unknown, used or expired (a replayed callback).
     Replayed,
+    /// A valid access token without a scope the resource needs (HTTP 403, RFC 6750
+    /// `insufficient_scope`); the message names the missing scopes.
+    InsufficientScope,
+    /// An OAuth 2.0 authorization server answered with an error (`invalid_grant`,
+    /// `access_denied`, …); the message starts with its error code.
+    OAuth,
 }
 
 impl ErrorKind {
     /// Every kind, in code order: what a door walks to prove it maps each one (its tests fail
     /// when a kind is added here and not there).
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::InvalidInput,
         Self::VerificationFailed,
         Self::Expired,
@@ -73,8 +80,10 @@ impl ErrorKind {
         Self::InvalidClaim,
         Self::AlgorithmNotAllowed,
         Self::InvalidKey,
+        Self::InsufficientScope,
         Self::Replayed,
         Self::RateLimited,
+        Self::OAuth,
         Self::Internal,
         Self::Backend,
     ];
@@ -104,8 +113,10 @@ impl ErrorKind {
             Self::InvalidClaim => 408,
             Self::AlgorithmNotAllowed => 409,
             Self::InvalidKey => 410,
+            Self::InsufficientScope => 411,
             Self::Replayed => 500,
             Self::RateLimited => 600,
+            Self::OAuth => 700,
             Self::Internal => 900,
             Self::Backend => 902,
         }
@@ -132,6 +143,8 @@ impl ErrorKind {
             Self::AlgorithmNotAllowed => "algorithm not allowed",
             Self::InvalidKey => "invalid key",
             Self::Replayed => "code already used",
+            Self::InsufficientScope => "insufficient scope",
+            Self::OAuth => "authorization server error",
         }
     }
 }
@@ -253,6 +266,9 @@ mod tests {
             ErrorKind::InvalidClaim,
             ErrorKind::AlgorithmNotAllowed,
             ErrorKind::InvalidKey,
+            ErrorKind::Replayed,
+            ErrorKind::InsufficientScope,
+            ErrorKind::OAuth,
         ];
         let names: std::collections::HashSet<_> = kinds.iter().map(|k| k.as_str()).collect();
         assert_eq!(names.len(), kinds.len());

@@ -27,6 +27,7 @@ pub mod headers;
 pub mod ipnet;
 mod json_scan;
 pub mod jwt;
+pub mod oauth;
 pub mod otp;
 #[cfg(feature = "password")]
 pub mod password;

@@ -8,6 +8,7 @@
 //! - 4xx: tokens (JWT) and validity periods
 //! - 5xx: one-time passwords
 //! - 6xx: rate limiting
+//! - 7xx: OAuth 2.0 (the authorization server's own errors)
 //! - 9xx: failures not caused by the input (backend, internal, caught panic)
 
 use std::cell::RefCell;
@@ -54,10 +55,15 @@ pub enum bw_result {
     BW_ERR_ALGORITHM_NOT_ALLOWED = 409,
     /// A key is unusable: wrong format, wrong type for the algorithm, too short, or not found.
     BW_ERR_INVALID_KEY = 410,
+    /// A valid access token lacks a scope the resource needs (answer 403 insufficient_scope).
+    BW_ERR_INSUFFICIENT_SCOPE = 411,
     /// A one-time code is valid but was already used (or is older than the last one used).
     BW_ERR_OTP_REPLAYED = 500,
     /// A rate limit denied the request.
     BW_ERR_RATE_LIMITED = 600,
+    /// An OAuth 2.0 authorization server answered with an error; the message starts with its
+    /// error code (`invalid_grant`, `access_denied`, …).
+    BW_ERR_OAUTH = 700,
     /// A bug inside the library: an invariant did not hold.
     BW_ERR_INTERNAL = 900,
     /// A panic inside the library was caught at the boundary (a bug; please report it).
@@ -68,7 +74,7 @@ pub enum bw_result {
 
 impl bw_result {
     /// Every code, for tests and for `bw_result_str`.
-    pub(crate) const ALL: [bw_result; 22] = [
+    pub(crate) const ALL: [bw_result; 24] = [
         Self::BW_OK,
         Self::BW_ERR_NULL_PARAMETER,
         Self::BW_ERR_INVALID_INPUT,
@@ -86,8 +92,10 @@ impl bw_result {
         Self::BW_ERR_INVALID_CLAIM,
         Self::BW_ERR_ALGORITHM_NOT_ALLOWED,
         Self::BW_ERR_INVALID_KEY,
+        Self::BW_ERR_INSUFFICIENT_SCOPE,
         Self::BW_ERR_OTP_REPLAYED,
         Self::BW_ERR_RATE_LIMITED,
+        Self::BW_ERR_OAUTH,
         Self::BW_ERR_INTERNAL,
         Self::BW_ERR_PANIC,
         Self::BW_ERR_BACKEND,
@@ -113,8 +121,10 @@ impl bw_result {
             Self::BW_ERR_INVALID_CLAIM => "invalid claim\0",
             Self::BW_ERR_ALGORITHM_NOT_ALLOWED => "algorithm not allowed\0",
             Self::BW_ERR_INVALID_KEY => "invalid key\0",
+            Self::BW_ERR_INSUFFICIENT_SCOPE => "insufficient scope\0",
             Self::BW_ERR_OTP_REPLAYED => "one-time code already used\0",
             Self::BW_ERR_RATE_LIMITED => "rate limited\0",
+            Self::BW_ERR_OAUTH => "authorization server error\0",
             Self::BW_ERR_INTERNAL => "internal error\0",
             Self::BW_ERR_PANIC => "internal error: panic caught at the C boundary\0",
             Self::BW_ERR_BACKEND => "backend error\0",

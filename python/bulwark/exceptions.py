@@ -12,6 +12,8 @@ __all__ = [
     "ExpiredError",
     "NotYetValidError",
     "ReplayedCodeError",
+    "InsufficientScopeError",
+    "OAuthError",
     "RateLimitExceeded",
     "BackendError",
     "InvalidTag",
@@ -41,6 +43,21 @@ class NotYetValidError(VerificationError):
 
 class ReplayedCodeError(VerificationError):
     """A one-time code is valid but was already used (or is older than the last one used)."""
+
+
+class InsufficientScopeError(BulwarkError):
+    """A valid access token lacks a scope the resource needs (answer 403 ``insufficient_scope``)."""
+
+
+class OAuthError(BulwarkError):
+    """An OAuth 2.0 authorization server answered with an error. ``error`` is its code
+    (``invalid_grant``, ``access_denied``, ...) and ``description`` its explanation, if any."""
+
+    def __init__(self, message: str = "", *args: object) -> None:
+        super().__init__(message, *args)
+        code, _, rest = message.partition(": ")
+        self.error = code if code and " " not in code else "server_error"
+        self.description = rest if code and " " not in code else message
 
 
 class RateLimitExceeded(BulwarkError):

@@ -23,7 +23,7 @@ use pyo3::types::{PyBytes, PyType};
 /// The Python exception of each core error kind: `bulwark.exceptions` for the SDK's own kinds,
 /// PyJWT's names in `bulwark.jwt.exceptions` for the token kinds. Looked up by kind, never by a
 /// wildcard; `_error_classes()` lets the tests check every kind of `ErrorKind::ALL` is here.
-const EXCEPTIONS: [(bulwark::ErrorKind, &str, &str); 17] = {
+const EXCEPTIONS: [(bulwark::ErrorKind, &str, &str); 19] = {
     use bulwark::ErrorKind as K;
     const OWN: &str = "bulwark.exceptions";
     const JWT: &str = "bulwark.jwt.exceptions";
@@ -36,6 +36,8 @@ const EXCEPTIONS: [(bulwark::ErrorKind, &str, &str); 17] = {
         (K::Backend, OWN, "BackendError"),
         (K::Internal, OWN, "BulwarkError"),
         (K::Replayed, OWN, "ReplayedCodeError"),
+        (K::InsufficientScope, OWN, "InsufficientScopeError"),
+        (K::OAuth, OWN, "OAuthError"),
         (K::Malformed, JWT, "DecodeError"),
         (K::IssuedInFuture, JWT, "ImmatureIssuedAtError"),
         (K::InvalidAudience, JWT, "InvalidAudienceError"),

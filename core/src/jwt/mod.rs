@@ -358,7 +358,11 @@ fn check_object(json: &[u8], max_depth: usize, what: &str) -> Result<()> {
 }
 
 /// Parses `json` as an object with unique member names, after the nesting check.
-fn parse_object(json: &[u8], max_depth: usize, what: &str) -> Result<Map<String, Value>> {
+pub(crate) fn parse_object(
+    json: &[u8],
+    max_depth: usize,
+    what: &str,
+) -> Result<Map<String, Value>> {
     check_depth(json, max_depth, what)?;
     serde_json::from_slice::<UniqueObject>(json)
         .map(|o| o.0)
