@@ -120,6 +120,53 @@
 #define BW_JWT_PEM_CAPACITY 4096
 
 /**
+ * `bw_pkce_challenge` / `bw_pkce_verify` method: `BASE64URL(SHA-256(verifier))`.
+ */
+#define BW_PKCE_S256 1
+
+/**
+ * `bw_pkce_challenge` / `bw_pkce_verify` method: the verifier itself (only when a client
+ * cannot hash).
+ */
+#define BW_PKCE_PLAIN 2
+
+/**
+ * Length of the verifiers `bw_pkce_verifier` writes (plus a NUL).
+ */
+#define BW_PKCE_VERIFIER_LEN 43
+
+/**
+ * `bw_oauth_token_text` field: the access token.
+ */
+#define BW_OAUTH_TOKEN_ACCESS 0
+
+/**
+ * `bw_oauth_token_text` field: the refresh token ("" when none).
+ */
+#define BW_OAUTH_TOKEN_REFRESH 1
+
+/**
+ * `bw_oauth_token_text` field: the scopes granted, space-separated ("" when the server did
+ * not say, meaning those requested).
+ */
+#define BW_OAUTH_TOKEN_SCOPE 2
+
+/**
+ * `bw_oauth_access_text` field: the subject (`sub`).
+ */
+#define BW_OAUTH_ACCESS_SUBJECT 0
+
+/**
+ * `bw_oauth_access_text` field: the client the token was issued to (`client_id`).
+ */
+#define BW_OAUTH_ACCESS_CLIENT_ID 1
+
+/**
+ * `bw_oauth_access_text` field: the scopes, space-separated.
+ */
+#define BW_OAUTH_ACCESS_SCOPE 2
+
+/**
  * Algorithm: HMAC-SHA-1 (also what 0 means).
  */
 #define BW_OTP_SHA1 1
@@ -414,6 +461,10 @@ enum bw_result
    */
   BW_ERR_INVALID_KEY = 410,
   /**
+   * A valid access token lacks a scope the resource needs (answer 403 insufficient_scope).
+   */
+  BW_ERR_INSUFFICIENT_SCOPE = 411,
+  /**
    * A one-time code is valid but was already used (or is older than the last one used).
    */
   BW_ERR_OTP_REPLAYED = 500,
@@ -421,6 +472,11 @@ enum bw_result
    * A rate limit denied the request.
    */
   BW_ERR_RATE_LIMITED = 600,
+  /**
+   * An OAuth 2.0 authorization server answered with an error; the message starts with its
+   * error code (`invalid_grant`, `access_denied`, …).
+   */
+  BW_ERR_OAUTH = 700,
   /**
    * A bug inside the library: an invariant did not hold.
    */
@@ -456,6 +512,11 @@ typedef struct bw_cors_policy bw_cors_policy;
 typedef struct bw_counters bw_counters;
 
 /**
+ * The answer a `bw_http_post_fn` fills in with `bw_http_response_set` (opaque).
+ */
+typedef struct bw_http_response bw_http_response;
+
+/**
  * A set of IPv4 and IPv6 networks (opaque): lookups take time bounded by the address length,
  * whatever the number of entries. Immutable once made, so it may be shared between threads.
  * Create with `bw_ip_set_new`, free with `bw_ip_set_free`.
@@ -480,6 +541,50 @@ typedef struct bw_keyring bw_keyring;
  * handle may run concurrently. Free with `bw_limiter_free`.
  */
 typedef struct bw_limiter bw_limiter;
+
+/**
+ * What a resource server knows about a caller once its token checked out (opaque). Read with
+ * `bw_oauth_access_text`, check scopes with `bw_oauth_access_require_scopes`, free with
+ * `bw_oauth_access_free`.
+ */
+typedef struct bw_oauth_access bw_oauth_access;
+
+/**
+ * A client's registration at one authorization server (opaque, immutable, thread-safe).
+ * Create with `bw_oauth_client_new`, free with `bw_oauth_client_free`.
+ */
+typedef struct bw_oauth_client bw_oauth_client;
+
+/**
+ * RFC 7662 introspection of opaque tokens with a bounded cache (opaque, thread-safe). Create
+ * with `bw_oauth_introspector_new`, free with `bw_oauth_introspector_free`.
+ */
+typedef struct bw_oauth_introspector bw_oauth_introspector;
+
+/**
+ * Where pending authorizations live (opaque): `memory://` or a Redis URI. Thread-safe.
+ * Create with `bw_oauth_store_new`, free with `bw_oauth_store_free`.
+ */
+typedef struct bw_oauth_store bw_oauth_store;
+
+/**
+ * Tokens from a token endpoint (opaque). Read with `bw_oauth_token_text` and
+ * `bw_oauth_token_expires_in`; free with `bw_oauth_token_free`.
+ */
+typedef struct bw_oauth_token bw_oauth_token;
+
+/**
+ * Client-credentials tokens, cached and refreshed before expiry, one fetch at a time (opaque,
+ * thread-safe). Create with `bw_oauth_token_source_new`, free with
+ * `bw_oauth_token_source_free`.
+ */
+typedef struct bw_oauth_token_source bw_oauth_token_source;
+
+/**
+ * An RFC 9068 access-token verifier (opaque, immutable, thread-safe). Create with
+ * `bw_oauth_verifier_new`, free with `bw_oauth_verifier_free`.
+ */
+typedef struct bw_oauth_verifier bw_oauth_verifier;
 
 /**
  * A redactor with caller-added field names (opaque). Create with `bw_redactor_new`, free with
@@ -659,6 +764,23 @@ typedef struct {
    */
   uint32_t flags;
 } bw_jwt_verifier_options;
+
+/**
+ * Sends one POST for the library: `url`, the headers as `Name: value\r\n` lines, the
+ * form-encoded `body` (each NUL-terminated too, lengths without the NUL). Fill in the answer
+ * with `bw_http_response_set` and return `BW_OK`; any other return (the server could not be
+ * reached) is a `BW_ERR_BACKEND` for the caller, retried where the library retries. Called on
+ * the thread that called the library; `ctx` is the pointer given with the callback (it must
+ * be usable from every thread that calls the library with it).
+ */
+typedef bw_result (*bw_http_post_fn)(void *ctx,
+                                     const char *url,
+                                     size_t url_len,
+                                     const char *headers,
+                                     size_t headers_len,
+                                     const char *body,
+                                     size_t body_len,
+                                     bw_http_response *response);
 
 /**
  * OTP parameters. Set `size` and zero the rest for the defaults (SHA-1, 6 digits, 30 s, T0 = 0,
@@ -1694,6 +1816,266 @@ bw_result bw_jwt_verify_message(const char *alg,
                                 size_t signature_len,
                                 uint32_t flags,
                                 bool *out_valid);
+
+/**
+ * Writes a fresh PKCE code verifier (43 characters, 256 bits from the OS CSPRNG) into `buf`.
+ * Text buffer contract as `bw_token_urlsafe`. Thread-safe.
+ */
+BW_MUST_USE bw_result bw_pkce_verifier(char *buf, size_t cap, size_t *out_len);
+
+/**
+ * Writes the challenge of `verifier` (43 to 128 unreserved characters, else
+ * `BW_ERR_INVALID_INPUT`) by `method` into `buf`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_pkce_challenge(const char *verifier,
+                            size_t verifier_len,
+                            uint32_t challenge_method,
+                            char *buf,
+                            size_t cap,
+                            size_t *out_len);
+
+/**
+ * The authorization server's check: sets `*out_match` to whether `verifier` matches
+ * `challenge` by `method`, compared in constant time (a malformed verifier is no match).
+ * Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_pkce_verify(const char *verifier,
+                         size_t verifier_len,
+                         const char *challenge,
+                         size_t challenge_len,
+                         uint32_t challenge_method,
+                         bool *out_match);
+
+/**
+ * Creates a store of pending authorizations (state, nonce, PKCE verifier, single-use and
+ * bound to a session) on `storage`: `memory://` (one process) or Redis (`redis://…`,
+ * `rediss://…`, cluster, sentinel), so a replayed callback is refused by every process.
+ * Another scheme or a malformed URI is `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_store_new(const char *storage,
+                             size_t storage_len,
+                             bw_oauth_store **out_store);
+
+/**
+ * Frees a store. NULL is a no-op.
+ */
+bw_result bw_oauth_store_free(bw_oauth_store *store);
+
+/**
+ * Creates a client from JSON: `{"client_id": …, "client_secret": …,
+ * "authorization_endpoint": …, "token_endpoint": …, "redirect_uri": …, "issuer": …,
+ * "require_iss": false}` (`client_id` and `token_endpoint` required). Endpoints must be https
+ * (http only to localhost) without a fragment; the redirect URI https, http to localhost or a
+ * private-use scheme. Anything else is `BW_ERR_INVALID_INPUT`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_client_new(const char *config_json,
+                              size_t config_json_len,
+                              bw_oauth_client **out_client);
+
+/**
+ * Frees a client. NULL is a no-op.
+ */
+bw_result bw_oauth_client_free(bw_oauth_client *client);
+
+/**
+ * Starts an authorization-code request for the session `binding`: a fresh state, nonce and
+ * PKCE verifier are kept in `store` for `ttl_seconds` (1 to 3600), and the URL to send the
+ * user to is written into `buf` (scopes space-separated; the client's redirect URI, which
+ * must be configured). Text buffer contract as `bw_token_urlsafe`; a buffer of 4096 bytes
+ * fits any URL a sane configuration makes (a retry after `BW_ERR_BUFFER_TOO_SMALL` starts a
+ * new request; the first expires unused). Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_authorize(const bw_oauth_client *client,
+                             const bw_oauth_store *store,
+                             const char *binding,
+                             size_t binding_len,
+                             const char *scopes,
+                             size_t scopes_len,
+                             uint32_t ttl_seconds,
+                             char *buf,
+                             size_t cap,
+                             size_t *out_len);
+
+/**
+ * Records the server's answer in a `bw_http_post_fn`: the HTTP status and the body (UTF-8,
+ * at most 256 KiB, else `BW_ERR_INVALID_INPUT`; copied). Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_http_response_set(bw_http_response *response,
+                               uint16_t status,
+                               const char *body,
+                               size_t body_len);
+
+/**
+ * Finishes the authorization-code flow: reads the callback's `query` (the server's error is
+ * `BW_ERR_OAUTH`, a wrong `iss` `BW_ERR_INVALID_ISSUER`), takes the pending authorization of
+ * its state for `binding` from `store` once (unknown, used or expired: `BW_ERR_OTP_REPLAYED`;
+ * another session's: `BW_ERR_VERIFICATION_FAILED`), exchanges the code with the PKCE verifier
+ * through `post`, and sets `*out_token`. The server's refusal (`invalid_grant`, …) is
+ * `BW_ERR_OAUTH`; an answer that is not a token `BW_ERR_MALFORMED`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_exchange_code(const bw_oauth_client *client,
+                                 const bw_oauth_store *store,
+                                 const char *query,
+                                 size_t query_len,
+                                 const char *binding,
+                                 size_t binding_len,
+                                 bw_http_post_fn post,
+                                 void *ctx,
+                                 bw_oauth_token **out_token);
+
+/**
+ * Writes one text of a token (`BW_OAUTH_TOKEN_*`; another value is `BW_ERR_INVALID_INPUT`)
+ * into `buf`; an absent one is "". Text buffer contract as `bw_token_urlsafe`. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_token_text(const bw_oauth_token *token,
+                              uint32_t field,
+                              char *buf,
+                              size_t cap,
+                              size_t *out_len);
+
+/**
+ * Sets `*out_seconds` to the token's `expires_in`, or -1 when the server did not say.
+ */
+BW_MUST_USE bw_result bw_oauth_token_expires_in(const bw_oauth_token *token, int64_t *out_seconds);
+
+/**
+ * Frees a token (its secrets are zeroized). NULL is a no-op.
+ */
+bw_result bw_oauth_token_free(bw_oauth_token *token);
+
+/**
+ * Creates a client-credentials token source for `client` (with a secret) asking for `scopes`
+ * (space-separated, may be empty), fetching through `post` (retried up to 3 times when the
+ * server cannot be reached or answers 5xx / 429; an OAuth refusal is not retried).
+ * Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_token_source_new(const bw_oauth_client *client,
+                                    const char *scopes,
+                                    size_t scopes_len,
+                                    bw_http_post_fn post,
+                                    void *ctx,
+                                    bw_oauth_token_source **out_source);
+
+/**
+ * Writes a valid access token (the cached one, or a new one) into `buf`. Text buffer
+ * contract as `bw_token_urlsafe`. `BW_ERR_OAUTH` for the server's refusal, `BW_ERR_BACKEND`
+ * when every attempt failed. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_token_source_token(const bw_oauth_token_source *source,
+                                      char *buf,
+                                      size_t cap,
+                                      size_t *out_len);
+
+/**
+ * Forgets the cached token (after a resource server refused it), so the next call fetches.
+ */
+BW_MUST_USE bw_result bw_oauth_token_source_invalidate(const bw_oauth_token_source *source);
+
+/**
+ * Frees a token source. NULL is a no-op.
+ */
+bw_result bw_oauth_token_source_free(bw_oauth_token_source *source);
+
+/**
+ * Creates a verifier of JWT access tokens (RFC 9068: `typ` at+jwt; `iss` = `issuer`; `aud`
+ * naming `audience`; `exp`, `iat`, `sub`, `client_id`, `jti` present). `key` is a JWK set
+ * (`{"keys": [...]}`, chosen by `kid`), a public key (PEM or JWK) or an HMAC secret;
+ * `algorithms` a comma-separated allow-list (`"RS256,ES256"`). Bad input is
+ * `BW_ERR_INVALID_INPUT`, `BW_ERR_ALGORITHM_NOT_ALLOWED` or `BW_ERR_INVALID_KEY`.
+ */
+BW_MUST_USE
+bw_result bw_oauth_verifier_new(const uint8_t *key,
+                                size_t key_len,
+                                const char *algorithms,
+                                size_t algorithms_len,
+                                const char *issuer,
+                                size_t issuer_len,
+                                const char *audience,
+                                size_t audience_len,
+                                bw_oauth_verifier **out_verifier);
+
+/**
+ * Frees a verifier. NULL is a no-op.
+ */
+bw_result bw_oauth_verifier_free(bw_oauth_verifier *verifier);
+
+/**
+ * Verifies a JWT access token now and sets `*out_access`. Refusals carry the JWT codes
+ * (`BW_ERR_VERIFICATION_FAILED`, `BW_ERR_EXPIRED`, `BW_ERR_INVALID_AUDIENCE`, …;
+ * `BW_ERR_INVALID_CLAIM` for a `typ` other than at+jwt): answer 401. Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_verify(const bw_oauth_verifier *verifier,
+                          const char *token,
+                          size_t token_len,
+                          bw_oauth_access **out_access);
+
+/**
+ * Writes one text of an access (`BW_OAUTH_ACCESS_*`; another value is
+ * `BW_ERR_INVALID_INPUT`) into `buf`; an absent one is "". Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_access_text(const bw_oauth_access *access,
+                               uint32_t field,
+                               char *buf,
+                               size_t cap,
+                               size_t *out_len);
+
+/**
+ * Checks that the access carries every scope of `scopes` (space-separated):
+ * `BW_ERR_INSUFFICIENT_SCOPE` naming the missing ones otherwise (answer 403 with
+ * `WWW-Authenticate: Bearer error="insufficient_scope"`). Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_access_require_scopes(const bw_oauth_access *access,
+                                         const char *scopes,
+                                         size_t scopes_len);
+
+/**
+ * Frees an access. NULL is a no-op.
+ */
+bw_result bw_oauth_access_free(bw_oauth_access *access);
+
+/**
+ * Creates an introspector of `endpoint`, authenticating as `client` (with a secret), posting
+ * through `post`, caching up to `capacity` answers (0: 10,000) for at most `max_ttl_seconds`
+ * (0: 60; never past a token's `exp`). Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_introspector_new(const bw_oauth_client *client,
+                                    const char *endpoint,
+                                    size_t endpoint_len,
+                                    bw_http_post_fn post,
+                                    void *ctx,
+                                    uint32_t capacity,
+                                    uint32_t max_ttl_seconds,
+                                    bw_oauth_introspector **out_introspector);
+
+/**
+ * Introspects `token` and sets `*out_access` when it is active; an inactive token is
+ * `BW_ERR_VERIFICATION_FAILED` (answer 401), the server unreachable `BW_ERR_BACKEND`.
+ * Thread-safe.
+ */
+BW_MUST_USE
+bw_result bw_oauth_introspect(const bw_oauth_introspector *introspector,
+                              const char *token,
+                              size_t token_len,
+                              bw_oauth_access **out_access);
+
+/**
+ * Frees an introspector. NULL is a no-op.
+ */
+bw_result bw_oauth_introspector_free(bw_oauth_introspector *introspector);
 
 /**
  * Writes a new random base32 secret (`BW_OTP_SECRET_LEN` characters, 160 bits, no padding) plus

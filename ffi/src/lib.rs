@@ -16,6 +16,7 @@ mod guard;
 mod headers;
 mod ipnet;
 mod jwt;
+mod oauth;
 mod otp;
 mod password;
 mod random;

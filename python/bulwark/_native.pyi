@@ -57,6 +57,19 @@ __all__ = [
     "Redactor",
     "IPSet",
     "_VersionPolicy",
+    "PendingAuthorization",
+    "_AuthorizationStore",
+    "_Client",
+    "_TokenSource",
+    "_AccessTokenVerifier",
+    "_Introspector",
+    "pkce_verifier",
+    "pkce_challenge",
+    "pkce_verify",
+    "oauth_parse_token_response",
+    "oauth_require_scopes",
+    "oauth_parse_scope",
+    "oauth_check_id_token",
     "ip_permitted",
     "client_address",
     "apikey_generate",
@@ -361,6 +374,135 @@ class _VersionPolicy:
         self, header: Optional[str], path: str, accept: Optional[str], now: int
     ) -> Tuple[int, Optional[str], Optional[str], List[Tuple[str, str]], Optional[str]]:
         """Decides one request at Unix second `now`."""
+
+_Request = Tuple[str, str, List[Tuple[str, str]]]
+_Token = Tuple[str, str, Optional[int], Optional[str], Optional[List[str]], Optional[str], str]
+_Access = Tuple[Optional[str], Optional[str], List[str], Optional[int], str]
+
+def pkce_verifier(length: int = 43) -> str:
+    """A fresh PKCE code verifier (43 to 128 characters from the OS CSPRNG)."""
+
+def pkce_challenge(verifier: str, method: str = "S256") -> str:
+    """The challenge of a verifier (`S256`, or `plain` by name)."""
+
+def pkce_verify(verifier: str, challenge: str, method: str = "S256") -> bool:
+    """The server's check of a verifier against a challenge, in constant time."""
+
+@final
+class PendingAuthorization:
+    """An authorization request in flight: state, nonce, PKCE verifier, redirect URI."""
+
+    @property
+    def state(self) -> str:
+        """The `state` parameter."""
+    @property
+    def nonce(self) -> str:
+        """The OpenID Connect `nonce`."""
+    @property
+    def code_verifier(self) -> str:
+        """The PKCE code verifier (secret)."""
+    @property
+    def redirect_uri(self) -> str:
+        """The redirect URI the request was made with."""
+
+@final
+class _AuthorizationStore:
+    """Pending authorizations, single-use and bound to a session, in memory or Redis."""
+
+    def __new__(cls, storage: str = "memory://", prefix: str = "bulwark:oauth:") -> _AuthorizationStore: ...
+    def begin(self, binding: str, redirect_uri: str, ttl: float) -> PendingAuthorization:
+        """Starts a request for `binding` kept `ttl` seconds."""
+    def finish(self, state: str, binding: str) -> PendingAuthorization:
+        """Takes the request of `state` for `binding`, once."""
+
+@final
+class _Client:
+    """A client's registration at one authorization server."""
+
+    def __new__(cls, config_json: str) -> _Client: ...
+    def authorization_url(
+        self, pending: PendingAuthorization, scopes: List[str], extra: List[Tuple[str, str]] = ...
+    ) -> str:
+        """The authorization URL for a pending request."""
+    def callback(self, query: str) -> Tuple[str, str]:
+        """The callback's code and state (or the server's error)."""
+    def finish(self, store: _AuthorizationStore, query: str, binding: str) -> Tuple[str, PendingAuthorization]:
+        """The callback, then its pending request taken from the store once."""
+    def code_request(self, code: str, pending: PendingAuthorization) -> _Request:
+        """The token request exchanging `code` for the pending request."""
+    def client_credentials_request(self, scopes: List[str]) -> _Request:
+        """The client-credentials token request."""
+    def refresh_request(self, refresh_token: str, scopes: List[str]) -> _Request:
+        """The refresh request."""
+
+def oauth_parse_token_response(status: int, body: str) -> _Token:
+    """Parses a token endpoint's answer."""
+
+def oauth_check_id_token(
+    id_token: str,
+    key: bytes,
+    algorithms: List[str],
+    issuer: str,
+    client_id: str,
+    nonce: str,
+    jwks: bool = False,
+) -> str:
+    """Verifies an OpenID Connect ID token (keys, issuer, the client id as audience) and its nonce;
+    returns the claims as JSON."""
+
+def oauth_require_scopes(granted: List[str], needed: List[str]) -> None:
+    """Checks that `granted` holds every scope of `needed` (InsufficientScopeError otherwise)."""
+
+def oauth_parse_scope(value: str) -> List[str]:
+    """Splits and checks a space-separated scope value."""
+
+@final
+class _TokenSource:
+    """Client-credentials tokens, cached and refreshed, over a Python transport."""
+
+    def __new__(
+        cls,
+        client: _Client,
+        scopes: List[str],
+        transport: Any,
+        refresh_before: float = 30.0,
+        max_attempts: int = 3,
+        backoff: float = 0.2,
+    ) -> _TokenSource: ...
+    def token(self) -> _Token:
+        """A valid token (cached or new), with the GIL released while waiting."""
+    def invalidate(self) -> None:
+        """Forgets the cached token."""
+
+@final
+class _AccessTokenVerifier:
+    """RFC 9068 access-token verification."""
+
+    def __new__(
+        cls, key: bytes, algorithms: List[str], issuer: str, audience: str, jwks: bool = False
+    ) -> _AccessTokenVerifier: ...
+    def verify(self, token: str, now: Optional[float] = None) -> _Access:
+        """Verifies a token now (or at `now`, Unix seconds)."""
+
+@final
+class _Introspector:
+    """RFC 7662 introspection with a bounded cache, over a Python transport."""
+
+    def __new__(
+        cls,
+        client: _Client,
+        endpoint: str,
+        transport: Any,
+        capacity: int = 10000,
+        max_ttl: float = 60.0,
+        negative_ttl: float = 10.0,
+        issuer: Optional[str] = None,
+        audience: Optional[str] = None,
+    ) -> _Introspector: ...
+    def verify(self, token: str) -> _Access:
+        """Introspects a token (the GIL released while the server answers)."""
+    def cached(self) -> int:
+        """Answers cached now."""
 
 @final
 class Redactor:

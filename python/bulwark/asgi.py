@@ -37,9 +37,10 @@ from bulwark._web import (
     limit_text,
     new_limiter,
 )
-from bulwark.exceptions import InvalidInputError
+from bulwark.exceptions import BackendError, BulwarkError, InsufficientScopeError, InvalidInputError
 from bulwark.headers import CORSPolicy, security_headers
 from bulwark.ipnet import AccessList, Networks, TrustedProxies, decide_request
+from bulwark.oauth import AccessToken, AccessTokenVerifier, Introspector, parse_scope
 from bulwark.ratelimit import Decision
 from bulwark.redact import SecurityLogger
 from bulwark.versioning import VersionPolicy
@@ -49,7 +50,7 @@ try:  # Only JWTBearer needs Starlette (FastAPI reads the annotation to pass the
 except ImportError:  # pragma: no cover - depends on what is installed
     Request = Any  # type: ignore[misc,assignment]
 
-__all__ = ["APIVersion", "CORSMiddleware", "IPFilterMiddleware", "IPRestrict", "JWTBearer",
+__all__ = ["APIVersion", "CORSMiddleware", "RequireScope", "IPFilterMiddleware", "IPRestrict", "JWTBearer",
            "RateLimitMiddleware", "SecurityHeadersMiddleware", "VersioningMiddleware", "api_version",
            "client_address"]
 
@@ -385,6 +386,56 @@ class APIVersion:
             headers[:] = decision.headers
         scope[_VERSION] = decision.version
         return str(decision.version)
+
+
+class RequireScope:
+    """An OAuth 2.0 resource-server check as a FastAPI dependency:
+    ``Depends(RequireScope("orders:read", verifier=verifier))`` returns the ``AccessToken`` of a
+    bearer token the ``AccessTokenVerifier`` (RFC 9068) or ``Introspector`` (RFC 7662) accepts
+    and that carries every scope; 401 ``invalid_token``, 403 ``insufficient_scope`` (naming the
+    scopes), 503 when the introspection endpoint cannot answer."""
+
+    def __init__(self, *scopes: str, verifier: AccessTokenVerifier | Introspector,
+                 security_logger: SecurityLogger | None = None) -> None:
+        self.scopes = [s for scope in scopes for s in parse_scope(scope)]
+        self.verifier = verifier
+        self.security_logger = security_logger
+
+    def _deny(self, request: Any, status: int, kind: str, body: dict[str, Any], challenge: str | None) -> Exception:
+        from starlette.exceptions import HTTPException
+
+        (self.security_logger or default_security_logger()).log_suspicious_activity(kind, _facts(request.scope))
+        headers = {"WWW-Authenticate": challenge} if challenge else None
+        detail: Any = body
+        return HTTPException(status, detail=detail, headers=headers)
+
+    async def __call__(self, request: Request) -> AccessToken:
+        token = bearer_token(request.headers.get("authorization"))
+        if token is None:
+            raise self._deny(request, 401, "auth_failed",
+                             {"error": "invalid_token", "message": "authentication required"}, CHALLENGE_INVALID)
+        try:
+            if isinstance(self.verifier, Introspector):
+                access = await asyncio.to_thread(self.verifier.verify, token)
+            else:
+                access = self.verifier.verify(token)
+        except BackendError:
+            raise self._deny(request, 503, "auth_unavailable",
+                             {"error": "authorization_server_unavailable",
+                              "message": "the authorization server cannot be reached"}, None) from None
+        except BulwarkError:
+            raise self._deny(request, 401, "auth_failed",
+                             {"error": "invalid_token", "message": "invalid or expired token"},
+                             CHALLENGE_INVALID) from None
+        try:
+            access.require(*self.scopes)
+        except InsufficientScopeError:
+            wanted = " ".join(self.scopes)
+            raise self._deny(request, 403, "forbidden",
+                             {"error": "insufficient_scope", "message": "the token lacks a scope this route needs",
+                              "scope": wanted}, f'{CHALLENGE_SCOPE}, scope="{wanted}"') from None
+        request.scope["bulwark.oauth_token"] = access
+        return access
 
 
 class CORSMiddleware:

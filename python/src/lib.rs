@@ -8,6 +8,7 @@ mod fernet;
 mod headers;
 mod ipnet;
 mod jwt;
+mod oauth;
 mod otp;
 mod password;
 mod random;
@@ -225,6 +226,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     headers::register(m)?;
     ipnet::register(m)?;
     jwt::register(m)?;
+    oauth::register(m)?;
     ratelimit::register(m)?;
     otp::register(m)?;
     versioning::register(m)?;

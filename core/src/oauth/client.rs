@@ -86,6 +86,53 @@ pub struct ClientConfig {
     pub require_iss: bool,
 }
 
+impl ClientConfig {
+    /// A configuration from JSON, for the C and Python doors: `{"client_id": …,
+    /// "client_secret": …, "authorization_endpoint": …, "token_endpoint": …, "redirect_uri": …,
+    /// "issuer": …, "require_iss": false}` (only `client_id` and `token_endpoint` required).
+    ///
+    /// # Errors
+    /// `InvalidInput` for malformed JSON, unknown keys or members of the wrong type.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let bad = |what: &str| Error::invalid_input(format!("OAuth client JSON: {what}"));
+        let value: Value = serde_json::from_str(text).map_err(|e| bad(&e.to_string()))?;
+        let obj = value.as_object().ok_or_else(|| bad("not an object"))?;
+        const KEYS: [&str; 7] = [
+            "client_id",
+            "client_secret",
+            "authorization_endpoint",
+            "token_endpoint",
+            "redirect_uri",
+            "issuer",
+            "require_iss",
+        ];
+        if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            return Err(bad(&format!("unknown key {k:?}")));
+        }
+        let text = |k: &str| -> Result<Option<String>> {
+            match obj.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(bad(&format!("{k} is not a string"))),
+            }
+        };
+        Ok(Self {
+            client_id: text("client_id")?.ok_or_else(|| bad("client_id is required"))?,
+            client_secret: text("client_secret")?.map(Zeroizing::new),
+            authorization_endpoint: text("authorization_endpoint")?,
+            token_endpoint: text("token_endpoint")?
+                .ok_or_else(|| bad("token_endpoint is required"))?,
+            redirect_uri: text("redirect_uri")?,
+            issuer: text("issuer")?,
+            require_iss: match obj.get("require_iss") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err(bad("require_iss is not a boolean")),
+            },
+        })
+    }
+}
+
 impl std::fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientConfig")

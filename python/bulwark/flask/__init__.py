@@ -55,10 +55,12 @@ from bulwark._web import (
     limit_text,
     new_limiter,
 )
-from bulwark.exceptions import BackendError
+from bulwark.exceptions import BackendError, BulwarkError, InsufficientScopeError
 from bulwark.exceptions import RateLimitExceeded as _RateLimitExceededBase
 from bulwark.headers import CORSPolicy, security_headers
 from bulwark.ipnet import AccessList, Networks, TrustedProxies, decide_request
+from bulwark.oauth import AccessToken, AccessTokenVerifier, Introspector
+from bulwark.oauth import parse_scope as _parse_scope
 from bulwark.ratelimit import Decision, RateLimiter, RateLimitItem, most_restrictive
 from bulwark.ratelimit.errors import ConfigurationError
 from bulwark.redact import SecurityLogger
@@ -72,11 +74,13 @@ __all__ = [
     "APIVersioning",
     "AddressNotAllowed",
     "AuthenticationFailed",
+    "AuthorizationServerUnavailable",
     "ApplicationLimit",
     "ExemptionScope",
     "HeaderNames",
     "Limit",
     "MetaLimit",
+    "OAuthResourceServer",
     "RequestLimit",
     "RouteLimit",
     "InvalidClientAddress",
@@ -91,12 +95,14 @@ __all__ = [
     "UnsupportedAPIVersion",
     "api_version",
     "current_api_version",
+    "current_token",
     "current_claims",
     "ip_restrict",
     "get_remote_address",
     "json_body",
     "log_login",
     "require_auth",
+    "require_scope",
     "validate_input",
 ]
 
@@ -313,6 +319,86 @@ def api_version(*versions: str) -> Callable[[Callable[P, R]], Callable[P, Respon
         return wrapper
 
     return decorate
+
+
+# ----------------------------------------------------------------------------- OAuth resource server
+
+
+class AuthorizationServerUnavailable(_JSONError, ServiceUnavailable):
+    """503: the authorization server could not be asked (introspection)."""
+
+    error = "authorization_server_unavailable"
+
+
+class OAuthResourceServer:
+    """The app as an OAuth 2.0 resource server: bearer tokens checked by an
+    ``AccessTokenVerifier`` (RFC 9068 JWTs) or an ``Introspector`` (RFC 7662), then
+    ``@require_scope("orders:read")`` per route. 401 with ``WWW-Authenticate: Bearer
+    error="invalid_token"`` for a missing or bad token, 403 ``insufficient_scope`` naming the
+    scopes, 503 when the introspection endpoint cannot answer."""
+
+    def __init__(self, app: Flask | None = None, verifier: AccessTokenVerifier | Introspector | None = None, *,
+                 security_logger: SecurityLogger | None = None) -> None:
+        if verifier is None:
+            raise ValueError("OAuthResourceServer needs an AccessTokenVerifier or an Introspector")
+        self.verifier = verifier
+        self.security_logger = security_logger
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Make this the app's resource server (what ``require_scope`` uses)."""
+        app.extensions["bulwark.oauth"] = self
+
+    def authenticate(self, scopes: Sequence[str] = ()) -> AccessToken:
+        """The current request's verified token carrying ``scopes``, or a 401/403/503."""
+        token = bearer_token(request.environ.get("HTTP_AUTHORIZATION"))
+        if token is None:
+            _log_denial(self.security_logger, "auth_failed", reason="missing_token")
+            raise AuthenticationFailed("authentication required", {"WWW-Authenticate": CHALLENGE_INVALID})
+        try:
+            access = self.verifier.verify(token)
+        except BackendError:
+            _log_denial(self.security_logger, "auth_unavailable", reason="introspection_failed")
+            raise AuthorizationServerUnavailable("the authorization server cannot be reached") from None
+        except BulwarkError as exc:
+            _log_denial(self.security_logger, "auth_failed", reason=denial_reason(exc))
+            raise AuthenticationFailed("invalid or expired token", {"WWW-Authenticate": CHALLENGE_INVALID}) from None
+        try:
+            access.require(*scopes)
+        except InsufficientScopeError:
+            wanted = " ".join(scopes)
+            _log_denial(self.security_logger, "forbidden", subject=access.subject, scope=wanted)
+            raise PermissionDenied("the token lacks a scope this route needs",
+                                   {"WWW-Authenticate": f'{CHALLENGE_SCOPE}, scope="{wanted}"'},
+                                   scope=wanted) from None
+        g.oauth_token = access
+        return access
+
+
+def require_scope(*scopes: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A route that needs a bearer token (checked by the app's ``OAuthResourceServer``) with
+    every one of ``scopes``: ``@require_scope("orders:read")``. Scopes are checked here, once."""
+    _native_scopes = [s for scope in scopes for s in _parse_scope(scope)]
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            server = current_app.extensions.get("bulwark.oauth")
+            if server is None:
+                raise RuntimeError("require_scope needs OAuthResourceServer(app, verifier)")
+            server.authenticate(_native_scopes)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def current_token() -> AccessToken | None:
+    """The current request's OAuth access token (after ``require_scope``), or None."""
+    token = g.get("oauth_token")
+    return token if isinstance(token, AccessToken) else None
 
 
 # ----------------------------------------------------------------------------- JWT auth
