@@ -152,6 +152,8 @@ demo: wheel lib nginx-module
 	$(PY) examples/quickstart.py
 	@echo "== examples/api_service (reference service on a loopback port, driven over HTTP)"
 	$(PY) examples/api_service/demo.py
+	@echo "== examples/oauth_demo.py (an authorization server, the reference service as resource server, both flows)"
+	$(PY) examples/oauth_demo.py
 
 # The reference service for your own requests (data in build/api_service). Sign-up never grants a
 # role: with BULWARK_ADMIN_PASSWORD set, the admin `alice` is created first (once). Drive it from

@@ -201,3 +201,25 @@ async def asgi_request():
 
 
 print("ASGI twice:", asyncio.run(asgi_request()), asyncio.run(asgi_request()))
+
+
+# 18. API versions: a deprecated version is served with RFC 9745 / RFC 8594 headers, an unknown
+#     one is 400 with the supported list, past the sunset 410 (bulwark.flask.APIVersioning per app).
+from bulwark.versioning import Deprecation, VersionPolicy  # noqa: E402
+
+versions = VersionPolicy(supported=["2.0"], default="2.0",
+                         deprecated={"1.0": Deprecation(since=1_767_225_600, sunset=1_798_761_600)})
+print("API-Version 1:", versions.decide({"API-Version": "1"}, now=1_780_000_000).headers)
+print("API-Version 3:", versions.decide({"API-Version": "3"}).status)
+
+# 19. OAuth 2.0: PKCE for the code flow, RFC 9068 access tokens and scopes on the resource server.
+#     examples/oauth_demo.py runs both flows against a real authorization server.
+from bulwark.oauth import AccessTokenVerifier, code_challenge, code_verifier  # noqa: E402
+
+pkce = code_verifier()
+print("PKCE:", len(pkce), "characters ->", code_challenge(pkce))
+at = jwt.encode({"iss": "https://idp.example", "aud": "orders-api", "sub": "u1", "client_id": "web",
+                 "iat": int(time.time()), "exp": int(time.time()) + 300, "jti": "j1", "scope": "orders:read"},
+                secret, algorithm="HS256", headers={"typ": "at+jwt"})
+resource = AccessTokenVerifier(key=secret, algorithms=["HS256"], issuer="https://idp.example", audience="orders-api")
+print("access token scopes:", resource.verify(at).scopes)

@@ -23,6 +23,12 @@ Routes (JSON in and out):
   GET    /api-keys                    (bearer) ids and names, never keys
   DELETE /api-keys/<key_id>           (bearer) revoke
   GET    /admin/users                 (bearer, role admin)
+  GET    /api/orders                  (OAuth 2.0 access token with scope orders:read)
+  POST   /api/orders                  (OAuth 2.0 access token with scope orders:write)
+
+The /api/orders routes exist when an external authorization server is configured
+(``oauth_issuer``, ``oauth_jwks``, ``oauth_audience``): the service is then also an OAuth 2.0
+resource server for RFC 9068 JWT access tokens that authorization server issues.
 
 User names are normalised once (NFKC, case-folded, then ASCII letters, digits, '.', '_', '-'
 only), stored in that form and unique in it, so ``ALICE`` and a full-width ``ａｌｉｃｅ`` are the
@@ -52,22 +58,26 @@ from bulwark import apikey, jwt, otp, password, token_hex, token_urlsafe
 from bulwark.aead import Keyring
 from bulwark.flask import (
     CORS,
+    APIVersioning,
     AuthenticationFailed,
     InvalidRequestBody,
-    APIVersioning,
     IPFilter,
     JWTAuth,
     Limiter,
+    OAuthResourceServer,
     SecurityHeaders,
     api_version,
     current_api_version,
+    current_token,
     ip_restrict,
     json_body,
     log_login,
     require_auth,
+    require_scope,
 )
 from bulwark.flask.util import get_remote_address
 from bulwark.ipnet import TrustedProxies
+from bulwark.oauth import AccessTokenVerifier
 from bulwark.redact import SecurityLogger
 from bulwark.versioning import Deprecation
 
@@ -214,7 +224,8 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
                admin_users: tuple[str, ...] = (), cors_origins: tuple[str, ...] = ("http://localhost:3000",),
                default_limits: str = "120 per minute", login_ip_limit: str = "30 per minute",
                login_account_limit: str = "5 per minute", rate_limit_prefix: str = "",
-               trusted_proxies: str = "", deny_networks: str = "", admin_networks: str = "") -> Flask:
+               trusted_proxies: str = "", deny_networks: str = "", admin_networks: str = "",
+               oauth_issuer: str = "", oauth_jwks: str = "", oauth_audience: str = "orders-api") -> Flask:
     """The service as a Flask app (see the module docstring)."""
     data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
@@ -507,6 +518,26 @@ def create_app(data_dir: str | os.PathLike[str], *, redis_url: str | None = None
     def json_error(exc: Any) -> Any:
         return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
 
+    if oauth_issuer:
+        # Resource server for an external authorization server's RFC 9068 access tokens.
+        OAuthResourceServer(app, AccessTokenVerifier(jwks=oauth_jwks, algorithms=["RS256", "ES256"],
+                                                     issuer=oauth_issuer, audience=oauth_audience),
+                            security_logger=audit)
+
+        @app.get("/api/orders")
+        @require_scope("orders:read")
+        def list_orders() -> Any:
+            token = current_token()
+            assert token is not None
+            return {"orders": [], "subject": token.subject, "client_id": token.client_id}
+
+        @app.post("/api/orders")
+        @require_scope("orders:write")
+        def create_order() -> Any:
+            token = current_token()
+            assert token is not None
+            return {"created": True, "subject": token.subject}, 201
+
     app.extensions["bulwark.reference"] = {"limiter": limiter, "auth": auth}
     return app
 
@@ -515,7 +546,8 @@ def app_from_env(data_dir: str) -> Flask:
     """The app configured from the environment (``BULWARK_REDIS_URL``, ``BULWARK_ADMIN_USERS``,
     ``BULWARK_CORS_ORIGINS``, ``BULWARK_DEFAULT_LIMITS``, ``BULWARK_LOGIN_IP_LIMIT``,
     ``BULWARK_LOGIN_ACCOUNT_LIMIT``, ``BULWARK_RATELIMIT_PREFIX``, ``BULWARK_TRUSTED_PROXIES``,
-    ``BULWARK_DENY_NETWORKS``, ``BULWARK_ADMIN_NETWORKS``: CIDR lists)."""
+    ``BULWARK_DENY_NETWORKS``, ``BULWARK_ADMIN_NETWORKS``: CIDR lists; ``BULWARK_OAUTH_ISSUER``,
+    ``BULWARK_OAUTH_JWKS_FILE``, ``BULWARK_OAUTH_AUDIENCE``: an external authorization server)."""
     env: Callable[[str, str], str] = lambda name, default: os.environ.get(name) or default
     return create_app(
         data_dir,
@@ -529,4 +561,8 @@ def app_from_env(data_dir: str) -> Flask:
         trusted_proxies=env("BULWARK_TRUSTED_PROXIES", ""),
         deny_networks=env("BULWARK_DENY_NETWORKS", ""),
         admin_networks=env("BULWARK_ADMIN_NETWORKS", ""),
+        oauth_issuer=env("BULWARK_OAUTH_ISSUER", ""),
+        oauth_jwks=Path(os.environ["BULWARK_OAUTH_JWKS_FILE"]).read_text()
+        if os.environ.get("BULWARK_OAUTH_JWKS_FILE") else "",
+        oauth_audience=env("BULWARK_OAUTH_AUDIENCE", "orders-api"),
     )

@@ -54,7 +54,7 @@ REDIS_URL = os.environ.get("BULWARK_REDIS_URL")
 
 @pytest.fixture(scope="module")
 def server():
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("oauth_server.py"))],
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve().parents[2] / "examples" / "oauth_server.py")],
                             stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
@@ -382,3 +382,25 @@ def test_token_responses_hostile_json():
     require_scopes(["a", "b"], ["a"])
     with pytest.raises(InsufficientScopeError):
         require_scopes(["a"], ["a", "c"])
+
+
+def test_reference_service_as_resource_server_through_the_demo(server, tmp_path):
+    """examples/oauth_demo.py's walk-through: the reference service configured from the
+    environment accepts the authorization server's tokens by scope."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+    import oauth_demo
+    from demo import call, service
+
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(server["jwks"])
+    env = {"BULWARK_OAUTH_ISSUER": server["meta"]["issuer"], "BULWARK_OAUTH_JWKS_FILE": str(jwks)}
+    lines: list[str] = []
+    with service(str(tmp_path / "svc"), env) as api:
+        oauth_demo.run(server, api, say=lines.append)
+        # A token from another issuer's key (HS256 with a guessed secret) is refused.
+        forged = jwt.encode({"iss": server["meta"]["issuer"], "aud": "orders-api", "sub": "x", "client_id": "x",
+                             "iat": int(time.time()), "exp": int(time.time()) + 60, "jti": "j", "scope": "orders:read"},
+                            "guess" * 8, algorithm="HS256", headers={"typ": "at+jwt"})
+        assert call(api, "GET", "/api/orders", headers={"Authorization": f"Bearer {forged}"}).status == 401
+    assert any("403" in line and "insufficient_scope" in line for line in lines)
+    assert any("ReplayedCodeError" in line for line in lines)

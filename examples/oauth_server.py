@@ -1,4 +1,4 @@
-"""A small OAuth 2.0 / OpenID Connect authorization server for the tests, run as its own process
+"""A small OAuth 2.0 / OpenID Connect authorization server for the demo and the tests, run as its own process
 on loopback (``python oauth_server.py`` prints ``PORT <n>``). Written from the RFCs with the
 standard library and ``cryptography`` only, so Bulwark is checked against an implementation that
 shares none of its code:
