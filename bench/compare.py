@@ -366,6 +366,70 @@ def _py_allowed(nets, address):
     return any(addr in n for n in nets)
 
 
+def _oauth_rows():
+    """OAuth 2.0 (issue 23) beside authlib: PKCE, and an RFC 9068 access token checked the way a
+    resource server does it (signature by a JWK set, the RFC 9068 claims, one scope), and an API
+    version decision (no peer: the seed's decorator compares one header)."""
+    import warnings
+
+    from authlib.common.security import generate_token
+    from authlib.oauth2.rfc7636 import create_s256_code_challenge
+    from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from bulwark.oauth import AccessTokenVerifier, code_challenge, code_verifier
+    from bulwark.versioning import Deprecation, VersionPolicy
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    pub = key.public_key().public_numbers()
+
+    def b64(n):
+        return pyjwt.utils.base64url_encode(n.to_bytes((n.bit_length() + 7) // 8, "big")).decode()
+
+    jwks = {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": b64(pub.n), "e": b64(pub.e)}]}
+    now = int(time.time())
+    token = pyjwt.encode({"iss": "https://as.example", "aud": "orders-api", "sub": "u1", "client_id": "web",
+                          "iat": now, "exp": now + 86_400, "jti": "j1", "scope": "orders:read profile"},
+                         pem, algorithm="RS256", headers={"typ": "at+jwt", "kid": "k1"})
+    ours = AccessTokenVerifier(jwks=jwks, algorithms=["RS256"], issuer="https://as.example", audience="orders-api")
+
+    # authlib's own deprecation notice, printed on every call otherwise.
+    warnings.filterwarnings("ignore", message=".*import_key_set.*")
+
+    class Validator(JWTBearerTokenValidator):
+        def get_jwks(self):
+            return jwks
+
+    theirs = Validator("https://as.example", "orders-api")
+
+    def ours_check():
+        ours.verify(token).require("orders:read")
+
+    def theirs_check():
+        theirs.validate_token(theirs.authenticate_token(token), ["orders:read"], None)
+
+    verifier = code_verifier()
+    versions = VersionPolicy(supported=["2.0"], deprecated={"1.0": Deprecation(since=now - 10, sunset=now + 86_400)})
+    headers = {"API-Version": "1.0"}
+
+    def seed_check():
+        return headers.get("API-Version", "1.0") == "2.0"
+
+    return [
+        ("OAuth PKCE: a code verifier", lambda: code_verifier(), lambda: generate_token(48),
+         "authlib generate_token(48)"),
+        ("OAuth PKCE: S256 challenge", lambda: code_challenge(verifier),
+         lambda: create_s256_code_challenge(verifier), "authlib create_s256_code_challenge"),
+        ("OAuth RFC 9068 access token, RS256 by JWK set, claims + scope", ours_check, theirs_check,
+         "authlib rfc9068 JWTBearerTokenValidator"),
+        ("own API: VersionPolicy.decide, deprecated version (headers built)",
+         lambda: versions.decide(headers), seed_check, "the seed's header comparison (no headers)"),
+    ]
+
+
 ROWS = [
     ("IP allow-list, 20 networks, one lookup", lambda: _ip_small_bw.permits("192.0.2.1"),
      lambda: _py_allowed(_ip_small_py, "192.0.2.1"), "ipaddress scan"),
@@ -404,6 +468,7 @@ ROWS = [
     *_otp_rows(),
     *_ratelimit_rows(),
     *_own_api_rows(),
+    *_oauth_rows(),
 ]
 
 
