@@ -7,6 +7,7 @@ use super::pkce::CodeVerifier;
 #[cfg(feature = "redis")]
 use crate::redis_backend::{is_redis_uri, Redis, RedisOptions};
 use crate::{Error, ErrorKind, Result};
+#[cfg(feature = "redis")]
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
