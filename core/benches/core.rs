@@ -205,5 +205,66 @@ fn ratelimit(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, ct_eq, random, password, encryption, jwt, otp, ratelimit);
+fn oauth_and_versions(c: &mut Criterion) {
+    use bulwark::jwt::{self, Algorithm, SigningKey, VerifyingKey};
+    use bulwark::oauth::{pkce, AccessTokenVerifier};
+    use bulwark::versioning::{Deprecation, VersionPolicy, VersionRequest};
+    let mut group = c.benchmark_group("oauth");
+    let verifier = pkce::CodeVerifier::generate().unwrap();
+    group.bench_function("pkce_S256_challenge", |b| {
+        b.iter(|| black_box(&verifier).challenge(pkce::ChallengeMethod::S256))
+    });
+    let (private, public) = jwt::generate_pem(Algorithm::RS256).unwrap();
+    let claims = serde_json::json!({"iss": "https://as.example", "aud": "orders-api", "sub": "u1",
+        "client_id": "web", "iat": 1_700_000_000u64, "exp": 4_102_444_800u64, "jti": "j1",
+        "scope": "orders:read profile"});
+    let mut header = serde_json::Map::new();
+    header.insert("typ".into(), "at+jwt".into());
+    let signer = SigningKey::from_pem(private.as_bytes()).unwrap();
+    let token = jwt::encode(Algorithm::RS256, &signer, &claims, Some(&header)).unwrap();
+    let at = AccessTokenVerifier::with_key(
+        VerifyingKey::from_pem(public.as_bytes()).unwrap(),
+        &[Algorithm::RS256],
+        "https://as.example",
+        "orders-api",
+    )
+    .unwrap();
+    group.bench_function("rfc9068_RS256_verify_and_scope", |b| {
+        b.iter(|| {
+            at.verify(black_box(&token))
+                .unwrap()
+                .require_scopes(&["orders:read"])
+                .unwrap()
+        })
+    });
+    group.finish();
+    let policy = VersionPolicy::builder()
+        .supported("2.0")
+        .deprecated("1.0", Deprecation::new(1_000).sunset(4_102_444_800))
+        .build()
+        .unwrap();
+    c.bench_function("versioning/decide_deprecated", |b| {
+        b.iter(|| {
+            policy.decide(
+                black_box(&VersionRequest {
+                    header: Some("1"),
+                    ..Default::default()
+                }),
+                1_700_000_000,
+            )
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    ct_eq,
+    random,
+    password,
+    encryption,
+    jwt,
+    otp,
+    ratelimit,
+    oauth_and_versions
+);
 criterion_main!(benches);

@@ -13,6 +13,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
+/// Longest a fetched token is cached, whatever `expires_in` says (a year, in seconds).
+const MAX_CACHED_LIFETIME: u64 = 365 * 86_400;
+
 /// Largest token-endpoint answer read, in bytes.
 pub const MAX_RESPONSE_LEN: usize = 256 * 1024;
 
@@ -167,7 +170,8 @@ fn check_server_url(url: &str, what: &str) -> Result<()> {
     } else {
         return Err(bad());
     };
-    if host_of(rest).is_empty() || rest.starts_with('@') || rest.contains("@") {
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    if host_of(rest).is_empty() || authority.contains('@') {
         return Err(bad());
     }
     Ok(())
@@ -186,7 +190,11 @@ fn host_of(rest: &str) -> &str {
 }
 
 fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host == "[::1]" || host.starts_with("127.")
+    host.eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| a.is_loopback())
 }
 
 /// A redirect URI: a server URL (https, or http to loopback, RFC 8252 7.3) or a private-use
@@ -908,13 +916,14 @@ impl<T: Transport> TokenSource<T> {
                 Ok(token) => {
                     let token = Arc::new(token);
                     *self.cached.lock().unwrap_or_else(PoisonError::into_inner) =
-                        token.expires_in.filter(|s| *s > 0).map(|lifetime| {
-                            let lifetime = Duration::from_secs(lifetime);
+                        token.expires_in.filter(|s| *s > 0).and_then(|lifetime| {
+                            // A server's lifetime is believed up to a year.
+                            let lifetime = Duration::from_secs(lifetime.min(MAX_CACHED_LIFETIME));
                             let early = self.options.refresh_before.min(lifetime / 2);
-                            Cached {
+                            Some(Cached {
                                 token: Arc::clone(&token),
-                                refresh_at: Instant::now() + (lifetime - early),
-                            }
+                                refresh_at: Instant::now().checked_add(lifetime - early)?,
+                            })
                         });
                     return Ok(token);
                 }
@@ -1190,7 +1199,16 @@ mod tests {
         assert_eq!(s.token().unwrap_err().kind(), ErrorKind::OAuth);
         assert_eq!(refusals.load(Ordering::SeqCst), 1);
         let down = |_: &HttpRequest| -> Result<HttpResponse> { Err(Error::backend("down")) };
-        let s = TokenSource::new(client(Some("s")), &["a"], down, options).unwrap();
+        let s = TokenSource::new(client(Some("s")), &["a"], down, options.clone()).unwrap();
         assert_eq!(s.token().unwrap_err().kind(), ErrorKind::Backend);
+        // A hostile lifetime is capped, not a panic.
+        let forever = |_: &HttpRequest| -> Result<HttpResponse> {
+            Ok(HttpResponse {
+                status: 200,
+                body: r#"{"access_token":"t","token_type":"Bearer","expires_in":18446744073709551615}"#.into(),
+            })
+        };
+        let s = TokenSource::new(client(Some("s")), &["a"], forever, options).unwrap();
+        assert_eq!(s.token().unwrap().access_token.as_str(), "t");
     }
 }

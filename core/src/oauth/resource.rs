@@ -388,8 +388,10 @@ impl<T: Transport> Introspector<T> {
                     Some(t) => {
                         let left = t
                             .expires_at
-                            .map(|e| (e as f64 - now).max(0.0))
-                            .map_or(self.options.max_ttl, Duration::from_secs_f64);
+                            .and_then(|e| {
+                                Duration::try_from_secs_f64((e as f64 - now).max(0.0)).ok()
+                            })
+                            .unwrap_or(self.options.max_ttl);
                         left.min(self.options.max_ttl)
                     }
                 };
@@ -441,7 +443,9 @@ impl<T: Transport> Introspector<T> {
             }
             cache.order.push_back(key);
         }
-        cache.map.insert(key, (Instant::now() + ttl, answer));
+        if let Some(until) = Instant::now().checked_add(ttl) {
+            cache.map.insert(key, (until, answer));
+        }
     }
 
     /// Answers cached now.
