@@ -37,6 +37,7 @@ pub mod ratelimit;
 pub mod redact;
 #[cfg(feature = "redis")]
 pub mod redis_backend;
+mod storage;
 pub mod versioning;
 
 pub use error::{Error, ErrorKind, Result};

@@ -399,6 +399,17 @@ fn check_len(len: usize, name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Frees a handle this library made with `Box::into_raw`; NULL is a no-op.
+///
+/// # Safety
+/// `ptr` must be NULL or a live handle of type `T` from this library, freed once.
+pub(crate) unsafe fn free_handle<T>(ptr: *mut T) {
+    if !ptr.is_null() {
+        // SAFETY: forwarded caller guarantee.
+        drop(unsafe { Box::from_raw(ptr) });
+    }
+}
+
 /// The items of a comma-separated list, trimmed, blank ones dropped.
 pub(crate) fn comma_list(s: &str) -> Vec<String> {
     s.split(',')

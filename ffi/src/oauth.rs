@@ -2,7 +2,7 @@
 //! single-use state store, client-credentials tokens, RFC 9068 access tokens, introspection and
 //! the scope check. HTTP is the caller's: a `bw_http_post_fn` callback sends each POST.
 
-use crate::guard::{ffi_guard, out, slice, text, write_text};
+use crate::guard::{ffi_guard, free_handle, out, slice, text, write_text};
 use crate::result::{bw_result, Failure};
 use bulwark::jwt::Algorithm;
 use bulwark::oauth::{
@@ -143,10 +143,8 @@ pub unsafe extern "C" fn bw_oauth_store_new(
 #[no_mangle]
 pub unsafe extern "C" fn bw_oauth_store_free(store: *mut bw_oauth_store) -> bw_result {
     ffi_guard!({
-        if !store.is_null() {
-            // SAFETY: the caller guarantees a live handle from this library, freed once.
-            drop(unsafe { Box::from_raw(store) });
-        }
+        // SAFETY: the caller guarantees a live handle from this library, freed once (or NULL).
+        unsafe { free_handle(store) };
         Ok(())
     })
 }
@@ -183,10 +181,8 @@ pub unsafe extern "C" fn bw_oauth_client_new(
 #[no_mangle]
 pub unsafe extern "C" fn bw_oauth_client_free(client: *mut bw_oauth_client) -> bw_result {
     ffi_guard!({
-        if !client.is_null() {
-            // SAFETY: the caller guarantees a live handle from this library, freed once.
-            drop(unsafe { Box::from_raw(client) });
-        }
+        // SAFETY: the caller guarantees a live handle from this library, freed once (or NULL).
+        unsafe { free_handle(client) };
         Ok(())
     })
 }
@@ -465,10 +461,8 @@ pub unsafe extern "C" fn bw_oauth_token_expires_in(
 #[no_mangle]
 pub unsafe extern "C" fn bw_oauth_token_free(token: *mut bw_oauth_token) -> bw_result {
     ffi_guard!({
-        if !token.is_null() {
-            // SAFETY: the caller guarantees a live handle from this library, freed once.
-            drop(unsafe { Box::from_raw(token) });
-        }
+        // SAFETY: the caller guarantees a live handle from this library, freed once (or NULL).
+        unsafe { free_handle(token) };
         Ok(())
     })
 }
@@ -547,10 +541,8 @@ pub unsafe extern "C" fn bw_oauth_token_source_free(
     source: *mut bw_oauth_token_source,
 ) -> bw_result {
     ffi_guard!({
-        if !source.is_null() {
-            // SAFETY: the caller guarantees a live handle from this library, freed once.
-            drop(unsafe { Box::from_raw(source) });
-        }
+        // SAFETY: the caller guarantees a live handle from this library, freed once (or NULL).
+        unsafe { free_handle(source) };
         Ok(())
     })
 }
@@ -611,10 +603,8 @@ pub unsafe extern "C" fn bw_oauth_verifier_new(
 #[no_mangle]
 pub unsafe extern "C" fn bw_oauth_verifier_free(verifier: *mut bw_oauth_verifier) -> bw_result {
     ffi_guard!({
-        if !verifier.is_null() {
-            // SAFETY: the caller guarantees a live handle from this library, freed once.
-            drop(unsafe { Box::from_raw(verifier) });
-        }
+        // SAFETY: the caller guarantees a live handle from this library, freed once (or NULL).
+        unsafe { free_handle(verifier) };
         Ok(())
     })
 }
@@ -706,10 +696,8 @@ pub unsafe extern "C" fn bw_oauth_access_require_scopes(
 #[no_mangle]
 pub unsafe extern "C" fn bw_oauth_access_free(access: *mut bw_oauth_access) -> bw_result {
     ffi_guard!({
-        if !access.is_null() {
-            // SAFETY: the caller guarantees a live handle from this library, freed once.
-            drop(unsafe { Box::from_raw(access) });
-        }
+        // SAFETY: the caller guarantees a live handle from this library, freed once (or NULL).
+        unsafe { free_handle(access) };
         Ok(())
     })
 }
@@ -785,10 +773,8 @@ pub unsafe extern "C" fn bw_oauth_introspector_free(
     introspector: *mut bw_oauth_introspector,
 ) -> bw_result {
     ffi_guard!({
-        if !introspector.is_null() {
-            // SAFETY: the caller guarantees a live handle from this library, freed once.
-            drop(unsafe { Box::from_raw(introspector) });
-        }
+        // SAFETY: the caller guarantees a live handle from this library, freed once (or NULL).
+        unsafe { free_handle(introspector) };
         Ok(())
     })
 }

@@ -1,6 +1,6 @@
 //! C door for API versioning and deprecation (`bulwark::versioning`).
 
-use crate::guard::{ffi_guard, out, text, write_text};
+use crate::guard::{ffi_guard, free_handle, out, text, write_text};
 use crate::result::{bw_result, Failure};
 use bulwark::versioning::{VersionDecision, VersionPolicy, VersionRequest};
 use std::ffi::c_char;
@@ -84,10 +84,8 @@ pub unsafe extern "C" fn bw_version_policy_restrict(
 #[no_mangle]
 pub unsafe extern "C" fn bw_version_policy_free(policy: *mut bw_version_policy) -> bw_result {
     ffi_guard!({
-        if !policy.is_null() {
-            // SAFETY: the caller guarantees a live handle from this library, freed once.
-            drop(unsafe { Box::from_raw(policy) });
-        }
+        // SAFETY: the caller guarantees a live handle from this library, freed once (or NULL).
+        unsafe { free_handle(policy) };
         Ok(())
     })
 }
@@ -199,10 +197,8 @@ pub unsafe extern "C" fn bw_version_decision_text(
 #[no_mangle]
 pub unsafe extern "C" fn bw_version_decision_free(decision: *mut bw_version_decision) -> bw_result {
     ffi_guard!({
-        if !decision.is_null() {
-            // SAFETY: the caller guarantees a live handle from this library, freed once.
-            drop(unsafe { Box::from_raw(decision) });
-        }
+        // SAFETY: the caller guarantees a live handle from this library, freed once (or NULL).
+        unsafe { free_handle(decision) };
         Ok(())
     })
 }

@@ -25,6 +25,15 @@ type Access = (
     String,
 );
 
+/// Seconds from Python as a duration (`InvalidInputError` for a negative, NaN or huge one).
+fn seconds(py: Python<'_>, value: f64, name: &str) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| {
+            bulwark::Error::invalid_input(format!("{name} is a non-negative number of seconds"))
+        })
+        .py(py)
+}
+
 fn request_tuple(r: &HttpRequest) -> Request {
     (
         r.url.clone(),
@@ -133,9 +142,7 @@ impl PyStore {
         redirect_uri: &str,
         ttl: f64,
     ) -> PyResult<PyPending> {
-        let ttl = Duration::try_from_secs_f64(ttl)
-            .map_err(|_| bulwark::Error::invalid_input("ttl is a positive number of seconds"))
-            .py(py)?;
+        let ttl = seconds(py, ttl, "ttl")?;
         let inner = py
             .detach(|| self.inner.begin(binding, redirect_uri, ttl))
             .py(py)?;
@@ -363,19 +370,10 @@ impl PyTokenSource {
         max_attempts: u32,
         backoff: f64,
     ) -> PyResult<Self> {
-        let secs = |v: f64, name: &str| {
-            Duration::try_from_secs_f64(v)
-                .map_err(|_| {
-                    bulwark::Error::invalid_input(format!(
-                        "{name} is a non-negative number of seconds"
-                    ))
-                })
-                .py(py)
-        };
         let options = oauth::TokenSourceOptions {
-            refresh_before: secs(refresh_before, "refresh_before")?,
+            refresh_before: seconds(py, refresh_before, "refresh_before")?,
             max_attempts,
-            backoff: secs(backoff, "backoff")?,
+            backoff: seconds(py, backoff, "backoff")?,
         };
         let inner = TokenSource::new(
             client.inner.clone(),
@@ -472,19 +470,10 @@ impl PyIntrospector {
         issuer: Option<String>,
         audience: Option<String>,
     ) -> PyResult<Self> {
-        let secs = |v: f64, name: &str| {
-            Duration::try_from_secs_f64(v)
-                .map_err(|_| {
-                    bulwark::Error::invalid_input(format!(
-                        "{name} is a non-negative number of seconds"
-                    ))
-                })
-                .py(py)
-        };
         let options = IntrospectorOptions {
             capacity,
-            max_ttl: secs(max_ttl, "max_ttl")?,
-            negative_ttl: secs(negative_ttl, "negative_ttl")?,
+            max_ttl: seconds(py, max_ttl, "max_ttl")?,
+            negative_ttl: seconds(py, negative_ttl, "negative_ttl")?,
             issuer,
             audience,
         };

@@ -94,22 +94,25 @@ pub struct AccessTokenVerifier {
 }
 
 impl AccessTokenVerifier {
-    fn validation(
+    /// The RFC 9068 validation for `issuer` and `audience`, handed to `make` for the keys.
+    fn build(
         algorithms: &[Algorithm],
         issuer: &str,
         audience: &str,
-        leeway: f64,
-    ) -> Result<Validation> {
+        make: impl FnOnce(Validation) -> Result<Verifier>,
+    ) -> Result<Self> {
         if issuer.is_empty() || audience.is_empty() {
             return Err(Error::invalid_input(
                 "an RFC 9068 verifier needs the issuer and this resource server's audience",
             ));
         }
-        Ok(Validation::new(algorithms)
+        let validation = Validation::new(algorithms)
             .with_issuer(issuer)
             .with_audience(audience)
-            .with_leeway(leeway)
-            .with_required(&["iss", "exp", "aud", "sub", "client_id", "iat", "jti"]))
+            .with_required(&["iss", "exp", "aud", "sub", "client_id", "iat", "jti"]);
+        Ok(Self {
+            verifier: make(validation)?,
+        })
     }
 
     /// A verifier for tokens signed with one key (PEM, JWK or an HMAC secret).
@@ -123,9 +126,8 @@ impl AccessTokenVerifier {
         issuer: &str,
         audience: &str,
     ) -> Result<Self> {
-        let v = Self::validation(algorithms, issuer, audience, 0.0)?;
-        Ok(Self {
-            verifier: Verifier::from_material(material, v)?,
+        Self::build(algorithms, issuer, audience, |v| {
+            Verifier::from_material(material, v)
         })
     }
 
@@ -140,9 +142,9 @@ impl AccessTokenVerifier {
         issuer: &str,
         audience: &str,
     ) -> Result<Self> {
-        let v = Self::validation(algorithms, issuer, audience, 0.0)?;
-        Ok(Self {
-            verifier: Verifier::with_jwks(JwkSet::from_json(jwks_json)?, v)?,
+        let set = JwkSet::from_json(jwks_json)?;
+        Self::build(algorithms, issuer, audience, |v| {
+            Verifier::with_jwks(set, v)
         })
     }
 
@@ -156,10 +158,7 @@ impl AccessTokenVerifier {
         issuer: &str,
         audience: &str,
     ) -> Result<Self> {
-        let v = Self::validation(algorithms, issuer, audience, 0.0)?;
-        Ok(Self {
-            verifier: Verifier::new(key, v)?,
-        })
+        Self::build(algorithms, issuer, audience, |v| Verifier::new(key, v))
     }
 
     /// Verifies `token` now.

@@ -5,7 +5,7 @@
 
 use super::pkce::CodeVerifier;
 #[cfg(feature = "redis")]
-use crate::redis_backend::{is_redis_uri, Redis, RedisOptions};
+use crate::redis_backend::{Redis, RedisOptions};
 use crate::{Error, ErrorKind, Result};
 #[cfg(feature = "redis")]
 use serde_json::{json, Value};
@@ -170,37 +170,25 @@ impl AuthorizationStore {
     /// `InvalidInput` for another scheme, a malformed Redis URI or option, or a prefix with `{`
     /// or `}`.
     pub fn new(storage: &str, options: &StoreOptions) -> Result<Self> {
-        let backing = if storage == "memory://" || storage.starts_with("memory://?") {
+        let backing = match crate::storage::open(
+            storage,
+            "OAuth store",
+            &options.prefix,
+            options.timeout,
             #[cfg(feature = "redis")]
-            options.redis.refuse_tls_for(storage)?;
-            Backing::Memory {
+            &options.redis,
+        )? {
+            crate::storage::Storage::Memory => Backing::Memory {
                 shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
                 per_shard: options.max_pending.div_ceil(SHARDS).max(1),
                 hasher: std::collections::hash_map::RandomState::new(),
-            }
-        } else if storage.starts_with("redis") || storage.starts_with("unix://") {
+            },
             #[cfg(feature = "redis")]
-            {
-                if !is_redis_uri(storage) {
-                    return Err(Error::invalid_input(
-                        "unsupported OAuth store: use memory:// or a Redis URI",
-                    ));
-                }
-                crate::ratelimit::redis_store::check_prefix(&options.prefix)?;
-                Backing::Redis(Box::new(RedisBacking {
-                    redis: Redis::open(storage, options.timeout, &options.redis)?,
-                    prefix: options.prefix.clone(),
-                    take: redis::Script::new(TAKE_SCRIPT),
-                }))
-            }
-            #[cfg(not(feature = "redis"))]
-            return Err(Error::invalid_input(
-                "redis:// storage needs bulwark's `redis` feature (this build was made without it)",
-            ));
-        } else {
-            return Err(Error::invalid_input(
-                "unsupported OAuth store: use memory:// or a Redis URI",
-            ));
+            crate::storage::Storage::Redis(redis) => Backing::Redis(Box::new(RedisBacking {
+                redis: *redis,
+                prefix: options.prefix.clone(),
+                take: redis::Script::new(TAKE_SCRIPT),
+            })),
         };
         Ok(Self { backing })
     }

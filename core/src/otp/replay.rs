@@ -5,7 +5,7 @@
 
 use super::Totp;
 #[cfg(feature = "redis")]
-use crate::redis_backend::{is_redis_uri, Redis, RedisOptions};
+use crate::redis_backend::{Redis, RedisOptions};
 use crate::{Error, ErrorKind, Result};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -117,46 +117,28 @@ impl ReplayGuard {
     /// `InvalidInput` for another scheme, a malformed Redis URI or option, an unreadable
     /// certificate file, or a prefix with `{` or `}`.
     pub fn new(storage: &str, options: &ReplayGuardOptions) -> Result<Self> {
-        let backing = if storage == "memory://" || storage.starts_with("memory://?") {
+        let backing = match crate::storage::open(
+            storage,
+            "replay-guard",
+            &options.prefix,
+            options.timeout,
             #[cfg(feature = "redis")]
-            options.redis.refuse_tls_for(storage)?;
-            let per_shard = options.max_accounts.div_ceil(SHARDS).max(1);
-            Backing::Memory {
-                shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-                per_shard,
-                hasher: std::collections::hash_map::RandomState::new(),
-            }
-        } else if storage.starts_with("redis") || storage.starts_with("unix://") {
-            #[cfg(feature = "redis")]
-            {
-                if !is_redis_uri(storage) {
-                    return Err(Error::invalid_input(format!(
-                        "unsupported replay-guard storage {:?}: use memory:// or a Redis URI",
-                        storage.split("://").next().unwrap_or(storage)
-                    )));
+            &options.redis,
+        )? {
+            crate::storage::Storage::Memory => {
+                let per_shard = options.max_accounts.div_ceil(SHARDS).max(1);
+                Backing::Memory {
+                    shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+                    per_shard,
+                    hasher: std::collections::hash_map::RandomState::new(),
                 }
-                crate::ratelimit::redis_store::check_prefix(&options.prefix)?;
-                Backing::Redis(Box::new(RedisBacking {
-                    redis: Redis::open(storage, options.timeout, &options.redis)?,
-                    prefix: options.prefix.clone(),
-                    script: redis::Script::new(CLAIM_SCRIPT),
-                }))
             }
-            #[cfg(not(feature = "redis"))]
-            return Err(Error::invalid_input(
-                "redis:// storage needs bulwark's `redis` feature (this build was made without it)",
-            ));
-        } else {
-            return Err(Error::invalid_input(format!(
-                "unsupported replay-guard storage {:?}: use memory:// or a Redis URI",
-                storage
-                    .split("://")
-                    .next()
-                    .unwrap_or("")
-                    .chars()
-                    .take(32)
-                    .collect::<String>()
-            )));
+            #[cfg(feature = "redis")]
+            crate::storage::Storage::Redis(redis) => Backing::Redis(Box::new(RedisBacking {
+                redis: *redis,
+                prefix: options.prefix.clone(),
+                script: redis::Script::new(CLAIM_SCRIPT),
+            })),
         };
         Ok(Self { backing })
     }
