@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - depends on what is installed
 
 __all__ = ["APIVersion", "CORSMiddleware", "RequireScope", "IPFilterMiddleware", "IPRestrict", "JWTBearer",
            "RateLimitMiddleware", "SecurityHeadersMiddleware", "VersioningMiddleware", "api_version",
-           "client_address"]
+           "client_address", "require_scope"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -436,6 +436,13 @@ class RequireScope:
                               "scope": wanted}, f'{CHALLENGE_SCOPE}, scope="{wanted}"') from None
         request.scope["bulwark.oauth_token"] = access
         return access
+
+
+def require_scope(*scopes: str, verifier: AccessTokenVerifier | Introspector,
+                  security_logger: SecurityLogger | None = None) -> RequireScope:
+    """``Depends(require_scope("orders:read", verifier=verifier))``: the same check as Flask's
+    ``@require_scope``, as a FastAPI dependency (a ``RequireScope``)."""
+    return RequireScope(*scopes, verifier=verifier, security_logger=security_logger)
 
 
 class CORSMiddleware:

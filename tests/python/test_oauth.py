@@ -27,6 +27,7 @@ from flask import Flask
 
 from bulwark import jwt
 from bulwark.asgi import RequireScope
+from bulwark.asgi import require_scope as asgi_require_scope
 from bulwark.exceptions import (
     BackendError,
     InsufficientScopeError,
@@ -337,7 +338,7 @@ def test_flask_and_asgi_scope_checks(server):
         return {"caller": token.subject}
 
     @api.post("/orders")
-    def asgi_create(token=Depends(RequireScope("orders:write", verifier=verifier(server)))):
+    def asgi_create(token=Depends(asgi_require_scope("orders:write", verifier=verifier(server)))):
         return {"ok": True}
 
     t = TestClient(api)
