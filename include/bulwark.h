@@ -152,6 +152,12 @@
 #define BW_OAUTH_TOKEN_SCOPE 2
 
 /**
+ * `bw_oauth_token_text` field: the OpenID Connect ID token ("" when none); check it with
+ * `bw_oauth_token_check_id_token`.
+ */
+#define BW_OAUTH_TOKEN_ID 3
+
+/**
  * `bw_oauth_access_text` field: the subject (`sub`).
  */
 #define BW_OAUTH_ACCESS_SUBJECT 0
@@ -1945,6 +1951,28 @@ bw_result bw_oauth_token_text(const bw_oauth_token *token,
  * Sets `*out_seconds` to the token's `expires_in`, or -1 when the server did not say.
  */
 BW_MUST_USE bw_result bw_oauth_token_expires_in(const bw_oauth_token *token, int64_t *out_seconds);
+
+/**
+ * Checks the OpenID Connect ID token of a code-flow `token` and writes its claims (JSON) into
+ * `buf`: the signature by `key` (a JWK set `{"keys": [...]}`, or one public key or HMAC
+ * secret) under `algorithms` (comma-separated), `iss` = `issuer`, `aud` naming `client_id`,
+ * and its `nonce` equal to the authorization request's (kept by the library, compared in
+ * constant time). No ID token, or a token not from `bw_oauth_exchange_code`, is
+ * `BW_ERR_INVALID_INPUT`; a wrong nonce `BW_ERR_VERIFICATION_FAILED`; otherwise the JWT codes.
+ */
+BW_MUST_USE
+bw_result bw_oauth_token_check_id_token(const bw_oauth_token *token,
+                                        const uint8_t *key,
+                                        size_t key_len,
+                                        const char *algorithms,
+                                        size_t algorithms_len,
+                                        const char *issuer,
+                                        size_t issuer_len,
+                                        const char *client_id,
+                                        size_t client_id_len,
+                                        char *buf,
+                                        size_t cap,
+                                        size_t *out_len);
 
 /**
  * Frees a token (its secrets are zeroized). NULL is a no-op.

@@ -29,6 +29,10 @@ pub const BW_OAUTH_TOKEN_REFRESH: u32 = 1;
 /// not say, meaning those requested).
 pub const BW_OAUTH_TOKEN_SCOPE: u32 = 2;
 
+/// `bw_oauth_token_text` field: the OpenID Connect ID token ("" when none); check it with
+/// `bw_oauth_token_check_id_token`.
+pub const BW_OAUTH_TOKEN_ID: u32 = 3;
+
 /// `bw_oauth_access_text` field: the subject (`sub`).
 pub const BW_OAUTH_ACCESS_SUBJECT: u32 = 0;
 /// `bw_oauth_access_text` field: the client the token was issued to (`client_id`).
@@ -358,7 +362,11 @@ fn transport(post: bw_http_post_fn, ctx: *mut c_void) -> Result<CTransport, Fail
 /// Tokens from a token endpoint (opaque). Read with `bw_oauth_token_text` and
 /// `bw_oauth_token_expires_in`; free with `bw_oauth_token_free`.
 #[allow(non_camel_case_types)]
-pub struct bw_oauth_token(Arc<TokenResponse>);
+pub struct bw_oauth_token {
+    token: Arc<TokenResponse>,
+    /// The nonce of the authorization request (code flow only), for the ID token.
+    nonce: Option<String>,
+}
 
 /// Finishes the authorization-code flow: reads the callback's `query` (the server's error is
 /// `BW_ERR_OAUTH`, a wrong `iss` `BW_ERR_INVALID_ISSUER`), takes the pending authorization of
@@ -397,7 +405,10 @@ pub unsafe extern "C" fn bw_oauth_exchange_code(
         let (callback, pending) = client.0.finish(&store.0, query, binding)?;
         let request = client.0.code_request(&callback, &pending)?;
         let token = bulwark::oauth::parse_token_response(&transport.post(&request)?)?;
-        *slot = Box::into_raw(Box::new(bw_oauth_token(Arc::new(token))));
+        *slot = Box::into_raw(Box::new(bw_oauth_token {
+            token: Arc::new(token),
+            nonce: Some(pending.nonce.clone()),
+        }));
         Ok(())
     })
 }
@@ -417,7 +428,7 @@ pub unsafe extern "C" fn bw_oauth_token_text(
         // SAFETY: the caller guarantees a live handle or NULL.
         let t = &unsafe { token.as_ref() }
             .ok_or_else(|| Failure::null("token"))?
-            .0;
+            .token;
         let value = zeroize::Zeroizing::new(match field {
             BW_OAUTH_TOKEN_ACCESS => t.access_token.to_string(),
             BW_OAUTH_TOKEN_REFRESH => t
@@ -426,6 +437,7 @@ pub unsafe extern "C" fn bw_oauth_token_text(
                 .map(String::from)
                 .unwrap_or_default(),
             BW_OAUTH_TOKEN_SCOPE => t.scope.as_ref().map(|s| s.join(" ")).unwrap_or_default(),
+            BW_OAUTH_TOKEN_ID => t.id_token.clone().unwrap_or_default(),
             _ => {
                 return Err(
                     bulwark::Error::invalid_input(format!("unknown token field {field}")).into(),
@@ -448,13 +460,77 @@ pub unsafe extern "C" fn bw_oauth_token_expires_in(
         // SAFETY: the caller guarantees a live handle or NULL.
         let t = &unsafe { token.as_ref() }
             .ok_or_else(|| Failure::null("token"))?
-            .0;
+            .token;
         // SAFETY: the caller guarantees out_seconds is NULL or valid for a write.
         *unsafe { out(out_seconds, "out_seconds") }? = t
             .expires_in
             .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
         Ok(())
     })
+}
+
+/// Checks the OpenID Connect ID token of a code-flow `token` and writes its claims (JSON) into
+/// `buf`: the signature by `key` (a JWK set `{"keys": [...]}`, or one public key or HMAC
+/// secret) under `algorithms` (comma-separated), `iss` = `issuer`, `aud` naming `client_id`,
+/// and its `nonce` equal to the authorization request's (kept by the library, compared in
+/// constant time). No ID token, or a token not from `bw_oauth_exchange_code`, is
+/// `BW_ERR_INVALID_INPUT`; a wrong nonce `BW_ERR_VERIFICATION_FAILED`; otherwise the JWT codes.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn bw_oauth_token_check_id_token(
+    token: *const bw_oauth_token,
+    key: *const u8,
+    key_len: usize,
+    algorithms: *const c_char,
+    algorithms_len: usize,
+    issuer: *const c_char,
+    issuer_len: usize,
+    client_id: *const c_char,
+    client_id_len: usize,
+    buf: *mut c_char,
+    cap: usize,
+    out_len: *mut usize,
+) -> bw_result {
+    ffi_guard!({
+        // SAFETY: the caller guarantees a live handle or NULL.
+        let t = unsafe { token.as_ref() }.ok_or_else(|| Failure::null("token"))?;
+        // SAFETY: the caller guarantees each pointer is valid for its length.
+        let (key, algorithms, issuer, client_id) = unsafe {
+            (
+                slice(key, key_len, "key")?,
+                text(algorithms, algorithms_len, "algorithms")?,
+                text(issuer, issuer_len, "issuer")?,
+                text(client_id, client_id_len, "client_id")?,
+            )
+        };
+        let id_token =
+            t.token.id_token.as_deref().ok_or_else(|| {
+                bulwark::Error::invalid_input("the token response has no id_token")
+            })?;
+        let nonce = t.nonce.as_deref().ok_or_else(|| {
+            bulwark::Error::invalid_input("the token is not from an authorization-code exchange")
+        })?;
+        let algorithms = parse_algorithms(algorithms)?;
+        let claims = bulwark::oauth::check_id_token_with(
+            id_token,
+            key,
+            bulwark::oauth::is_jwk_set(key),
+            &algorithms,
+            issuer,
+            client_id,
+            nonce,
+        )?;
+        let json = bulwark::serde_json::Value::Object(claims).to_string();
+        // SAFETY: the caller guarantees the buffer contract.
+        unsafe { write_text(&json, buf, cap, out_len) }
+    })
+}
+
+fn parse_algorithms(list: &str) -> Result<Vec<Algorithm>, Failure> {
+    Ok(crate::guard::comma_list(list)
+        .iter()
+        .map(|a| a.parse::<Algorithm>())
+        .collect::<bulwark::Result<Vec<_>>>()?)
 }
 
 /// Frees a token (its secrets are zeroized). NULL is a no-op.
@@ -582,17 +658,13 @@ pub unsafe extern "C" fn bw_oauth_verifier_new(
         };
         // SAFETY: the caller guarantees out_verifier is NULL or valid for a write.
         let slot = unsafe { out(out_verifier, "out_verifier") }?;
-        let algorithms = crate::guard::comma_list(algorithms)
-            .iter()
-            .map(|a| a.parse::<Algorithm>())
-            .collect::<bulwark::Result<Vec<_>>>()?;
-        let jwks = std::str::from_utf8(key).ok().filter(|k| {
-            bulwark::serde_json::from_str::<bulwark::serde_json::Value>(k)
-                .is_ok_and(|v| v.get("keys").is_some())
-        });
-        let verifier = match jwks {
-            Some(set) => AccessTokenVerifier::with_jwks(set, &algorithms, issuer, audience)?,
-            None => AccessTokenVerifier::from_material(key, &algorithms, issuer, audience)?,
+        let algorithms = parse_algorithms(algorithms)?;
+        let verifier = if bulwark::oauth::is_jwk_set(key) {
+            let set = std::str::from_utf8(key)
+                .map_err(|_| bulwark::Error::invalid_input("the JWK set is not UTF-8"))?;
+            AccessTokenVerifier::with_jwks(set, &algorithms, issuer, audience)?
+        } else {
+            AccessTokenVerifier::from_material(key, &algorithms, issuer, audience)?
         };
         *slot = Box::into_raw(Box::new(bw_oauth_verifier(verifier)));
         Ok(())

@@ -291,21 +291,8 @@ fn oauth_check_id_token(
     nonce: &str,
     jwks: bool,
 ) -> PyResult<String> {
-    let validation = bulwark::jwt::Validation::new(&self::algorithms(py, &algorithms)?)
-        .with_issuer(issuer)
-        .with_audience(client_id)
-        .with_required(&["iss", "sub", "aud", "exp", "iat"]);
-    let verifier = if jwks {
-        let text = std::str::from_utf8(key)
-            .map_err(|_| bulwark::Error::invalid_input("the JWK set is not UTF-8"))
-            .py(py)?;
-        bulwark::jwt::JwkSet::from_json(text)
-            .and_then(|set| bulwark::jwt::Verifier::with_jwks(set, validation))
-    } else {
-        bulwark::jwt::Verifier::from_material(key, validation)
-    }
-    .py(py)?;
-    let claims = oauth::check_id_token(id_token, &verifier, nonce)
+    let algs = self::algorithms(py, &algorithms)?;
+    let claims = oauth::check_id_token_with(id_token, key, jwks, &algs, issuer, client_id, nonce)
         .map_err(|e| crate::jwt::jwt_err(py, &e))?;
     Ok(bulwark::serde_json::Value::Object(claims).to_string())
 }

@@ -10,9 +10,13 @@
 
 #define TXT(s) (s), strlen(s)
 
+static const char ID_KEY[] = "an-id-token-secret-of-32-bytes!!";
+
 /* The "server" behind the callback: what it expects and what it saw. */
 struct server {
     char challenge[64];   /* the code_challenge of the pending request */
+    char nonce[64];       /* the nonce of the pending request, put in the ID token */
+    int no_id_token;      /* answer without an ID token */
     int token_calls;
     int introspect_calls;
     int fail_next;        /* answer 503 this many times first */
@@ -74,9 +78,22 @@ static bw_result server_post(void *ctx, const char *url, size_t url_len, const c
     if (bw_pkce_verify(verifier, strlen(verifier), s->challenge, strlen(s->challenge), BW_PKCE_S256, &ok) != BW_OK ||
         !ok)
         return answer(response, 400, "{\"error\":\"invalid_grant\",\"error_description\":\"PKCE verification failed\"}");
-    return answer(response, 200,
-                  "{\"access_token\":\"at-1\",\"token_type\":\"bearer\",\"expires_in\":600,"
-                  "\"refresh_token\":\"rt-1\",\"scope\":\"openid orders:read\"}");
+    if (s->no_id_token)
+        return answer(response, 200, "{\"access_token\":\"at-2\",\"token_type\":\"Bearer\"}");
+    /* An ID token carrying the request's nonce, signed with the secret the client checks it by. */
+    char claims[256], id_token[512], reply[1024];
+    size_t id_len = 0;
+    long now = (long)time(NULL);
+    snprintf(claims, sizeof claims,
+             "{\"iss\":\"https://as.example\",\"sub\":\"alice\",\"aud\":\"web\",\"iat\":%ld,\"exp\":%ld,"
+             "\"nonce\":\"%s\"}", now, now + 300, s->nonce);
+    if (bw_jwt_encode("HS256", 5, (const uint8_t *)ID_KEY, strlen(ID_KEY), claims, strlen(claims), NULL, 0, id_token,
+                      sizeof id_token, &id_len) != BW_OK)
+        return BW_ERR_INTERNAL;
+    snprintf(reply, sizeof reply,
+             "{\"access_token\":\"at-1\",\"token_type\":\"bearer\",\"expires_in\":600,"
+             "\"refresh_token\":\"rt-1\",\"scope\":\"openid orders:read\",\"id_token\":\"%s\"}", id_token);
+    return answer(response, 200, reply);
 }
 
 static bw_result unreachable_post(void *ctx, const char *url, size_t url_len, const char *headers,
@@ -119,7 +136,7 @@ static void test_code_flow(void) {
     bw_oauth_store *store = NULL;
     bw_oauth_token *token = NULL;
     struct server srv = {0};
-    char url[2048], state[128], query[512], out[256];
+    char url[2048], state[128], query[512], out[1024];
     size_t n = 0;
     int64_t expires = 0;
 
@@ -146,6 +163,7 @@ static void test_code_flow(void) {
              BW_OK);
     CHECK(form_value(strchr(url, '?') + 1, "state", state, sizeof state));
     CHECK(form_value(strchr(url, '?') + 1, "code_challenge", srv.challenge, sizeof srv.challenge));
+    CHECK(form_value(strchr(url, '?') + 1, "nonce", srv.nonce, sizeof srv.nonce));
     snprintf(query, sizeof query, "code=CODE1&state=%s&iss=https%%3A%%2F%%2Fas.example", state);
     CHECK_RC(bw_oauth_exchange_code(client, store, TXT(query), TXT("session-1"), server_post, &srv, &token), BW_OK);
     CHECK(strstr(srv.last_headers, "Authorization: Basic d2ViOnMzY3JldA==\r\n") != NULL); /* web:s3cret */
@@ -158,11 +176,54 @@ static void test_code_flow(void) {
     CHECK_RC(bw_oauth_token_text(token, 9, out, sizeof out, &n), BW_ERR_INVALID_INPUT);
     CHECK_RC(bw_oauth_token_expires_in(token, &expires), BW_OK);
     CHECK(expires == 600);
+    /* The ID token: signature, issuer, audience and the request's nonce (kept by the library). */
+    CHECK_RC(bw_oauth_token_text(token, BW_OAUTH_TOKEN_ID, out, sizeof out, &n), BW_OK);
+    CHECK(n > 0);
+    {
+        char claims[512];
+        CHECK_RC(bw_oauth_token_check_id_token(token, (const uint8_t *)ID_KEY, strlen(ID_KEY), TXT("HS256"),
+                                               TXT("https://as.example"), TXT("web"), claims, sizeof claims, &n),
+                 BW_OK);
+        CHECK(strstr(claims, srv.nonce) != NULL && strstr(claims, "\"sub\":\"alice\"") != NULL);
+        CHECK_RC(bw_oauth_token_check_id_token(token, (const uint8_t *)ID_KEY, strlen(ID_KEY), TXT("HS256"),
+                                               TXT("https://as.example"), TXT("another-client"), claims, sizeof claims,
+                                               &n), BW_ERR_INVALID_AUDIENCE);
+        CHECK_RC(bw_oauth_token_check_id_token(token, (const uint8_t *)"another-secret-of-32-bytes-long!", 32,
+                                               TXT("HS256"), TXT("https://as.example"), TXT("web"), claims,
+                                               sizeof claims, &n), BW_ERR_VERIFICATION_FAILED);
+    }
     CHECK_RC(bw_oauth_token_free(token), BW_OK);
     token = NULL;
     /* The same callback again: replayed. */
     CHECK_RC(bw_oauth_exchange_code(client, store, TXT(query), TXT("session-1"), server_post, &srv, &token),
              BW_ERR_OTP_REPLAYED);
+
+    /* An ID token with another request's nonce is refused; no ID token is an input error. */
+    CHECK_RC(bw_oauth_authorize(client, store, TXT("s"), TXT("openid"), 600, url, sizeof url, &n), BW_OK);
+    CHECK(form_value(strchr(url, '?') + 1, "state", state, sizeof state));
+    CHECK(form_value(strchr(url, '?') + 1, "code_challenge", srv.challenge, sizeof srv.challenge));
+    strcpy(srv.nonce, "a-nonce-from-another-request");
+    snprintf(query, sizeof query, "code=CODE1&state=%s", state);
+    CHECK_RC(bw_oauth_exchange_code(client, store, TXT(query), TXT("s"), server_post, &srv, &token), BW_OK);
+    CHECK_RC(bw_oauth_token_check_id_token(token, (const uint8_t *)ID_KEY, strlen(ID_KEY), TXT("HS256"),
+                                           TXT("https://as.example"), TXT("web"), out, sizeof out, &n),
+             BW_ERR_VERIFICATION_FAILED);
+    CHECK_RC(bw_oauth_token_free(token), BW_OK);
+    token = NULL;
+    CHECK_RC(bw_oauth_authorize(client, store, TXT("s"), TXT("openid"), 600, url, sizeof url, &n), BW_OK);
+    CHECK(form_value(strchr(url, '?') + 1, "state", state, sizeof state));
+    CHECK(form_value(strchr(url, '?') + 1, "code_challenge", srv.challenge, sizeof srv.challenge));
+    srv.no_id_token = 1;
+    snprintf(query, sizeof query, "code=CODE1&state=%s", state);
+    CHECK_RC(bw_oauth_exchange_code(client, store, TXT(query), TXT("s"), server_post, &srv, &token), BW_OK);
+    CHECK_RC(bw_oauth_token_check_id_token(token, (const uint8_t *)ID_KEY, strlen(ID_KEY), TXT("HS256"),
+                                           TXT("https://as.example"), TXT("web"), out, sizeof out, &n),
+             BW_ERR_INVALID_INPUT);
+    CHECK_RC(bw_oauth_token_check_id_token(NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, out, sizeof out, &n),
+             BW_ERR_NULL_PARAMETER);
+    CHECK_RC(bw_oauth_token_free(token), BW_OK);
+    token = NULL;
+    srv.no_id_token = 0;
 
     /* A wrong verifier: the server refuses, the caller gets its error. */
     CHECK_RC(bw_oauth_authorize(client, store, TXT("s"), TXT("orders:read"), 600, url, sizeof url, &n), BW_OK);

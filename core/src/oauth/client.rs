@@ -484,6 +484,50 @@ pub fn check_id_token(
     Ok(decoded.claims)
 }
 
+/// Where a door's key material for tokens comes from: a JWK set (`{"keys": [...]}`), or one key
+/// (PEM, JWK, HMAC secret). What the C door uses to tell them apart.
+#[must_use]
+pub fn is_jwk_set(material: &[u8]) -> bool {
+    std::str::from_utf8(material)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .is_some_and(|v| v.get("keys").is_some_and(Value::is_array))
+}
+
+/// [`check_id_token`] with the verifier built here: the signature by `key` (a JWK set when
+/// `jwks`, else one key) under `algorithms`, `iss` = `issuer`, `aud` naming `client_id`, and
+/// `iss`, `sub`, `aud`, `exp`, `iat` present (OpenID Connect Core 3.1.3.7).
+///
+/// # Errors
+/// As [`check_id_token`], and `InvalidInput` / `InvalidKey` for unusable keys or algorithms.
+pub fn check_id_token_with(
+    id_token: &str,
+    key: &[u8],
+    jwks: bool,
+    algorithms: &[jwt::Algorithm],
+    issuer: &str,
+    client_id: &str,
+    nonce: &str,
+) -> Result<Map<String, Value>> {
+    if issuer.is_empty() || client_id.is_empty() {
+        return Err(Error::invalid_input(
+            "checking an ID token needs the issuer and the client id",
+        ));
+    }
+    let validation = jwt::Validation::new(algorithms)
+        .with_issuer(issuer)
+        .with_audience(client_id)
+        .with_required(&["iss", "sub", "aud", "exp", "iat"]);
+    let verifier = if jwks {
+        let text = std::str::from_utf8(key)
+            .map_err(|_| Error::invalid_input("the JWK set is not UTF-8"))?;
+        Verifier::with_jwks(jwt::JwkSet::from_json(text)?, validation)?
+    } else {
+        Verifier::from_material(key, validation)?
+    };
+    check_id_token(id_token, &verifier, nonce)
+}
+
 /// A client of one authorization server. Immutable, shareable between threads.
 ///
 /// ```

@@ -20,9 +20,9 @@ mod resource;
 mod store;
 
 pub use client::{
-    check_id_token, check_redirect_uri, check_scope_token, parse_scope, parse_token_response,
-    Callback, Client, ClientConfig, HttpRequest, HttpResponse, TokenResponse, TokenSource,
-    TokenSourceOptions, Transport, MAX_RESPONSE_LEN,
+    check_id_token, check_id_token_with, check_redirect_uri, check_scope_token, is_jwk_set,
+    parse_scope, parse_token_response, Callback, Client, ClientConfig, HttpRequest, HttpResponse,
+    TokenResponse, TokenSource, TokenSourceOptions, Transport, MAX_RESPONSE_LEN,
 };
 pub use resource::{
     parse_introspection, AccessToken, AccessTokenVerifier, Introspector, IntrospectorOptions,
