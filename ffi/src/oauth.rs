@@ -223,19 +223,11 @@ pub unsafe extern "C" fn bw_oauth_authorize(
                 text(scopes, scopes_len, "scopes")?,
             )
         };
-        let redirect = client
-            .0
-            .config()
-            .redirect_uri
-            .clone()
-            .ok_or_else(|| bulwark::Error::invalid_input("the client has no redirect_uri"))?;
         let scopes = bulwark::oauth::parse_scope(scopes)?;
-        let pending = store.0.begin(
-            binding,
-            &redirect,
-            Duration::from_secs(u64::from(ttl_seconds)),
-        )?;
-        let url = client.0.authorization_url(&pending, &scopes, &[])?;
+        let ttl = Duration::from_secs(u64::from(ttl_seconds));
+        let (url, _pending) = client
+            .0
+            .authorize(&store.0, binding, &scopes, &[], ttl, None)?;
         // SAFETY: the caller guarantees the buffer contract.
         unsafe { write_text(&url, buf, cap, out_len) }
     })
@@ -402,12 +394,12 @@ pub unsafe extern "C" fn bw_oauth_exchange_code(
         let transport = transport(post, ctx)?;
         // SAFETY: the caller guarantees out_token is NULL or valid for a write.
         let slot = unsafe { out(out_token, "out_token") }?;
-        let (callback, pending) = client.0.finish(&store.0, query, binding)?;
-        let request = client.0.code_request(&callback, &pending)?;
-        let token = bulwark::oauth::parse_token_response(&transport.post(&request)?)?;
+        let (token, pending) = client
+            .0
+            .exchange_code(&store.0, query, binding, &transport)?;
         *slot = Box::into_raw(Box::new(bw_oauth_token {
             token: Arc::new(token),
-            nonce: Some(pending.nonce.clone()),
+            nonce: Some(pending.nonce),
         }));
         Ok(())
     })

@@ -420,20 +420,24 @@ class _Client:
     """A client's registration at one authorization server."""
 
     def __new__(cls, config_json: str) -> _Client: ...
-    def authorization_url(
-        self, pending: PendingAuthorization, scopes: List[str], extra: List[Tuple[str, str]] = ...
-    ) -> str:
-        """The authorization URL for a pending request."""
-    def callback(self, query: str) -> Tuple[str, str]:
-        """The callback's code and state (or the server's error)."""
-    def finish(self, store: _AuthorizationStore, query: str, binding: str) -> Tuple[str, PendingAuthorization]:
-        """The callback, then its pending request taken from the store once."""
+    def authorize(
+        self,
+        store: _AuthorizationStore,
+        binding: str,
+        scopes: List[str],
+        extra: List[Tuple[str, str]],
+        ttl: float,
+        redirect_uri: Optional[str] = None,
+    ) -> Tuple[str, PendingAuthorization]:
+        """Starts the code flow: the URL and the pending authorization kept in `store`."""
+    def exchange_code(
+        self, store: _AuthorizationStore, query: str, binding: str, transport: Any
+    ) -> Tuple[_Token, PendingAuthorization]:
+        """Finishes the code flow through `transport`: the tokens and the pending authorization."""
+    def refresh(self, refresh_token: str, scopes: List[str], transport: Any) -> _Token:
+        """New tokens for a refresh token through `transport`."""
     def code_request(self, code: str, pending: PendingAuthorization) -> _Request:
         """The token request exchanging `code` for the pending request."""
-    def client_credentials_request(self, scopes: List[str]) -> _Request:
-        """The client-credentials token request."""
-    def refresh_request(self, refresh_token: str, scopes: List[str]) -> _Request:
-        """The refresh request."""
 
 def oauth_parse_token_response(status: int, body: str) -> _Token:
     """Parses a token endpoint's answer."""

@@ -231,16 +231,8 @@ class OAuthClient:
         """Start the code flow for ``binding`` (the user's session): the URL to redirect to, and
         the pending authorization (also kept in the store). ``extra``: ``prompt``,
         ``login_hint``, ..."""
-        redirect = redirect_uri or self.redirect_uri
-        if redirect is None:
-            raise ValueError("OAuthClient needs a redirect_uri for the code flow")
-        pending = self.store.begin(binding, redirect, ttl)
-        return self._native.authorization_url(pending, list(scopes), list(extra.items())), pending
-
-    def _post(self, request: tuple[str, str, list[tuple[str, str]]]) -> TokenResponse:
-        url, body, headers = request
-        status, text = self.transport(url, body, headers)
-        return TokenResponse.parse(status, text)
+        return self._native.authorize(self.store._native, binding, list(scopes), list(extra.items()), ttl,
+                                      redirect_uri)
 
     def callback(self, query: Union[str, bytes], binding: str) -> TokenResponse:
         """Finish the code flow from the callback's query string: the server's error, a wrong
@@ -250,8 +242,8 @@ class OAuthClient:
         ``id_token_jwks``."""
         if isinstance(query, bytes):
             query = query.decode("utf-8")
-        code, pending = self._native.finish(self.store._native, query, binding)
-        tokens = dataclasses.replace(self._post(self._native.code_request(code, pending)), nonce=pending.nonce)
+        answer, pending = self._native.exchange_code(self.store._native, query, binding, self.transport)
+        tokens = dataclasses.replace(TokenResponse._from(answer), nonce=pending.nonce)
         if tokens.id_token is not None and self._id_token_keys is not None:
             key, jwks = self._id_token_keys
             claims = self.check_id_token(tokens.id_token, pending.nonce, key=key, jwks=jwks,
@@ -261,7 +253,7 @@ class OAuthClient:
 
     def refresh(self, refresh_token: str, scopes: Iterable[str] = ()) -> TokenResponse:
         """New tokens for a refresh token (optionally fewer scopes)."""
-        return self._post(self._native.refresh_request(refresh_token, list(scopes)))
+        return TokenResponse._from(self._native.refresh(refresh_token, list(scopes), self.transport))
 
     def check_id_token(self, id_token: str, nonce: str, *, key: Union[str, bytes, None] = None,
                        jwks: Optional[str] = None, algorithms: Sequence[str] = ("RS256",)) -> dict[str, Any]:

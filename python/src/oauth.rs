@@ -171,43 +171,64 @@ impl PyClient {
         })
     }
 
-    /// The authorization URL for a pending request.
-    #[pyo3(signature = (pending, scopes, extra=Vec::new()))]
-    fn authorization_url(
+    /// Starts the code flow: the URL and the pending authorization kept in `store`.
+    #[pyo3(signature = (store, binding, scopes, extra, ttl, redirect_uri=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn authorize(
         &self,
         py: Python<'_>,
-        pending: PyRef<'_, PyPending>,
+        store: PyRef<'_, PyStore>,
+        binding: &str,
         scopes: Vec<String>,
         extra: Vec<(String, String)>,
-    ) -> PyResult<String> {
+        ttl: f64,
+        redirect_uri: Option<&str>,
+    ) -> PyResult<(String, PyPending)> {
+        let ttl = seconds(py, ttl, "ttl")?;
         let extra: Vec<(&str, &str)> = extra
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        self.inner
-            .authorization_url(&pending.inner, &scopes, &extra)
-            .py(py)
+        let store = &store.inner;
+        let (url, pending) = py
+            .detach(|| {
+                self.inner
+                    .authorize(store, binding, &scopes, &extra, ttl, redirect_uri)
+            })
+            .py(py)?;
+        Ok((url, PyPending { inner: pending }))
     }
 
-    /// The callback's code and state (or the server's error).
-    fn callback(&self, py: Python<'_>, query: &str) -> PyResult<(String, String)> {
-        let c = self.inner.callback(query).py(py)?;
-        Ok((c.code.to_string(), c.state))
-    }
-
-    /// The callback, then its pending request taken from the store once.
-    fn finish(
+    /// Finishes the code flow through `transport`: the tokens and the pending authorization.
+    fn exchange_code(
         &self,
         py: Python<'_>,
         store: PyRef<'_, PyStore>,
         query: &str,
         binding: &str,
-    ) -> PyResult<(String, PyPending)> {
+        transport: Py<PyAny>,
+    ) -> PyResult<(Token, PyPending)> {
         let store = &store.inner;
-        let (c, pending) = py
-            .detach(|| self.inner.finish(store, query, binding))
+        let transport = PyTransport(transport);
+        let (token, pending) = py
+            .detach(|| self.inner.exchange_code(store, query, binding, &transport))
             .py(py)?;
-        Ok((c.code.to_string(), PyPending { inner: pending }))
+        Ok((token_tuple(&token), PyPending { inner: pending }))
+    }
+
+    /// New tokens for a refresh token through `transport`.
+    fn refresh(
+        &self,
+        py: Python<'_>,
+        refresh_token: &str,
+        scopes: Vec<String>,
+        transport: Py<PyAny>,
+    ) -> PyResult<Token> {
+        let transport = PyTransport(transport);
+        let token = py
+            .detach(|| self.inner.refresh(refresh_token, &scopes, &transport))
+            .py(py)?;
+        Ok(token_tuple(&token))
     }
 
     /// The token request exchanging `code` for the pending request.
@@ -223,25 +244,6 @@ impl PyClient {
         };
         Ok(request_tuple(
             &self.inner.code_request(&callback, &pending.inner).py(py)?,
-        ))
-    }
-
-    /// The client-credentials token request.
-    fn client_credentials_request(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<Request> {
-        Ok(request_tuple(
-            &self.inner.client_credentials_request(&scopes).py(py)?,
-        ))
-    }
-
-    /// The refresh request.
-    fn refresh_request(
-        &self,
-        py: Python<'_>,
-        refresh_token: &str,
-        scopes: Vec<String>,
-    ) -> PyResult<Request> {
-        Ok(request_tuple(
-            &self.inner.refresh_request(refresh_token, &scopes).py(py)?,
         ))
     }
 }

@@ -732,6 +732,65 @@ impl Client {
         Ok((callback, pending))
     }
 
+    /// Starts the code flow for `binding` (the user's session): a pending authorization kept in
+    /// `store` for `ttl`, sent to `redirect_uri` or else the registered one, and the URL to send
+    /// the user to.
+    ///
+    /// # Errors
+    /// `InvalidInput` without any redirect URI, and as [`AuthorizationStore::begin`] and
+    /// [`Client::authorization_url`].
+    pub fn authorize<S: AsRef<str>>(
+        &self,
+        store: &AuthorizationStore,
+        binding: &str,
+        scopes: &[S],
+        extra: &[(&str, &str)],
+        ttl: Duration,
+        redirect_uri: Option<&str>,
+    ) -> Result<(String, PendingAuthorization)> {
+        let redirect = redirect_uri
+            .or(self.config.redirect_uri.as_deref())
+            .ok_or_else(|| {
+                Error::invalid_input("the client has no redirect_uri for the code flow")
+            })?;
+        let pending = store.begin(binding, redirect, ttl)?;
+        let url = self.authorization_url(&pending, scopes, extra)?;
+        Ok((url, pending))
+    }
+
+    /// Finishes the code flow: [`Client::finish`], then the code exchanged with the verifier
+    /// through `transport`. Returns the tokens and the pending authorization (its nonce is what
+    /// the ID token must carry).
+    ///
+    /// # Errors
+    /// As [`Client::finish`] and [`parse_token_response`]; `Backend` when `transport` fails.
+    pub fn exchange_code<T: Transport + ?Sized>(
+        &self,
+        store: &AuthorizationStore,
+        query: &str,
+        binding: &str,
+        transport: &T,
+    ) -> Result<(TokenResponse, PendingAuthorization)> {
+        let (callback, pending) = self.finish(store, query, binding)?;
+        let request = self.code_request(&callback, &pending)?;
+        Ok((parse_token_response(&transport.post(&request)?)?, pending))
+    }
+
+    /// New tokens for `refresh_token` (optionally fewer `scopes`) through `transport`.
+    ///
+    /// # Errors
+    /// As [`Client::refresh_request`] and [`parse_token_response`]; `Backend` when `transport`
+    /// fails.
+    pub fn refresh<T: Transport + ?Sized, S: AsRef<str>>(
+        &self,
+        refresh_token: &str,
+        scopes: &[S],
+        transport: &T,
+    ) -> Result<TokenResponse> {
+        let request = self.refresh_request(refresh_token, scopes)?;
+        parse_token_response(&transport.post(&request)?)
+    }
+
     fn request(&self, mut body: FormBuilder) -> HttpRequest {
         let mut headers = vec![
             (

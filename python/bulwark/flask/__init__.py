@@ -440,17 +440,34 @@ class IPFilter:
 
     def client_address(self) -> str:
         """The current request's client address by this filter's proxy setting (the peer when
-        the forwarding header cannot be read; the request is refused with 400 then)."""
-        return decide_request(None, self.trusted_proxies, request.remote_addr or "127.0.0.1", request.headers)[0]
+        the forwarding header cannot be read; the request is refused with 400 then). Found once
+        per request."""
+        found = g.get(_CLIENT)
+        if found is None:
+            found, status, _ = decide_request(None, self.trusted_proxies, request.remote_addr or "127.0.0.1",
+                                              request.headers)
+            if status != 400:  # an unreadable header is refused by _check, never remembered
+                g.setdefault(_CLIENT, found)
+        return str(found)
 
     def _check(self) -> None:
         _check_access(self.access, self.security_logger, self.trusted_proxies)
 
 
+# The client address found for the current request (flask.g), so that the filter, the route
+# lists and the limiter's key read the forwarding header once.
+_CLIENT = "_bulwark_client"
+
+
 def _check_access(access: AccessList, logger: SecurityLogger | None, trusted: TrustedProxies | None) -> None:
-    client, status, reason = decide_request(access, trusted, request.remote_addr or "127.0.0.1", request.headers)
+    found = g.get(_CLIENT)
+    if found is not None:  # already read off this request by the app's filter
+        client, status, reason = decide_request(access, None, found, {})
+    else:
+        client, status, reason = decide_request(access, trusted, request.remote_addr or "127.0.0.1", request.headers)
     if status == 400:
         raise InvalidClientAddress(reason)
+    g.setdefault(_CLIENT, client)
     if status == 403:
         _log_denial(logger, "address_not_allowed", client=client)
         raise AddressNotAllowed(reason)
